@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Small helpers shared by every module of skbtrail.
+ *
+ * Library code never prints: it returns 0 or a negative errno and, where the caller needs to
+ * tell the user what went wrong, fills a struct skbt_err with one line of text.  Only the
+ * command layer (record/main.c, analyze/main.c) prints and chooses the exit status.
+ */
+#ifndef SKBTRAIL_COMMON_H
+#define SKBTRAIL_COMMON_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SKBT_VERSION "0.1.0"
+
+/* Exit statuses of both programs (documented in docs/skbtrail-*.1). */
+enum skbt_exit {
+	SKBT_EXIT_OK = 0,	/* success (a report may still say it is incomplete) */
+	SKBT_EXIT_FAIL = 1,	/* runtime failure: I/O, memory, kernel refused */
+	SKBT_EXIT_USAGE = 2,	/* bad command line */
+	SKBT_EXIT_BADFILE = 3,	/* input is not a trace file, or is corrupt beyond use */
+	SKBT_EXIT_PERM = 4,	/* not root / tracefs not usable (recorder) */
+};
+
+struct skbt_err {
+	int code;		/* negative errno, 0 when unset */
+	char msg[512];		/* one line, no trailing newline */
+};
+
+/*
+ * Record an error and return @code (a negative errno) so callers can write
+ * "return skbt_err_set(err, -EINVAL, "...", ...);".  @err may be NULL.
+ */
+int skbt_err_set(struct skbt_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#define SKBT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * event: the boundary between the trace file and everything after it.
+ *
+ * skbt_events merges the per-CPU streams of one buffer by timestamp and decodes each record
+ * into a struct skbt_event with field offsets looked up once per event type.  Journey,
+ * statistics and report code use only this header: they never see libtraceevent.
+ */
+#ifndef SKBTRAIL_EVENT_H
+#define SKBTRAIL_EVENT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "skbtrail/common.h"
+
+struct skbt_tracefile;
+
+enum skbt_kind {
+	/* the four core events */
+	SKBT_EV_NETIF_RECEIVE_SKB,	/* net:netif_receive_skb (in __netif_receive_skb_core) */
+	SKBT_EV_NETIF_RX,		/* net:netif_rx (netif_rx_internal, before enqueue_to_backlog) */
+	SKBT_EV_NAPI_POLL,		/* napi:napi_poll (after the poll function returned) */
+	SKBT_EV_NET_DEV_QUEUE,		/* net:net_dev_queue (dev_queue_xmit) */
+	/* --events full */
+	SKBT_EV_NAPI_GRO_RECEIVE_ENTRY,
+	SKBT_EV_NETIF_RECEIVE_SKB_ENTRY,
+	SKBT_EV_NETIF_RECEIVE_SKB_LIST_ENTRY,
+	SKBT_EV_NETIF_RX_ENTRY,
+	SKBT_EV_NETIF_RX_EXIT,
+	SKBT_EV_NET_DEV_START_XMIT,
+	SKBT_EV_NET_DEV_XMIT,
+	SKBT_EV_KFREE_SKB,
+	SKBT_EV_CONSUME_SKB,
+	SKBT_EV_SOFTIRQ_ENTRY,
+	SKBT_EV_SOFTIRQ_EXIT,
+	SKBT_EV_SOFTIRQ_RAISE,
+	SKBT_EV_OVS_DP_UPCALL,
+	SKBT_EV_OVS_DO_EXECUTE_ACTION,
+	/* synthetic: the kernel lost events on this CPU just before @ts (ring buffer overrun) */
+	SKBT_EV_LOST,
+	/* any other event type present in the file (counted, not decoded) */
+	SKBT_EV_OTHER,
+	SKBT_EV__COUNT
+};
+
+/* "system:name" of each kind, e.g. "net:netif_rx"; "lost" and "other" for the synthetic ones. */
+const char *skbt_kind_name(enum skbt_kind kind);
+/* Short name used in reports: "netif_rx", "napi_gro_receive_entry", ... */
+const char *skbt_kind_short(enum skbt_kind kind);
+
+#define SKBT_DEV_NONE 0		/* no device, or the backlog's "(no_device)" */
+
+struct skbt_event {
+	uint64_t ts;		/* ns in the trace clock */
+	uint64_t skb;		/* skbaddr; napi pointer for napi_poll; 0 if none */
+	uint32_t cpu;
+	uint16_t kind;		/* enum skbt_kind */
+	uint16_t dev;		/* interned device id (skbt_events_dev_name), SKBT_DEV_NONE if none */
+	uint32_t len;		/* skb->len as the event reports it */
+	int32_t pid;		/* common_pid: the task the CPU ran (0 = idle/softirq on idle) */
+	union {
+		struct { int32_t work, budget; } napi;			/* NAPI_POLL */
+		struct { uint32_t reason; uint64_t location; } drop;	/* KFREE_SKB */
+		struct { uint32_t vec; } softirq;			/* SOFTIRQ_* */
+		struct { uint32_t action; uint32_t truesize; } ovs;	/* OVS_* */
+		struct { int32_t rc; } ret;				/* NETIF_RX_EXIT, NET_DEV_XMIT */
+		struct { uint32_t hash; uint32_t truesize; } entry;	/* *_ENTRY events */
+		struct { uint64_t count; } lost;	/* LOST: UINT64_MAX = unknown count */
+	} u;
+};
+
+struct skbt_events;
+
+/*
+ * Open the merged event stream of the buffer of @tf that holds the receive-path events
+ * (@buffer NULL: the first buffer, top or instance, whose formats and data contain
+ * net:netif_receive_skb; else the named one).  @tf must outlive the stream.
+ */
+int skbt_events_open(struct skbt_tracefile *tf, const char *buffer, struct skbt_events **evp,
+		     struct skbt_err *err);
+void skbt_events_close(struct skbt_events *ev);	/* NULL is a no-op */
+
+/*
+ * 1: *out filled with the next event in timestamp order (ties: lower CPU first);
+ * 0: end; <0: error (err says what).  Records whose timestamp goes backwards on their
+ * CPU are counted (skbt_events_backwards) and delivered with the last good timestamp.
+ */
+int skbt_events_next(struct skbt_events *ev, struct skbt_event *out, struct skbt_err *err);
+
+/* Name of the buffer being read ("" = top). */
+const char *skbt_events_buffer(const struct skbt_events *ev);
+int skbt_events_ncpus(const struct skbt_events *ev);
+const char *skbt_events_clock(const struct skbt_events *ev);
+
+/* Did the file define this event's format (was it recorded)? */
+bool skbt_events_has(const struct skbt_events *ev, enum skbt_kind kind);
+/* Records delivered so far, per kind and in total. */
+uint64_t skbt_events_count(const struct skbt_events *ev, enum skbt_kind kind);
+uint64_t skbt_events_backwards(const struct skbt_events *ev);
+
+/* Device names: ids are dense from 1; SKBT_DEV_NONE gives "(no_device)". */
+const char *skbt_events_dev_name(const struct skbt_events *ev, unsigned int dev);
+unsigned int skbt_events_ndevs(const struct skbt_events *ev);
+/* Drop reason name of kfree_skb ("NO_SOCKET"), or NULL if the file has no table. */
+const char *skbt_events_drop_reason(const struct skbt_events *ev, uint32_t reason);
+/* Function symbol of a kfree_skb location ("__udp4_lib_rcv"), or NULL. */
+const char *skbt_events_symbol(const struct skbt_events *ev, uint64_t addr);
+/* Task name of @pid from the file's saved cmdlines, "<idle>" for 0, "<...>" if unknown. */
+const char *skbt_events_comm(const struct skbt_events *ev, int pid);
+/* OVS action name of ovs_do_execute_action's action_type ("OUTPUT"), or NULL. */
+const char *skbt_events_ovs_action(const struct skbt_events *ev, uint32_t action);
+
+#endif

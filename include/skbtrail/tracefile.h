@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tracefile: read a trace-cmd trace.dat file (version 6 or 7, zstd-compressed or not, events
+ * in the top buffer or in an instance) as it is, without libtracecmd.
+ *
+ * The file is untrusted input: every read is bounds-checked, and a file cut at any byte gives
+ * an error or a stream that ends early with skbt_tracefile_truncated() set, never a crash.
+ * Memory: the headers (formats, cmdlines, options) plus one sub-buffer (v6) or one
+ * decompressed chunk (v7) per CPU stream; event data is never loaded whole.
+ */
+#ifndef SKBTRAIL_TRACEFILE_H
+#define SKBTRAIL_TRACEFILE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "skbtrail/common.h"
+
+struct tep_handle;
+struct skbt_tracefile;
+struct skbt_cpu_stream;
+
+/* Option id under which skbtrail stores its own data (node context, ...); see docs/file-format.md */
+#define SKBT_OPTION_ID 0x5342		/* "SB" */
+
+/*
+ * Open @path.  On success *tfp owns the file; free it with skbt_tracefile_close().
+ * Errors: -ENOENT/-EACCES/... from open(2); -EINVAL "not a trace.dat file";
+ * -EPROTONOSUPPORT unknown version or compression; -EBADMSG corrupt header.
+ * @err gets a one-line message without the file name (the caller adds it).
+ */
+int skbt_tracefile_open(const char *path, struct skbt_tracefile **tfp, struct skbt_err *err);
+void skbt_tracefile_close(struct skbt_tracefile *tf);	/* NULL is a no-op */
+
+int skbt_tracefile_version(const struct skbt_tracefile *tf);
+unsigned int skbt_tracefile_page_size(const struct skbt_tracefile *tf);
+const char *skbt_tracefile_compression(const struct skbt_tracefile *tf); /* "none", "zstd" */
+
+/* The event formats, header page, kallsyms, printk formats and cmdlines of the file. */
+struct tep_handle *skbt_tracefile_tep(struct skbt_tracefile *tf);
+
+/* Buffers: index 0 is the top buffer (name ""), then instances in file order. */
+int skbt_tracefile_nbuffers(const struct skbt_tracefile *tf);
+const char *skbt_tracefile_buffer_name(const struct skbt_tracefile *tf, int buf);
+const char *skbt_tracefile_buffer_clock(const struct skbt_tracefile *tf, int buf); /* "local" if unknown */
+int skbt_tracefile_buffer_ncpus(const struct skbt_tracefile *tf, int buf);
+uint64_t skbt_tracefile_buffer_bytes(const struct skbt_tracefile *tf, int buf); /* flyrecord data */
+
+/*
+ * Text of the CPUSTAT option of @buf for @cpu (the per_cpu/cpuN/stats file at the end of the
+ * recording: "entries: ...\noverrun: ...\n..."), or NULL when absent.
+ */
+const char *skbt_tracefile_cpustat(const struct skbt_tracefile *tf, int buf, int cpu);
+
+/* Payload of every option with id @id, in file order (for SKBT_OPTION_ID). */
+int skbt_tracefile_option(const struct skbt_tracefile *tf, unsigned int id, int nth,
+			  const void **data, uint32_t *size);
+
+/* True once some stream or section hit the end of the file early or a corrupt sub-buffer. */
+bool skbt_tracefile_truncated(const struct skbt_tracefile *tf);
+
+/* One CPU's events of one buffer, in file order (time order for a sane file). */
+int skbt_cpu_stream_open(struct skbt_tracefile *tf, int buf, int cpu,
+			 struct skbt_cpu_stream **sp, struct skbt_err *err);
+void skbt_cpu_stream_close(struct skbt_cpu_stream *s);	/* NULL is a no-op */
+
+struct skbt_raw_record {
+	uint64_t ts;		/* trace clock, ns (as the file's clock counts) */
+	const void *data;	/* event payload (common_type first); valid until the next call */
+	int size;
+	/*
+	 * Events the kernel lost just before this record (the sub-buffer's "missed events"
+	 * flag): 0 none, UINT64_MAX lost but count unknown, else the count.
+	 */
+	uint64_t missed;
+};
+
+/* 1: *rec filled; 0: end of stream; <0: error (err says what), stream ends. */
+int skbt_cpu_stream_next(struct skbt_cpu_stream *s, struct skbt_raw_record *rec,
+			 struct skbt_err *err);
+
+#endif
