@@ -12,6 +12,7 @@
 #define SKBTRAIL_TRACEFILE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "skbtrail/common.h"
@@ -30,6 +31,12 @@ struct skbt_cpu_stream;
  * @err gets a one-line message without the file name (the caller adds it).
  */
 int skbt_tracefile_open(const char *path, struct skbt_tracefile **tfp, struct skbt_err *err);
+/*
+ * The same from @size bytes in memory (for the fuzzer and tests).  The bytes are not copied:
+ * they must stay valid until skbt_tracefile_close().
+ */
+int skbt_tracefile_open_mem(const void *data, size_t size, struct skbt_tracefile **tfp,
+			    struct skbt_err *err);
 void skbt_tracefile_close(struct skbt_tracefile *tf);	/* NULL is a no-op */
 
 int skbt_tracefile_version(const struct skbt_tracefile *tf);
@@ -41,6 +48,8 @@ struct tep_handle *skbt_tracefile_tep(struct skbt_tracefile *tf);
 
 /* Buffers: index 0 is the top buffer (name ""), then instances in file order. */
 int skbt_tracefile_nbuffers(const struct skbt_tracefile *tf);
+/* Index of the buffer named @name ("" = top), or -ENOENT. */
+int skbt_tracefile_buffer_find(const struct skbt_tracefile *tf, const char *name);
 const char *skbt_tracefile_buffer_name(const struct skbt_tracefile *tf, int buf);
 const char *skbt_tracefile_buffer_clock(const struct skbt_tracefile *tf, int buf); /* "local" if unknown */
 int skbt_tracefile_buffer_ncpus(const struct skbt_tracefile *tf, int buf);

@@ -1,0 +1,1940 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * tracefile: our own reader of trace-cmd trace.dat files, versions 6 and 7.
+ *
+ * libtracecmd is not used for reading: it is several times too slow for what the analyzer
+ * must do, and it trusts the file more than we want to.  libtraceevent parses the text parts
+ * (formats, kallsyms, printk formats, cmdlines) and kbuffer walks each sub-buffer once this
+ * file has checked that the sub-buffer cannot lead kbuffer outside of it.
+ *
+ * Layout (see docs/file-format.md, "Reading"):
+ *   v6: header, header_page/header_event, ftrace formats, event formats, kallsyms, printk,
+ *       cmdlines, cpu count, options, "flyrecord" + per-CPU (offset, size) + clock.
+ *       Instances: BUFFER options point at their own "flyrecord" table.
+ *   v7: header with compression name, then a chain of OPTIONS sections; options point at the
+ *       other sections; BUFFER options describe each buffer's per-CPU data, stored raw or as
+ *       zstd chunks of whole pages.
+ *
+ * Every length read from the file is checked against the file size and against a sanity cap
+ * before anything is allocated.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include <zstd.h>
+#include <traceevent/event-parse.h>
+#include <traceevent/kbuffer.h>
+
+#include "skbtrail/tracefile.h"
+
+/* Sanity caps: a corrupt length field must not make us allocate or loop without bound. */
+#define MAX_SECTION	(256u << 20)	/* one metadata section, uncompressed */
+#define MAX_CHUNK	(256u << 20)	/* one compressed flyrecord chunk, either side */
+#define MAX_OPTION	(64u << 20)	/* one option's payload */
+#define MAX_OPT_SECTIONS 4096		/* v7 options sections in the chain */
+#define MAX_OPTIONS	(1u << 20)	/* options in the whole file */
+#define MAX_BUFFERS	1024
+#define MAX_CPUS	8192
+#define MAX_CPUSTATS	(1u << 16)
+#define MAX_SKBT_OPTS	4096
+#define MAX_FORMATS	(1u << 16)	/* event formats in one system, systems in the file */
+#define MAX_CMDLINES	(1u << 22)
+#define RAW_BLOCK	(256u << 10)	/* bytes of raw (uncompressed) pages read at a time */
+#define PAGE_SLACK	16		/* zeroed bytes after the last page: kbuffer reads ahead */
+
+/* trace-cmd option ids (trace-cmd.dat.v7(5)) */
+enum {
+	OPT_DONE = 0,
+	OPT_CPUSTAT = 2,
+	OPT_BUFFER = 3,
+	OPT_TRACECLOCK = 4,
+	OPT_CPUCOUNT = 8,
+	OPT_HEADER_INFO = 16,
+	OPT_FTRACE_EVENTS = 17,
+	OPT_EVENT_FORMATS = 18,
+	OPT_KALLSYMS = 19,
+	OPT_PRINTK = 20,
+	OPT_CMDLINES = 21,
+};
+
+/* v7 section ids */
+enum {
+	SEC_OPTIONS = 0,
+	SEC_FLYRECORD = 3,
+	SEC_HEADER_INFO = 16,
+	SEC_FTRACE_EVENTS = 17,
+	SEC_EVENT_FORMATS = 18,
+	SEC_KALLSYMS = 19,
+	SEC_PRINTK = 20,
+	SEC_CMDLINES = 21,
+};
+
+/* sub-buffer commit word (kernel ring_buffer.c) */
+#define RB_MISSED_EVENTS (1ULL << 31)
+#define RB_MISSED_STORED (1ULL << 30)
+#define RB_COMMIT_MASK	((1ULL << 27) - 1)
+
+/* ring buffer record types (kernel ring_buffer.h) */
+#define RB_TYPE_PADDING	29
+#define RB_TYPE_TIME_EXTEND 30
+#define RB_TYPE_TIME_STAMP 31
+
+struct cpu_data {
+	uint32_t cpu;
+	uint64_t offset;	/* in the file */
+	uint64_t size;		/* in the file (compressed size for zstd data) */
+};
+
+struct buffer {
+	char *name;
+	char *clock;
+	uint32_t page_size;
+	bool compressed;
+	uint64_t data_end;	/* no CPU data of this buffer lies at or after this offset */
+	int nentries;
+	struct cpu_data *cpus;
+	int ncpus;
+	uint64_t bytes;
+};
+
+struct cpustat {
+	int buf_name_idx;	/* index into cpustat_names */
+	int cpu;
+	char *text;
+};
+
+struct skbt_option {
+	uint32_t id;
+	uint32_t size;
+	void *data;
+};
+
+struct skbt_tracefile {
+	int fd;
+	const uint8_t *mem;	/* open_mem: the caller's bytes, else NULL */
+	uint64_t fsize;
+
+	int version;
+	bool big_endian;
+	bool swap;		/* file endianness differs from ours */
+	int long_size;
+	uint32_t page_size;
+	bool kb_long8;		/* sub-buffer header commit field is 8 bytes */
+	char compression[32];
+	ZSTD_DCtx *zctx;	/* shared: every decompression is one-shot */
+
+	struct tep_handle *tep;
+
+	struct buffer *bufs;
+	int nbufs;
+	uint32_t cpucount;
+	char *trace_clock;	/* selected clock of the TRACECLOCK option */
+
+	struct cpustat *cpustats;
+	int ncpustats;
+	char **cpustat_names;
+	int ncpustat_names;
+	int cpustat_cur;	/* buffer name the next CPUSTAT belongs to */
+	int cpustat_seq;	/* CPUSTATs seen for it, for options without "CPU: N" */
+
+	struct skbt_option *opts;
+	int nopts;
+
+	/* v7 section offsets from the options (0 = absent) */
+	uint64_t sec_off[22];
+	unsigned int noptions;
+
+	bool truncated;
+};
+
+struct skbt_cpu_stream {
+	struct skbt_tracefile *tf;
+	const struct buffer *b;
+	int cpu;
+	struct kbuffer *kb;
+	uint32_t ps;
+	unsigned int hdr;	/* sub-buffer header size: 16 or 12 */
+
+	uint64_t pos;		/* next file offset to read (pages or chunk header) */
+	uint64_t end;		/* end of this CPU's data in the file */
+	bool compressed;
+	uint32_t chunks_left;
+
+	uint8_t *blk;		/* current block of whole pages (+ PAGE_SLACK) */
+	size_t blk_cap;
+	size_t blk_len;
+	size_t blk_pos;
+	uint8_t *zbuf;		/* compressed chunk */
+	size_t zcap;
+
+	bool have_page;
+	bool fresh;		/* page just loaded: first record via kbuffer_read_event */
+	uint64_t missed;	/* lost-events count owed to the next record */
+	bool done;
+};
+
+/* ---------- byte order ---------- */
+
+static uint16_t get16(const struct skbt_tracefile *tf, const void *p)
+{
+	uint16_t v;
+
+	memcpy(&v, p, 2);
+	return tf->swap ? __builtin_bswap16(v) : v;
+}
+
+static uint32_t get32(const struct skbt_tracefile *tf, const void *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return tf->swap ? __builtin_bswap32(v) : v;
+}
+
+static uint64_t get64(const struct skbt_tracefile *tf, const void *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return tf->swap ? __builtin_bswap64(v) : v;
+}
+
+/* ---------- raw file access ---------- */
+
+/* Read up to @n bytes at @off; returns bytes read (short at end of file) or -errno. */
+static ssize_t read_at(struct skbt_tracefile *tf, uint64_t off, void *buf, size_t n)
+{
+	size_t done = 0;
+
+	if (off >= tf->fsize)
+		return 0;
+	if (n > tf->fsize - off)
+		n = tf->fsize - off;
+	if (tf->mem) {
+		memcpy(buf, tf->mem + off, n);
+		return n;
+	}
+	while (done < n) {
+		ssize_t r = pread(tf->fd, (char *)buf + done, n - done, off + done);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (r == 0)
+			break;
+		done += r;
+	}
+	return done;
+}
+
+/* Exactly @n bytes at @off or an error naming @what. */
+static int read_exact(struct skbt_tracefile *tf, uint64_t off, void *buf, size_t n,
+		      const char *what, struct skbt_err *err)
+{
+	ssize_t r = read_at(tf, off, buf, n);
+
+	if (r < 0)
+		return skbt_err_set(err, r, "read error in the %s at offset %llu: %s", what,
+				    (unsigned long long)off, strerror(-r));
+	if ((size_t)r != n)
+		return skbt_err_set(err, -EBADMSG, "truncated in the %s at offset %llu", what,
+				    (unsigned long long)(off + r));
+	return 0;
+}
+
+/* A NUL-terminated copy of @n bytes at @off (n checked against the file first). */
+static int read_alloc(struct skbt_tracefile *tf, uint64_t off, uint64_t n, const char *what,
+		      char **out, struct skbt_err *err)
+{
+	char *p;
+	int ret;
+
+	if (n > MAX_SECTION)
+		return skbt_err_set(err, -EBADMSG, "%s at offset %llu too large (%llu bytes)",
+				    what, (unsigned long long)off, (unsigned long long)n);
+	if (off > tf->fsize || n > tf->fsize - off)
+		return skbt_err_set(err, -EBADMSG, "truncated in the %s at offset %llu", what,
+				    (unsigned long long)tf->fsize);
+	p = malloc(n + 1);
+	if (!p)
+		return skbt_err_set(err, -ENOMEM, "out of memory reading the %s", what);
+	ret = read_exact(tf, off, p, n, what, err);
+	if (ret) {
+		free(p);
+		return ret;
+	}
+	p[n] = '\0';
+	*out = p;
+	return 0;
+}
+
+/* ---------- bounded cursor over a block in memory ---------- */
+
+struct cur {
+	const struct skbt_tracefile *tf;
+	const uint8_t *p;
+	size_t len;
+	size_t pos;
+	uint64_t base;		/* file offset (or section offset) of p[0], for messages */
+	const char *what;
+	struct skbt_err *err;
+};
+
+static int cur_trunc(struct cur *c)
+{
+	skbt_err_set(c->err, -EBADMSG, "truncated in the %s at offset %llu", c->what,
+		     (unsigned long long)(c->base + c->pos));
+	return -EBADMSG;
+}
+
+static int cur_bytes(struct cur *c, size_t n, const uint8_t **p)
+{
+	if (n > c->len - c->pos)
+		return cur_trunc(c);
+	*p = c->p + c->pos;
+	c->pos += n;
+	return 0;
+}
+
+static int cur_u16(struct cur *c, uint16_t *v)
+{
+	const uint8_t *p;
+	int ret = cur_bytes(c, 2, &p);
+
+	if (!ret)
+		*v = get16(c->tf, p);
+	return ret;
+}
+
+static int cur_u32(struct cur *c, uint32_t *v)
+{
+	const uint8_t *p;
+	int ret = cur_bytes(c, 4, &p);
+
+	if (!ret)
+		*v = get32(c->tf, p);
+	return ret;
+}
+
+static int cur_u64(struct cur *c, uint64_t *v)
+{
+	const uint8_t *p;
+	int ret = cur_bytes(c, 8, &p);
+
+	if (!ret)
+		*v = get64(c->tf, p);
+	return ret;
+}
+
+/* A NUL-terminated string inside the block. */
+static int cur_str(struct cur *c, const char **s)
+{
+	const uint8_t *p = c->p + c->pos;
+	const uint8_t *nul = memchr(p, '\0', c->len - c->pos);
+
+	if (!nul)
+		return cur_trunc(c);
+	*s = (const char *)p;
+	c->pos += nul - p + 1;
+	return 0;
+}
+
+/* ---------- v7 sections ---------- */
+
+/*
+ * Load the section at @off, check its id and return its (decompressed) payload as a
+ * malloc'ed, NUL-terminated block.
+ */
+static int load_section(struct skbt_tracefile *tf, uint64_t off, uint16_t id, const char *what,
+			uint8_t **out, size_t *outlen, struct skbt_err *err)
+{
+	uint8_t hdr[16], zhdr[8];
+	uint64_t size;
+	uint16_t sid, flags;
+	char *raw = NULL;
+	uint8_t *buf;
+	uint32_t zsize, usize;
+	size_t r;
+	int ret;
+
+	ret = read_exact(tf, off, hdr, sizeof(hdr), what, err);
+	if (ret)
+		return ret;
+	sid = get16(tf, hdr);
+	flags = get16(tf, hdr + 2);
+	size = get64(tf, hdr + 8);
+	if (sid != id)
+		return skbt_err_set(err, -EBADMSG,
+				    "expected the %s section at offset %llu, found section id %u",
+				    what, (unsigned long long)off, sid);
+	off += sizeof(hdr);
+	if (!(flags & 1)) {
+		ret = read_alloc(tf, off, size, what, &raw, err);
+		if (ret)
+			return ret;
+		*out = (uint8_t *)raw;
+		*outlen = size;
+		return 0;
+	}
+	if (!tf->zctx)
+		return skbt_err_set(err, -EBADMSG,
+				    "the %s section at offset %llu is compressed but the file declares no compression",
+				    what, (unsigned long long)(off - sizeof(hdr)));
+	ret = read_exact(tf, off, zhdr, sizeof(zhdr), what, err);
+	if (ret)
+		return ret;
+	zsize = get32(tf, zhdr);
+	usize = get32(tf, zhdr + 4);
+	if (zsize > size - 8 || size < 8)
+		return skbt_err_set(err, -EBADMSG,
+				    "corrupt %s section at offset %llu: compressed size %u exceeds section size %llu",
+				    what, (unsigned long long)off, zsize,
+				    (unsigned long long)size);
+	if (usize > MAX_SECTION)
+		return skbt_err_set(err, -EBADMSG, "%s section at offset %llu too large (%u bytes)",
+				    what, (unsigned long long)off, usize);
+	ret = read_alloc(tf, off + 8, zsize, what, &raw, err);
+	if (ret)
+		return ret;
+	/* a frame that states its size must agree before we allocate that much */
+	{
+		unsigned long long fcs = ZSTD_getFrameContentSize(raw, zsize);
+
+		if (fcs == ZSTD_CONTENTSIZE_ERROR ||
+		    (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != usize)) {
+			free(raw);
+			return skbt_err_set(err, -EBADMSG,
+					    "corrupt compressed %s section at offset %llu", what,
+					    (unsigned long long)off);
+		}
+	}
+	buf = malloc((size_t)usize + 1);
+	if (!buf) {
+		free(raw);
+		return skbt_err_set(err, -ENOMEM, "out of memory reading the %s", what);
+	}
+	r = ZSTD_decompressDCtx(tf->zctx, buf, usize, raw, zsize);
+	free(raw);
+	if (ZSTD_isError(r) || r != usize) {
+		free(buf);
+		return skbt_err_set(err, -EBADMSG, "corrupt compressed %s section at offset %llu",
+				    what, (unsigned long long)off);
+	}
+	buf[usize] = '\0';
+	*out = buf;
+	*outlen = usize;
+	return 0;
+}
+
+/* ---------- metadata parsers (shared by v6 and v7) ---------- */
+
+static int parse_header_page(struct skbt_tracefile *tf, struct cur *c)
+{
+	const uint8_t *p;
+	const char *s;
+	uint64_t n;
+	int ret;
+
+	if ((ret = cur_bytes(c, 12, &p)))
+		return ret;
+	if (memcmp(p, "header_page", 12))
+		return skbt_err_set(c->err, -EBADMSG, "bad header_page tag at offset %llu",
+				    (unsigned long long)(c->base + c->pos - 12));
+	if ((ret = cur_u64(c, &n)))
+		return ret;
+	if (n > c->len - c->pos)
+		return cur_trunc(c);
+	s = (const char *)c->p + c->pos;
+	{
+		/* tep wants a writable, NUL-terminated copy */
+		char *copy = strndup(s, n);
+
+		if (!copy)
+			return skbt_err_set(c->err, -ENOMEM, "out of memory");
+		ret = tep_parse_header_page(tf->tep, copy, n, tf->long_size);
+		free(copy);
+		if (ret)
+			return skbt_err_set(c->err, -EBADMSG, "cannot parse header_page at offset %llu",
+					    (unsigned long long)(c->base + c->pos));
+	}
+	c->pos += n;
+	if ((ret = cur_bytes(c, 13, &p)))
+		return ret;
+	if (memcmp(p, "header_event", 13))
+		return skbt_err_set(c->err, -EBADMSG, "bad header_event tag at offset %llu",
+				    (unsigned long long)(c->base + c->pos - 13));
+	if ((ret = cur_u64(c, &n)))
+		return ret;
+	if (n > c->len - c->pos)
+		return cur_trunc(c);
+	c->pos += n;		/* the event header layout is fixed since 2.6.31 */
+	return 0;
+}
+
+static int parse_one_format(struct skbt_tracefile *tf, struct cur *c, const char *sys)
+{
+	uint64_t n;
+	int ret;
+
+	if ((ret = cur_u64(c, &n)))
+		return ret;
+	if (n > c->len - c->pos)
+		return cur_trunc(c);
+	/*
+	 * A format libtraceevent cannot parse only makes that event undecodable, as with
+	 * trace-cmd; it is not a reason to refuse the file.
+	 */
+	tep_parse_event(tf->tep, (const char *)c->p + c->pos, n, sys);
+	c->pos += n;
+	return 0;
+}
+
+static int parse_ftrace_formats(struct skbt_tracefile *tf, struct cur *c)
+{
+	uint32_t count, i;
+	int ret;
+
+	if ((ret = cur_u32(c, &count)))
+		return ret;
+	if (count > MAX_FORMATS)
+		return skbt_err_set(c->err, -EBADMSG, "implausible count %u in the %s", count,
+				    c->what);
+	for (i = 0; i < count; i++)
+		if ((ret = parse_one_format(tf, c, "ftrace")))
+			return ret;
+	return 0;
+}
+
+static int parse_event_formats(struct skbt_tracefile *tf, struct cur *c)
+{
+	uint32_t nsys, nev, i, j;
+	const char *sys;
+	int ret;
+
+	if ((ret = cur_u32(c, &nsys)))
+		return ret;
+	if (nsys > MAX_FORMATS)
+		return skbt_err_set(c->err, -EBADMSG, "implausible system count %u in the %s",
+				    nsys, c->what);
+	for (i = 0; i < nsys; i++) {
+		if ((ret = cur_str(c, &sys)) || (ret = cur_u32(c, &nev)))
+			return ret;
+		if (nev > MAX_FORMATS)
+			return skbt_err_set(c->err, -EBADMSG, "implausible event count %u in the %s",
+					    nev, c->what);
+		for (j = 0; j < nev; j++)
+			if ((ret = parse_one_format(tf, c, sys)))
+				return ret;
+	}
+	return 0;
+}
+
+/* Sized text (4- or 8-byte length) handed to @parse as a NUL-terminated string. */
+static int parse_sized_text(struct skbt_tracefile *tf, struct cur *c, int lensize,
+			    int (*parse)(struct skbt_tracefile *, char *))
+{
+	uint64_t n;
+	uint32_t n32;
+	char *copy;
+	int ret;
+
+	if (lensize == 4) {
+		ret = cur_u32(c, &n32);
+		n = n32;
+	} else {
+		ret = cur_u64(c, &n);
+	}
+	if (ret)
+		return ret;
+	if (n > c->len - c->pos)
+		return cur_trunc(c);
+	copy = strndup((const char *)c->p + c->pos, n);
+	if (!copy)
+		return skbt_err_set(c->err, -ENOMEM, "out of memory");
+	c->pos += n;
+	ret = parse(tf, copy);
+	free(copy);
+	if (ret)
+		return skbt_err_set(c->err, ret, "cannot parse the %s", c->what);
+	return 0;
+}
+
+static int do_kallsyms(struct skbt_tracefile *tf, char *s)
+{
+	return tep_parse_kallsyms(tf->tep, s) ? -EBADMSG : 0;
+}
+
+static int do_printk(struct skbt_tracefile *tf, char *s)
+{
+	return tep_parse_printk_formats(tf->tep, s) ? -EBADMSG : 0;
+}
+
+/* saved_cmdlines: "pid comm\n" lines; a malformed line is skipped, as the kernel's is text. */
+static int do_cmdlines(struct skbt_tracefile *tf, char *s)
+{
+	unsigned int n = 0;
+	char *line, *save = NULL;
+
+	for (line = strtok_r(s, "\n", &save); line && n < MAX_CMDLINES;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *end;
+		long pid = strtol(line, &end, 10);
+
+		if (end == line || *end != ' ' || pid < 0 || pid > INT_MAX)
+			continue;
+		if (tep_register_comm(tf->tep, end + 1, (int)pid))
+			return -ENOMEM;
+		n++;
+	}
+	return 0;
+}
+
+/* ---------- options ---------- */
+
+/* "[local] global counter" -> "local"; "mono" -> "mono" */
+static char *clock_name(const char *s, size_t n)
+{
+	const char *b = memchr(s, '[', n), *e;
+
+	if (b) {
+		e = memchr(b, ']', n - (b - s));
+		if (e)
+			return strndup(b + 1, e - b - 1);
+	}
+	b = s;
+	while (b < s + n && (*b == ' ' || *b == '\n'))
+		b++;
+	e = b;
+	while (e < s + n && *e && *e != ' ' && *e != '\n')
+		e++;
+	return strndup(b, e - b);
+}
+
+static int find_buffer(const struct skbt_tracefile *tf, const char *name)
+{
+	int i;
+
+	for (i = 0; i < tf->nbufs; i++)
+		if (!strcmp(tf->bufs[i].name, name))
+			return i;
+	return -ENOENT;
+}
+
+/* The buffer named @name, created (after the existing ones) if new. */
+static struct buffer *get_buffer(struct skbt_tracefile *tf, const char *name,
+				 struct skbt_err *err)
+{
+	int i = find_buffer(tf, name);
+	struct buffer *nb;
+
+	if (i >= 0)
+		return &tf->bufs[i];
+	if (tf->nbufs >= MAX_BUFFERS) {
+		skbt_err_set(err, -EBADMSG, "too many buffers (more than %d)", MAX_BUFFERS);
+		return NULL;
+	}
+	nb = realloc(tf->bufs, (tf->nbufs + 1) * sizeof(*nb));
+	if (!nb) {
+		skbt_err_set(err, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	tf->bufs = nb;
+	nb = &tf->bufs[tf->nbufs];
+	memset(nb, 0, sizeof(*nb));
+	nb->name = strdup(name);
+	if (!nb->name) {
+		skbt_err_set(err, -ENOMEM, "out of memory");
+		return NULL;
+	}
+	nb->page_size = tf->page_size;
+	tf->nbufs++;
+	return nb;
+}
+
+static int add_cpu(struct buffer *b, uint32_t cpu, uint64_t off, uint64_t size,
+		   struct skbt_err *err)
+{
+	int i;
+
+	if (cpu >= MAX_CPUS)
+		return skbt_err_set(err, -EBADMSG, "implausible CPU id %u in buffer \"%s\"", cpu,
+				    b->name);
+	for (i = 0; i < b->nentries; i++)
+		if (b->cpus[i].cpu == cpu)
+			return skbt_err_set(err, -EBADMSG, "CPU %u listed twice in buffer \"%s\"",
+					    cpu, b->name);
+	b->cpus[b->nentries].cpu = cpu;
+	b->cpus[b->nentries].offset = off;
+	b->cpus[b->nentries].size = size;
+	b->nentries++;
+	b->bytes += size;
+	return 0;
+}
+
+static int handle_cpustat(struct skbt_tracefile *tf, const char *s, size_t n,
+			  struct skbt_err *err)
+{
+	const char *p = s, *end = s + n;
+	struct cpustat *cs;
+	int cpu;
+
+	while (p < end && *p == '\n')
+		p++;
+	/* trace-cmd precedes an instance's CPUSTATs with one that says "Buffer: name" */
+	if (end - p >= 8 && !memcmp(p, "Buffer: ", 8)) {
+		const char *q = p + 8, *e = q;
+		char **names;
+		int i;
+
+		while (e < end && *e && *e != '\n')
+			e++;
+		for (i = 0; i < tf->ncpustat_names; i++)
+			if (strlen(tf->cpustat_names[i]) == (size_t)(e - q) &&
+			    !memcmp(tf->cpustat_names[i], q, e - q))
+				break;
+		if (i == tf->ncpustat_names) {
+			if (i >= MAX_BUFFERS)
+				return skbt_err_set(err, -EBADMSG, "too many CPUSTAT buffers");
+			names = realloc(tf->cpustat_names, (i + 1) * sizeof(*names));
+			if (!names)
+				return skbt_err_set(err, -ENOMEM, "out of memory");
+			tf->cpustat_names = names;
+			names[i] = strndup(q, e - q);
+			if (!names[i])
+				return skbt_err_set(err, -ENOMEM, "out of memory");
+			tf->ncpustat_names++;
+		}
+		tf->cpustat_cur = i;
+		tf->cpustat_seq = 0;
+		return 0;
+	}
+	if (tf->ncpustats >= (int)MAX_CPUSTATS)
+		return 0;
+	cpu = tf->cpustat_seq++;
+	if (end - p >= 5 && !memcmp(p, "CPU: ", 5)) {
+		const char *q = p + 5;
+		long v = 0;
+
+		while (q < end && *q >= '0' && *q <= '9' && v < MAX_CPUS)
+			v = v * 10 + (*q++ - '0');
+		cpu = (int)v;
+		while (q < end && *q && *q != '\n')
+			q++;
+		if (q < end)
+			q++;
+		p = q;
+	}
+	cs = realloc(tf->cpustats, (tf->ncpustats + 1) * sizeof(*cs));
+	if (!cs)
+		return skbt_err_set(err, -ENOMEM, "out of memory");
+	tf->cpustats = cs;
+	cs += tf->ncpustats;
+	cs->buf_name_idx = tf->cpustat_cur;
+	cs->cpu = cpu;
+	cs->text = strndup(p, end - p);
+	if (!cs->text)
+		return skbt_err_set(err, -ENOMEM, "out of memory");
+	tf->ncpustats++;
+	return 0;
+}
+
+static int handle_buffer_v7(struct skbt_tracefile *tf, struct cur *c)
+{
+	uint64_t off, doff, dsize;
+	const char *name, *clock;
+	uint32_t ps, ncpu, cpu, i;
+	struct buffer *b;
+	int ret;
+
+	if ((ret = cur_u64(c, &off)) || (ret = cur_str(c, &name)) || (ret = cur_str(c, &clock)) ||
+	    (ret = cur_u32(c, &ps)) || (ret = cur_u32(c, &ncpu)))
+		return ret;
+	if (ncpu > MAX_CPUS)
+		return skbt_err_set(c->err, -EBADMSG, "implausible CPU count %u in buffer \"%s\"",
+				    ncpu, name);
+	if (ps < 64 || ps > (16u << 20) || (ps & (ps - 1)))
+		return skbt_err_set(c->err, -EBADMSG, "unsupported page size %u in buffer \"%s\"",
+				    ps, name);
+	b = get_buffer(tf, name, c->err);
+	if (!b)
+		return c->err ? c->err->code : -ENOMEM;
+	if (b->nentries)
+		return skbt_err_set(c->err, -EBADMSG, "buffer \"%s\" described twice", name);
+	free(b->clock);
+	b->clock = strdup(clock);
+	b->page_size = ps;
+	b->cpus = calloc(ncpu ? ncpu : 1, sizeof(*b->cpus));
+	if (!b->clock || !b->cpus)
+		return skbt_err_set(c->err, -ENOMEM, "out of memory");
+	for (i = 0; i < ncpu; i++) {
+		if ((ret = cur_u32(c, &cpu)) || (ret = cur_u64(c, &doff)) ||
+		    (ret = cur_u64(c, &dsize)))
+			return ret;
+		if ((ret = add_cpu(b, cpu, doff, dsize, c->err)))
+			return ret;
+	}
+	/* flags of the BUFFER FLYRECORD section: compressed or raw pages */
+	b->data_end = tf->fsize;
+	if (ncpu) {
+		uint8_t hdr[16];
+		ssize_t r = read_at(tf, off, hdr, sizeof(hdr));
+
+		if (r < 0)
+			return skbt_err_set(c->err, r, "read error at offset %llu",
+					    (unsigned long long)off);
+		if (r != sizeof(hdr)) {
+			/* the data is gone: the streams will say the file is truncated */
+			b->data_end = off;
+		} else {
+			uint64_t ssize = get64(tf, hdr + 8);
+
+			if (get16(tf, hdr) != SEC_FLYRECORD)
+				return skbt_err_set(c->err, -EBADMSG,
+						    "buffer \"%s\": no flyrecord section at offset %llu",
+						    name, (unsigned long long)off);
+			b->compressed = get16(tf, hdr + 2) & 1;
+			if (ssize < tf->fsize - off - 16)
+				b->data_end = off + 16 + ssize;
+		}
+		if (b->compressed && !tf->zctx)
+			return skbt_err_set(c->err, -EBADMSG,
+					    "buffer \"%s\" is compressed but the file declares no compression",
+					    name);
+	}
+	return 0;
+}
+
+/*
+ * v6 per-buffer data: "flyrecord\0" (optional for instances), a table of @ncpus
+ * (offset, size) pairs, then the clock as a sized string when TRACECLOCK was recorded.
+ * Returns the offset after what was read.
+ */
+static int read_v6_flyrecord(struct skbt_tracefile *tf, struct buffer *b, uint64_t off,
+			     bool need_tag, uint64_t *after, struct skbt_err *err)
+{
+	char tag[10];
+	uint8_t *tab;
+	uint32_t i;
+	int ret;
+
+	ret = read_exact(tf, off, tag, sizeof(tag), "flyrecord header", err);
+	if (ret)
+		return ret;
+	if (!memcmp(tag, "flyrecord", 10))
+		off += 10;
+	else if (!memcmp(tag, "latency  ", 10))
+		return skbt_err_set(err, -EPROTONOSUPPORT, "latency trace files are not supported");
+	else if (need_tag)
+		return skbt_err_set(err, -EBADMSG, "expected \"flyrecord\" at offset %llu",
+				    (unsigned long long)off);
+	b->cpus = calloc(tf->cpucount ? tf->cpucount : 1, sizeof(*b->cpus));
+	tab = malloc((size_t)tf->cpucount * 16 + 1);
+	if (!b->cpus || !tab) {
+		free(tab);
+		return skbt_err_set(err, -ENOMEM, "out of memory");
+	}
+	ret = read_exact(tf, off, tab, (size_t)tf->cpucount * 16, "flyrecord CPU table", err);
+	for (i = 0; !ret && i < tf->cpucount; i++) {
+		uint64_t doff = get64(tf, tab + 16 * i), dsize = get64(tf, tab + 16 * i + 8);
+
+		ret = add_cpu(b, i, doff, dsize, err);
+	}
+	free(tab);
+	if (ret)
+		return ret;
+	off += (uint64_t)tf->cpucount * 16;
+	b->data_end = tf->fsize;
+	b->page_size = tf->page_size;
+	/* the clock that follows is optional: take it only when it looks like one */
+	{
+		uint8_t lenb[8];
+		char txt[256];
+		uint64_t n;
+
+		if (read_at(tf, off, lenb, 8) == 8) {
+			n = get64(tf, lenb);
+			if (n > 0 && n < sizeof(txt) && read_at(tf, off + 8, txt, n) == (ssize_t)n &&
+			    txt[0] == '[') {
+				free(b->clock);
+				b->clock = clock_name(txt, n);
+				off += 8 + n;
+			}
+		}
+	}
+	*after = off;
+	return 0;
+}
+
+static int handle_option(struct skbt_tracefile *tf, uint16_t id, const uint8_t *data,
+			 uint32_t size, uint64_t where, struct skbt_err *err)
+{
+	struct cur c = { tf, data, size, 0, where, "option", err };
+	uint64_t off;
+	const char *name;
+	int ret;
+
+	if (++tf->noptions > MAX_OPTIONS)
+		return skbt_err_set(err, -EBADMSG, "too many options (more than %u)", MAX_OPTIONS);
+	switch (id) {
+	case OPT_CPUSTAT:
+		return handle_cpustat(tf, (const char *)data, strnlen((const char *)data, size),
+				      err);
+	case OPT_BUFFER:
+		if (tf->version >= 7)
+			return handle_buffer_v7(tf, &c);
+		/* v6: offset of the instance's flyrecord table, then its name */
+		if ((ret = cur_u64(&c, &off)) || (ret = cur_str(&c, &name)))
+			return ret;
+		{
+			struct buffer *b = get_buffer(tf, name, err);
+
+			if (!b)
+				return err ? err->code : -ENOMEM;
+			if (!name[0] || b->data_end)
+				return skbt_err_set(err, -EBADMSG,
+						    "bad or repeated BUFFER option \"%s\"", name);
+			/* remember where; the table is read once the cpu count is known */
+			b->data_end = off;
+		}
+		return 0;
+	case OPT_TRACECLOCK:
+		free(tf->trace_clock);
+		tf->trace_clock = clock_name((const char *)data, strnlen((const char *)data, size));
+		return tf->trace_clock ? 0 : skbt_err_set(err, -ENOMEM, "out of memory");
+	case OPT_CPUCOUNT:
+		if (size >= 4)
+			tf->cpucount = get32(tf, data);
+		return 0;
+	case OPT_HEADER_INFO:
+	case OPT_FTRACE_EVENTS:
+	case OPT_EVENT_FORMATS:
+	case OPT_KALLSYMS:
+	case OPT_PRINTK:
+	case OPT_CMDLINES:
+		if (tf->version >= 7 && size >= 8)
+			tf->sec_off[id] = get64(tf, data);
+		return 0;
+	case SKBT_OPTION_ID: {
+		struct skbt_option *o;
+
+		if (tf->nopts >= MAX_SKBT_OPTS)
+			return 0;
+		o = realloc(tf->opts, (tf->nopts + 1) * sizeof(*o));
+		if (!o)
+			return skbt_err_set(err, -ENOMEM, "out of memory");
+		tf->opts = o;
+		o += tf->nopts;
+		o->id = id;
+		o->size = size;
+		o->data = malloc(size ? size : 1);
+		if (!o->data)
+			return skbt_err_set(err, -ENOMEM, "out of memory");
+		memcpy(o->data, data, size);
+		tf->nopts++;
+		return 0;
+	}
+	default:
+		return 0;	/* unknown options are skipped, as trace-cmd does */
+	}
+}
+
+/* v7: walk the chain of OPTIONS sections from @off. */
+static int read_options_v7(struct skbt_tracefile *tf, uint64_t off, struct skbt_err *err)
+{
+	uint64_t seen[64];
+	unsigned int nsec = 0;
+
+	while (off) {
+		uint8_t *buf;
+		size_t len;
+		uint64_t next = 0;
+		bool done = false;
+		struct cur c;
+		unsigned int i;
+		int ret;
+
+		if (++nsec > MAX_OPT_SECTIONS)
+			return skbt_err_set(err, -EBADMSG, "too many options sections");
+		/* a chain that comes back to an earlier section would never end */
+		for (i = 0; i < nsec - 1 && i < SKBT_ARRAY_SIZE(seen); i++)
+			if (seen[i] == off)
+				return skbt_err_set(err, -EBADMSG,
+						    "options sections loop at offset %llu",
+						    (unsigned long long)off);
+		if (nsec - 1 < SKBT_ARRAY_SIZE(seen))
+			seen[nsec - 1] = off;
+		ret = load_section(tf, off, SEC_OPTIONS, "options section", &buf, &len, err);
+		if (ret)
+			return ret;
+		c = (struct cur){ tf, buf, len, 0, off + 16, "options section", err };
+		while (!done) {
+			uint16_t id;
+			uint32_t size;
+			const uint8_t *data;
+
+			if ((ret = cur_u16(&c, &id)) || (ret = cur_u32(&c, &size)) ||
+			    (ret = cur_bytes(&c, size, &data)))
+				break;
+			if (id == OPT_DONE) {
+				if (size >= 8)
+					next = get64(tf, data);
+				done = true;
+				break;
+			}
+			ret = handle_option(tf, id, data, size, c.base + c.pos - size, err);
+			if (ret)
+				break;
+		}
+		free(buf);
+		if (ret)
+			return ret;
+		off = next;
+	}
+	return 0;
+}
+
+/* v6: options follow "options  \0" until an id 0. */
+static int read_options_v6(struct skbt_tracefile *tf, uint64_t *offp, struct skbt_err *err)
+{
+	uint64_t off = *offp;
+
+	for (;;) {
+		uint8_t hdr[6];
+		uint16_t id;
+		uint32_t size;
+		char *data;
+		int ret;
+
+		ret = read_exact(tf, off, hdr, 2, "options", err);
+		if (ret)
+			return ret;
+		id = get16(tf, hdr);
+		if (id == OPT_DONE) {
+			*offp = off + 2;
+			return 0;
+		}
+		ret = read_exact(tf, off, hdr, 6, "options", err);
+		if (ret)
+			return ret;
+		size = get32(tf, hdr + 2);
+		if (size > MAX_OPTION)
+			return skbt_err_set(err, -EBADMSG, "option %u at offset %llu too large", id,
+					    (unsigned long long)off);
+		ret = read_alloc(tf, off + 6, size, "options", &data, err);
+		if (ret)
+			return ret;
+		ret = handle_option(tf, id, (uint8_t *)data, size, off + 6, err);
+		free(data);
+		if (ret)
+			return ret;
+		off += 6 + (uint64_t)size;
+	}
+}
+
+/* ---------- header and the two layouts ---------- */
+
+static int read_v7(struct skbt_tracefile *tf, uint64_t off, struct skbt_err *err)
+{
+	static const struct {
+		int opt;
+		const char *what;
+	} secs[] = {
+		{ OPT_HEADER_INFO, "headers section" },
+		{ OPT_FTRACE_EVENTS, "ftrace event formats section" },
+		{ OPT_EVENT_FORMATS, "event formats section" },
+		{ OPT_KALLSYMS, "kallsyms section" },
+		{ OPT_PRINTK, "printk formats section" },
+		{ OPT_CMDLINES, "command lines section" },
+	};
+	uint8_t b8[8];
+	unsigned int i;
+	int ret;
+
+	ret = read_exact(tf, off, b8, 8, "file header", err);
+	if (ret)
+		return ret;
+	ret = read_options_v7(tf, get64(tf, b8), err);
+	if (ret)
+		return ret;
+	if (!tf->sec_off[OPT_HEADER_INFO])
+		return skbt_err_set(err, -EBADMSG, "no header_page section");
+	for (i = 0; i < SKBT_ARRAY_SIZE(secs); i++) {
+		uint64_t soff = tf->sec_off[secs[i].opt];
+		uint8_t *buf;
+		size_t len;
+		struct cur c;
+
+		if (!soff)
+			continue;
+		ret = load_section(tf, soff, secs[i].opt, secs[i].what, &buf, &len, err);
+		if (ret)
+			return ret;
+		c = (struct cur){ tf, buf, len, 0, soff, secs[i].what, err };
+		switch (secs[i].opt) {
+		case OPT_HEADER_INFO:
+			ret = parse_header_page(tf, &c);
+			break;
+		case OPT_FTRACE_EVENTS:
+			ret = parse_ftrace_formats(tf, &c);
+			break;
+		case OPT_EVENT_FORMATS:
+			ret = parse_event_formats(tf, &c);
+			break;
+		case OPT_KALLSYMS:
+			ret = parse_sized_text(tf, &c, 4, do_kallsyms);
+			break;
+		case OPT_PRINTK:
+			ret = parse_sized_text(tf, &c, 4, do_printk);
+			break;
+		case OPT_CMDLINES:
+			ret = parse_sized_text(tf, &c, 8, do_cmdlines);
+			break;
+		}
+		free(buf);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* v6 ftrace or event formats, read from the file format by format. */
+static int read_v6_formats(struct skbt_tracefile *tf, uint64_t *offp, bool systems,
+			   const char *what, struct skbt_err *err)
+{
+	uint64_t off = *offp;
+	uint32_t nsys = 1, nev, i, j;
+	uint8_t b[8];
+	char sys[256];
+	int ret;
+
+	if (systems) {
+		if ((ret = read_exact(tf, off, b, 4, what, err)))
+			return ret;
+		nsys = get32(tf, b);
+		off += 4;
+		if (nsys > MAX_FORMATS)
+			return skbt_err_set(err, -EBADMSG, "implausible system count %u in the %s",
+					    nsys, what);
+	} else {
+		strcpy(sys, "ftrace");
+	}
+	for (i = 0; i < nsys; i++) {
+		if (systems) {
+			ssize_t r = read_at(tf, off, sys, sizeof(sys));
+			char *nul;
+
+			if (r < 0)
+				return skbt_err_set(err, r, "read error in the %s", what);
+			nul = memchr(sys, '\0', r);
+			if (!nul) {
+				if (r < (ssize_t)sizeof(sys))
+					return skbt_err_set(err, -EBADMSG,
+							    "truncated in the %s at offset %llu",
+							    what, (unsigned long long)(off + r));
+				return skbt_err_set(err, -EBADMSG,
+						    "system name too long in the %s at offset %llu",
+						    what, (unsigned long long)off);
+			}
+			off += nul - sys + 1;
+		}
+		if ((ret = read_exact(tf, off, b, 4, what, err)))
+			return ret;
+		nev = get32(tf, b);
+		off += 4;
+		if (nev > MAX_FORMATS)
+			return skbt_err_set(err, -EBADMSG, "implausible event count %u in the %s",
+					    nev, what);
+		for (j = 0; j < nev; j++) {
+			uint64_t n;
+			char *fmt;
+
+			if ((ret = read_exact(tf, off, b, 8, what, err)))
+				return ret;
+			n = get64(tf, b);
+			if ((ret = read_alloc(tf, off + 8, n, what, &fmt, err)))
+				return ret;
+			/* an unparseable format only leaves that event undecoded, as in trace-cmd */
+			tep_parse_event(tf->tep, fmt, n, sys);
+			free(fmt);
+			off += 8 + n;
+		}
+	}
+	*offp = off;
+	return 0;
+}
+
+/*
+ * v6 metadata blocks of known extent: read each one whole (size checked against the file
+ * and the cap) and parse it from memory.  @kind: 0 header page, 3 kallsyms, 4 printk,
+ * 5 cmdlines.
+ */
+static int read_v6_block(struct skbt_tracefile *tf, uint64_t *offp, int kind,
+			 const char *what, struct skbt_err *err)
+{
+	uint64_t off = *offp, end = off, n;
+	uint8_t b[8];
+	char *buf;
+	struct cur c;
+	int ret;
+
+	if (kind == 1 || kind == 2)
+		return read_v6_formats(tf, offp, kind == 2, what, err);
+	switch (kind) {
+	case 0: {
+		int k;
+
+		for (k = 0; k < 2; k++) {
+			unsigned int tag = k ? 13 : 12;
+
+			ret = read_exact(tf, end + tag, b, 8, what, err);
+			if (ret)
+				return ret;
+			n = get64(tf, b);
+			if (n > MAX_SECTION)
+				return skbt_err_set(err, -EBADMSG, "%s at offset %llu too large",
+						    what, (unsigned long long)end);
+			end += tag + 8 + n;
+		}
+		break;
+	}
+	case 3:
+	case 4:
+		ret = read_exact(tf, off, b, 4, what, err);
+		if (ret)
+			return ret;
+		end = off + 4 + get32(tf, b);
+		break;
+	default:
+		ret = read_exact(tf, off, b, 8, what, err);
+		if (ret)
+			return ret;
+		n = get64(tf, b);
+		if (n > MAX_SECTION)
+			return skbt_err_set(err, -EBADMSG, "%s at offset %llu too large", what,
+					    (unsigned long long)off);
+		end = off + 8 + n;
+		break;
+	}
+	ret = read_alloc(tf, off, end - off, what, &buf, err);
+	if (ret)
+		return ret;
+	c = (struct cur){ tf, (uint8_t *)buf, end - off, 0, off, what, err };
+	switch (kind) {
+	case 0:
+		ret = parse_header_page(tf, &c);
+		break;
+	case 3:
+		ret = parse_sized_text(tf, &c, 4, do_kallsyms);
+		break;
+	case 4:
+		ret = parse_sized_text(tf, &c, 4, do_printk);
+		break;
+	default:
+		ret = parse_sized_text(tf, &c, 8, do_cmdlines);
+		break;
+	}
+	free(buf);
+	if (ret)
+		return ret;
+	*offp = off + c.pos;
+	return 0;
+}
+
+static int read_v6(struct skbt_tracefile *tf, uint64_t off, struct skbt_err *err)
+{
+	static const char *const what[] = {
+		"header_page", "ftrace event formats", "event formats", "kallsyms",
+		"printk formats", "command lines",
+	};
+	uint8_t b4[4];
+	char tag[10];
+	struct buffer *top;
+	uint64_t after;
+	int kind, ret, i;
+
+	for (kind = 0; kind < 6; kind++) {
+		ret = read_v6_block(tf, &off, kind, what[kind], err);
+		if (ret)
+			return ret;
+	}
+	ret = read_exact(tf, off, b4, 4, "CPU count", err);
+	if (ret)
+		return ret;
+	tf->cpucount = get32(tf, b4);
+	if (tf->cpucount > MAX_CPUS)
+		return skbt_err_set(err, -EBADMSG, "implausible CPU count %u", tf->cpucount);
+	off += 4;
+	ret = read_exact(tf, off, tag, sizeof(tag), "options", err);
+	if (ret)
+		return ret;
+	if (!memcmp(tag, "options  ", 10)) {
+		off += 10;
+		ret = read_options_v6(tf, &off, err);
+		if (ret)
+			return ret;
+	}
+	/* the top buffer: index 0 (instances were appended after it by the options) */
+	top = get_buffer(tf, "", err);
+	if (!top)
+		return err ? err->code : -ENOMEM;
+	ret = read_v6_flyrecord(tf, top, off, true, &after, err);
+	if (ret)
+		return ret;
+	for (i = 0; i < tf->nbufs; i++) {
+		struct buffer *b = &tf->bufs[i];
+
+		if (!b->name[0])
+			continue;
+
+		/* data_end holds the BUFFER option's offset until here */
+		ret = read_v6_flyrecord(tf, b, b->data_end, false, &after, err);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int read_header(struct skbt_tracefile *tf, struct skbt_err *err)
+{
+	uint8_t h[128];
+	ssize_t n = read_at(tf, 0, h, sizeof(h));
+	size_t pos;
+	const char *ver;
+	char *end;
+	long v;
+
+	if (n < 0)
+		return skbt_err_set(err, n, "read error: %s", strerror(-n));
+	if (n < 10 || memcmp(h, "\x17\x08\x44tracing", 10))
+		return skbt_err_set(err, -EINVAL, "not a trace.dat file (bad magic)");
+	ver = (const char *)h + 10;
+	if (!memchr(ver, '\0', n - 10))
+		return skbt_err_set(err, -EBADMSG, "truncated in the file header at offset %zd", n);
+	v = strtol(ver, &end, 10);
+	if (end == ver || *end || (v != 6 && v != 7))
+		return skbt_err_set(err, -EPROTONOSUPPORT, "unsupported trace.dat version '%.8s'",
+				    ver);
+	tf->version = (int)v;
+	pos = 10 + strlen(ver) + 1;
+	if ((size_t)n < pos + 6)
+		return skbt_err_set(err, -EBADMSG, "truncated in the file header at offset %zd", n);
+	if (h[pos] > 1)
+		return skbt_err_set(err, -EBADMSG, "bad endianness byte %u", h[pos]);
+	tf->big_endian = h[pos];
+	tf->swap = tf->big_endian != (__BYTE_ORDER__ == __ORDER_BIG_ENDIAN__);
+	tf->long_size = h[pos + 1];
+	if (tf->long_size != 4 && tf->long_size != 8)
+		return skbt_err_set(err, -EBADMSG, "bad long size %d", tf->long_size);
+	tf->page_size = get32(tf, h + pos + 2);
+	if (tf->page_size < 64 || tf->page_size > (16u << 20) ||
+	    (tf->page_size & (tf->page_size - 1)))
+		return skbt_err_set(err, -EBADMSG, "unsupported page size %u", tf->page_size);
+	pos += 6;
+	tf->tep = tep_alloc();
+	if (!tf->tep)
+		return skbt_err_set(err, -ENOMEM, "out of memory");
+	tep_set_file_bigendian(tf->tep, tf->big_endian ? TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
+	tep_set_local_bigendian(tf->tep, __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ?
+				TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
+	tep_set_long_size(tf->tep, tf->long_size);
+	tep_set_page_size(tf->tep, tf->page_size);
+	if (tf->version == 6) {
+		strcpy(tf->compression, "none");
+		return (int)pos;
+	}
+	{
+		const char *name = (const char *)h + pos, *zver;
+
+		if (!memchr(name, '\0', n - pos))
+			return skbt_err_set(err, -EBADMSG,
+					    "truncated in the file header at offset %zd", n);
+		zver = name + strlen(name) + 1;
+		if ((const uint8_t *)zver >= h + n || !memchr(zver, '\0', h + n - (const uint8_t *)zver))
+			return skbt_err_set(err, -EBADMSG,
+					    "truncated in the file header at offset %zd", n);
+		if (strcmp(name, "none") && strcmp(name, "zstd"))
+			return skbt_err_set(err, -EPROTONOSUPPORT, "unsupported compression '%.20s'",
+					    name);
+		snprintf(tf->compression, sizeof(tf->compression), "%.20s", name);
+		pos = (const uint8_t *)zver + strlen(zver) + 1 - h;
+		if (!strcmp(name, "zstd")) {
+			tf->zctx = ZSTD_createDCtx();
+			if (!tf->zctx)
+				return skbt_err_set(err, -ENOMEM, "out of memory");
+		}
+	}
+	return (int)pos;
+}
+
+static void finish_buffers(struct skbt_tracefile *tf)
+{
+	int i, j;
+
+	for (i = 0; i < tf->nbufs; i++) {
+		struct buffer *b = &tf->bufs[i];
+		int n = 0;
+
+		for (j = 0; j < b->nentries; j++)
+			if ((int)b->cpus[j].cpu + 1 > n)
+				n = b->cpus[j].cpu + 1;
+		/* CPUs without data still count: cpu ids stay the kernel's */
+		if (b->nentries && (int)tf->cpucount > n && tf->cpucount <= MAX_CPUS)
+			n = tf->cpucount;
+		b->ncpus = n;
+		if (!b->clock)
+			b->clock = strdup(tf->trace_clock ? tf->trace_clock : "local");
+	}
+}
+
+static int open_common(struct skbt_tracefile *tf, struct skbt_err *err)
+{
+	int pos, ret;
+
+	pos = read_header(tf, err);
+	if (pos < 0)
+		return pos;
+	if (tf->version == 6)
+		ret = read_v6(tf, pos, err);
+	else
+		ret = read_v7(tf, pos, err);
+	if (ret)
+		return ret;
+	if (find_buffer(tf, "") < 0) {
+		/* index 0 is always the top buffer, even when the file has none */
+		struct buffer *b = get_buffer(tf, "", err), tmp;
+
+		if (!b)
+			return err ? err->code : -ENOMEM;
+		tmp = *b;
+		memmove(&tf->bufs[1], &tf->bufs[0], (tf->nbufs - 1) * sizeof(*b));
+		tf->bufs[0] = tmp;
+	} else if (find_buffer(tf, "") != 0) {
+		int i = find_buffer(tf, "");
+		struct buffer tmp = tf->bufs[i];
+
+		memmove(&tf->bufs[1], &tf->bufs[0], i * sizeof(tmp));
+		tf->bufs[0] = tmp;
+	}
+	/* the sub-buffer header's commit field has the kernel's long size */
+	ret = tep_get_header_page_size(tf->tep);
+	tf->kb_long8 = ret ? ret == 8 : tf->long_size == 8;
+	finish_buffers(tf);
+	for (int i = 0; i < tf->nbufs; i++)
+		if (!tf->bufs[i].clock)
+			return skbt_err_set(err, -ENOMEM, "out of memory");
+	return 0;
+}
+
+static struct skbt_tracefile *tf_alloc(void)
+{
+	struct skbt_tracefile *tf = calloc(1, sizeof(*tf));
+
+	if (tf) {
+		tf->fd = -1;
+		tf->cpustat_cur = -1;	/* CPUSTATs before any "Buffer:" line are the top's */
+	}
+	return tf;
+}
+
+int skbt_tracefile_open(const char *path, struct skbt_tracefile **tfp, struct skbt_err *err)
+{
+	struct skbt_tracefile *tf;
+	struct stat st;
+	int ret;
+
+	*tfp = NULL;
+	tf = tf_alloc();
+	if (!tf)
+		return skbt_err_set(err, -ENOMEM, "out of memory");
+	tf->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (tf->fd < 0) {
+		ret = -errno;
+		skbt_err_set(err, ret, "%s", strerror(-ret));
+		goto fail;
+	}
+	if (fstat(tf->fd, &st) < 0) {
+		ret = -errno;
+		skbt_err_set(err, ret, "%s", strerror(-ret));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = skbt_err_set(err, -EINVAL, "not a trace.dat file (not a regular file)");
+		goto fail;
+	}
+	tf->fsize = st.st_size;
+	ret = open_common(tf, err);
+	if (ret)
+		goto fail;
+	*tfp = tf;
+	return 0;
+fail:
+	skbt_tracefile_close(tf);
+	return ret;
+}
+
+int skbt_tracefile_open_mem(const void *data, size_t size, struct skbt_tracefile **tfp,
+			    struct skbt_err *err)
+{
+	struct skbt_tracefile *tf;
+	int ret;
+
+	*tfp = NULL;
+	tf = tf_alloc();
+	if (!tf)
+		return skbt_err_set(err, -ENOMEM, "out of memory");
+	tf->mem = data ? data : (const uint8_t *)"";
+	tf->fsize = data ? size : 0;
+	ret = open_common(tf, err);
+	if (ret) {
+		skbt_tracefile_close(tf);
+		return ret;
+	}
+	*tfp = tf;
+	return 0;
+}
+
+void skbt_tracefile_close(struct skbt_tracefile *tf)
+{
+	int i;
+
+	if (!tf)
+		return;
+	if (tf->fd >= 0)
+		close(tf->fd);
+	if (tf->tep)
+		tep_free(tf->tep);
+	ZSTD_freeDCtx(tf->zctx);
+	for (i = 0; i < tf->nbufs; i++) {
+		free(tf->bufs[i].name);
+		free(tf->bufs[i].clock);
+		free(tf->bufs[i].cpus);
+	}
+	free(tf->bufs);
+	for (i = 0; i < tf->ncpustats; i++)
+		free(tf->cpustats[i].text);
+	free(tf->cpustats);
+	for (i = 0; i < tf->ncpustat_names; i++)
+		free(tf->cpustat_names[i]);
+	free(tf->cpustat_names);
+	for (i = 0; i < tf->nopts; i++)
+		free(tf->opts[i].data);
+	free(tf->opts);
+	free(tf->trace_clock);
+	free(tf);
+}
+
+/* ---------- accessors ---------- */
+
+int skbt_tracefile_version(const struct skbt_tracefile *tf)
+{
+	return tf->version;
+}
+
+unsigned int skbt_tracefile_page_size(const struct skbt_tracefile *tf)
+{
+	return tf->page_size;
+}
+
+const char *skbt_tracefile_compression(const struct skbt_tracefile *tf)
+{
+	return tf->compression;
+}
+
+struct tep_handle *skbt_tracefile_tep(struct skbt_tracefile *tf)
+{
+	return tf->tep;
+}
+
+int skbt_tracefile_nbuffers(const struct skbt_tracefile *tf)
+{
+	return tf->nbufs;
+}
+
+int skbt_tracefile_buffer_find(const struct skbt_tracefile *tf, const char *name)
+{
+	return find_buffer(tf, name);
+}
+
+static const struct buffer *buf_at(const struct skbt_tracefile *tf, int buf)
+{
+	return buf >= 0 && buf < tf->nbufs ? &tf->bufs[buf] : NULL;
+}
+
+const char *skbt_tracefile_buffer_name(const struct skbt_tracefile *tf, int buf)
+{
+	const struct buffer *b = buf_at(tf, buf);
+
+	return b ? b->name : NULL;
+}
+
+const char *skbt_tracefile_buffer_clock(const struct skbt_tracefile *tf, int buf)
+{
+	const struct buffer *b = buf_at(tf, buf);
+
+	return b && b->clock ? b->clock : "local";
+}
+
+int skbt_tracefile_buffer_ncpus(const struct skbt_tracefile *tf, int buf)
+{
+	const struct buffer *b = buf_at(tf, buf);
+
+	return b ? b->ncpus : 0;
+}
+
+uint64_t skbt_tracefile_buffer_bytes(const struct skbt_tracefile *tf, int buf)
+{
+	const struct buffer *b = buf_at(tf, buf);
+
+	return b ? b->bytes : 0;
+}
+
+const char *skbt_tracefile_cpustat(const struct skbt_tracefile *tf, int buf, int cpu)
+{
+	const struct buffer *b = buf_at(tf, buf);
+	int i;
+
+	if (!b)
+		return NULL;
+	for (i = 0; i < tf->ncpustats; i++) {
+		const struct cpustat *cs = &tf->cpustats[i];
+		const char *name = cs->buf_name_idx < 0 ? "" : tf->cpustat_names[cs->buf_name_idx];
+
+		if (cs->cpu == cpu && !strcmp(name, b->name))
+			return cs->text;
+	}
+	return NULL;
+}
+
+int skbt_tracefile_option(const struct skbt_tracefile *tf, unsigned int id, int nth,
+			  const void **data, uint32_t *size)
+{
+	int i;
+
+	for (i = 0; i < tf->nopts; i++) {
+		if (tf->opts[i].id != id || nth-- > 0)
+			continue;
+		*data = tf->opts[i].data;
+		*size = tf->opts[i].size;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+bool skbt_tracefile_truncated(const struct skbt_tracefile *tf)
+{
+	return tf->truncated;
+}
+
+/* ---------- per-CPU streams ---------- */
+
+int skbt_cpu_stream_open(struct skbt_tracefile *tf, int buf, int cpu,
+			 struct skbt_cpu_stream **sp, struct skbt_err *err)
+{
+	const struct buffer *b = buf_at(tf, buf);
+	struct skbt_cpu_stream *s;
+	int i;
+
+	*sp = NULL;
+	if (!b)
+		return skbt_err_set(err, -EINVAL, "no buffer %d", buf);
+	if (cpu < 0 || cpu >= b->ncpus)
+		return skbt_err_set(err, -EINVAL, "no CPU %d in buffer \"%s\"", cpu, b->name);
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return skbt_err_set(err, -ENOMEM, "out of memory");
+	s->tf = tf;
+	s->b = b;
+	s->cpu = cpu;
+	s->ps = b->page_size;
+	s->hdr = tf->kb_long8 ? 16 : 12;
+	s->compressed = b->compressed;
+	s->done = true;
+	for (i = 0; i < b->nentries; i++) {
+		if (b->cpus[i].cpu != (uint32_t)cpu)
+			continue;
+		s->pos = b->cpus[i].offset;
+		s->end = b->cpus[i].size > UINT64_MAX - s->pos ? UINT64_MAX :
+			 s->pos + b->cpus[i].size;
+		/* zstd data: the size leaves out the 4-byte chunk count */
+		if (s->compressed)
+			s->end = b->data_end;
+		else if (s->end > b->data_end)
+			s->end = b->data_end;
+		s->done = b->cpus[i].size == 0;
+	}
+	if (s->done)
+		goto out;
+	s->kb = kbuffer_alloc(tf->kb_long8 ? KBUFFER_LSIZE_8 : KBUFFER_LSIZE_4,
+			      tf->big_endian ? KBUFFER_ENDIAN_BIG : KBUFFER_ENDIAN_LITTLE);
+	if (!s->kb) {
+		free(s);
+		return skbt_err_set(err, -ENOMEM, "out of memory");
+	}
+	if (s->compressed) {
+		uint8_t b4[4];
+
+		if (read_at(tf, s->pos, b4, 4) != 4 || s->pos + 4 > s->end) {
+			tf->truncated = true;
+			s->done = true;
+		} else {
+			s->chunks_left = get32(tf, b4);
+			s->pos += 4;
+		}
+	}
+out:
+	*sp = s;
+	return 0;
+}
+
+void skbt_cpu_stream_close(struct skbt_cpu_stream *s)
+{
+	if (!s)
+		return;
+	kbuffer_free(s->kb);
+	free(s->blk);
+	free(s->zbuf);
+	free(s);
+}
+
+static int grow(uint8_t **p, size_t *cap, size_t want)
+{
+	uint8_t *n;
+
+	if (*cap >= want)
+		return 0;
+	n = realloc(*p, want);
+	if (!n)
+		return -ENOMEM;
+	*p = n;
+	*cap = want;
+	return 0;
+}
+
+/* Fill the block with the next run of whole pages.  0: got some; 1: end; <0: error. */
+static int refill(struct skbt_cpu_stream *s, struct skbt_err *err)
+{
+	struct skbt_tracefile *tf = s->tf;
+	size_t n;
+	ssize_t r;
+
+	s->blk_len = s->blk_pos = 0;
+	if (!s->compressed) {
+		uint64_t left = s->end > s->pos ? s->end - s->pos : 0;
+
+		if (left == 0)
+			return 1;
+		size_t block = RAW_BLOCK >= s->ps ? RAW_BLOCK - RAW_BLOCK % s->ps : s->ps;
+
+		n = left < block ? left : block;
+		if (n >= s->ps)
+			n -= n % s->ps;
+		if (grow(&s->blk, &s->blk_cap, block + PAGE_SLACK))
+			return skbt_err_set(err, -ENOMEM, "out of memory");
+		r = read_at(tf, s->pos, s->blk, n);
+		if (r < 0)
+			return skbt_err_set(err, r, "read error at offset %llu: %s",
+					    (unsigned long long)s->pos, strerror(-r));
+		s->pos += r;
+		if ((size_t)r < s->ps) {
+			/* end of file inside a page, or a size that is not whole pages */
+			tf->truncated = true;
+			return 1;
+		}
+		s->blk_len = r - r % s->ps;
+		if ((size_t)r % s->ps)
+			tf->truncated = true;
+		memset(s->blk + s->blk_len, 0, PAGE_SLACK);
+		return 0;
+	}
+	for (;;) {
+		uint8_t h[8];
+		uint32_t zsize, usize;
+		size_t got;
+
+		if (!s->chunks_left)
+			return 1;
+		s->chunks_left--;
+		if (s->pos + 8 > s->end || read_at(tf, s->pos, h, 8) != 8)
+			goto trunc;
+		zsize = get32(tf, h);
+		usize = get32(tf, h + 4);
+		if (zsize > MAX_CHUNK || usize > MAX_CHUNK || s->pos + 8 + zsize > s->end)
+			goto trunc;
+		if (grow(&s->zbuf, &s->zcap, zsize ? zsize : 1))
+			return skbt_err_set(err, -ENOMEM, "out of memory");
+		r = read_at(tf, s->pos + 8, s->zbuf, zsize);
+		if (r < 0)
+			return skbt_err_set(err, r, "read error at offset %llu: %s",
+					    (unsigned long long)s->pos, strerror(-r));
+		if ((size_t)r != zsize)
+			goto trunc;
+		s->pos += 8 + (uint64_t)zsize;
+		{
+			unsigned long long fcs = ZSTD_getFrameContentSize(s->zbuf, zsize);
+
+			if (fcs == ZSTD_CONTENTSIZE_ERROR ||
+			    (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != usize))
+				goto trunc;
+		}
+		if (grow(&s->blk, &s->blk_cap, (size_t)usize + PAGE_SLACK))
+			return skbt_err_set(err, -ENOMEM, "out of memory");
+		got = ZSTD_decompressDCtx(tf->zctx, s->blk, usize, s->zbuf, zsize);
+		if (ZSTD_isError(got) || got != usize)
+			goto trunc;
+		if (usize % s->ps)
+			tf->truncated = true;
+		s->blk_len = usize - usize % s->ps;
+		memset(s->blk + s->blk_len, 0, PAGE_SLACK);
+		if (s->blk_len)
+			return 0;
+	}
+trunc:
+	tf->truncated = true;
+	s->chunks_left = 0;
+	return 1;
+}
+
+static void put_long(const struct skbt_cpu_stream *s, uint8_t *p, uint64_t v)
+{
+	const struct skbt_tracefile *tf = s->tf;
+
+	if (s->hdr == 16) {
+		if (tf->swap)
+			v = __builtin_bswap64(v);
+		memcpy(p, &v, 8);
+	} else {
+		uint32_t w = (uint32_t)v;
+
+		if (tf->swap)
+			w = __builtin_bswap32(w);
+		memcpy(p, &w, 4);
+	}
+}
+
+/*
+ * Check one sub-buffer before kbuffer sees it.  kbuffer trusts the commit size and every
+ * record length: a bad one makes it read past the page or loop forever on a padding
+ * record that points back at itself.  Walk the records the way kbuffer will and cut the
+ * commit at the first record that does not fit; take the missed-events count here too.
+ */
+static void check_page(struct skbt_cpu_stream *s, uint8_t *page)
+{
+	struct skbt_tracefile *tf = s->tf;
+	const unsigned int hdr = s->hdr;
+	uint64_t flags = hdr == 16 ? get64(tf, page + 8) : get32(tf, page + 8);
+	uint64_t size = flags & RB_COMMIT_MASK, room = s->ps - hdr, cur = 0;
+	const uint8_t *d = page + hdr;
+	bool bad = false;
+
+	if (size > room) {
+		size = room;
+		bad = true;
+	}
+	if (flags & RB_MISSED_EVENTS) {
+		uint64_t m = UINT64_MAX;
+
+		if ((flags & RB_MISSED_STORED) && size + (hdr - 8) <= room)
+			m = hdr == 16 ? get64(tf, d + size) : get32(tf, d + size);
+		if (m == 0)
+			m = UINT64_MAX;
+		/* an empty page passes its count on to the next record */
+		if (s->missed == 0)
+			s->missed = m;
+		else if (s->missed == UINT64_MAX || m == UINT64_MAX || m > UINT64_MAX - 1 - s->missed)
+			s->missed = UINT64_MAX;
+		else
+			s->missed += m;
+	}
+	while (cur < size) {
+		uint32_t w, tl;
+		uint64_t next;
+
+		if (size - cur < 4) {
+			bad = true;
+			break;
+		}
+		w = get32(tf, d + cur);
+		tl = tf->big_endian ? w >> 27 : w & 31;
+		if (tl == RB_TYPE_PADDING) {
+			if (size - cur < 8)
+				break;	/* end-of-page padding, nothing after it */
+			next = cur + 4 + (uint64_t)get32(tf, d + cur + 4);
+			if (next <= cur || next > size) {
+				/* padding that runs off the commit ends the page, as in kbuffer */
+				break;
+			}
+		} else if (tl == RB_TYPE_TIME_EXTEND || tl == RB_TYPE_TIME_STAMP) {
+			next = cur + 8;
+		} else if (tl == 0) {
+			uint32_t len;
+
+			if (size - cur < 8) {
+				bad = true;
+				break;
+			}
+			len = get32(tf, d + cur + 4);
+			if (len < 4) {
+				bad = true;
+				break;
+			}
+			next = cur + 8 + (((uint64_t)len - 4 + 3) & ~3ULL);
+		} else {
+			next = cur + 4 + 4 * (uint64_t)tl;
+		}
+		if (next > size) {
+			bad = true;
+			break;
+		}
+		cur = next;
+	}
+	if (bad)
+		tf->truncated = true;
+	if (cur != (flags & RB_COMMIT_MASK) || (flags & ~RB_COMMIT_MASK))
+		put_long(s, page + 8, cur);
+}
+
+int skbt_cpu_stream_next(struct skbt_cpu_stream *s, struct skbt_raw_record *rec,
+			 struct skbt_err *err)
+{
+	unsigned long long ts;
+	void *data;
+	int ret;
+
+	for (;;) {
+		if (s->have_page) {
+			data = s->fresh ? kbuffer_read_event(s->kb, &ts) :
+					  kbuffer_next_event(s->kb, &ts);
+			s->fresh = false;
+			if (data) {
+				rec->ts = ts;
+				rec->data = data;
+				rec->size = kbuffer_event_size(s->kb);
+				rec->missed = s->missed;
+				s->missed = 0;
+				return 1;
+			}
+			s->have_page = false;
+		}
+		if (s->done)
+			return 0;
+		if (s->blk_pos + s->ps > s->blk_len) {
+			ret = refill(s, err);
+			if (ret) {
+				s->done = true;
+				return ret < 0 ? ret : 0;
+			}
+		}
+		check_page(s, s->blk + s->blk_pos);
+		kbuffer_load_subbuffer(s->kb, s->blk + s->blk_pos);
+		s->blk_pos += s->ps;
+		s->have_page = true;
+		s->fresh = true;
+	}
+}
