@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * record: one recording from start to a finished trace.dat file.  Ties the session (tracefs
+ * instance), the capture (per-CPU spools) and the writer together, and runs the guard
+ * process that finishes the file if the recorder is killed (SIGKILL included).
+ *
+ * Files while recording: OUT.tmp (the file being built; space for its header is reserved
+ * with fallocate(2) at start) and OUT.cpuN.tmp (raw sub-buffers of CPU N).  At the end
+ * OUT.tmp is renamed to OUT and the spools are removed.
+ */
+#ifndef SKBTRAIL_RECORD_H
+#define SKBTRAIL_RECORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "skbtrail/common.h"
+#include "skbtrail/session.h"
+
+struct skbt_recorder;
+
+struct skbt_record_config {
+	struct skbt_session_config session;
+	const char *output;		/* trace.dat path */
+	const char *devs_text;		/* --dev as given, for the file ("" when none) */
+	const char *events_text;	/* --events as given */
+};
+
+/* Why a recording ended (stored in the file, printed at the end). */
+enum skbt_stop_reason {
+	SKBT_STOP_SIGNAL,
+	SKBT_STOP_DURATION,
+	SKBT_STOP_MAX_SIZE,
+	SKBT_STOP_DISK_FULL,
+	SKBT_STOP_ERROR,
+	SKBT_STOP_GUARD,	/* the recorder died; its guard finished the file */
+};
+const char *skbt_stop_reason_name(enum skbt_stop_reason r);
+
+struct skbt_record_cpu {
+	struct skbt_cpu_stats start, end;
+	uint64_t spool_bytes;		/* raw data read from the ring buffer */
+	uint64_t file_bytes;		/* of it, in the file */
+};
+
+struct skbt_record_summary {
+	int ncpus;
+	struct skbt_record_cpu *cpu;	/* ncpus entries, owned by the recorder */
+	uint64_t file_bytes;
+	uint64_t data_bytes;
+	double seconds;
+	bool kallsyms;
+	int truncated_cpus;
+	const char *output;
+	const char *instance;
+	const char *clock;
+	unsigned long buffer_kb;
+	const char *missing;		/* events the kernel lacks, "" if none */
+	const char *filter;
+};
+
+/*
+ * Create the instance, the output and spool files, and the file's metadata; nothing is
+ * traced yet.  Errors: -EPERM/-EACCES/-ENOENT/-EROFS (output not writable: err names the
+ * file), -ENOENT/-EINVAL (events), -ENOSPC, -ENODEV.  On success *rp owns everything:
+ * skbt_recorder_finish() or skbt_recorder_abort() then skbt_recorder_free().
+ */
+int skbt_recorder_open(const struct skbt_record_config *cfg, struct skbt_recorder **rp,
+		       struct skbt_err *err);
+/* Fork the guard, start the readers, turn tracing on. */
+int skbt_recorder_start(struct skbt_recorder *r, struct skbt_err *err);
+/* Spool bytes so far, and the first capture error (-ENOSPC: disk full) or 0. */
+uint64_t skbt_recorder_bytes(const struct skbt_recorder *r);
+int skbt_recorder_error(const struct skbt_recorder *r);
+/*
+ * Stop tracing, flush, write and rename the file, remove the instance.  Returns 0, or
+ * -ENOSPC when the data did not all fit (the file is still valid), or another negative
+ * errno.  *sum stays valid until skbt_recorder_free().
+ */
+int skbt_recorder_finish(struct skbt_recorder *r, enum skbt_stop_reason why,
+			 struct skbt_record_summary *sum, struct skbt_err *err);
+/* Give up without a file (error before tracing started): remove instance and temp files. */
+void skbt_recorder_abort(struct skbt_recorder *r);
+void skbt_recorder_free(struct skbt_recorder *r);	/* NULL is a no-op */
+
+#endif

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * writer: write a trace-cmd trace.dat file, version 6, uncompressed, from metadata held in
+ * memory (header page, event formats, kallsyms, printk formats, cmdlines, options) and raw
+ * per-CPU ring-buffer sub-buffers spooled in files.  The layout is in docs/file-format.md,
+ * section "Writing (record/writer.c)".
+ *
+ * The writer copies everything it is given; it never reads tracefs itself (record/session.c
+ * does), so it can be tested without root from synthetic data.
+ */
+#ifndef SKBTRAIL_WRITER_H
+#define SKBTRAIL_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "skbtrail/common.h"
+
+/* trace-cmd option ids (trace-cmd.dat.v7(5); the same numbers are read from v6 files) */
+enum skbt_tdat_option {
+	SKBT_TDAT_OPT_DATE = 1,
+	SKBT_TDAT_OPT_CPUSTAT = 2,
+	SKBT_TDAT_OPT_BUFFER = 3,
+	SKBT_TDAT_OPT_TRACECLOCK = 4,
+	SKBT_TDAT_OPT_UNAME = 5,
+	SKBT_TDAT_OPT_CPUCOUNT = 8,
+	SKBT_TDAT_OPT_VERSION = 9,
+};
+
+/* Sections of the header that hold one blob each. */
+enum skbt_writer_blob {
+	SKBT_WB_HEADER_PAGE,
+	SKBT_WB_HEADER_EVENT,
+	SKBT_WB_KALLSYMS,
+	SKBT_WB_PRINTK,
+	SKBT_WB_CMDLINES,
+	SKBT_WB_NR,
+};
+
+struct skbt_writer;
+
+/* Result of skbt_writer_write(): what went into the file. */
+struct skbt_writer_stats {
+	uint64_t header_bytes;		/* everything before the first CPU's data */
+	uint64_t data_bytes;		/* sum of the CPUs' data */
+	uint64_t file_bytes;
+	int truncated_cpus;		/* CPUs whose data did not fit (disk full) */
+};
+
+/*
+ * Allocate a writer for sub-buffers of @page_size bytes (the kernel's sub-buffer size).
+ * Free with skbt_writer_free().  Returns -ENOMEM or -EINVAL.
+ */
+int skbt_writer_alloc(unsigned int page_size, struct skbt_writer **wp);
+void skbt_writer_free(struct skbt_writer *w);		/* NULL is a no-op */
+
+/* Set (replace) one of the single blobs; the writer keeps its own copy. */
+int skbt_writer_set_blob(struct skbt_writer *w, enum skbt_writer_blob which, const void *data,
+			 size_t len);
+/* Append the format file of one ftrace event (events/ftrace/NAME/format). */
+int skbt_writer_add_ftrace_format(struct skbt_writer *w, const void *data, size_t len);
+/* Append the format file of one event of @system (systems are kept in first-seen order). */
+int skbt_writer_add_event_format(struct skbt_writer *w, const char *system, const void *data,
+				 size_t len);
+/* Append an option (id, payload); the payload is copied. */
+int skbt_writer_add_option(struct skbt_writer *w, uint16_t id, const void *data, uint32_t len);
+/* Remove every option with @id (to replace, e.g., the skbtrail option at the end). */
+void skbt_writer_del_option(struct skbt_writer *w, uint16_t id);
+
+/* Bytes the header takes with the current contents and @ncpus CPUs, padding included. */
+uint64_t skbt_writer_header_size(const struct skbt_writer *w, int ncpus);
+
+/*
+ * Write the whole file into @fd from offset 0: header, options, flyrecord table, then for
+ * every CPU the whole sub-buffers of @cpu_fds[i] (read from offset 0; a trailing partial
+ * sub-buffer is ignored; -1 means no data).  When @punch is true, spool ranges already
+ * copied are released with FALLOC_FL_PUNCH_HOLE so a nearly full disk can still take the
+ * file.  On ENOSPC while copying data, the CPU's data is cut at the last whole sub-buffer
+ * that fit, later CPUs get what still fits, and the file stays valid (stats->truncated_cpus
+ * counts them; the return value is then -ENOSPC).  The file is truncated to its size.
+ * Returns 0 or a negative errno (err says what).
+ */
+int skbt_writer_write(struct skbt_writer *w, int fd, int ncpus, const int *cpu_fds, bool punch,
+		      struct skbt_writer_stats *stats, struct skbt_err *err);
+
+#endif

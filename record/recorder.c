@@ -1,0 +1,546 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * One recording, and its guard.
+ *
+ * The guard is forked before tracing starts and holds the read end of a pipe whose write
+ * end only the recorder has.  The recorder writes 'F' once the file is renamed into place,
+ * or 'A' when it gives up before tracing.  When the pipe reaches end of file without
+ * either (the recorder died, even by SIGKILL), the guard turns tracing off in the
+ * instance, drains the ring buffers into the spools, assembles the file, and removes the
+ * instance.  The guard calls itself "skbtg-<recorder pid>" so that skbt_session_remove_stale()
+ * leaves the instance alone while it works.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <tracefs.h>
+
+#include "skbtrail/capture.h"
+#include "skbtrail/record.h"
+#include "skbtrail/session.h"
+#include "skbtrail/tracefile.h"
+#include "skbtrail/writer.h"
+
+/* Room kept for cmdlines growth and for the first copied chunks when the disk is full. */
+#define RESERVE_SLACK (1024 * 1024)
+
+struct skbt_recorder {
+	struct skbt_record_config cfg;
+	char *output;
+	char *tmp_path;
+	int out_fd;
+	struct skbt_session *session;
+	struct skbt_capture *capture;
+	struct skbt_writer *writer;
+	int ncpus;
+	struct skbt_record_cpu *cpu;
+	char **start_text;	/* per-CPU stats text at start */
+	bool kallsyms;
+	const char *kallsyms_note;
+	struct timespec t_start, t_end;
+	time_t wall_start;
+	pid_t guard;
+	int guard_fd;		/* write end of the guard's pipe */
+	bool started;
+	char sum_instance[64], sum_clock[32];
+	char *sum_missing, *sum_filter;
+};
+
+const char *skbt_stop_reason_name(enum skbt_stop_reason r)
+{
+	switch (r) {
+	case SKBT_STOP_SIGNAL: return "signal";
+	case SKBT_STOP_DURATION: return "duration";
+	case SKBT_STOP_MAX_SIZE: return "max-size";
+	case SKBT_STOP_DISK_FULL: return "disk-full";
+	case SKBT_STOP_ERROR: return "error";
+	case SKBT_STOP_GUARD: return "recorder-died";
+	}
+	return "unknown";
+}
+
+static int reserve(struct skbt_recorder *r, struct skbt_err *err)
+{
+	uint64_t need = skbt_writer_header_size(r->writer, r->ncpus) + RESERVE_SLACK;
+
+	if (fallocate(r->out_fd, 0, 0, need) == 0)
+		return 0;
+	if (errno == EOPNOTSUPP || errno == ENOSYS)
+		return 0;
+	return -errno;
+}
+
+int skbt_recorder_open(const struct skbt_record_config *cfg, struct skbt_recorder **rp,
+		       struct skbt_err *err)
+{
+	struct skbt_recorder *r;
+	int i, ret;
+
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return skbt_err_set(err, -ENOMEM, "out of memory");
+	r->cfg = *cfg;
+	r->out_fd = -1;
+	r->guard_fd = -1;
+	r->guard = -1;
+	r->output = strdup(cfg->output);
+	if (!r->output || asprintf(&r->tmp_path, "%s.tmp", cfg->output) < 0) {
+		r->tmp_path = NULL;
+		ret = skbt_err_set(err, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	/* The output first: an unwritable path fails before the kernel is touched. */
+	r->out_fd = open(r->tmp_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (r->out_fd < 0) {
+		ret = skbt_err_set(err, -errno, "%s: cannot create: %s", r->output, strerror(errno));
+		goto fail;
+	}
+	ret = skbt_session_create(&cfg->session, &r->session, err);
+	if (ret)
+		goto fail;
+	r->ncpus = skbt_session_ncpus(r->session);
+	r->cpu = calloc(r->ncpus, sizeof(*r->cpu));
+	r->start_text = calloc(r->ncpus, sizeof(*r->start_text));
+	if (!r->cpu || !r->start_text) {
+		ret = skbt_err_set(err, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	ret = skbt_capture_open(skbt_session_instance(r->session), r->ncpus,
+				skbt_session_page_size(r->session), r->output, &r->capture, err);
+	if (ret) {
+		char msg[sizeof(err->msg)];
+
+		snprintf(msg, sizeof(msg), "%s", err ? err->msg : "");
+		skbt_err_set(err, ret, "%s: cannot create spool file: %s", r->output, msg);
+		goto fail;
+	}
+	ret = skbt_writer_alloc(skbt_session_page_size(r->session), &r->writer);
+	if (ret) {
+		skbt_err_set(err, ret, "out of memory");
+		goto fail;
+	}
+	r->kallsyms = true;
+	r->kallsyms_note = "included";
+	ret = skbt_session_fill_writer(r->session, r->writer, true, err);
+	if (ret)
+		goto fail;
+	if (access("/proc/kallsyms", R_OK) != 0)
+		r->kallsyms_note = "unreadable";
+	ret = reserve(r, err);
+	if (ret == -ENOSPC) {
+		/* kallsyms is megabytes: drop it rather than record nothing. */
+		skbt_writer_set_blob(r->writer, SKBT_WB_KALLSYMS, "", 0);
+		r->kallsyms = false;
+		r->kallsyms_note = "omitted (disk space)";
+		ret = reserve(r, err);
+	}
+	if (ret) {
+		skbt_err_set(err, ret, "%s: %s", r->output,
+			     ret == -ENOSPC ? "disk full (no room for the file header)" : strerror(-ret));
+		goto fail;
+	}
+	for (i = 0; i < r->ncpus; i++)
+		skbt_session_cpu_stats(r->session, i, &r->start_text[i], &r->cpu[i].start);
+	*rp = r;
+	return 0;
+fail:
+	skbt_recorder_abort(r);
+	skbt_recorder_free(r);
+	return ret;
+}
+
+static void guard_main(struct skbt_recorder *r, int rfd);
+
+int skbt_recorder_start(struct skbt_recorder *r, struct skbt_err *err)
+{
+	int p[2], ret;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return skbt_err_set(err, -errno, "pipe: %s", strerror(errno));
+	fflush(NULL);
+	r->guard = fork();
+	if (r->guard < 0) {
+		ret = -errno;
+		close(p[0]);
+		close(p[1]);
+		return skbt_err_set(err, ret, "fork: %s", strerror(-ret));
+	}
+	if (r->guard == 0) {
+		close(p[1]);
+		guard_main(r, p[0]);
+		_exit(0);
+	}
+	close(p[0]);
+	r->guard_fd = p[1];
+
+	clock_gettime(CLOCK_MONOTONIC, &r->t_start);
+	r->wall_start = time(NULL);
+	ret = skbt_capture_start(r->capture, err);
+	if (ret)
+		return ret;
+	ret = skbt_session_start(r->session);
+	if (ret)
+		return skbt_err_set(err, ret, "cannot turn tracing on in instance %s",
+				    skbt_session_name(r->session));
+	r->started = true;
+	return 0;
+}
+
+uint64_t skbt_recorder_bytes(const struct skbt_recorder *r)
+{
+	return skbt_capture_bytes(r->capture);
+}
+
+int skbt_recorder_error(const struct skbt_recorder *r)
+{
+	return skbt_capture_error(r->capture);
+}
+
+/* printf into a growable string; on ENOMEM the string stays as it was. */
+struct sbuf {
+	char *p;
+	size_t len;
+};
+
+__attribute__((format(printf, 2, 3)))
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	{
+		char *q = realloc(b->p, b->len + n + 1);
+
+		if (!q) {
+			free(s);
+			return;
+		}
+		b->p = q;
+		memcpy(b->p + b->len, s, n + 1);
+		b->len += n;
+	}
+	free(s);
+}
+
+static void sb_stats(struct sbuf *b, int cpu, const char *when, const struct skbt_cpu_stats *s)
+{
+	sb_printf(b, "cpu%d.%s.entries=%llu\ncpu%d.%s.overrun=%llu\n"
+		  "cpu%d.%s.commit_overrun=%llu\ncpu%d.%s.bytes=%llu\n"
+		  "cpu%d.%s.dropped_events=%llu\ncpu%d.%s.read_events=%llu\n",
+		  cpu, when, (unsigned long long)s->entries, cpu, when,
+		  (unsigned long long)s->overrun, cpu, when, (unsigned long long)s->commit_overrun,
+		  cpu, when, (unsigned long long)s->bytes, cpu, when,
+		  (unsigned long long)s->dropped_events, cpu, when,
+		  (unsigned long long)s->read_events);
+}
+
+static uint64_t delta(uint64_t end, uint64_t start)
+{
+	return end >= start ? end - start : 0;
+}
+
+/* The options of the file: trace-cmd's, then skbtrail's (docs/file-format.md). */
+static int add_options(struct skbt_recorder *r, enum skbt_stop_reason why,
+		       const char *finalised_by, char **end_text)
+{
+	struct skbt_writer *w = r->writer;
+	struct tracefs_instance *inst = skbt_session_instance(r->session);
+	struct sbuf sb = { 0 };
+	struct utsname u;
+	uint32_t ncpus = r->ncpus;
+	char *clock;
+	int i, ret = 0;
+	double secs = (r->t_end.tv_sec - r->t_start.tv_sec) +
+		      (r->t_end.tv_nsec - r->t_start.tv_nsec) / 1e9;
+
+	static const uint16_t ids[] = { SKBT_TDAT_OPT_TRACECLOCK, SKBT_TDAT_OPT_UNAME,
+					SKBT_TDAT_OPT_VERSION, SKBT_TDAT_OPT_CPUSTAT,
+					SKBT_TDAT_OPT_CPUCOUNT, SKBT_OPTION_ID };
+
+	for (i = 0; i < (int)SKBT_ARRAY_SIZE(ids); i++)
+		skbt_writer_del_option(w, ids[i]);
+	clock = tracefs_instance_file_read(inst, "trace_clock", NULL);
+	if (clock) {
+		ret |= skbt_writer_add_option(w, SKBT_TDAT_OPT_TRACECLOCK, clock, strlen(clock) + 1);
+		free(clock);
+	}
+	if (uname(&u) == 0) {
+		sb_printf(&sb, "%s %s %s %s", u.sysname, u.nodename, u.release, u.machine);
+		if (sb.p)
+			ret |= skbt_writer_add_option(w, SKBT_TDAT_OPT_UNAME, sb.p, sb.len + 1);
+		free(sb.p);
+		sb = (struct sbuf){ 0 };
+	}
+	sb_printf(&sb, "skbtrail-record %s", SKBT_VERSION);
+	if (sb.p)
+		ret |= skbt_writer_add_option(w, SKBT_TDAT_OPT_VERSION, sb.p, sb.len + 1);
+	free(sb.p);
+	sb = (struct sbuf){ 0 };
+	for (i = 0; i < r->ncpus; i++) {
+		sb_printf(&sb, "CPU: %d\n%s", i, end_text[i] ? end_text[i] : "");
+		if (sb.p)
+			ret |= skbt_writer_add_option(w, SKBT_TDAT_OPT_CPUSTAT, sb.p, sb.len + 1);
+		free(sb.p);
+		sb = (struct sbuf){ 0 };
+	}
+	ret |= skbt_writer_add_option(w, SKBT_TDAT_OPT_CPUCOUNT, &ncpus, 4);
+
+	sb_printf(&sb, "kind=record\nformat=1\nrecorder=skbtrail-record %s\n", SKBT_VERSION);
+	sb_printf(&sb, "instance=%s\nclock=%s\nbuffer_kb=%lu\npage_size=%u\nncpus=%d\n",
+		  skbt_session_name(r->session), skbt_session_clock(r->session),
+		  skbt_session_buffer_kb(r->session), skbt_session_page_size(r->session),
+		  r->ncpus);
+	sb_printf(&sb, "events_option=%s\nevents_requested=%s\nevents_enabled=%s\n"
+		  "events_missing=%s\n", r->cfg.events_text ? r->cfg.events_text : "core",
+		  skbt_session_requested(r->session), skbt_session_enabled(r->session),
+		  skbt_session_missing(r->session));
+	sb_printf(&sb, "dev=%s\ndev_filter=%s\n", r->cfg.devs_text ? r->cfg.devs_text : "",
+		  skbt_session_filter(r->session));
+	sb_printf(&sb, "start_time=%lld\nstart_monotonic_ns=%lld\nduration_s=%.6f\n",
+		  (long long)r->wall_start,
+		  (long long)r->t_start.tv_sec * 1000000000LL + r->t_start.tv_nsec, secs);
+	sb_printf(&sb, "stop_reason=%s\nfinalised_by=%s\nkallsyms=%s\n", skbt_stop_reason_name(why),
+		  finalised_by, r->kallsyms_note);
+	for (i = 0; i < r->ncpus; i++) {
+		const struct skbt_record_cpu *c = &r->cpu[i];
+
+		sb_stats(&sb, i, "start", &c->start);
+		sb_stats(&sb, i, "end", &c->end);
+		sb_printf(&sb, "cpu%d.lost=%llu\ncpu%d.spool_bytes=%llu\n", i,
+			  (unsigned long long)(delta(c->end.overrun, c->start.overrun) +
+					       delta(c->end.dropped_events, c->start.dropped_events)),
+			  i, (unsigned long long)c->spool_bytes);
+	}
+	if (!sb.p)
+		return -ENOMEM;
+	ret |= skbt_writer_add_option(w, SKBT_OPTION_ID, sb.p, sb.len + 1);
+	free(sb.p);
+	return ret ? -ENOMEM : 0;
+}
+
+/* Everything after the ring buffers are drained: stats, options, file, rename. */
+static int assemble(struct skbt_recorder *r, enum skbt_stop_reason why, const char *by,
+		    struct skbt_writer_stats *ws, struct skbt_err *err)
+{
+	char **end_text = calloc(r->ncpus, sizeof(*end_text));
+	bool punch = why == SKBT_STOP_DISK_FULL;
+	int i, ret;
+
+	if (!end_text)
+		return skbt_err_set(err, -ENOMEM, "out of memory");
+	clock_gettime(CLOCK_MONOTONIC, &r->t_end);
+	for (i = 0; i < r->ncpus; i++) {
+		skbt_session_cpu_stats(r->session, i, &end_text[i], &r->cpu[i].end);
+		r->cpu[i].spool_bytes = skbt_capture_cpu_bytes(r->capture, i);
+	}
+	skbt_session_update_cmdlines(r->session, r->writer);
+	ret = add_options(r, why, by, end_text);
+	if (ret) {
+		skbt_err_set(err, ret, "out of memory");
+		goto out;
+	}
+	ret = skbt_writer_write(r->writer, r->out_fd, r->ncpus, skbt_capture_spool_fds(r->capture),
+				punch, ws, err);
+	if (ret == -ENOSPC && ws->header_bytes == 0) {
+		/* Not even the header fit (cmdlines grew past the reserve): drop kallsyms. */
+		skbt_writer_set_blob(r->writer, SKBT_WB_KALLSYMS, "", 0);
+		r->kallsyms = false;
+		r->kallsyms_note = "omitted (disk space)";
+		if (add_options(r, why, by, end_text) == 0)
+			ret = skbt_writer_write(r->writer, r->out_fd, r->ncpus,
+						skbt_capture_spool_fds(r->capture), true, ws, err);
+	}
+	if ((ret && ret != -ENOSPC) || ws->header_bytes == 0)
+		goto out;
+	if (fsync(r->out_fd) < 0 && errno == ENOSPC && !ret)
+		ret = skbt_err_set(err, -ENOSPC, "disk full");
+	if (rename(r->tmp_path, r->output) < 0) {
+		ret = -errno;
+		skbt_err_set(err, ret, "cannot rename %s: %s", r->tmp_path, strerror(-ret));
+	}
+out:
+	for (i = 0; i < r->ncpus; i++)
+		free(end_text[i]);
+	free(end_text);
+	return ret;
+}
+
+static void fill_summary(struct skbt_recorder *r, const struct skbt_writer_stats *ws,
+			 struct skbt_record_summary *sum)
+{
+	if (!sum)
+		return;
+	*sum = (struct skbt_record_summary){
+		.ncpus = r->ncpus,
+		.cpu = r->cpu,
+		.file_bytes = ws->file_bytes,
+		.data_bytes = ws->data_bytes,
+		.seconds = (r->t_end.tv_sec - r->t_start.tv_sec) +
+			   (r->t_end.tv_nsec - r->t_start.tv_nsec) / 1e9,
+		.kallsyms = r->kallsyms,
+		.truncated_cpus = ws->truncated_cpus,
+		.output = r->output,
+		.buffer_kb = skbt_session_buffer_kb(r->session),
+	};
+	snprintf(r->sum_instance, sizeof(r->sum_instance), "%s", skbt_session_name(r->session));
+	snprintf(r->sum_clock, sizeof(r->sum_clock), "%s", skbt_session_clock(r->session));
+	free(r->sum_missing);
+	free(r->sum_filter);
+	r->sum_missing = strdup(skbt_session_missing(r->session));
+	r->sum_filter = strdup(skbt_session_filter(r->session));
+	sum->instance = r->sum_instance;
+	sum->clock = r->sum_clock;
+	sum->missing = r->sum_missing ? r->sum_missing : "";
+	sum->filter = r->sum_filter ? r->sum_filter : "";
+}
+
+static void guard_tell(struct skbt_recorder *r, char what)
+{
+	if (r->guard_fd >= 0) {
+		if (write(r->guard_fd, &what, 1) < 0) {
+			/* The guard is gone: nothing to tell. */
+		}
+		close(r->guard_fd);
+		r->guard_fd = -1;
+	}
+	if (r->guard > 0) {
+		while (waitpid(r->guard, NULL, 0) < 0 && errno == EINTR)
+			;
+		r->guard = -1;
+	}
+}
+
+int skbt_recorder_finish(struct skbt_recorder *r, enum skbt_stop_reason why,
+			 struct skbt_record_summary *sum, struct skbt_err *err)
+{
+	struct skbt_writer_stats ws = { 0 };
+	struct skbt_err cerr = { 0 };
+	int ret, cret;
+
+	skbt_session_stop(r->session);
+	cret = skbt_capture_stop(r->capture, &cerr);
+	if (cret == -ENOSPC)
+		why = SKBT_STOP_DISK_FULL;
+	ret = assemble(r, why, "recorder", &ws, err);
+	fill_summary(r, &ws, sum);
+	if (!ret && cret)
+		ret = skbt_err_set(err, cret, "%s", cerr.msg);
+	if (ws.header_bytes) {
+		skbt_capture_close(r->capture, true);
+		r->capture = NULL;
+		close(r->out_fd);
+		r->out_fd = -1;
+	}
+	skbt_session_destroy(r->session);
+	r->session = NULL;
+	/* The file is in place (or cannot be): the guard has nothing left to do. */
+	guard_tell(r, 'F');
+	return ret;
+}
+
+void skbt_recorder_abort(struct skbt_recorder *r)
+{
+	if (!r)
+		return;
+	if (r->session)
+		skbt_session_stop(r->session);
+	if (r->capture) {
+		skbt_capture_stop(r->capture, NULL);
+		skbt_capture_close(r->capture, true);
+		r->capture = NULL;
+	}
+	skbt_session_destroy(r->session);
+	r->session = NULL;
+	guard_tell(r, 'A');
+	if (r->out_fd >= 0) {
+		close(r->out_fd);
+		r->out_fd = -1;
+		if (r->tmp_path)
+			unlink(r->tmp_path);
+	}
+}
+
+void skbt_recorder_free(struct skbt_recorder *r)
+{
+	int i;
+
+	if (!r)
+		return;
+	if (r->guard_fd >= 0 || r->capture || r->session)
+		skbt_recorder_abort(r);
+	skbt_writer_free(r->writer);
+	for (i = 0; r->start_text && i < r->ncpus; i++)
+		free(r->start_text[i]);
+	free(r->start_text);
+	free(r->cpu);
+	free(r->output);
+	free(r->tmp_path);
+	free(r->sum_missing);
+	free(r->sum_filter);
+	free(r);
+}
+
+/* The guard: wait for the recorder; finish its file if it dies without saying so. */
+static void guard_main(struct skbt_recorder *r, int rfd)
+{
+	struct skbt_writer_stats ws = { 0 };
+	struct skbt_err err = { 0 };
+	char name[16], c, last = 0;
+	ssize_t n;
+
+	snprintf(name, sizeof(name), "skbtg-%d", (int)getppid());
+	prctl(PR_SET_NAME, name, 0, 0, 0);
+	/* Ctrl-C reaches the whole process group: the recorder handles it, not us. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGTERM, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	/* Leave the recorder's stdout/stderr: the test harness may wait for them to close. */
+	{
+		int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (devnull >= 0) {
+			dup2(devnull, STDIN_FILENO);
+			dup2(devnull, STDOUT_FILENO);
+			dup2(devnull, STDERR_FILENO);
+			close(devnull);
+		}
+	}
+	while ((n = read(rfd, &c, 1)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		last = c;
+	}
+	close(rfd);
+	if (last == 'F' || last == 'A' || !r->session) {
+		if (r->session)
+			skbt_session_forget(r->session);
+		_exit(0);
+	}
+	/* The recorder died.  Turn tracing off and keep everything it had not read yet. */
+	skbt_session_stop(r->session);
+	skbt_capture_drain(r->capture, &err);
+	assemble(r, SKBT_STOP_GUARD, "guard", &ws, &err);
+	if (ws.header_bytes)
+		skbt_capture_close(r->capture, true);
+	skbt_session_destroy(r->session);
+	_exit(0);
+}

@@ -1,0 +1,732 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The recorder's private tracefs instance.  Everything it writes is inside
+ * instances/skbtrail-<pid>/ (tracing_on, trace_clock, buffer_size_kb, events/<sys>/<ev>/
+ * enable and filter); top-level files are only read (formats, header_page, printk_formats,
+ * saved_cmdlines).
+ */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <tracefs.h>
+
+#include "skbtrail/session.h"
+#include "skbtrail/writer.h"
+
+struct skbt_event_def {
+	const char *system;
+	const char *name;
+	bool core;
+	const char *filter;	/* fixed kernel filter, or NULL */
+};
+
+#define NET_SOFTIRQ_FILTER "vec == 2 || vec == 3"	/* NET_TX, NET_RX */
+
+static const struct skbt_event_def core_events[] = {
+	{ "net", "netif_receive_skb", true, NULL },
+	{ "net", "netif_rx", true, NULL },
+	{ "napi", "napi_poll", true, NULL },
+	{ "net", "net_dev_queue", true, NULL },
+};
+
+static const struct skbt_event_def full_events[] = {
+	{ "net", "napi_gro_receive_entry", false, NULL },
+	{ "net", "netif_receive_skb_entry", false, NULL },
+	{ "net", "netif_receive_skb_list_entry", false, NULL },
+	{ "net", "netif_rx_entry", false, NULL },
+	{ "net", "netif_rx_exit", false, NULL },
+	{ "net", "net_dev_xmit", false, NULL },
+	{ "skb", "kfree_skb", false, NULL },
+	{ "skb", "consume_skb", false, NULL },
+	{ "irq", "softirq_entry", false, NET_SOFTIRQ_FILTER },
+	{ "irq", "softirq_exit", false, NET_SOFTIRQ_FILTER },
+	{ "irq", "softirq_raise", false, NET_SOFTIRQ_FILTER },
+	{ "openvswitch", "ovs_dp_upcall", false, NULL },
+	{ "openvswitch", "ovs_do_execute_action", false, NULL },
+};
+
+/* A growable comma-separated string list. */
+struct strlist {
+	char *s;
+	size_t len;
+};
+
+struct skbt_session {
+	struct tracefs_instance *inst;
+	char name[64];
+	char clock[32];
+	unsigned long buffer_kb;
+	int ncpus;
+	unsigned int page_size;
+	struct strlist requested, enabled, missing, systems, filter;
+};
+
+static int sl_add(struct strlist *l, const char *item)
+{
+	size_t n = strlen(item);
+	char *p = realloc(l->s, l->len + n + 2);
+
+	if (!p)
+		return -ENOMEM;
+	l->s = p;
+	if (l->len)
+		p[l->len++] = ',';
+	memcpy(p + l->len, item, n + 1);
+	l->len += n;
+	return 0;
+}
+
+static bool sl_has(const struct strlist *l, const char *item)
+{
+	size_t n = strlen(item);
+	const char *p = l->s;
+
+	while (p && *p) {
+		const char *e = strchr(p, ',');
+		size_t m = e ? (size_t)(e - p) : strlen(p);
+
+		if (m == n && !strncmp(p, item, n))
+			return true;
+		p = e ? e + 1 : NULL;
+	}
+	return false;
+}
+
+static const char *sl_str(const struct strlist *l)
+{
+	return l->s ? l->s : "";
+}
+
+int skbt_session_tracefs_check(struct skbt_err *err)
+{
+	const char *path = NULL;
+	struct stat st;
+
+	if (tracefs_tracing_dir_is_mounted(true, &path) < 0 || !path)
+		goto fail;
+	if (stat(path, &st) < 0)
+		goto fail;
+	/* Without instances/ there is no private buffer to record into. */
+	{
+		char buf[4096];
+
+		snprintf(buf, sizeof(buf), "%s/instances", path);
+		if (stat(buf, &st) < 0)
+			return skbt_err_set(err, -ENODEV, "tracefs at %s has no instances/", path);
+	}
+	return 0;
+fail:
+	return skbt_err_set(err, -ENODEV, "tracefs is not mounted and cannot be mounted (%s)",
+			    strerror(errno ? errno : ENODEV));
+}
+
+/* True when @pid is a live (not zombie) process whose name is @comm. */
+static bool proc_is(int pid, const char *comm)
+{
+	char path[64], buf[512], *l, *r;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	l = strchr(buf, '(');
+	r = strrchr(buf, ')');
+	if (!l || !r || r < l || r[1] != ' ')
+		return false;
+	*r = '\0';
+	if (r[2] == 'Z' || r[2] == 'X')
+		return false;
+	return !strcmp(l + 1, comm);
+}
+
+/* True when some process is the guard of recorder @pid. */
+static bool guard_alive(int pid)
+{
+	char comm[32];
+	struct dirent *de;
+	bool found = false;
+	DIR *d;
+
+	snprintf(comm, sizeof(comm), "skbtg-%d", pid);
+	d = opendir("/proc");
+	if (!d)
+		return false;
+	while (!found && (de = readdir(d))) {
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		found = proc_is(atoi(de->d_name), comm);
+	}
+	closedir(d);
+	return found;
+}
+
+int skbt_session_remove_stale(char **removed, struct skbt_err *err)
+{
+	struct strlist gone = { 0 };
+	char **names;
+	int i, count = 0, ret = 0;
+
+	*removed = NULL;
+	names = tracefs_instances("^" SKBT_INSTANCE_PREFIX "[0-9][0-9]*$");
+	if (!names)
+		return 0;
+	for (i = 0; names[i]; i++) {
+		int pid = atoi(names[i] + strlen(SKBT_INSTANCE_PREFIX));
+		struct tracefs_instance *inst;
+
+		if (pid == getpid())
+			continue;
+		if (proc_is(pid, "skbtrail-record") || guard_alive(pid))
+			continue;
+		inst = tracefs_instance_alloc(NULL, names[i]);
+		if (!inst)
+			continue;
+		tracefs_instance_file_write(inst, "tracing_on", "0");
+		if (tracefs_instance_destroy(inst) < 0) {
+			ret = skbt_err_set(err, -errno, "cannot remove stale instance %s: %s",
+					   names[i], strerror(errno));
+		} else {
+			count++;
+			sl_add(&gone, names[i]);
+		}
+		tracefs_instance_free(inst);
+	}
+	tracefs_list_free(names);
+	*removed = gone.s;
+	return ret ? ret : count;
+}
+
+static char *event_file_read(struct tracefs_instance *inst, const char *sys, const char *ev,
+			     const char *file, int *len)
+{
+	return tracefs_event_file_read(inst, sys, ev, file, len);
+}
+
+/* Name of the device field of an event ("name" or "dev_name"), or NULL. */
+static const char *dev_field(const char *format)
+{
+	if (!format)
+		return NULL;
+	if (strstr(format, "char[] dev_name;"))
+		return "dev_name";
+	if (strstr(format, "char[] name;"))
+		return "name";
+	return NULL;
+}
+
+static int build_filter(const struct skbt_session_config *cfg, const char *field, bool napi,
+			const char *fixed, char **out)
+{
+	size_t cap = 64 + (fixed ? strlen(fixed) : 0);
+	char *f;
+	int i;
+
+	for (i = 0; i < cfg->ndevs; i++)
+		cap += strlen(cfg->devs[i]) + strlen(field ? field : "") + 16;
+	if (napi && field)
+		cap += 32 + strlen(field);
+	f = calloc(1, cap);
+	if (!f)
+		return -ENOMEM;
+	if (field && cfg->ndevs) {
+		for (i = 0; i < cfg->ndevs; i++)
+			sprintf(f + strlen(f), "%s%s == \"%s\"", i ? " || " : "", field,
+				cfg->devs[i]);
+		if (napi)
+			sprintf(f + strlen(f), " || %s == \"(no_device)\"", field);
+	}
+	if (fixed) {
+		if (*f) {
+			char *g = calloc(1, cap + 8);
+
+			if (!g) {
+				free(f);
+				return -ENOMEM;
+			}
+			sprintf(g, "(%s) && (%s)", f, fixed);
+			free(f);
+			f = g;
+		} else {
+			strcpy(f, fixed);
+		}
+	}
+	*out = f;
+	return 0;
+}
+
+static int enable_event(struct skbt_session *s, const struct skbt_session_config *cfg,
+			const char *sys, const char *ev, const char *fixed, struct skbt_err *err)
+{
+	char *format, *filter = NULL, full[160];
+	const char *field;
+	int len, ret;
+
+	snprintf(full, sizeof(full), "%s:%s", sys, ev);
+	format = event_file_read(s->inst, sys, ev, "format", &len);
+	if (!format)
+		return -ENOENT;
+	field = cfg->ndevs ? dev_field(format) : NULL;
+	free(format);
+	ret = build_filter(cfg, field, !strcmp(ev, "napi_poll"), fixed, &filter);
+	if (ret)
+		return skbt_err_set(err, ret, "out of memory");
+	if (*filter) {
+		if (tracefs_event_file_write(s->inst, sys, ev, "filter", filter) < 0) {
+			ret = skbt_err_set(err, -EINVAL, "kernel refused filter '%s' on %s", filter,
+					   full);
+			free(filter);
+			return ret;
+		}
+		if (field && !s->filter.len)
+			sl_add(&s->filter, filter);
+	}
+	free(filter);
+	if (tracefs_event_enable(s->inst, sys, ev) < 0)
+		return skbt_err_set(err, -errno ? -errno : -EIO, "cannot enable %s: %s", full,
+				    strerror(errno ? errno : EIO));
+	sl_add(&s->enabled, full);
+	if (!sl_has(&s->systems, sys))
+		sl_add(&s->systems, sys);
+	return 0;
+}
+
+static int add_event(struct skbt_session *s, const struct skbt_session_config *cfg,
+		     const char *sys, const char *ev, bool required, const char *fixed,
+		     struct skbt_err *err)
+{
+	char full[160];
+	int ret;
+
+	snprintf(full, sizeof(full), "%s:%s", sys, ev);
+	sl_add(&s->requested, full);
+	ret = enable_event(s, cfg, sys, ev, fixed, err);
+	if (ret == -ENOENT) {
+		/* The user named it: a usage error, not a kernel one. */
+		if (cfg->set == SKBT_EVENTS_LIST)
+			return skbt_err_set(err, -EINVAL, "unknown event %s", full);
+		if (required)
+			return skbt_err_set(err, -ENOENT, "the kernel has no event %s", full);
+		sl_add(&s->missing, full);
+		return 0;
+	}
+	return ret;
+}
+
+/* True when the trace_clock text @avail ("[local] global ... mono ...") lists @clock. */
+static bool clock_listed(const char *avail, const char *clock)
+{
+	const char *p = avail;
+	size_t n = strlen(clock);
+
+	while (*p) {
+		size_t m;
+
+		p += strspn(p, " \n[]");
+		m = strcspn(p, " \n[]");
+		if (m == n && !strncmp(p, clock, n))
+			return true;
+		p += m;
+	}
+	return false;
+}
+
+static int set_clock(struct skbt_session *s, const char *want, struct skbt_err *err)
+{
+	char *avail = tracefs_instance_file_read(s->inst, "trace_clock", NULL);
+	const char *cands[] = { want ? want : "mono", want ? NULL : "global" };
+	int ret = -EINVAL;
+	size_t i;
+
+	if (!avail)
+		return skbt_err_set(err, -EIO, "cannot read trace_clock");
+	for (i = 0; i < SKBT_ARRAY_SIZE(cands) && ret; i++) {
+		if (!cands[i] || !clock_listed(avail, cands[i]))
+			continue;
+		if (tracefs_instance_file_write(s->inst, "trace_clock", cands[i]) < 0)
+			continue;
+		snprintf(s->clock, sizeof(s->clock), "%s", cands[i]);
+		ret = 0;
+	}
+	if (ret)
+		skbt_err_set(err, -EINVAL, "trace clock '%s' not available (have: %.*s)",
+			     want ? want : "mono/global", (int)strcspn(avail, "\n"), avail);
+	free(avail);
+	return ret;
+}
+
+int skbt_session_create(const struct skbt_session_config *cfg, struct skbt_session **sp,
+			struct skbt_err *err)
+{
+	struct skbt_session *s;
+	long long subbuf_kb;
+	size_t i;
+	int ret;
+
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return skbt_err_set(err, -ENOMEM, "out of memory");
+	snprintf(s->name, sizeof(s->name), SKBT_INSTANCE_PREFIX "%d", (int)getpid());
+	s->ncpus = sysconf(_SC_NPROCESSORS_CONF);
+	if (s->ncpus < 1)
+		s->ncpus = 1;
+	if (tracefs_instance_exists(s->name)) {
+		/* Our own pid from an earlier life of this pid namespace: it is stale. */
+		struct tracefs_instance *old = tracefs_instance_alloc(NULL, s->name);
+
+		if (old) {
+			tracefs_instance_file_write(old, "tracing_on", "0");
+			tracefs_instance_destroy(old);
+			tracefs_instance_free(old);
+		}
+	}
+	s->inst = tracefs_instance_create(s->name);
+	if (!s->inst) {
+		ret = skbt_err_set(err, errno ? -errno : -EIO, "cannot create tracefs instance %s: %s",
+				   s->name, strerror(errno ? errno : EIO));
+		free(s);
+		return ret;
+	}
+	if (tracefs_instance_file_write(s->inst, "tracing_on", "0") < 0) {
+		ret = skbt_err_set(err, -EIO, "cannot write tracing_on of instance %s", s->name);
+		goto fail;
+	}
+	if (tracefs_instance_file_read_number(s->inst, "buffer_subbuf_size_kb", &subbuf_kb) == 0 &&
+	    subbuf_kb > 0)
+		s->page_size = subbuf_kb * 1024;
+	else
+		s->page_size = getpagesize();
+
+	ret = set_clock(s, cfg->clock, err);
+	if (ret)
+		goto fail;
+	if (cfg->buffer_kb) {
+		if (tracefs_instance_set_buffer_size(s->inst, cfg->buffer_kb, -1) < 0) {
+			ret = skbt_err_set(err, errno ? -errno : -ENOMEM,
+					   "cannot set a %lu KB buffer per CPU: %s", cfg->buffer_kb,
+					   strerror(errno ? errno : ENOMEM));
+			goto fail;
+		}
+	}
+	{
+		ssize_t kb = tracefs_instance_get_buffer_size(s->inst, 0);
+
+		s->buffer_kb = kb > 0 ? (unsigned long)kb : cfg->buffer_kb;
+	}
+
+	if (cfg->set == SKBT_EVENTS_LIST) {
+		for (i = 0; i < (size_t)cfg->nevents; i++) {
+			char sys[64], ev[96];
+			const char *e = cfg->events[i];
+			const char *colon = strchr(e, ':');
+			const char *fixed = NULL;
+
+			if (!colon || colon == e || !colon[1] || (size_t)(colon - e) >= sizeof(sys) ||
+			    strlen(colon + 1) >= sizeof(ev) || strchr(colon + 1, ':') ||
+			    strchr(e, '/') || strchr(e, '.')) {
+				ret = skbt_err_set(err, -EINVAL,
+						   "bad event '%s' (want system:event)", e);
+				goto fail;
+			}
+			memcpy(sys, e, colon - e);
+			sys[colon - e] = '\0';
+			strcpy(ev, colon + 1);
+			if (!strcmp(sys, "irq") && !strncmp(ev, "softirq_", 8))
+				fixed = NET_SOFTIRQ_FILTER;
+			ret = add_event(s, cfg, sys, ev, true, fixed, err);
+			if (ret)
+				goto fail;
+		}
+	} else {
+		for (i = 0; i < SKBT_ARRAY_SIZE(core_events); i++) {
+			ret = add_event(s, cfg, core_events[i].system, core_events[i].name, true,
+					core_events[i].filter, err);
+			if (ret)
+				goto fail;
+		}
+		for (i = 0; cfg->set == SKBT_EVENTS_FULL && i < SKBT_ARRAY_SIZE(full_events); i++) {
+			ret = add_event(s, cfg, full_events[i].system, full_events[i].name, false,
+					full_events[i].filter, err);
+			if (ret)
+				goto fail;
+		}
+	}
+	*sp = s;
+	return 0;
+fail:
+	skbt_session_destroy(s);
+	return ret;
+}
+
+static void session_free(struct skbt_session *s)
+{
+	free(s->requested.s);
+	free(s->enabled.s);
+	free(s->missing.s);
+	free(s->systems.s);
+	free(s->filter.s);
+	free(s);
+}
+
+void skbt_session_destroy(struct skbt_session *s)
+{
+	if (!s)
+		return;
+	if (s->inst) {
+		tracefs_instance_file_write(s->inst, "tracing_on", "0");
+		tracefs_instance_destroy(s->inst);
+		tracefs_instance_free(s->inst);
+	}
+	session_free(s);
+}
+
+void skbt_session_forget(struct skbt_session *s)
+{
+	if (!s)
+		return;
+	tracefs_instance_free(s->inst);
+	session_free(s);
+}
+
+int skbt_session_start(struct skbt_session *s)
+{
+	return tracefs_instance_file_write(s->inst, "tracing_on", "1") < 0 ? -EIO : 0;
+}
+
+int skbt_session_stop(struct skbt_session *s)
+{
+	return tracefs_instance_file_write(s->inst, "tracing_on", "0") < 0 ? -EIO : 0;
+}
+
+struct tracefs_instance *skbt_session_instance(struct skbt_session *s) { return s->inst; }
+const char *skbt_session_name(const struct skbt_session *s) { return s->name; }
+const char *skbt_session_clock(const struct skbt_session *s) { return s->clock; }
+unsigned long skbt_session_buffer_kb(const struct skbt_session *s) { return s->buffer_kb; }
+int skbt_session_ncpus(const struct skbt_session *s) { return s->ncpus; }
+unsigned int skbt_session_page_size(const struct skbt_session *s) { return s->page_size; }
+const char *skbt_session_requested(const struct skbt_session *s) { return sl_str(&s->requested); }
+const char *skbt_session_enabled(const struct skbt_session *s) { return sl_str(&s->enabled); }
+const char *skbt_session_missing(const struct skbt_session *s) { return sl_str(&s->missing); }
+const char *skbt_session_filter(const struct skbt_session *s) { return sl_str(&s->filter); }
+
+void skbt_cpu_stats_parse(const char *text, struct skbt_cpu_stats *st)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+	} keys[] = {
+		{ "entries:", offsetof(struct skbt_cpu_stats, entries) },
+		{ "overrun:", offsetof(struct skbt_cpu_stats, overrun) },
+		{ "commit overrun:", offsetof(struct skbt_cpu_stats, commit_overrun) },
+		{ "bytes:", offsetof(struct skbt_cpu_stats, bytes) },
+		{ "dropped events:", offsetof(struct skbt_cpu_stats, dropped_events) },
+		{ "read events:", offsetof(struct skbt_cpu_stats, read_events) },
+	};
+	const char *line = text;
+
+	memset(st, 0, sizeof(*st));
+	while (line && *line) {
+		size_t i;
+
+		for (i = 0; i < SKBT_ARRAY_SIZE(keys); i++) {
+			size_t n = strlen(keys[i].key);
+
+			if (!strncmp(line, keys[i].key, n)) {
+				*(uint64_t *)((char *)st + keys[i].off) = strtoull(line + n, NULL, 10);
+				break;
+			}
+		}
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+}
+
+int skbt_session_cpu_stats(struct skbt_session *s, int cpu, char **text,
+			   struct skbt_cpu_stats *st)
+{
+	char path[64], *t;
+
+	snprintf(path, sizeof(path), "per_cpu/cpu%d/stats", cpu);
+	t = tracefs_instance_file_read(s->inst, path, NULL);
+	if (!t) {
+		if (text)
+			*text = NULL;
+		memset(st, 0, sizeof(*st));
+		return -EIO;
+	}
+	skbt_cpu_stats_parse(t, st);
+	if (text)
+		*text = t;
+	else
+		free(t);
+	return 0;
+}
+
+/* Read a whole file (any size, /proc files included). */
+static int read_all(const char *path, char **out, size_t *outlen)
+{
+	size_t cap = 65536, len = 0;
+	char *buf = malloc(cap);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || !buf) {
+		int e = fd < 0 ? -errno : -ENOMEM;
+
+		free(buf);
+		if (fd >= 0)
+			close(fd);
+		return e;
+	}
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			char *p = realloc(buf, cap * 2);
+
+			if (!p) {
+				free(buf);
+				close(fd);
+				return -ENOMEM;
+			}
+			buf = p;
+			cap *= 2;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = -errno;
+
+			free(buf);
+			close(fd);
+			return e;
+		}
+		if (n == 0)
+			break;
+		len += n;
+	}
+	close(fd);
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
+static int add_top_blob(struct skbt_writer *w, enum skbt_writer_blob which, const char *file,
+			bool required, struct skbt_err *err)
+{
+	char *path = tracefs_get_tracing_file(file), *data = NULL;
+	size_t len = 0;
+	int ret;
+
+	if (!path)
+		return skbt_err_set(err, -ENOMEM, "out of memory");
+	ret = read_all(path, &data, &len);
+	tracefs_put_tracing_file(path);
+	if (ret) {
+		if (required)
+			return skbt_err_set(err, ret, "cannot read %s: %s", file, strerror(-ret));
+		return skbt_writer_set_blob(w, which, "", 0);
+	}
+	ret = skbt_writer_set_blob(w, which, data, len);
+	free(data);
+	return ret ? skbt_err_set(err, ret, "out of memory") : 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Add events/<sys>/<ev>/format of every event of @sys (sorted by name). */
+static int add_system(struct skbt_writer *w, const char *sys, bool ftrace, struct skbt_err *err)
+{
+	char **events = tracefs_system_events(NULL, sys);
+	int i, n = 0, ret = 0;
+
+	if (!events)
+		return 0;
+	while (events[n])
+		n++;
+	qsort(events, n, sizeof(*events), name_cmp);
+	for (i = 0; i < n && !ret; i++) {
+		char file[256], *path, *data;
+		size_t len;
+
+		snprintf(file, sizeof(file), "events/%s/%s/format", sys, events[i]);
+		path = tracefs_get_tracing_file(file);
+		if (!path) {
+			ret = -ENOMEM;
+			break;
+		}
+		if (read_all(path, &data, &len) == 0) {
+			ret = ftrace ? skbt_writer_add_ftrace_format(w, data, len)
+				     : skbt_writer_add_event_format(w, sys, data, len);
+			free(data);
+		}
+		tracefs_put_tracing_file(path);
+	}
+	tracefs_list_free(events);
+	return ret ? skbt_err_set(err, ret, "out of memory") : 0;
+}
+
+int skbt_session_fill_writer(struct skbt_session *s, struct skbt_writer *w, bool kallsyms,
+			     struct skbt_err *err)
+{
+	const char *p = sl_str(&s->systems);
+	int ret;
+
+	ret = add_top_blob(w, SKBT_WB_HEADER_PAGE, "events/header_page", true, err);
+	if (!ret)
+		ret = add_top_blob(w, SKBT_WB_HEADER_EVENT, "events/header_event", true, err);
+	if (!ret)
+		ret = add_system(w, "ftrace", true, err);
+	while (!ret && *p) {
+		char sys[64];
+		size_t n = strcspn(p, ",");
+
+		snprintf(sys, sizeof(sys), "%.*s", (int)n, p);
+		ret = add_system(w, sys, false, err);
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	if (!ret)
+		ret = add_top_blob(w, SKBT_WB_PRINTK, "printk_formats", false, err);
+	if (!ret)
+		ret = skbt_session_update_cmdlines(s, w);
+	if (ret)
+		return ret;
+	if (kallsyms) {
+		char *data;
+		size_t len;
+
+		if (read_all("/proc/kallsyms", &data, &len) == 0) {
+			ret = skbt_writer_set_blob(w, SKBT_WB_KALLSYMS, data, len);
+			free(data);
+		}
+	} else {
+		ret = skbt_writer_set_blob(w, SKBT_WB_KALLSYMS, "", 0);
+	}
+	return ret ? skbt_err_set(err, ret, "out of memory") : 0;
+}
+
+int skbt_session_update_cmdlines(struct skbt_session *s, struct skbt_writer *w)
+{
+	(void)s;
+	return add_top_blob(w, SKBT_WB_CMDLINES, "saved_cmdlines", false, NULL);
+}
