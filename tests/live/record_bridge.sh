@@ -1,0 +1,130 @@
+#!/bin/bash
+# Live test of skbtrail-record: a veth pair into a Linux bridge with the IP on the bridge, in
+# two network namespaces this test creates; bounded UDP traffic; the recording is checked
+# with trace-cmd report: every datagram the server received shows netif_rx and
+# netif_receive_skb on the receiving veth, then netif_receive_skb on br0 (same skb address),
+# and no event was lost.
+. "$(dirname "$0")/../lib.sh"
+
+N=${SKBT_TEST_DGRAMS:-200}
+PAYLOAD=321			# UDP payload; the receive events report len = 321 + 8 + 20
+LEN=$((PAYLOAD + 28))
+
+if ! why=$(live_possible); then
+	skip "record_bridge: $why"
+	exit 0
+fi
+if ! command -v trace-cmd >/dev/null || ! command -v python3 >/dev/null; then
+	skip "record_bridge: needs trace-cmd and python3"
+	exit 0
+fi
+
+P=skr$$				# unique prefix: namespaces and devices
+NS_C=${P}c NS_S=${P}s
+VC=${P}a VS=${P}b		# client end, server end (the receiving veth)
+TMP=$(mktemp -d /tmp/skbt-rb.XXXXXX)
+REC_PID=
+
+cleanup() {
+	[ -n "$REC_PID" ] && kill -INT "$REC_PID" 2>/dev/null && wait "$REC_PID" 2>/dev/null
+	ip netns del "$NS_C" 2>/dev/null
+	ip netns del "$NS_S" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+setup() {
+	ip netns add "$NS_C" && ip netns add "$NS_S" &&
+	ip link add "$VC" netns "$NS_C" type veth peer name "$VS" netns "$NS_S" &&
+	ip -n "$NS_S" link add br0 type bridge &&
+	ip -n "$NS_S" link set "$VS" master br0 &&
+	ip -n "$NS_S" addr add 10.77.0.1/24 dev br0 &&
+	ip -n "$NS_C" addr add 10.77.0.2/24 dev "$VC" &&
+	ip -n "$NS_S" link set br0 up && ip -n "$NS_S" link set "$VS" up &&
+	ip -n "$NS_C" link set "$VC" up && ip -n "$NS_S" link set lo up &&
+	ip -n "$NS_C" link set lo up &&
+	# Resolve ARP before recording so every datagram goes straight through.
+	ip netns exec "$NS_C" ping -c1 -W2 10.77.0.1 >/dev/null 2>&1 ||
+	ip -n "$NS_C" neigh replace 10.77.0.1 lladdr \
+		"$(ip -n "$NS_S" -o link show br0 | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p')" \
+		dev "$VC"
+}
+check "topology: veth into bridge br0 with IP, two namespaces" setup
+
+# Wait until the recorder's instance has tracing on (or the recorder died).
+wait_tracing() {
+	local pid=$1 i
+	for i in $(seq 1 100); do
+		[ "$(cat /sys/kernel/tracing/instances/skbtrail-"$pid"/tracing_on 2>/dev/null)" = 1 ] &&
+			return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+"$RECORD" -o "$TMP/t.dat" 2>"$TMP/rec.err" &
+REC_PID=$!
+check "recorder started tracing in its own instance" wait_tracing $REC_PID
+
+ip netns exec "$NS_S" python3 -c "
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+s.bind(('10.77.0.1', 7777))
+s.settimeout(3)
+n = 0
+try:
+    while n < $N:
+        s.recv(2048); n += 1
+except socket.timeout:
+    pass
+print(n)
+" >"$TMP/count" &
+RECV_PID=$!
+sleep 0.3
+ip netns exec "$NS_C" python3 -c "
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range($N):
+    s.sendto(b'%08d' % i + b'x' * ($PAYLOAD - 8), ('10.77.0.1', 7777))
+    if i % 20 == 19:
+        time.sleep(0.01)
+"
+wait $RECV_PID
+received=$(cat "$TMP/count")
+check "server received datagrams ($received of $N)" test "${received:-0}" -gt 0
+
+kill -INT $REC_PID
+wait $REC_PID
+rc=$?
+pid=$REC_PID REC_PID=
+check_eq "recorder exit status after SIGINT" 0 "$rc"
+[ "$rc" = 0 ] || cat "$TMP/rec.err"
+check "instance removed" test ! -e /sys/kernel/tracing/instances/skbtrail-$pid
+check "no temporary files left" test -z "$(ls "$TMP" | grep '\.tmp$')"
+
+trace-cmd report "$TMP/t.dat" >"$TMP/report" 2>"$TMP/report.err"
+check "trace-cmd report reads the file" test $? = 0 -a -s "$TMP/report"
+
+chains=$(awk -v vs="$VS" -v len="$LEN" '
+	function field(name,   i) {
+		for (i = 1; i <= NF; i++) if (index($i, name "=") == 1) return substr($i, length(name) + 2)
+		return ""
+	}
+	/ netif_rx: / { if (field("dev") == vs && field("len") == len) st[field("skbaddr")] = 1 }
+	/ netif_receive_skb: / {
+		d = field("dev"); a = field("skbaddr")
+		if (d == vs && st[a] == 1) st[a] = 2
+		else if (d == "br0" && st[a] == 2) { n++; delete st[a] }
+	}
+	END { print n + 0 }' "$TMP/report")
+check "every received datagram has netif_rx+netif_receive_skb on $VS and netif_receive_skb on br0 ($chains >= $received)" \
+	test "$chains" -ge "$received"
+
+lost=$(sed -n 's/.*lost events: \([0-9]*\)$/\1/p' "$TMP/rec.err")
+check_eq "recorder reports no lost event" 0 "$lost"
+overruns=$(trace-cmd report --stat "$TMP/t.dat" 2>/dev/null | awk '/^overrun:|^dropped events:/ { s += $NF } END { print s + 0 }')
+check_eq "CPUSTAT in the file: overrun + dropped" 0 "$overruns"
+check "no [EVENTS DROPPED] marker" test -z "$(grep -m1 'EVENTS DROPPED' "$TMP/report")"
+check "trace clock recorded as mono" grep -q '\[mono\]' <(trace-cmd dump --options "$TMP/t.dat" 2>&1)
