@@ -1,0 +1,164 @@
+#!/bin/bash
+# Live test of skbtrail-record's stops and errors: SIGINT, SIGKILL of the recorder (its guard
+# finishes the file), SIGKILL of recorder and guard (the next run removes the stale
+# instance), --max-size, unwritable output, unknown event, not root, disk full.
+. "$(dirname "$0")/../lib.sh"
+
+if ! why=$(live_possible); then
+	skip "record_signals: $why"
+	exit 0
+fi
+if ! command -v trace-cmd >/dev/null || ! command -v python3 >/dev/null; then
+	skip "record_signals: needs trace-cmd and python3"
+	exit 0
+fi
+
+NS=sks$$
+TMP=$(mktemp -d /tmp/skbt-rs.XXXXXX)
+FLOOD_PID=
+cleanup() {
+	[ -n "$FLOOD_PID" ] && kill "$FLOOD_PID" 2>/dev/null
+	mountpoint -q "$TMP/small" && umount "$TMP/small"
+	mountpoint -q "$TMP/ro" && umount "$TMP/ro"
+	ip netns del "$NS" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+ip netns add "$NS" && ip -n "$NS" link set lo up
+
+# UDP over lo in our namespace for $1 seconds (events: net_dev_queue, netif_rx, ...).
+flood_start() {
+	ip netns exec "$NS" python3 -c "
+import socket, time, sys
+r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); r.bind(('127.0.0.1', 9))
+r.setblocking(False)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+end = time.time() + $1
+while time.time() < end:
+    for i in range(200):
+        s.sendto(b'x' * 64, ('127.0.0.1', 9))
+    try:
+        while True: r.recv(2048)
+    except BlockingIOError:
+        pass
+    time.sleep(0.001)
+" &
+	FLOOD_PID=$!
+}
+flood_stop() { [ -n "$FLOOD_PID" ] && kill "$FLOOD_PID" 2>/dev/null; wait "$FLOOD_PID" 2>/dev/null; FLOOD_PID=; }
+
+wait_tracing() {
+	local pid=$1 i
+	for i in $(seq 1 100); do
+		[ "$(cat /sys/kernel/tracing/instances/skbtrail-"$pid"/tracing_on 2>/dev/null)" = 1 ] &&
+			return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+readable() { trace-cmd report "$1" >"$TMP/report" 2>"$TMP/report.err" && [ -s "$TMP/report" ]; }
+no_instance() { test ! -e /sys/kernel/tracing/instances/skbtrail-"$1"; }
+guard_gone() {
+	local i
+	for i in $(seq 1 100); do
+		pgrep -x "skbtg-$1" >/dev/null || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# --- SIGINT -----------------------------------------------------------------------------
+flood_start 30
+"$RECORD" -o "$TMP/int.dat" 2>"$TMP/int.err" &
+pid=$!
+wait_tracing $pid
+sleep 1
+kill -INT $pid
+wait $pid
+check_eq "SIGINT: exit status" 0 $?
+check "SIGINT: trace-cmd report reads the file" readable "$TMP/int.dat"
+check "SIGINT: file has events" grep -q netif_rx "$TMP/report"
+check "SIGINT: instance removed (tracing off)" no_instance $pid
+check "SIGINT: guard exited" guard_gone $pid
+check "SIGINT: no spool left" test -z "$(ls "$TMP" | grep 'int\.dat\..*tmp')"
+
+# --- SIGKILL of the recorder: the guard finishes the file ------------------------------
+"$RECORD" -o "$TMP/kill.dat" 2>"$TMP/kill.err" &
+pid=$!
+wait_tracing $pid
+sleep 1
+kill -KILL $pid
+wait $pid 2>/dev/null
+check "SIGKILL: guard finished and exited" guard_gone $pid
+check "SIGKILL: trace-cmd report reads the file" readable "$TMP/kill.dat"
+check "SIGKILL: file has events" grep -q netif_rx "$TMP/report"
+check "SIGKILL: instance removed by the guard" no_instance $pid
+check "SIGKILL: no spool left" test -z "$(ls "$TMP" | grep 'kill\.dat\..*tmp')"
+
+# --- SIGKILL of guard and recorder: the next run removes the stale instance -------------
+"$RECORD" -o "$TMP/kill2.dat" 2>"$TMP/kill2.err" &
+pid=$!
+wait_tracing $pid
+gpid=$(pgrep -x "skbtg-$pid")
+check "guard process skbtg-$pid exists" test -n "$gpid"
+[ -n "$gpid" ] && kill -KILL $gpid
+kill -KILL $pid
+wait $pid 2>/dev/null
+sleep 0.2
+check "double SIGKILL: stale instance left behind" test -e /sys/kernel/tracing/instances/skbtrail-$pid
+"$RECORD" -o "$TMP/next.dat" -d 0.5 2>"$TMP/next.err"
+check_eq "next run: exit status" 0 $?
+check "next run: says it removed the stale instance" grep -q "removed stale.*skbtrail-$pid" "$TMP/next.err"
+check "next run: stale instance gone (tracing off)" no_instance $pid
+check "next run: file readable" readable "$TMP/next.dat"
+
+# --- --max-size -------------------------------------------------------------------------
+start=$(date +%s)
+"$RECORD" -o "$TMP/max.dat" --max-size 1 -d 60 2>"$TMP/max.err"
+rc=$?
+check_eq "--max-size: exit status" 0 $rc
+check "--max-size: stopped early by size" grep -q "stop: max-size" "$TMP/max.err"
+check "--max-size: well before -d" test $(( $(date +%s) - start )) -lt 50
+check "--max-size: file readable" readable "$TMP/max.dat"
+flood_stop
+
+# --- errors -------------------------------------------------------------------------------
+"$RECORD" -o /proc/nope/t.dat -d 1 2>"$TMP/e1.err"
+check_eq "unwritable output (/proc/nope): exit status" 1 $?
+check "unwritable output: one-line message naming the file" \
+	test "$(wc -l <"$TMP/e1.err")" = 1 -a -n "$(grep '/proc/nope/t.dat' "$TMP/e1.err")"
+mkdir -p "$TMP/ro" && mount -t tmpfs -o ro,size=1m none "$TMP/ro"
+"$RECORD" -o "$TMP/ro/t.dat" -d 1 2>"$TMP/e2.err"
+check_eq "read-only directory: exit status" 1 $?
+check "read-only directory: message" grep -q "Read-only file system" "$TMP/e2.err"
+"$RECORD" -o "$TMP/ev.dat" --events net:no_such_event -d 1 2>"$TMP/e3.err" &
+pid=$!
+wait $pid
+check_eq "unknown event: exit status (usage)" 2 $?
+check "unknown event: message" grep -q "unknown event net:no_such_event" "$TMP/e3.err"
+check "unknown event: instance removed" no_instance $pid
+check "unknown event: no file left" test -z "$(ls "$TMP" | grep '^ev\.dat')"
+if command -v setpriv >/dev/null; then
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$RECORD" -o /tmp/x.dat -d 1 \
+		2>"$TMP/e4.err"
+	check_eq "not root: exit status" 4 $?
+	check "not root: message" grep -q "must run as root" "$TMP/e4.err"
+else
+	skip "not root: no setpriv"
+fi
+
+# --- disk full --------------------------------------------------------------------------
+mkdir -p "$TMP/small" && mount -t tmpfs -o size=2m none "$TMP/small"
+flood_start 30
+"$RECORD" -o "$TMP/small/t.dat" -d 25 2>"$TMP/full.err" &
+pid=$!
+wait $pid
+rc=$?
+flood_stop
+check "disk full: non-zero exit ($rc)" test $rc -ne 0
+check "disk full: message" grep -q "disk full" "$TMP/full.err"
+check "disk full: file readable" readable "$TMP/small/t.dat"
+check "disk full: file has events" grep -q netif_rx "$TMP/report"
+check "disk full: no spool left" test -z "$(ls "$TMP/small" | grep 'tmp$')"
+check "disk full: instance removed" no_instance $pid
