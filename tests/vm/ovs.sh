@@ -1,0 +1,310 @@
+#!/bin/bash
+# OVS end-to-end test: boot a Debian 12 guest (stock 6.1 kernel, openvswitch.ko) under QEMU,
+# put its virtio-net eth0 into an OVS bridge whose internal port br-int holds the guest IP,
+# record with the host-built skbtrail-record INSIDE the guest while the host sends bounded UDP
+# to QEMU's hostfwd ports on 127.0.0.1, then run skbtrail-analyze --json on the host and check
+# each report against what was sent and against the guest's own kernel counters.
+#
+#   make check-ovs                 (tests/run-tests.sh tests/vm/ovs.sh, B=build)
+#   bash tests/vm/ovs.sh           (the same, TAP on stdout)
+#
+# Environment:
+#   SKBT_VM_CACHE     image cache (default ~/.cache/skbtrail-vm; key = sha256 of packages.txt
+#                     + build-image.sh, so editing either rebuilds the image)
+#   SKBT_VM_RECORDER  auto (default: build/skbtrail-record) | trace-cmd (stand-in recorder)
+#   SKBT_VM_SCENARIOS subset of "fastpath full core4 rps upcall"
+#   SKBT_VM_TIMEOUT   hard cap in seconds for the guest session (default 600)
+#   SKBT_VM_ACCEL     tcg (default; this machine's KVM cannot run a stock kernel) | kvm
+#   SKBT_VM_KEEP      1: keep the 9p share directory after the run (it is printed)
+#
+# Output: TAP through tests/lib.sh, a scenario table as "# " lines, and the run's files in
+# $B/vm-traces/ (traces NAME.dat, reports NAME.json, guest and console logs).
+# Never a silent pass: when QEMU or the image cannot be had, every check prints "# SKIP why".
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../lib.sh
+. "$here/../lib.sh"
+
+CACHE_ROOT=${SKBT_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/skbtrail-vm}
+TRACES=$SKBT_ROOT/$B/vm-traces
+SCENARIOS=${SKBT_VM_SCENARIOS:-fastpath full core4 rps upcall}
+TIMEOUT=${SKBT_VM_TIMEOUT:-600}
+ACCEL=${SKBT_VM_ACCEL:-tcg}
+RECORDER_MODE=${SKBT_VM_RECORDER:-auto}
+N_FLOWS=16                    # hostfwd ports = guest UDP ports 5601.. (distinct RPS flows)
+HOST_PKGS="qemu-system-x86 mmdebstrap e2fsprogs python3 trace-cmd util-linux"
+
+SHARE=
+QEMU_PID=
+SEND_PID=
+T_START=$(date +%s)
+
+log() { echo "# [ovs.sh $(date +%T)] $*"; }
+
+# Whatever happens (failure, ^C, timeout): no QEMU, no sender, no temporary share left behind.
+# Nothing is mounted on the host (the image is made with mkfs.ext4 -d, never loop-mounted).
+cleanup() {
+	local pid
+	for pid in $SEND_PID $QEMU_PID; do
+		if kill -0 "$pid" 2>/dev/null; then
+			kill "$pid" 2>/dev/null
+			sleep 1
+			kill -KILL "$pid" 2>/dev/null
+		fi
+	done
+	if [ -n "$SHARE" ] && [ -d "$SHARE" ]; then
+		if [ "${SKBT_VM_KEEP:-0}" = 1 ]; then
+			echo "# share kept: $SHARE"
+		else
+			rm -rf "$SHARE"
+		fi
+	fi
+}
+trap cleanup EXIT
+trap 'echo "# interrupted"; exit 130' INT TERM HUP
+
+# Cannot test here: say so once per check that would have run, and succeed.
+skip_all() {
+	local s
+	skip "guest boots and sets up OVS: $*"
+	for s in $SCENARIOS; do skip "scenario $s: $*"; done
+	exit 0
+}
+
+# ---------------------------------------------------------------------------------------------
+# Host tools.  A fresh Debian 12 CI machine has none of them: install (apt-get update first).
+ensure_host_tools() {
+	local p missing=()
+	for p in $HOST_PKGS; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	log "installing host packages: ${missing[*]}"
+	{
+		apt-get update -qq &&
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+	} >"$TRACES/host-apt.log" 2>&1 || return 1
+}
+
+# ---------------------------------------------------------------------------------------------
+# Guest image, cached under a key that changes with anything that changes the image.
+cache_key() {
+	cat "$here/packages.txt" "$here/build-image.sh" | sha256sum | cut -c1-16
+}
+
+# Sets IMG_DIR; builds when the cache has no complete image for this key.
+# Held under a lock so two concurrent runs do not build into each other.
+ensure_image() {
+	local key t0
+	key=$(cache_key)
+	IMG_DIR=$CACHE_ROOT/$key
+	mkdir -p "$CACHE_ROOT" || return 1
+	exec 9>"$CACHE_ROOT/.lock"
+	flock 9
+	if [ -f "$IMG_DIR/complete" ]; then
+		IMAGE_STATE="cached ($IMG_DIR)"
+		flock -u 9
+		return 0
+	fi
+	t0=$(date +%s)
+	log "building the guest image (key $key); log: $CACHE_ROOT/$key.build.log"
+	rm -rf "$IMG_DIR" "$IMG_DIR.tmp"
+	if ! bash "$here/build-image.sh" "$IMG_DIR.tmp" >"$CACHE_ROOT/$key.build.log" 2>&1; then
+		rm -rf "$IMG_DIR.tmp"
+		IMAGE_ERROR=$(grep -E -m1 '(^E:|error|failed)' "$CACHE_ROOT/$key.build.log" | cut -c1-160)
+		flock -u 9
+		return 1
+	fi
+	touch "$IMG_DIR.tmp/complete"
+	mv "$IMG_DIR.tmp" "$IMG_DIR"
+	# Older keys are dead weight (an image is ~1 GB sparse): keep only this one.
+	find "$CACHE_ROOT" -mindepth 1 -maxdepth 1 -type d ! -name "$key" -exec rm -rf {} +
+	IMAGE_STATE="built in $(( $(date +%s) - t0 )) s ($IMG_DIR)"
+	flock -u 9
+}
+
+# ---------------------------------------------------------------------------------------------
+# N free UDP ports on 127.0.0.1 for hostfwd (a fixed port could collide with another run).
+free_udp_ports() {
+	python3 - "$1" <<'EOF'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+EOF
+}
+
+# Which recorder runs in the guest.  skbtrail-record is the point of the test; the trace-cmd
+# stand-in only exists to develop and debug the harness without it, and says so.
+choose_recorder() {
+	case "$RECORDER_MODE" in
+	trace-cmd)
+		RECORDER=trace-cmd
+		skip "skbtrail-record records in the guest: SKBT_VM_RECORDER=trace-cmd (stand-in)"
+		;;
+	*)
+		if [ -x "$RECORD" ]; then
+			RECORDER=skbtrail
+			ok "skbtrail-record records in the guest ($B/skbtrail-record)"
+		else
+			RECORDER=trace-cmd
+			not_ok "$B/skbtrail-record missing: scenarios recorded with the trace-cmd stand-in"
+		fi
+		;;
+	esac
+}
+
+prepare_share() {
+	SHARE=$(mktemp -d /tmp/skbt-vm.XXXXXX) || return 1
+	mkdir -p "$SHARE/ctl" "$SHARE/out"
+	cp "$here/guest.sh" "$here/sink.py" "$SHARE/" || return 1
+	if [ "$RECORDER" = skbtrail ]; then
+		cp "$RECORD" "$SHARE/skbtrail-record" || return 1
+	fi
+	cat >"$SHARE/config" <<-EOF
+	RECORDER=$RECORDER
+	SCENARIOS="$SCENARIOS"
+	GUEST_PORTS="$GUEST_PORTS"
+	EOF
+}
+
+# ---------------------------------------------------------------------------------------------
+# Boot the guest and serve its traffic requests until it powers off (or the hard cap).
+# The only NIC is slirp with restrict=on: the guest cannot reach anything, and the only way in
+# is hostfwd on 127.0.0.1.  The root image is opened with snapshot=on: the cache stays pristine.
+run_guest() {
+	local accel hostfwd="" i port kver
+	read -r -a HOST_PORTS <<<"$(free_udp_ports $N_FLOWS)"
+	GUEST_PORTS=""
+	for i in $(seq 0 $((N_FLOWS - 1))); do
+		port=$((5601 + i))
+		GUEST_PORTS="$GUEST_PORTS $port"
+		hostfwd="$hostfwd,hostfwd=udp:127.0.0.1:${HOST_PORTS[$i]}-10.0.2.15:$port"
+	done
+	prepare_share || return 1
+	if [ "$ACCEL" = kvm ]; then
+		accel=(-accel kvm -cpu host)
+	else
+		accel=(-accel tcg,thread=multi -cpu max)
+	fi
+	kver=$(cat "$IMG_DIR/kernel-version")
+	log "booting guest (kernel $kver, ${accel[*]}); console: $TRACES/console.log"
+	qemu-system-x86_64 "${accel[@]}" -smp 2 -m 2048 -nodefaults -display none -no-reboot \
+		-serial file:"$TRACES/console.log" -monitor none \
+		-kernel "$IMG_DIR/vmlinuz" -initrd "$IMG_DIR/initrd.img" \
+		-append "root=/dev/vda rw rootwait console=ttyS0 net.ifnames=0 panic=-1 tsc=reliable init=/sbin/skbt-vm-init" \
+		-drive file="$IMG_DIR/rootfs.img",format=raw,if=virtio,snapshot=on \
+		-virtfs local,path="$SHARE",mount_tag=share,security_model=none,id=share \
+		-netdev "user,id=n0,restrict=on$hostfwd" \
+		-device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56 \
+		>"$TRACES/qemu.log" 2>&1 &
+	QEMU_PID=$!
+	python3 "$here/send.py" "$SHARE/ctl" "$QEMU_PID" "$TIMEOUT" "${HOST_PORTS[@]}" \
+		>"$TRACES/send.log" 2>&1 &
+	SEND_PID=$!
+	# QEMU that dies at once (no TCG, bad option, no 9p support) cannot test: skip, not fail.
+	sleep 3
+	if ! kill -0 "$QEMU_PID" 2>/dev/null; then
+		wait "$QEMU_PID"
+		QEMU_ERROR="QEMU exited at once: $(head -c 200 "$TRACES/qemu.log")"
+		QEMU_PID=
+		return 2
+	fi
+	local t0
+	t0=$(date +%s)
+	while kill -0 "$QEMU_PID" 2>/dev/null; do
+		if [ $(( $(date +%s) - t0 )) -ge "$TIMEOUT" ]; then
+			log "guest still running after $TIMEOUT s: killing it"
+			GUEST_TIMEOUT=1
+			break
+		fi
+		sleep 1
+	done
+	cleanup_guest_processes
+	BOOT_SECONDS=$(( $(date +%s) - t0 ))
+	cp -a "$SHARE/out/." "$TRACES/" 2>/dev/null
+	cp -a "$SHARE/ctl" "$TRACES/ctl" 2>/dev/null
+}
+
+cleanup_guest_processes() {
+	local pid
+	for pid in $QEMU_PID $SEND_PID; do
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	QEMU_PID= SEND_PID=
+}
+
+# ---------------------------------------------------------------------------------------------
+analyze_all() {
+	local s
+	for s in $SCENARIOS; do
+		[ -f "$TRACES/$s.dat" ] || continue
+		if [ -x "$ANALYZE" ]; then
+			# JSON for check.py, the text report kept next to it for people
+			rm -f "$TRACES/$s.json"
+			"$ANALYZE" --json "$TRACES/$s.json" "$TRACES/$s.dat" >"$TRACES/$s.report.txt" \
+				2>"$TRACES/$s.analyze.log"
+			echo $? >"$TRACES/$s.analyze.rc"
+		fi
+	done
+}
+
+# check.py prints "ok<TAB>what" | "not ok<TAB>what" | "skip<TAB>what" | "# ..." lines; they are
+# numbered here so that all TAP comes from tests/lib.sh.
+report_checks() {
+	local line
+	# shellcheck disable=SC2086 # one argument per scenario
+	while IFS= read -r line; do
+		case "$line" in
+		"ok	"*) ok "${line#ok	}" ;;
+		"not ok	"*) not_ok "${line#not ok	}" ;;
+		"skip	"*) skip "${line#skip	}" ;;
+		"#"*) echo "$line" ;;
+		*) echo "# check.py: $line" ;;
+		esac
+	done < <(python3 "$here/check.py" "$TRACES" $SCENARIOS 2>&1)
+}
+
+main() {
+	local rc
+	rm -rf "$TRACES"
+	mkdir -p "$TRACES" || { echo "cannot create $TRACES"; exit 1; }
+	[ "$(id -u)" = 0 ] || skip_all "not root (mmdebstrap, apt-get)"
+	ensure_host_tools || skip_all "cannot install host packages ($HOST_PKGS), see $TRACES/host-apt.log"
+	if ! ensure_image; then
+		skip_all "cannot build the guest image (no Debian mirror?): ${IMAGE_ERROR:-see the build log in $CACHE_ROOT}"
+	fi
+	ok "guest image: $IMAGE_STATE"
+	choose_recorder
+	GUEST_TIMEOUT=0
+	run_guest
+	rc=$?
+	[ $rc -eq 2 ] && skip_all "$QEMU_ERROR"
+	[ $rc -ne 0 ] && { not_ok "guest started (could not prepare the 9p share)"; exit 1; }
+	check_eq "guest finished within ${TIMEOUT} s" 0 "$GUEST_TIMEOUT"
+	if grep -q "setup done" "$TRACES/guest.log" 2>/dev/null; then
+		ok "guest booted and set up OVS (br-int internal port, eth0 in br-int)"
+	else
+		not_ok "guest booted and set up OVS: see $TRACES/guest.log and $TRACES/console.log"
+	fi
+	if [ "$RECORDER" = skbtrail ]; then
+		check_eq "skbtrail-record's libraries all found in the guest (ldd)" 0 \
+			"$(cat "$TRACES/ldd-missing.txt" 2>/dev/null || echo "no ldd result")"
+	fi
+	if [ -x "$ANALYZE" ]; then
+		analyze_all
+	else
+		not_ok "$B/skbtrail-analyze missing: reports cannot be checked"
+	fi
+	report_checks
+	echo "# traces in $TRACES:"
+	(cd "$TRACES" && ls -l -- *.dat 2>/dev/null | awk '{ printf "#   %-14s %9d bytes\n", $9, $5 }')
+	echo "# timings: image ${IMAGE_STATE%% (*}; guest session ${BOOT_SECONDS:-?} s; total $(( $(date +%s) - T_START )) s"
+}
+
+main
