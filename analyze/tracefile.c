@@ -1595,6 +1595,22 @@ uint64_t skbt_tracefile_buffer_bytes(const struct skbt_tracefile *tf, int buf)
 	return b ? b->bytes : 0;
 }
 
+int skbt_tracefile_cpu_data(const struct skbt_tracefile *tf, int buf, int cpu, uint64_t *offset,
+			    uint64_t *size)
+{
+	const struct buffer *b = buf_at(tf, buf);
+	int i;
+
+	for (i = 0; b && i < b->nentries; i++) {
+		if (b->cpus[i].cpu != (uint32_t)cpu || !b->cpus[i].size)
+			continue;
+		*offset = b->cpus[i].offset;
+		*size = b->cpus[i].size;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 const char *skbt_tracefile_cpustat(const struct skbt_tracefile *tf, int buf, int cpu)
 {
 	const struct buffer *b = buf_at(tf, buf);

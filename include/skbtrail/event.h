@@ -61,7 +61,11 @@ struct skbt_event {
 	int32_t pid;		/* common_pid: the task the CPU ran (0 = idle/softirq on idle) */
 	union {
 		struct { int32_t work, budget; } napi;			/* NAPI_POLL */
-		struct { uint32_t reason; uint64_t location; } drop;	/* KFREE_SKB */
+		struct {					/* KFREE_SKB */
+			uint32_t reason;	/* skbt_events_drop_reason() names it */
+			uint16_t protocol;	/* skb->protocol, host order of the field */
+			uint64_t location;	/* skbt_events_symbol() names it */
+		} drop;
 		struct { uint32_t vec; } softirq;			/* SOFTIRQ_* */
 		struct { uint32_t action; uint32_t truesize; } ovs;	/* OVS_* */
 		struct { int32_t rc; } ret;				/* NETIF_RX_EXIT, NET_DEV_XMIT */
@@ -95,7 +99,7 @@ const char *skbt_events_clock(const struct skbt_events *ev);
 
 /* Did the file define this event's format (was it recorded)? */
 bool skbt_events_has(const struct skbt_events *ev, enum skbt_kind kind);
-/* Records delivered so far, per kind and in total. */
+/* Records delivered so far, per kind, and in total for SKBT_EV__COUNT. */
 uint64_t skbt_events_count(const struct skbt_events *ev, enum skbt_kind kind);
 uint64_t skbt_events_backwards(const struct skbt_events *ev);
 

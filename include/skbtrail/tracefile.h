@@ -55,6 +55,10 @@ const char *skbt_tracefile_buffer_clock(const struct skbt_tracefile *tf, int buf
 int skbt_tracefile_buffer_ncpus(const struct skbt_tracefile *tf, int buf);
 uint64_t skbt_tracefile_buffer_bytes(const struct skbt_tracefile *tf, int buf); /* flyrecord data */
 
+/* Where @cpu's data of @buf lies in the file (bytes as stored); -ENOENT if it has none. */
+int skbt_tracefile_cpu_data(const struct skbt_tracefile *tf, int buf, int cpu, uint64_t *offset,
+			    uint64_t *size);
+
 /*
  * Text of the CPUSTAT option of @buf for @cpu (the per_cpu/cpuN/stats file at the end of the
  * recording: "entries: ...\noverrun: ...\n..."), or NULL when absent.

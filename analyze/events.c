@@ -1,0 +1,881 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * events: merge the per-CPU streams of one buffer by timestamp and decode each record into a
+ * struct skbt_event.
+ *
+ * Everything that needs a name is looked up once at open: for each event type id the kind
+ * and the offset and size of every field we use.  The per-record path reads numbers at known
+ * offsets, and a device name costs a compare with the last name seen for that event type
+ * (or a small hash lookup), never a malloc.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <traceevent/event-parse.h>
+
+#include "skbtrail/event.h"
+#include "skbtrail/tracefile.h"
+
+#define MAX_DEVS	65535		/* dev ids are 16 bits; 0 is SKBT_DEV_NONE */
+#define DEV_NAME_MAX	64		/* longer names are cut (IFNAMSIZ is 16) */
+#define SCAN_RECORDS	(1u << 20)	/* records looked at per buffer to find the net events */
+
+/* common_flags bits (kernel include/linux/trace_events.h) */
+#define TRACE_FLAG_HARDIRQ 0x08
+#define TRACE_FLAG_SOFTIRQ 0x10
+#define TRACE_FLAG_NMI 0x40
+
+static const struct {
+	const char *sys, *name;
+} kind_ev[SKBT_EV__COUNT] = {
+	[SKBT_EV_NETIF_RECEIVE_SKB] = { "net", "netif_receive_skb" },
+	[SKBT_EV_NETIF_RX] = { "net", "netif_rx" },
+	[SKBT_EV_NAPI_POLL] = { "napi", "napi_poll" },
+	[SKBT_EV_NET_DEV_QUEUE] = { "net", "net_dev_queue" },
+	[SKBT_EV_NAPI_GRO_RECEIVE_ENTRY] = { "net", "napi_gro_receive_entry" },
+	[SKBT_EV_NETIF_RECEIVE_SKB_ENTRY] = { "net", "netif_receive_skb_entry" },
+	[SKBT_EV_NETIF_RECEIVE_SKB_LIST_ENTRY] = { "net", "netif_receive_skb_list_entry" },
+	[SKBT_EV_NETIF_RX_ENTRY] = { "net", "netif_rx_entry" },
+	[SKBT_EV_NETIF_RX_EXIT] = { "net", "netif_rx_exit" },
+	[SKBT_EV_NET_DEV_START_XMIT] = { "net", "net_dev_start_xmit" },
+	[SKBT_EV_NET_DEV_XMIT] = { "net", "net_dev_xmit" },
+	[SKBT_EV_KFREE_SKB] = { "skb", "kfree_skb" },
+	[SKBT_EV_CONSUME_SKB] = { "skb", "consume_skb" },
+	[SKBT_EV_SOFTIRQ_ENTRY] = { "irq", "softirq_entry" },
+	[SKBT_EV_SOFTIRQ_EXIT] = { "irq", "softirq_exit" },
+	[SKBT_EV_SOFTIRQ_RAISE] = { "irq", "softirq_raise" },
+	[SKBT_EV_OVS_DP_UPCALL] = { "openvswitch", "ovs_dp_upcall" },
+	[SKBT_EV_OVS_DO_EXECUTE_ACTION] = { "openvswitch", "ovs_do_execute_action" },
+	[SKBT_EV_LOST] = { NULL, "lost" },
+	[SKBT_EV_OTHER] = { NULL, "other" },
+};
+
+static const char *const kind_full[SKBT_EV__COUNT] = {
+	[SKBT_EV_NETIF_RECEIVE_SKB] = "net:netif_receive_skb",
+	[SKBT_EV_NETIF_RX] = "net:netif_rx",
+	[SKBT_EV_NAPI_POLL] = "napi:napi_poll",
+	[SKBT_EV_NET_DEV_QUEUE] = "net:net_dev_queue",
+	[SKBT_EV_NAPI_GRO_RECEIVE_ENTRY] = "net:napi_gro_receive_entry",
+	[SKBT_EV_NETIF_RECEIVE_SKB_ENTRY] = "net:netif_receive_skb_entry",
+	[SKBT_EV_NETIF_RECEIVE_SKB_LIST_ENTRY] = "net:netif_receive_skb_list_entry",
+	[SKBT_EV_NETIF_RX_ENTRY] = "net:netif_rx_entry",
+	[SKBT_EV_NETIF_RX_EXIT] = "net:netif_rx_exit",
+	[SKBT_EV_NET_DEV_START_XMIT] = "net:net_dev_start_xmit",
+	[SKBT_EV_NET_DEV_XMIT] = "net:net_dev_xmit",
+	[SKBT_EV_KFREE_SKB] = "skb:kfree_skb",
+	[SKBT_EV_CONSUME_SKB] = "skb:consume_skb",
+	[SKBT_EV_SOFTIRQ_ENTRY] = "irq:softirq_entry",
+	[SKBT_EV_SOFTIRQ_EXIT] = "irq:softirq_exit",
+	[SKBT_EV_SOFTIRQ_RAISE] = "irq:softirq_raise",
+	[SKBT_EV_OVS_DP_UPCALL] = "openvswitch:ovs_dp_upcall",
+	[SKBT_EV_OVS_DO_EXECUTE_ACTION] = "openvswitch:ovs_do_execute_action",
+	[SKBT_EV_LOST] = "lost",
+	[SKBT_EV_OTHER] = "other",
+};
+
+const char *skbt_kind_name(enum skbt_kind kind)
+{
+	return (unsigned int)kind < SKBT_EV__COUNT ? kind_full[kind] : "other";
+}
+
+const char *skbt_kind_short(enum skbt_kind kind)
+{
+	return (unsigned int)kind < SKBT_EV__COUNT ? kind_ev[kind].name : "other";
+}
+
+/* Fields of one event type; size 0 = absent (reads as 0). */
+enum { F_SKB, F_LEN, F_A, F_B, F_C, F_PID, F_FLAGS, NFIELDS };
+
+struct fld {
+	uint16_t off;
+	uint8_t size;
+};
+
+struct dev_cache {
+	uint8_t len;		/* 0: empty */
+	uint16_t id;
+	char name[DEV_NAME_MAX];
+};
+
+struct etype {
+	uint16_t kind;
+	uint16_t min_size;	/* every fixed field lies below this */
+	struct fld f[NFIELDS];
+	struct fld dev;		/* __data_loc/__rel_loc string; size 0 = none */
+	bool dev_rel;
+	struct dev_cache last;	/* the last device name this type carried */
+};
+
+struct symtab {
+	uint64_t *val;
+	char **name;
+	int n;
+};
+
+struct src {
+	struct skbt_cpu_stream *s;
+	struct skbt_raw_record rec;	/* head of this CPU */
+	uint64_t ts;			/* head's timestamp, never below the previous one */
+	uint32_t cpu;
+	bool lost_pending;		/* deliver a LOST event before rec */
+};
+
+struct dev_slot {
+	uint32_t hash;
+	uint16_t id;		/* 0 = empty slot */
+};
+
+struct skbt_events {
+	struct skbt_tracefile *tf;
+	struct tep_handle *tep;
+	int buf;
+	bool swap;
+
+	/* type id -> index into types (0: not ours, decoded as OTHER) */
+	uint8_t *slot;		/* 65536 entries */
+	struct etype types[SKBT_EV__COUNT + 1];
+	bool has[SKBT_EV__COUNT];
+	uint64_t count[SKBT_EV__COUNT];
+	uint64_t backwards;
+
+	struct src *srcs;
+	int nsrcs;
+	int *heap;		/* indices into srcs, ordered by (ts, cpu) */
+	int nheap;
+	int pending_err;	/* error of a stream, reported after the record before it */
+	char pending_msg[sizeof(((struct skbt_err *)0)->msg)];
+
+	/* device names: ids 1..ndevs */
+	char **devs;
+	int ndevs;
+	struct dev_slot *dtab;
+	uint32_t dcap;		/* power of two */
+
+	struct symtab reasons;
+	struct symtab actions;
+};
+
+/* ---------- field access ---------- */
+
+static inline uint64_t rdf(const struct skbt_events *ev, const uint8_t *d, struct fld f)
+{
+	uint64_t v8;
+	uint32_t v4;
+	uint16_t v2;
+
+	switch (f.size) {
+	case 8:
+		memcpy(&v8, d + f.off, 8);
+		return ev->swap ? __builtin_bswap64(v8) : v8;
+	case 4:
+		memcpy(&v4, d + f.off, 4);
+		return ev->swap ? __builtin_bswap32(v4) : v4;
+	case 2:
+		memcpy(&v2, d + f.off, 2);
+		return ev->swap ? __builtin_bswap16(v2) : v2;
+	case 1:
+		return d[f.off];
+	default:
+		return 0;
+	}
+}
+
+/* ---------- device names ---------- */
+
+static uint32_t hash_name(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	return h;
+}
+
+static int dev_grow(struct skbt_events *ev)
+{
+	uint32_t ncap = ev->dcap ? ev->dcap * 2 : 64, i;
+	struct dev_slot *nt = calloc(ncap, sizeof(*nt));
+
+	if (!nt)
+		return -ENOMEM;
+	for (i = 0; i < ev->dcap; i++) {
+		uint32_t j;
+
+		if (!ev->dtab[i].id)
+			continue;
+		for (j = ev->dtab[i].hash & (ncap - 1); nt[j].id; j = (j + 1) & (ncap - 1))
+			;
+		nt[j] = ev->dtab[i];
+	}
+	free(ev->dtab);
+	ev->dtab = nt;
+	ev->dcap = ncap;
+	return 0;
+}
+
+/* Id of device name @s (@n bytes, no NUL), interned on first sight. */
+static unsigned int dev_intern(struct skbt_events *ev, const char *s, size_t n)
+{
+	uint32_t h, j;
+	char *copy, **nd;
+
+	if (n == 0 || (n == 11 && !memcmp(s, "(no_device)", 11)))
+		return SKBT_DEV_NONE;
+	h = hash_name(s, n);
+	if (ev->dcap) {
+		for (j = h & (ev->dcap - 1); ev->dtab[j].id; j = (j + 1) & (ev->dcap - 1)) {
+			const char *name = ev->devs[ev->dtab[j].id];
+
+			if (ev->dtab[j].hash == h && !strncmp(name, s, n) && !name[n])
+				return ev->dtab[j].id;
+		}
+	}
+	if (ev->ndevs >= MAX_DEVS)
+		return SKBT_DEV_NONE;	/* a corrupt file with 64k names; keep going */
+	if ((uint32_t)(ev->ndevs + 1) * 2 > ev->dcap && dev_grow(ev))
+		return SKBT_DEV_NONE;
+	nd = realloc(ev->devs, (ev->ndevs + 2) * sizeof(*nd));
+	if (!nd)
+		return SKBT_DEV_NONE;
+	ev->devs = nd;
+	copy = strndup(s, n);
+	if (!copy)
+		return SKBT_DEV_NONE;
+	ev->devs[++ev->ndevs] = copy;
+	for (j = h & (ev->dcap - 1); ev->dtab[j].id; j = (j + 1) & (ev->dcap - 1))
+		;
+	ev->dtab[j].hash = h;
+	ev->dtab[j].id = ev->ndevs;
+	return ev->ndevs;
+}
+
+static unsigned int read_dev(struct skbt_events *ev, struct etype *t, const uint8_t *d,
+			     int size)
+{
+	uint32_t loc = (uint32_t)rdf(ev, d, t->dev);
+	uint32_t off = loc & 0xffff, len = loc >> 16;
+	const char *s;
+	size_t n;
+
+	if (t->dev_rel)
+		off += t->dev.off + t->dev.size;
+	if (off > (uint32_t)size || len > (uint32_t)size - off)
+		return SKBT_DEV_NONE;
+	s = (const char *)d + off;
+	n = strnlen(s, len);
+	if (n >= DEV_NAME_MAX)
+		n = DEV_NAME_MAX - 1;
+	if (n == t->last.len && !memcmp(s, t->last.name, n))
+		return t->last.id;
+	t->last.id = dev_intern(ev, s, n);
+	t->last.len = n;
+	memcpy(t->last.name, s, n);
+	return t->last.id;
+}
+
+/* ---------- setup ---------- */
+
+static struct fld field_of(struct tep_event *e, const char *name, bool common)
+{
+	struct tep_format_field *f = common ? tep_find_common_field(e, name) :
+					      tep_find_field(e, name);
+	struct fld r = { 0, 0 };
+
+	if (!f || f->offset < 0 || f->offset > 0xffff - 8)
+		return r;
+	if (f->size != 1 && f->size != 2 && f->size != 4 && f->size != 8)
+		return r;
+	r.off = f->offset;
+	r.size = f->size;
+	return r;
+}
+
+static const char *const field_names[SKBT_EV__COUNT][5] = {
+	/* skb, len, a, b, c */
+	[SKBT_EV_NETIF_RECEIVE_SKB] = { "skbaddr", "len" },
+	[SKBT_EV_NETIF_RX] = { "skbaddr", "len" },
+	[SKBT_EV_NET_DEV_QUEUE] = { "skbaddr", "len" },
+	[SKBT_EV_NAPI_POLL] = { "napi", NULL, "work", "budget" },
+	[SKBT_EV_NAPI_GRO_RECEIVE_ENTRY] = { "skbaddr", "len", "hash", "truesize" },
+	[SKBT_EV_NETIF_RECEIVE_SKB_ENTRY] = { "skbaddr", "len", "hash", "truesize" },
+	[SKBT_EV_NETIF_RECEIVE_SKB_LIST_ENTRY] = { "skbaddr", "len", "hash", "truesize" },
+	[SKBT_EV_NETIF_RX_ENTRY] = { "skbaddr", "len", "hash", "truesize" },
+	[SKBT_EV_NETIF_RX_EXIT] = { NULL, NULL, "ret" },
+	[SKBT_EV_NET_DEV_START_XMIT] = { "skbaddr", "len" },
+	[SKBT_EV_NET_DEV_XMIT] = { "skbaddr", "len", "rc" },
+	[SKBT_EV_KFREE_SKB] = { "skbaddr", NULL, "reason", "location", "protocol" },
+	[SKBT_EV_CONSUME_SKB] = { "skbaddr" },
+	[SKBT_EV_SOFTIRQ_ENTRY] = { NULL, NULL, "vec" },
+	[SKBT_EV_SOFTIRQ_EXIT] = { NULL, NULL, "vec" },
+	[SKBT_EV_SOFTIRQ_RAISE] = { NULL, NULL, "vec" },
+	[SKBT_EV_OVS_DP_UPCALL] = { "skbaddr", "len", NULL, "truesize" },
+	[SKBT_EV_OVS_DO_EXECUTE_ACTION] = { "skbaddr", "len", "action_type", "truesize" },
+};
+
+static const char *dev_field(enum skbt_kind k)
+{
+	switch (k) {
+	case SKBT_EV_NAPI_POLL:
+	case SKBT_EV_OVS_DP_UPCALL:
+	case SKBT_EV_OVS_DO_EXECUTE_ACTION:
+		return "dev_name";
+	case SKBT_EV_NETIF_RX_EXIT:
+	case SKBT_EV_KFREE_SKB:
+	case SKBT_EV_CONSUME_SKB:
+	case SKBT_EV_SOFTIRQ_ENTRY:
+	case SKBT_EV_SOFTIRQ_EXIT:
+	case SKBT_EV_SOFTIRQ_RAISE:
+		return NULL;
+	default:
+		return "name";
+	}
+}
+
+static void set_min(struct etype *t, struct fld f)
+{
+	if (f.size && f.off + f.size > t->min_size)
+		t->min_size = f.off + f.size;
+}
+
+static void setup_type(struct skbt_events *ev, enum skbt_kind k, struct tep_event *e)
+{
+	struct etype *t = &ev->types[k + 1];
+	const char *dn = dev_field(k);
+	int i;
+
+	t->kind = k;
+	t->min_size = 2;
+	for (i = 0; i < 5; i++)
+		if (field_names[k][i])
+			t->f[F_SKB + i] = field_of(e, field_names[k][i], false);
+	t->f[F_PID] = field_of(e, "common_pid", true);
+	t->f[F_FLAGS] = field_of(e, "common_flags", true);
+	for (i = 0; i < NFIELDS; i++)
+		set_min(t, t->f[i]);
+	if (dn) {
+		struct tep_format_field *f = tep_find_field(e, dn);
+
+		if (f && (f->flags & TEP_FIELD_IS_DYNAMIC) && f->size == 4 && f->offset >= 0 &&
+		    f->offset <= 0xffff - 8) {
+			t->dev.off = f->offset;
+			t->dev.size = 4;
+			t->dev_rel = f->flags & TEP_FIELD_IS_RELATIVE;
+			set_min(t, t->dev);
+		}
+	}
+	if (e->id >= 0 && e->id <= 0xffff)
+		ev->slot[e->id] = k + 1;
+	ev->has[k] = true;
+}
+
+/* ---------- symbol tables from print_fmt ---------- */
+
+static struct tep_print_arg *find_symbolic(struct tep_print_arg *a, const char *field,
+					   int depth)
+{
+	struct tep_print_arg *r;
+
+	for (; a && depth < 32; a = a->next) {
+		switch (a->type) {
+		case TEP_PRINT_SYMBOL:
+			if (a->symbol.field && a->symbol.field->type == TEP_PRINT_FIELD &&
+			    a->symbol.field->field.name &&
+			    !strcmp(a->symbol.field->field.name, field))
+				return a;
+			break;
+		case TEP_PRINT_OP:
+			if ((r = find_symbolic(a->op.left, field, depth + 1)) ||
+			    (r = find_symbolic(a->op.right, field, depth + 1)))
+				return r;
+			break;
+		case TEP_PRINT_TYPE:
+			if ((r = find_symbolic(a->typecast.item, field, depth + 1)))
+				return r;
+			break;
+		default:
+			break;
+		}
+	}
+	return NULL;
+}
+
+static int sym_cmp(const void *a, const void *b, void *arg)
+{
+	const uint64_t *v = arg;
+	int i = *(const int *)a, j = *(const int *)b;
+
+	return v[i] < v[j] ? -1 : v[i] > v[j];
+}
+
+/* Table of the __print_symbolic() of @field in the print format of @e (may stay empty). */
+static int load_symtab(struct tep_event *e, const char *field, struct symtab *st)
+{
+	struct tep_print_arg *a;
+	struct tep_print_flag_sym *s;
+	int n = 0, i, *idx;
+	uint64_t *val;
+	char **name;
+
+	if (!e)
+		return 0;
+	a = find_symbolic(e->print_fmt.args, field, 0);
+	if (!a)
+		return 0;
+	for (s = a->symbol.symbols; s && n < 100000; s = s->next)
+		n++;
+	val = calloc(n ? n : 1, sizeof(*val));
+	name = calloc(n ? n : 1, sizeof(*name));
+	idx = calloc(n ? n : 1, sizeof(*idx));
+	if (!val || !name || !idx)
+		goto nomem;
+	n = 0;
+	for (s = a->symbol.symbols; s && n < 100000; s = s->next) {
+		char *end;
+
+		if (!s->value || !s->str)
+			continue;
+		val[n] = strtoull(s->value, &end, 0);
+		if (end == s->value || *end)
+			continue;	/* not a number: an enum the kernel did not resolve */
+		name[n] = s->str;
+		idx[n] = n;
+		n++;
+	}
+	qsort_r(idx, n, sizeof(*idx), sym_cmp, val);
+	st->val = malloc((n ? n : 1) * sizeof(*st->val));
+	st->name = malloc((n ? n : 1) * sizeof(*st->name));
+	if (!st->val || !st->name)
+		goto nomem;
+	for (i = 0; i < n; i++) {
+		st->val[i] = val[idx[i]];
+		st->name[i] = strdup(name[idx[i]]);
+		if (!st->name[i])
+			goto nomem;
+		st->n = i + 1;
+	}
+	free(val);
+	free(name);
+	free(idx);
+	return 0;
+nomem:
+	free(val);
+	free(name);
+	free(idx);
+	return -ENOMEM;
+}
+
+static const char *sym_lookup(const struct symtab *st, uint64_t v)
+{
+	int lo = 0, hi = st->n - 1;
+
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (st->val[mid] == v)
+			return st->name[mid];
+		if (st->val[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return NULL;
+}
+
+static void free_symtab(struct symtab *st)
+{
+	int i;
+
+	for (i = 0; i < st->n; i++)
+		free(st->name[i]);
+	free(st->name);
+	free(st->val);
+}
+
+/* ---------- buffer choice ---------- */
+
+/* Does buffer @buf hold a record of type @id in its first SCAN_RECORDS per CPU? */
+static bool buffer_has_type(struct skbt_tracefile *tf, int buf, int id, bool swap)
+{
+	int cpu, ncpus = skbt_tracefile_buffer_ncpus(tf, buf);
+
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		struct skbt_cpu_stream *s;
+		struct skbt_raw_record r;
+		unsigned int n = 0;
+		bool found = false;
+
+		if (skbt_cpu_stream_open(tf, buf, cpu, &s, NULL))
+			continue;
+		while (!found && n++ < SCAN_RECORDS && skbt_cpu_stream_next(s, &r, NULL) == 1) {
+			uint16_t t;
+
+			if (r.size < 2)
+				continue;
+			memcpy(&t, r.data, 2);
+			if (swap)
+				t = __builtin_bswap16(t);
+			found = t == id;
+		}
+		skbt_cpu_stream_close(s);
+		if (found)
+			return true;
+	}
+	return false;
+}
+
+static int choose_buffer(struct skbt_tracefile *tf, struct tep_handle *tep, bool swap)
+{
+	struct tep_event *e = tep_find_event_by_name(tep, "net", "netif_receive_skb");
+	int i, n = skbt_tracefile_nbuffers(tf), first = -1;
+
+	for (i = 0; i < n; i++) {
+		if (!skbt_tracefile_buffer_bytes(tf, i))
+			continue;
+		if (first < 0)
+			first = i;
+		if (e && buffer_has_type(tf, i, e->id, swap))
+			return i;
+	}
+	return first < 0 ? 0 : first;
+}
+
+/* ---------- merge heap ---------- */
+
+static inline bool src_less(const struct skbt_events *ev, int a, int b)
+{
+	const struct src *x = &ev->srcs[a], *y = &ev->srcs[b];
+
+	return x->ts < y->ts || (x->ts == y->ts && x->cpu < y->cpu);
+}
+
+static void sift_down(struct skbt_events *ev, int i)
+{
+	int n = ev->nheap, *h = ev->heap;
+
+	for (;;) {
+		int l = 2 * i + 1, m = i;
+
+		if (l < n && src_less(ev, h[l], h[m]))
+			m = l;
+		if (l + 1 < n && src_less(ev, h[l + 1], h[m]))
+			m = l + 1;
+		if (m == i)
+			return;
+		int t = h[i];
+
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+/* Fetch the next record of @src: 1 got one, 0 end, <0 error. */
+static int src_advance(struct skbt_events *ev, struct src *src, struct skbt_err *err)
+{
+	int ret = skbt_cpu_stream_next(src->s, &src->rec, err);
+
+	if (ret != 1)
+		return ret;
+	if (src->rec.ts < src->ts) {
+		ev->backwards++;	/* delivered with the last good timestamp */
+	} else {
+		src->ts = src->rec.ts;
+	}
+	src->lost_pending = src->rec.missed != 0;
+	return 1;
+}
+
+/* ---------- open / close ---------- */
+
+int skbt_events_open(struct skbt_tracefile *tf, const char *buffer, struct skbt_events **evp,
+		     struct skbt_err *err)
+{
+	struct skbt_events *ev;
+	struct tep_handle *tep = skbt_tracefile_tep(tf);
+	int k, cpu, ncpus, ret;
+
+	*evp = NULL;
+	ev = calloc(1, sizeof(*ev));
+	if (!ev)
+		return skbt_err_set(err, -ENOMEM, "out of memory");
+	ev->tf = tf;
+	ev->tep = tep;
+	ev->swap = tep_is_file_bigendian(tep) != tep_is_local_bigendian(tep);
+	ev->slot = calloc(65536, 1);
+	if (!ev->slot) {
+		ret = skbt_err_set(err, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	if (buffer) {
+		ev->buf = skbt_tracefile_buffer_find(tf, buffer);
+		if (ev->buf < 0) {
+			ret = skbt_err_set(err, -ENOENT, "no buffer \"%s\" in the file", buffer);
+			goto fail;
+		}
+	} else {
+		ev->buf = choose_buffer(tf, tep, ev->swap);
+	}
+
+	ev->types[0].kind = SKBT_EV_OTHER;
+	for (k = 0; k < SKBT_EV_LOST; k++) {
+		struct tep_event *e = tep_find_event_by_name(tep, kind_ev[k].sys, kind_ev[k].name);
+
+		if (e)
+			setup_type(ev, k, e);
+	}
+	ev->has[SKBT_EV_LOST] = true;
+	ev->has[SKBT_EV_OTHER] = tep_get_events_count(tep) > 0;
+	ret = load_symtab(tep_find_event_by_name(tep, "skb", "kfree_skb"), "reason",
+			  &ev->reasons);
+	if (!ret)
+		ret = load_symtab(tep_find_event_by_name(tep, "openvswitch",
+							 "ovs_do_execute_action"),
+				  "action_type", &ev->actions);
+	if (ret) {
+		skbt_err_set(err, ret, "out of memory");
+		goto fail;
+	}
+
+	ncpus = skbt_tracefile_buffer_ncpus(tf, ev->buf);
+	ev->srcs = calloc(ncpus ? ncpus : 1, sizeof(*ev->srcs));
+	ev->heap = calloc(ncpus ? ncpus : 1, sizeof(*ev->heap));
+	if (!ev->srcs || !ev->heap) {
+		ret = skbt_err_set(err, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	for (cpu = 0; cpu < ncpus; cpu++) {
+		struct src *src = &ev->srcs[ev->nsrcs];
+
+		ret = skbt_cpu_stream_open(tf, ev->buf, cpu, &src->s, err);
+		if (ret)
+			goto fail;
+		src->cpu = cpu;
+		ev->nsrcs++;
+		ret = src_advance(ev, src, err);
+		if (ret < 0)
+			goto fail;
+		if (ret == 1)
+			ev->heap[ev->nheap++] = ev->nsrcs - 1;
+	}
+	for (k = ev->nheap / 2 - 1; k >= 0; k--)
+		sift_down(ev, k);
+	*evp = ev;
+	return 0;
+fail:
+	skbt_events_close(ev);
+	return ret;
+}
+
+void skbt_events_close(struct skbt_events *ev)
+{
+	int i;
+
+	if (!ev)
+		return;
+	for (i = 0; i < ev->nsrcs; i++)
+		skbt_cpu_stream_close(ev->srcs[i].s);
+	free(ev->srcs);
+	free(ev->heap);
+	free(ev->slot);
+	for (i = 1; i <= ev->ndevs; i++)
+		free(ev->devs[i]);
+	free(ev->devs);
+	free(ev->dtab);
+	free_symtab(&ev->reasons);
+	free_symtab(&ev->actions);
+	free(ev);
+}
+
+/* ---------- the per-record path ---------- */
+
+static void decode(struct skbt_events *ev, const struct src *src, struct skbt_event *out)
+{
+	const uint8_t *d = src->rec.data;
+	int size = src->rec.size;
+	struct etype *t;
+	uint16_t type;
+
+	memset(out, 0, sizeof(*out));
+	out->ts = src->ts;
+	out->cpu = src->cpu;
+	out->kind = SKBT_EV_OTHER;
+	if (size < 8)
+		return;
+	memcpy(&type, d, 2);
+	if (ev->swap)
+		type = __builtin_bswap16(type);
+	t = &ev->types[ev->slot[type]];
+	if (size < t->min_size)
+		return;		/* too short for its own format: count it as other */
+	out->kind = t->kind;
+	out->pid = (int32_t)rdf(ev, d, t->f[F_PID]);
+#ifdef SKBT_CTX_HARDIRQ
+	{
+		unsigned int fl = (unsigned int)rdf(ev, d, t->f[F_FLAGS]);
+
+		out->ctx = (fl & TRACE_FLAG_HARDIRQ ? SKBT_CTX_HARDIRQ : 0) |
+			   (fl & TRACE_FLAG_SOFTIRQ ? SKBT_CTX_SOFTIRQ : 0) |
+			   (fl & TRACE_FLAG_NMI ? SKBT_CTX_NMI : 0);
+	}
+#endif
+	if (t->kind == SKBT_EV_OTHER)
+		return;
+	out->skb = rdf(ev, d, t->f[F_SKB]);
+	out->len = (uint32_t)rdf(ev, d, t->f[F_LEN]);
+	if (t->dev.size)
+		out->dev = read_dev(ev, t, d, size);
+	switch (t->kind) {
+	case SKBT_EV_NAPI_POLL:
+		out->u.napi.work = (int32_t)rdf(ev, d, t->f[F_A]);
+		out->u.napi.budget = (int32_t)rdf(ev, d, t->f[F_B]);
+		break;
+	case SKBT_EV_KFREE_SKB:
+		out->u.drop.reason = (uint32_t)rdf(ev, d, t->f[F_A]);
+		out->u.drop.location = rdf(ev, d, t->f[F_B]);
+		out->u.drop.protocol = (uint16_t)rdf(ev, d, t->f[F_C]);
+		break;
+	case SKBT_EV_SOFTIRQ_ENTRY:
+	case SKBT_EV_SOFTIRQ_EXIT:
+	case SKBT_EV_SOFTIRQ_RAISE:
+		out->u.softirq.vec = (uint32_t)rdf(ev, d, t->f[F_A]);
+		break;
+	case SKBT_EV_OVS_DP_UPCALL:
+	case SKBT_EV_OVS_DO_EXECUTE_ACTION:
+		out->u.ovs.action = (uint32_t)rdf(ev, d, t->f[F_A]);
+		out->u.ovs.truesize = (uint32_t)rdf(ev, d, t->f[F_B]);
+		break;
+	case SKBT_EV_NETIF_RX_EXIT:
+	case SKBT_EV_NET_DEV_XMIT:
+		out->u.ret.rc = (int32_t)rdf(ev, d, t->f[F_A]);
+		break;
+	case SKBT_EV_NAPI_GRO_RECEIVE_ENTRY:
+	case SKBT_EV_NETIF_RECEIVE_SKB_ENTRY:
+	case SKBT_EV_NETIF_RECEIVE_SKB_LIST_ENTRY:
+	case SKBT_EV_NETIF_RX_ENTRY:
+		out->u.entry.hash = (uint32_t)rdf(ev, d, t->f[F_A]);
+		out->u.entry.truesize = (uint32_t)rdf(ev, d, t->f[F_B]);
+		break;
+	default:
+		break;
+	}
+}
+
+int skbt_events_next(struct skbt_events *ev, struct skbt_event *out, struct skbt_err *err)
+{
+	struct src *src;
+	int ret;
+
+	if (!ev->nheap) {
+		if (ev->pending_err) {
+			ret = ev->pending_err;
+			ev->pending_err = 0;
+			return skbt_err_set(err, ret, "%s", ev->pending_msg);
+		}
+		return 0;
+	}
+	src = &ev->srcs[ev->heap[0]];
+	if (src->lost_pending) {
+		/* same key as the record it precedes: it stays on top */
+		memset(out, 0, sizeof(*out));
+		out->ts = src->ts;
+		out->cpu = src->cpu;
+		out->kind = SKBT_EV_LOST;
+		out->u.lost.count = src->rec.missed;
+		src->lost_pending = false;
+		ev->count[SKBT_EV_LOST]++;
+		return 1;
+	}
+	decode(ev, src, out);
+	ev->count[out->kind]++;
+	{
+		struct skbt_err e2 = { 0 };
+
+		ret = src_advance(ev, src, &e2);
+		if (ret != 1) {
+			if (ret < 0 && !ev->pending_err) {
+				ev->pending_err = ret;
+				memcpy(ev->pending_msg, e2.msg, sizeof(ev->pending_msg));
+			}
+			ev->heap[0] = ev->heap[--ev->nheap];
+		}
+	}
+	if (ev->nheap > 1)
+		sift_down(ev, 0);
+	return 1;
+}
+
+/* ---------- queries ---------- */
+
+const char *skbt_events_buffer(const struct skbt_events *ev)
+{
+	return skbt_tracefile_buffer_name(ev->tf, ev->buf);
+}
+
+int skbt_events_ncpus(const struct skbt_events *ev)
+{
+	return skbt_tracefile_buffer_ncpus(ev->tf, ev->buf);
+}
+
+const char *skbt_events_clock(const struct skbt_events *ev)
+{
+	return skbt_tracefile_buffer_clock(ev->tf, ev->buf);
+}
+
+bool skbt_events_has(const struct skbt_events *ev, enum skbt_kind kind)
+{
+	return (unsigned int)kind < SKBT_EV__COUNT && ev->has[kind];
+}
+
+/* SKBT_EV__COUNT gives the total of every kind */
+uint64_t skbt_events_count(const struct skbt_events *ev, enum skbt_kind kind)
+{
+	uint64_t n = 0;
+	int k;
+
+	if ((unsigned int)kind < SKBT_EV__COUNT)
+		return ev->count[kind];
+	for (k = 0; k < SKBT_EV__COUNT; k++)
+		n += ev->count[k];
+	return n;
+}
+
+uint64_t skbt_events_backwards(const struct skbt_events *ev)
+{
+	return ev->backwards;
+}
+
+const char *skbt_events_dev_name(const struct skbt_events *ev, unsigned int dev)
+{
+	if (dev == SKBT_DEV_NONE || dev > (unsigned int)ev->ndevs)
+		return "(no_device)";
+	return ev->devs[dev];
+}
+
+unsigned int skbt_events_ndevs(const struct skbt_events *ev)
+{
+	return ev->ndevs;
+}
+
+const char *skbt_events_drop_reason(const struct skbt_events *ev, uint32_t reason)
+{
+	return sym_lookup(&ev->reasons, reason);
+}
+
+const char *skbt_events_symbol(const struct skbt_events *ev, uint64_t addr)
+{
+	return addr ? tep_find_function(ev->tep, addr) : NULL;
+}
+
+const char *skbt_events_comm(const struct skbt_events *ev, int pid)
+{
+	if (pid == 0)
+		return "<idle>";
+	return tep_data_comm_from_pid(ev->tep, pid);
+}
+
+const char *skbt_events_ovs_action(const struct skbt_events *ev, uint32_t action)
+{
+	return sym_lookup(&ev->actions, action);
+}
