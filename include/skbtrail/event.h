@@ -49,12 +49,25 @@ const char *skbt_kind_name(enum skbt_kind kind);
 /* Short name used in reports: "netif_rx", "napi_gro_receive_entry", ... */
 const char *skbt_kind_short(enum skbt_kind kind);
 
+/*
+ * Execution context of an event, from the trace entry's common_flags (kernel
+ * include/linux/trace_events.h: TRACE_FLAG_HARDIRQ 0x08, TRACE_FLAG_SOFTIRQ 0x10,
+ * TRACE_FLAG_NMI 0x40).  An OVS upcall's packet comes back from ovs-vswitchd's handler
+ * thread in process context, where the fast path runs in softirq: the journey builder
+ * uses this to tell them apart.
+ */
+#define SKBT_CTX_HARDIRQ 0x01
+#define SKBT_CTX_SOFTIRQ 0x02
+#define SKBT_CTX_NMI 0x04
+
 #define SKBT_DEV_NONE 0		/* no device, or the backlog's "(no_device)" */
 
 struct skbt_event {
 	uint64_t ts;		/* ns in the trace clock */
 	uint64_t skb;		/* skbaddr; napi pointer for napi_poll; 0 if none */
-	uint32_t cpu;
+	uint16_t cpu;
+	uint8_t ctx;		/* SKBT_CTX_* from common_flags: where the CPU was */
+	uint8_t reserved;
 	uint16_t kind;		/* enum skbt_kind */
 	uint16_t dev;		/* interned device id (skbt_events_dev_name), SKBT_DEV_NONE if none */
 	uint32_t len;		/* skb->len as the event reports it */

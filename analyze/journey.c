@@ -1,0 +1,1024 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * journey: per-skb state machine that turns the time-ordered event stream into journeys.
+ *
+ * The kernel facts this rests on (see docs/stages.md and shared/background/):
+ *  - One skb address is followed from device to device: __netif_receive_skb_core() runs the
+ *    rx_handler (bridge, OVS netdev_frame_hook) on the same skb, OVS's internal_dev_recv()
+ *    hands it to netif_rx(), veth_xmit() to the peer's netif_rx() or NAPI ring.
+ *  - Addresses are recycled within microseconds and most packets have no free event, so a
+ *    journey cannot end only at a free: an event that cannot follow the journey's last hop
+ *    (same device, earlier step; a receive right after a receive of another packet...)
+ *    starts a new journey and ends the old one as "reused".
+ *  - A filter on devices must apply to whole journeys, never to single events (the trap of
+ *    the kprobe tool in seed 000): this module never filters.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "skbtrail/journey.h"
+
+/* Role of an event kind in a journey. */
+enum role {
+	R_NONE,
+	R_GRO,		/* napi_gro_receive_entry */
+	R_ENTRY,	/* netif_receive_skb_entry, _list_entry, netif_rx_entry */
+	R_RX,		/* netif_rx: hand-off to the per-CPU backlog */
+	R_RECV,		/* netif_receive_skb */
+	R_QUEUE,	/* net_dev_queue */
+	R_START,	/* net_dev_start_xmit */
+	R_XMIT,		/* net_dev_xmit */
+	R_EXEC,		/* ovs_do_execute_action */
+	R_UPCALL,	/* ovs_dp_upcall */
+	R_FREE,		/* consume_skb, kfree_skb */
+};
+
+static enum role role_of(unsigned int kind)
+{
+	switch (kind) {
+	case SKBT_EV_NAPI_GRO_RECEIVE_ENTRY: return R_GRO;
+	case SKBT_EV_NETIF_RECEIVE_SKB_ENTRY:
+	case SKBT_EV_NETIF_RECEIVE_SKB_LIST_ENTRY:
+	case SKBT_EV_NETIF_RX_ENTRY: return R_ENTRY;
+	case SKBT_EV_NETIF_RX: return R_RX;
+	case SKBT_EV_NETIF_RECEIVE_SKB: return R_RECV;
+	case SKBT_EV_NET_DEV_QUEUE: return R_QUEUE;
+	case SKBT_EV_NET_DEV_START_XMIT: return R_START;
+	case SKBT_EV_NET_DEV_XMIT: return R_XMIT;
+	case SKBT_EV_OVS_DO_EXECUTE_ACTION: return R_EXEC;
+	case SKBT_EV_OVS_DP_UPCALL: return R_UPCALL;
+	case SKBT_EV_CONSUME_SKB:
+	case SKBT_EV_KFREE_SKB: return R_FREE;
+	default: return R_NONE;
+	}
+}
+
+static bool rx_side(enum role r)
+{
+	return r == R_GRO || r == R_ENTRY || r == R_RX || r == R_RECV;
+}
+
+static bool tx_side(enum role r)
+{
+	return r == R_QUEUE || r == R_START || r == R_XMIT;
+}
+
+/* Order of the steps on one device: a later step may follow an earlier one, never the reverse. */
+static int step_of(enum role r)
+{
+	switch (r) {
+	case R_GRO: return 1;
+	case R_ENTRY: return 2;
+	case R_RX: return 3;
+	case R_RECV: return 4;
+	case R_QUEUE: return 6;
+	case R_START: return 7;
+	case R_XMIT: return 8;
+	default: return 0;
+	}
+}
+
+static const char *const stage_names[SKBT_STAGE__COUNT] = {
+	[SKBT_STAGE_GRO] = "gro",
+	[SKBT_STAGE_RPS] = "rps",
+	[SKBT_STAGE_FORWARD] = "forward",
+	[SKBT_STAGE_BACKLOG] = "backlog",
+	[SKBT_STAGE_XMIT] = "xmit",
+	[SKBT_STAGE_STACK] = "stack",
+	[SKBT_STAGE_UPCALL] = "upcall",
+};
+
+const char *skbt_stage_name(enum skbt_stage stage)
+{
+	return (unsigned int)stage < SKBT_STAGE__COUNT ? stage_names[stage] : "?";
+}
+
+int skbt_stage_from_name(const char *name)
+{
+	for (int i = 0; i < SKBT_STAGE__COUNT; i++)
+		if (!strcmp(name, stage_names[i]))
+			return i;
+	return -1;
+}
+
+static const char *const jend_names[SKBT_JEND__COUNT] = {
+	[SKBT_JEND_CONSUMED] = "consumed",
+	[SKBT_JEND_DROPPED] = "dropped",
+	[SKBT_JEND_REUSED] = "reused",
+	[SKBT_JEND_GRO_MERGED] = "gro_merged",
+	[SKBT_JEND_UPCALL] = "upcall_unlinked",
+	[SKBT_JEND_IDLE] = "idle",
+	[SKBT_JEND_EOF] = "end_of_trace",
+};
+
+const char *skbt_jend_name(enum skbt_jend end)
+{
+	return (unsigned int)end < SKBT_JEND__COUNT ? jend_names[end] : "?";
+}
+
+const char *skbt_link_conf_name(enum skbt_link_conf conf)
+{
+	static const char *const n[] = { "none", "low", "medium", "high" };
+
+	return (unsigned int)conf < SKBT_ARRAY_SIZE(n) ? n[conf] : "?";
+}
+
+#define NO_HOP 0xffff
+
+struct jnode {
+	struct skbt_journey j;
+	struct jnode *hnext;		/* hash chain */
+	struct jnode *lprev, *lnext;	/* in-flight list, oldest last event first */
+	struct jnode *fnext;		/* free list */
+	uint64_t addr;			/* key in the table, 0 when not in it */
+	uint64_t last_ts;
+	uint16_t last;			/* last hop that moves the journey on (not annotations) */
+	uint16_t link_hop;		/* first hop of the linked skb, or NO_HOP */
+	uint16_t counted_cpu;		/* poll accounting: CPU and poll sequence last counted */
+	uint32_t counted_seq;
+	bool live;			/* in flight (in the list) */
+	bool awaiting_link;		/* consumed after an upcall, waiting for its packet */
+};
+
+/* A journey that may be linked to an skb coming back from ovs-vswitchd. */
+struct pending {
+	struct jnode *n;
+	uint64_t id;
+	uint64_t ts;
+	uint16_t dev;
+	uint16_t hop;
+	uint32_t len;
+};
+
+#define PENDING_CAP 1024
+#define CHUNK 256
+
+struct cpu_state {
+	uint32_t poll_seq;
+	uint32_t traced;	/* receives since the last napi_poll on this CPU */
+	uint32_t lost_polls;	/* polls left in a lost-events window */
+	uint64_t lost_until;
+	struct jnode *last_rx;	/* last netif_rx on this CPU, for netif_rx_exit's verdict */
+	uint64_t last_rx_id;
+};
+
+struct skbt_journeys {
+	struct skbt_journeys_config cfg;
+	struct skbt_journeys_cb cb;
+	struct skbt_journeys_counters c;
+	struct jnode **buckets;
+	size_t nbuckets;
+	struct jnode *lhead, *ltail;
+	struct jnode *free;
+	void **chunks;
+	size_t nchunks;
+	uint64_t next_id;
+	struct pending pend[PENDING_CAP];
+	unsigned int pend_head, pend_len;
+	struct cpu_state *cpus;
+	unsigned int ncpus;
+};
+
+static size_t hash_addr(uint64_t a, size_t n)
+{
+	a ^= a >> 33;
+	a *= 0xff51afd7ed558ccdULL;
+	a ^= a >> 29;
+	return a & (n - 1);
+}
+
+static struct jnode *lookup(struct skbt_journeys *jb, uint64_t addr)
+{
+	for (struct jnode *n = jb->buckets[hash_addr(addr, jb->nbuckets)]; n; n = n->hnext)
+		if (n->addr == addr)
+			return n;
+	return NULL;
+}
+
+static void table_del(struct skbt_journeys *jb, struct jnode *n)
+{
+	struct jnode **pp;
+
+	if (!n->addr)
+		return;
+	for (pp = &jb->buckets[hash_addr(n->addr, jb->nbuckets)]; *pp; pp = &(*pp)->hnext) {
+		if (*pp == n) {
+			*pp = n->hnext;
+			break;
+		}
+	}
+	n->addr = 0;
+	n->hnext = NULL;
+}
+
+static int table_grow(struct skbt_journeys *jb)
+{
+	size_t nb = jb->nbuckets * 2;
+	struct jnode **b = calloc(nb, sizeof(*b));
+
+	if (!b)
+		return -ENOMEM;
+	for (size_t i = 0; i < jb->nbuckets; i++) {
+		struct jnode *n = jb->buckets[i], *next;
+
+		for (; n; n = next) {
+			size_t h = hash_addr(n->addr, nb);
+
+			next = n->hnext;
+			n->hnext = b[h];
+			b[h] = n;
+		}
+	}
+	free(jb->buckets);
+	jb->buckets = b;
+	jb->nbuckets = nb;
+	return 0;
+}
+
+static void table_add(struct skbt_journeys *jb, struct jnode *n, uint64_t addr)
+{
+	size_t h = hash_addr(addr, jb->nbuckets);
+
+	n->addr = addr;
+	n->hnext = jb->buckets[h];
+	jb->buckets[h] = n;
+}
+
+static void list_del(struct skbt_journeys *jb, struct jnode *n)
+{
+	if (!n->live)
+		return;
+	if (n->lprev)
+		n->lprev->lnext = n->lnext;
+	else
+		jb->lhead = n->lnext;
+	if (n->lnext)
+		n->lnext->lprev = n->lprev;
+	else
+		jb->ltail = n->lprev;
+	n->lprev = n->lnext = NULL;
+	n->live = false;
+	jb->c.live--;
+}
+
+static void list_add_tail(struct skbt_journeys *jb, struct jnode *n)
+{
+	n->lprev = jb->ltail;
+	n->lnext = NULL;
+	if (jb->ltail)
+		jb->ltail->lnext = n;
+	else
+		jb->lhead = n;
+	jb->ltail = n;
+	n->live = true;
+	if (++jb->c.live > jb->c.peak_live)
+		jb->c.peak_live = jb->c.live;
+}
+
+static void touch(struct skbt_journeys *jb, struct jnode *n, uint64_t ts)
+{
+	n->last_ts = ts;
+	if (n->live && jb->ltail != n) {
+		list_del(jb, n);
+		list_add_tail(jb, n);
+	}
+}
+
+static struct jnode *node_alloc(struct skbt_journeys *jb)
+{
+	struct jnode *n;
+
+	if (!jb->free) {
+		void **c = realloc(jb->chunks, (jb->nchunks + 1) * sizeof(*c));
+		struct jnode *blk;
+
+		if (!c)
+			return NULL;
+		jb->chunks = c;
+		blk = malloc(CHUNK * sizeof(*blk));
+		if (!blk)
+			return NULL;
+		jb->chunks[jb->nchunks++] = blk;
+		for (int i = CHUNK - 1; i >= 0; i--) {
+			blk[i].fnext = jb->free;
+			jb->free = &blk[i];
+		}
+	}
+	n = jb->free;
+	jb->free = n->fnext;
+	/* Only the header needs clearing: hops and stages are written before being read. */
+	memset(&n->j, 0, offsetof(struct skbt_journey, hops));
+	n->hnext = n->lprev = n->lnext = n->fnext = NULL;
+	n->addr = 0;
+	n->last = NO_HOP;
+	n->link_hop = NO_HOP;
+	n->counted_cpu = 0xffff;
+	n->counted_seq = 0;
+	n->live = false;
+	n->awaiting_link = false;
+	return n;
+}
+
+static void node_release(struct skbt_journeys *jb, struct jnode *n)
+{
+	n->j.id = 0;	/* invalidates references held in the pending ring */
+	n->fnext = jb->free;
+	jb->free = n;
+}
+
+static struct cpu_state *cpu_get(struct skbt_journeys *jb, unsigned int cpu)
+{
+	if (cpu >= jb->ncpus) {
+		unsigned int n = cpu + 1 > 2 * jb->ncpus ? cpu + 1 : 2 * jb->ncpus;
+		struct cpu_state *c = realloc(jb->cpus, n * sizeof(*c));
+
+		if (!c)
+			return NULL;
+		memset(c + jb->ncpus, 0, (n - jb->ncpus) * sizeof(*c));
+		jb->cpus = c;
+		jb->ncpus = n;
+	}
+	return &jb->cpus[cpu];
+}
+
+/* ---- stages and path, computed once when a journey ends ---- */
+
+static void emit(struct skbt_journey *j, enum skbt_stage st, unsigned int from, unsigned int to)
+{
+	struct skbt_stage_span *s;
+	uint64_t a = j->hops[from].ts, b = j->hops[to].ts;
+
+	if (j->nstages >= SKBT_MAX_STAGES)
+		return;
+	s = &j->stages[j->nstages++];
+	s->stage = st;
+	s->from = from;
+	s->to = to;
+	/* Cross-CPU hops under a per-CPU clock ("local") can go backwards: clamp, never wrap. */
+	s->ns = b > a ? b - a : 0;
+	j->hops[from].in_chain = 1;
+	j->hops[to].in_chain = 1;
+}
+
+static void compute_stages(struct jnode *n)
+{
+	struct skbt_journey *j = &n->j;
+	int anchor = -1, entry = -1;
+	bool seen_rx = false;
+
+	j->nstages = 0;
+	for (unsigned int i = 0; i < j->nhops; i++) {
+		struct skbt_hop *h = &j->hops[i];
+		enum role r = role_of(h->kind);
+		enum role ar = anchor >= 0 ? role_of(j->hops[anchor].kind) : R_NONE;
+		bool same_dev = anchor >= 0 && j->hops[anchor].dev == h->dev;
+
+		if (i == n->link_hop) {
+			/* first hop of the skb ovs-vswitchd sent back after the upcall */
+			if (anchor >= 0)
+				emit(j, SKBT_STAGE_UPCALL, anchor, i);
+			anchor = i;
+			entry = -1;
+			continue;
+		}
+		switch (r) {
+		case R_ENTRY:
+			entry = i;
+			break;
+		case R_GRO:
+			if (ar == R_QUEUE || ar == R_XMIT)
+				emit(j, SKBT_STAGE_XMIT, anchor, i);
+			anchor = i;
+			entry = -1;
+			break;
+		case R_RECV:
+			if (anchor < 0) {
+				if (entry >= 0 && j->hops[entry].cpu != h->cpu)
+					emit(j, SKBT_STAGE_RPS, entry, i);
+			} else if (ar == R_GRO) {
+				if (j->hops[anchor].cpu == h->cpu) {
+					emit(j, SKBT_STAGE_GRO, anchor, i);
+				} else if (entry > anchor && j->hops[entry].cpu == j->hops[anchor].cpu) {
+					emit(j, SKBT_STAGE_GRO, anchor, entry);
+					emit(j, SKBT_STAGE_RPS, entry, i);
+				} else {
+					emit(j, SKBT_STAGE_RPS, anchor, i);
+				}
+			} else if (ar == R_RX && same_dev) {
+				emit(j, SKBT_STAGE_BACKLOG, anchor, i);
+			} else if ((ar == R_RECV && !same_dev) || ar == R_EXEC) {
+				emit(j, SKBT_STAGE_FORWARD, anchor, i);
+			} else if (ar == R_QUEUE || ar == R_XMIT) {
+				emit(j, SKBT_STAGE_XMIT, anchor, i);
+			}
+			anchor = i;
+			entry = -1;
+			break;
+		case R_RX:
+			if ((ar == R_RECV && !same_dev) || ar == R_EXEC)
+				emit(j, SKBT_STAGE_FORWARD, anchor, i);
+			else if (ar == R_QUEUE || ar == R_XMIT)
+				emit(j, SKBT_STAGE_XMIT, anchor, i);
+			anchor = i;
+			entry = -1;
+			break;
+		case R_QUEUE:
+			if (ar == R_RECV || ar == R_EXEC || (ar == R_QUEUE && !same_dev))
+				emit(j, SKBT_STAGE_FORWARD, anchor, i);
+			anchor = i;
+			entry = -1;
+			break;
+		case R_XMIT:
+			/* On veth the peer's receive comes before net_dev_xmit: then it is off-chain. */
+			if (ar == R_QUEUE && same_dev) {
+				emit(j, SKBT_STAGE_XMIT, anchor, i);
+				anchor = i;
+			}
+			break;
+		case R_UPCALL:
+			if (ar == R_RECV || ar == R_QUEUE)
+				emit(j, SKBT_STAGE_FORWARD, anchor, i);
+			anchor = i;
+			break;
+		case R_FREE:
+			if (ar == R_UPCALL)	/* the upcall's copy went up; keep its anchor */
+				break;
+			if (ar == R_RECV)
+				emit(j, SKBT_STAGE_STACK, anchor, i);
+			else if (ar == R_RX)
+				emit(j, SKBT_STAGE_BACKLOG, anchor, i);
+			else if (ar == R_GRO)
+				emit(j, SKBT_STAGE_GRO, anchor, i);
+			else if (ar == R_QUEUE)
+				emit(j, SKBT_STAGE_XMIT, anchor, i);
+			anchor = i;
+			break;
+		default:
+			break;
+		}
+	}
+
+	/* Path: devices received on, then transmitted to; tx before any receive = origin. */
+	j->ndevs = 0;
+	j->origin_dev = 0;
+	for (unsigned int i = 0; i < j->nhops; i++) {
+		struct skbt_hop *h = &j->hops[i];
+		enum role r = role_of(h->kind);
+
+		if (rx_side(r)) {
+			seen_rx = true;
+		} else if (r == R_QUEUE) {
+			if (!seen_rx) {
+				if (!j->origin_dev)
+					j->origin_dev = h->dev;
+				continue;
+			}
+		} else {
+			continue;
+		}
+		if (j->ndevs && j->devs[j->ndevs - 1] == h->dev)
+			continue;
+		if (j->ndevs < SKBT_MAX_PATH_DEVS)
+			j->devs[j->ndevs++] = h->dev;
+	}
+	if (!seen_rx) {
+		/* a transmit-only journey: its path is the devices it was queued on */
+		j->flags |= SKBT_JF_TX_ONLY;
+		bool queued = false;
+
+		j->origin_dev = 0;
+		for (unsigned int i = 0; i < j->nhops; i++)
+			queued |= j->hops[i].kind == SKBT_EV_NET_DEV_QUEUE;
+		for (unsigned int i = 0; i < j->nhops; i++) {
+			struct skbt_hop *h = &j->hops[i];
+			enum role hr = role_of(h->kind);
+
+			/* devices it was queued on; only completions when the queueing was not seen */
+			if (queued ? hr != R_QUEUE : !tx_side(hr))
+				continue;
+			if (j->ndevs && j->devs[j->ndevs - 1] == h->dev)
+				continue;
+			if (j->ndevs < SKBT_MAX_PATH_DEVS)
+				j->devs[j->ndevs++] = h->dev;
+		}
+	}
+	/* the free often runs in the receiving task, elsewhere: that is no CPU change */
+	for (unsigned int i = 1; i < j->nhops; i++)
+		if (j->hops[i].cpu != j->hops[0].cpu && role_of(j->hops[i].kind) != R_FREE)
+			j->flags |= SKBT_JF_CPU_CHANGE;
+}
+
+/* End a journey: compute its stages, hand it over, recycle it. */
+static void finalize(struct skbt_journeys *jb, struct jnode *n, enum skbt_jend end)
+{
+	table_del(jb, n);
+	list_del(jb, n);
+	n->awaiting_link = false;
+	n->j.end = end;
+	if (end == SKBT_JEND_REUSED || end == SKBT_JEND_IDLE || end == SKBT_JEND_EOF) {
+		/* A journey that reached GRO but no receive was merged into another skb (its
+		 * address is then free for reuse at once, with no event: observed.md "GRO"). */
+		bool gro = false, received = false;
+
+		for (unsigned int i = 0; i < n->j.nhops; i++) {
+			enum role r = role_of(n->j.hops[i].kind);
+
+			gro |= r == R_GRO;
+			received |= r == R_RECV || r == R_RX;
+		}
+		if (gro && !received)
+			n->j.end = SKBT_JEND_GRO_MERGED;
+	}
+	compute_stages(n);
+	jb->c.journeys++;
+	jb->cb.journey(&n->j, jb->cb.arg);
+	node_release(jb, n);
+}
+
+static void add_hop(struct skbt_journeys *jb, struct jnode *n, const struct skbt_event *ev)
+{
+	struct skbt_journey *j = &n->j;
+	struct skbt_hop *h;
+	enum role r = role_of(ev->kind);
+
+	if (j->nhops >= SKBT_MAX_HOPS) {
+		j->flags |= SKBT_JF_HOPS_TRUNCATED;
+		/* keep the last slot for the newest hop so the journey's end stays right */
+		h = &j->hops[SKBT_MAX_HOPS - 1];
+	} else {
+		h = &j->hops[j->nhops++];
+	}
+	h->ts = ev->ts;
+	h->skb = ev->skb;
+	h->cpu = ev->cpu;
+	h->kind = ev->kind;
+	h->dev = ev->dev;
+	h->ctx = ev->ctx;
+	h->in_chain = 0;
+	h->len = ev->len;
+	h->pid = ev->pid;
+	h->aux = 0;
+	if (r == R_FREE && j->nhops > 1)	/* frees carry no device: where it was last */
+		h->dev = j->hops[j->nhops - 2].dev;
+	if (ev->kind == SKBT_EV_KFREE_SKB)
+		h->aux = ev->u.drop.reason;
+	else if (ev->kind == SKBT_EV_OVS_DO_EXECUTE_ACTION)
+		h->aux = ev->u.ovs.action;
+	if (r != R_EXEC && r != R_START && !(r == R_XMIT && n->last != NO_HOP &&
+					    role_of(j->hops[n->last].kind) != R_QUEUE &&
+					    role_of(j->hops[n->last].kind) != R_START))
+		n->last = h - j->hops;
+	touch(jb, n, ev->ts);
+}
+
+static bool len_compatible(uint32_t a, uint32_t b)
+{
+	uint32_t d = a > b ? a - b : b - a;
+
+	/* receive events count from the network header, transmit and OVS events from the
+	 * Ethernet header (14 bytes, 18 with a VLAN tag; 4 for a tag pushed or popped). */
+	return d == 0 || d == 4 || d == 14 || d == 18;
+}
+
+static bool has_open_queue(const struct skbt_journey *j, uint16_t dev)
+{
+	bool open = false;
+
+	for (unsigned int i = 0; i < j->nhops; i++) {
+		if (j->hops[i].dev != dev)
+			continue;
+		if (j->hops[i].kind == SKBT_EV_NET_DEV_QUEUE)
+			open = true;
+		else if (j->hops[i].kind == SKBT_EV_NET_DEV_XMIT)
+			open = false;
+	}
+	return open;
+}
+
+/* Can event @ev (same address) be the next hop of the journey in @n? */
+static bool continues(const struct skbt_journeys *jb, const struct jnode *n,
+		      const struct skbt_event *ev)
+{
+	const struct skbt_journey *j = &n->j;
+	const struct skbt_hop *p;
+	enum role r = role_of(ev->kind), pr;
+
+	if (r == R_FREE)
+		return true;
+	if (r == R_START || r == R_XMIT)
+		return has_open_queue(j, ev->dev);
+	if (n->last == NO_HOP)
+		return false;
+	p = &j->hops[n->last];
+	pr = role_of(p->kind);
+	if (r == R_EXEC || r == R_UPCALL)	/* OVS reports the input port */
+		return (pr == R_RECV || pr == R_QUEUE || pr == R_EXEC) && p->dev == ev->dev;
+	if (pr == R_EXEC)	/* re-injected by ovs-vswitchd: the output action's hand-off */
+		return (r == R_RX || r == R_ENTRY || r == R_QUEUE) && len_compatible(p->len, ev->len);
+	if (pr == R_UPCALL || pr == R_FREE)
+		return false;
+	if (p->dev == ev->dev) {
+		if (rx_side(pr) && rx_side(r))
+			return step_of(r) > step_of(pr);
+		if (tx_side(pr) && tx_side(r))
+			return step_of(r) > step_of(pr);
+		/* loopback_xmit(): net_dev_queue(lo) -> netif_rx(lo) on the same CPU */
+		if (tx_side(pr) && (r == R_RX || r == R_ENTRY))
+			return p->cpu == ev->cpu && len_compatible(p->len, ev->len);
+		/* received then queued on the same device: the stack sent a new packet */
+		return false;
+	}
+	/* another device */
+	if (pr == R_RECV) {
+		/*
+		 * Bridge, OVS, forwarding: the rx_handler runs inside __netif_receive_skb_core(),
+		 * so the next device sees the skb on the same CPU, in the same NAPI poll (no
+		 * napi_poll event on that CPU in between), or in the same process-context call.
+		 */
+		if (r == R_GRO || !len_compatible(p->len, ev->len) || p->cpu != ev->cpu)
+			return false;
+		if ((p->ctx & SKBT_CTX_SOFTIRQ) != (ev->ctx & SKBT_CTX_SOFTIRQ))
+			return false;
+		if (p->ctx & SKBT_CTX_SOFTIRQ)
+			return n->counted_cpu == ev->cpu && ev->cpu < jb->ncpus &&
+			       n->counted_seq == jb->cpus[ev->cpu].poll_seq;
+		return true;
+	}
+	if (tx_side(pr) && r == R_QUEUE) {
+		/*
+		 * Transmit nesting (br0 -> port, br-int -> eth0 through OVS) runs inside the
+		 * first dev_queue_xmit() on the same CPU, and never comes back to a device it
+		 * was already queued on: a repeat is the stack re-sending (a TCP retransmit's
+		 * clone can get the same address).
+		 */
+		for (unsigned int i = 0; i < j->nhops; i++)
+			if (j->hops[i].kind == SKBT_EV_NET_DEV_QUEUE && j->hops[i].dev == ev->dev)
+				return false;
+		return p->cpu == ev->cpu && len_compatible(p->len, ev->len);
+	}
+	if (tx_side(pr))	/* veth and other software links hand the skb to the peer */
+		return len_compatible(p->len, ev->len);
+	return false;
+}
+
+/* ---- OVS upcall linking ---- */
+
+static void pending_push(struct skbt_journeys *jb, struct jnode *n, const struct skbt_hop *h)
+{
+	struct pending *p;
+
+	if (jb->pend_len == PENDING_CAP) {
+		/* full: the oldest waited long enough */
+		struct pending *o = &jb->pend[jb->pend_head];
+
+		if (o->n->j.id == o->id && o->n->awaiting_link)
+			finalize(jb, o->n, SKBT_JEND_UPCALL);
+		jb->pend_head = (jb->pend_head + 1) % PENDING_CAP;
+		jb->pend_len--;
+	}
+	p = &jb->pend[(jb->pend_head + jb->pend_len++) % PENDING_CAP];
+	p->n = n;
+	p->id = n->j.id;
+	p->ts = h->ts;
+	p->dev = h->dev;
+	p->len = h->len;
+	p->hop = h - n->j.hops;
+}
+
+static void pending_expire(struct skbt_journeys *jb, uint64_t now)
+{
+	while (jb->pend_len) {
+		struct pending *o = &jb->pend[jb->pend_head];
+
+		if (o->ts + jb->cfg.link_window_ns >= now)
+			break;
+		if (o->n->j.id == o->id && o->n->awaiting_link)
+			finalize(jb, o->n, SKBT_JEND_UPCALL);
+		jb->pend_head = (jb->pend_head + 1) % PENDING_CAP;
+		jb->pend_len--;
+	}
+}
+
+static bool pending_valid(const struct pending *p)
+{
+	const struct jnode *n = p->n;
+
+	if (n->j.id != p->id || n->link_hop != NO_HOP)
+		return false;
+	if (n->awaiting_link)
+		return true;
+	/* without upcall events: still in flight and nothing happened since its receive */
+	return n->live && n->last == p->hop;
+}
+
+/*
+ * @ev starts a new skb in process context: is it a packet ovs-vswitchd sent back after an
+ * upcall (ovs_packet_cmd_execute())?  With openvswitch:ovs_dp_upcall recorded, match the
+ * upcall's input port and length (the execute event reports the same port and length);
+ * without it, match an earlier receive of the same length on another device that went
+ * nowhere.  The oldest candidate wins: a handler thread serves its upcalls in order.
+ */
+static struct jnode *find_upcall(struct skbt_journeys *jb, const struct skbt_event *ev,
+				 enum skbt_link_conf *conf)
+{
+	enum role r = role_of(ev->kind);
+	struct pending *best = NULL;
+	unsigned int matches = 0;
+
+	if (ev->ctx & (SKBT_CTX_SOFTIRQ | SKBT_CTX_HARDIRQ | SKBT_CTX_NMI))
+		return NULL;
+	if (r != R_EXEC && r != R_RX && r != R_ENTRY && r != R_QUEUE)
+		return NULL;
+	/* Without upcall events only netif_rx can tell: a sender's net_dev_queue starts new
+	 * journeys in process context all the time (and scanning for each would be costly). */
+	if (!jb->cfg.have_upcall_events && r != R_RX && r != R_ENTRY)
+		return NULL;
+	for (unsigned int k = 0; k < jb->pend_len; k++) {
+		struct pending *p = &jb->pend[(jb->pend_head + k) % PENDING_CAP];
+		bool m;
+
+		if (!pending_valid(p))
+			continue;
+		if (jb->cfg.have_upcall_events) {
+			if (r == R_EXEC)
+				m = p->dev == ev->dev && p->len == ev->len;
+			else if (r == R_QUEUE)
+				m = p->dev != ev->dev && p->len == ev->len;
+			else	/* netif_rx counts from the network header, the upcall from Ethernet */
+				m = p->dev != ev->dev && p->len == ev->len + 14;
+		} else {
+			m = r != R_EXEC && p->dev != ev->dev && len_compatible(p->len, ev->len);
+		}
+		if (!m)
+			continue;
+		if (!best)
+			best = p;
+		matches++;
+	}
+	if (!best)
+		return NULL;
+	if (!jb->cfg.have_upcall_events)
+		*conf = SKBT_LINK_LOW;
+	else
+		*conf = matches == 1 ? SKBT_LINK_HIGH : SKBT_LINK_MEDIUM;
+	best->id = 0;	/* used */
+	return best->n;
+}
+
+/* ---- feeding ---- */
+
+static void mark_lost(struct skbt_journeys *jb, const struct skbt_event *ev)
+{
+	struct cpu_state *c = cpu_get(jb, ev->cpu);
+
+	jb->c.lost_markers++;
+	for (struct jnode *n = jb->lhead; n; n = n->lnext)
+		if (n->j.nhops && n->j.hops[n->j.nhops - 1].cpu == ev->cpu)
+			n->j.flags |= SKBT_JF_INCOMPLETE;
+	if (c) {
+		/*
+		 * Whole sub-buffers were lost before @ev: packets whose first hops were in them
+		 * show up headless until the polls that were running drain (the NIC poll and
+		 * the backlog poll), or 50 ms at most.
+		 */
+		c->lost_polls = 2;
+		c->lost_until = ev->ts + 50000000ULL;
+	}
+}
+
+static bool in_lost_window(struct skbt_journeys *jb, const struct skbt_event *ev)
+{
+	struct cpu_state *c = ev->cpu < jb->ncpus ? &jb->cpus[ev->cpu] : NULL;
+
+	return c && c->lost_polls && ev->ts <= c->lost_until;
+}
+
+static void count_receive(struct skbt_journeys *jb, struct jnode *n, const struct skbt_event *ev)
+{
+	struct cpu_state *c;
+	enum role r = role_of(ev->kind);
+
+	if (r != R_GRO && r != R_RECV)
+		return;
+	if (!(ev->ctx & SKBT_CTX_SOFTIRQ))	/* tap without NAPI: no poll around it */
+		return;
+	c = cpu_get(jb, ev->cpu);
+	if (!c)
+		return;
+	if (n->counted_cpu == ev->cpu && n->counted_seq == c->poll_seq)
+		return;	/* a bridge's nested receive is the same packet of the same poll */
+	n->counted_cpu = ev->cpu;
+	n->counted_seq = c->poll_seq;
+	c->traced++;
+}
+
+static void on_poll(struct skbt_journeys *jb, const struct skbt_event *ev)
+{
+	struct cpu_state *c = cpu_get(jb, ev->cpu);
+
+	if (!c)
+		return;
+	if (jb->cb.poll)
+		jb->cb.poll(ev, c->traced, jb->cb.arg);
+	c->traced = 0;
+	c->poll_seq++;
+	if (c->lost_polls)
+		c->lost_polls--;
+}
+
+static void expire(struct skbt_journeys *jb, uint64_t now)
+{
+	while (jb->lhead && jb->lhead->last_ts + jb->cfg.idle_ns < now)
+		finalize(jb, jb->lhead, SKBT_JEND_IDLE);
+	pending_expire(jb, now);
+}
+
+int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
+{
+	struct jnode *n;
+	enum role r;
+
+	expire(jb, ev->ts);
+	switch (ev->kind) {
+	case SKBT_EV_LOST:
+		mark_lost(jb, ev);
+		return 0;
+	case SKBT_EV_NAPI_POLL:
+		on_poll(jb, ev);
+		return 0;
+	case SKBT_EV_NETIF_RX_EXIT:
+		/* netif_rx() returned NET_RX_DROP: enqueue_to_backlog() found the queue full */
+		if (ev->u.ret.rc != 0 && ev->cpu < jb->ncpus) {
+			struct cpu_state *c = &jb->cpus[ev->cpu];
+
+			if (c->last_rx && c->last_rx->j.id == c->last_rx_id && c->last_rx->live) {
+				c->last_rx->j.drop_reason = UINT32_MAX;
+				finalize(jb, c->last_rx, SKBT_JEND_DROPPED);
+			}
+			c->last_rx = NULL;
+		}
+		return 0;
+	default:
+		break;
+	}
+	r = role_of(ev->kind);
+	if (r == R_NONE || !ev->skb)
+		return 0;
+
+	n = lookup(jb, ev->skb);
+	if (n && n->awaiting_link && r == R_FREE) {
+		table_del(jb, n);	/* already freed once: this is a new skb at that address */
+		n = NULL;
+	}
+	if (r == R_FREE) {
+		if (!n) {
+			if (ev->kind == SKBT_EV_KFREE_SKB) {
+				jb->c.orphan_drops++;
+				if (jb->cb.orphan_drop)
+					jb->cb.orphan_drop(ev, jb->cb.arg);
+			} else {
+				jb->c.orphan_frees++;
+			}
+			return 0;
+		}
+		add_hop(jb, n, ev);
+		if (ev->kind == SKBT_EV_KFREE_SKB) {
+			n->j.drop_reason = ev->u.drop.reason;
+			n->j.drop_location = ev->u.drop.location;
+			finalize(jb, n, SKBT_JEND_DROPPED);
+			return 0;
+		}
+		if (n->j.nhops >= 2 &&
+		    role_of(n->j.hops[n->j.nhops - 2].kind) == R_UPCALL &&
+		    jb->cfg.have_upcall_events) {
+			/*
+			 * The upcall copied the packet to ovs-vswitchd; wait for it to come back.
+			 * It stays under its address for the net_dev_xmit that closes a transmit
+			 * it was part of (the upcall ran nested inside dev_queue_xmit()).
+			 */
+			list_del(jb, n);
+			n->awaiting_link = true;
+			return 0;
+		}
+		finalize(jb, n, SKBT_JEND_CONSUMED);
+		return 0;
+	}
+
+	if (n && continues(jb, n, ev)) {
+		add_hop(jb, n, ev);
+	} else {
+		struct jnode *up = NULL;
+		enum skbt_link_conf conf = SKBT_LINK_NONE;
+
+		if (n && n->awaiting_link)
+			table_del(jb, n);	/* keeps waiting, but the address is someone else's */
+		else if (n)
+			finalize(jb, n, SKBT_JEND_REUSED);
+		up = find_upcall(jb, ev, &conf);
+		if (up) {
+			table_del(jb, up);	/* its own address is no longer its packet */
+			up->awaiting_link = false;
+			up->j.flags |= SKBT_JF_LINKED;
+			up->j.link_conf = conf;
+			jb->c.upcalls_linked++;
+			n = up;
+			if (!n->live)
+				list_add_tail(jb, n);
+			add_hop(jb, n, ev);
+			n->link_hop = n->j.nhops - 1;
+			n->last = n->link_hop;	/* the journey goes on from the returned packet */
+		} else {
+			n = node_alloc(jb);
+			if (!n)
+				return -ENOMEM;
+			n->j.id = ++jb->next_id;
+			n->j.skb = ev->skb;
+			list_add_tail(jb, n);
+			add_hop(jb, n, ev);
+		}
+		if (in_lost_window(jb, ev))
+			n->j.flags |= SKBT_JF_INCOMPLETE;
+		if (jb->c.live > jb->nbuckets && table_grow(jb))
+			return -ENOMEM;
+		table_add(jb, n, ev->skb);
+	}
+
+	if (r == R_UPCALL) {
+		jb->c.upcalls++;
+		if (jb->cfg.have_upcall_events)
+			pending_push(jb, n, &n->j.hops[n->j.nhops - 1]);
+	} else if (r == R_RECV && !jb->cfg.have_upcall_events &&
+		   (ev->ctx & SKBT_CTX_SOFTIRQ)) {
+		pending_push(jb, n, &n->j.hops[n->j.nhops - 1]);
+	}
+	if (r == R_RX) {
+		struct cpu_state *c = cpu_get(jb, ev->cpu);
+
+		if (c) {
+			c->last_rx = n;
+			c->last_rx_id = n->j.id;
+		}
+	}
+	count_receive(jb, n, ev);
+	return 0;
+}
+
+void skbt_journeys_finish(struct skbt_journeys *jb)
+{
+	/* oldest first, so ids and callbacks stay in a stable order */
+	while (jb->lhead)
+		finalize(jb, jb->lhead, SKBT_JEND_EOF);
+	while (jb->pend_len) {
+		struct pending *o = &jb->pend[jb->pend_head];
+
+		if (o->n->j.id == o->id && o->n->awaiting_link)
+			finalize(jb, o->n, SKBT_JEND_UPCALL);
+		jb->pend_head = (jb->pend_head + 1) % PENDING_CAP;
+		jb->pend_len--;
+	}
+}
+
+const struct skbt_journeys_counters *skbt_journeys_counters(const struct skbt_journeys *jb)
+{
+	return &jb->c;
+}
+
+int skbt_journeys_new(const struct skbt_journeys_config *cfg, const struct skbt_journeys_cb *cb,
+		      struct skbt_journeys **jbp)
+{
+	struct skbt_journeys *jb;
+
+	if (!cb || !cb->journey)
+		return -EINVAL;
+	jb = calloc(1, sizeof(*jb));
+	if (!jb)
+		return -ENOMEM;
+	if (cfg)
+		jb->cfg = *cfg;
+	if (!jb->cfg.idle_ns)
+		jb->cfg.idle_ns = 2000000000ULL;
+	if (!jb->cfg.link_window_ns)
+		jb->cfg.link_window_ns = 500000000ULL;
+	jb->cb = *cb;
+	jb->nbuckets = 1024;
+	jb->buckets = calloc(jb->nbuckets, sizeof(*jb->buckets));
+	if (!jb->buckets) {
+		free(jb);
+		return -ENOMEM;
+	}
+	*jbp = jb;
+	return 0;
+}
+
+void skbt_journeys_free(struct skbt_journeys *jb)
+{
+	if (!jb)
+		return;
+	for (size_t i = 0; i < jb->nchunks; i++)
+		free(jb->chunks[i]);
+	free(jb->chunks);
+	free(jb->buckets);
+	free(jb->cpus);
+	free(jb);
+}

@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * skbtrail-analyze: read a trace.dat file (from skbtrail-record or trace-cmd record), rebuild
+ * every skb's journey through the receive path and report where the time went.
+ *
+ * The command layer: options, wiring of the pipeline
+ *   tracefile -> events -> journeys -> stats -> report writers,
+ * messages and exit codes.  No root, no tracefs.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "skbtrail/common.h"
+#include "skbtrail/event.h"
+#include "skbtrail/journey.h"
+#include "skbtrail/report.h"
+#include "skbtrail/stats.h"
+#include "skbtrail/tracefile.h"
+
+static const char *prog = "skbtrail-analyze";
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+"Usage: %s [OPTIONS] FILE\n"
+"Rebuild each packet's journey through the Linux receive path from a trace.dat FILE\n"
+"(skbtrail-record or trace-cmd record, v6 or v7) and report each stage's latency.\n"
+"\n"
+"Output:\n"
+"  --json FILE         write the JSON report to FILE ('-' = stdout, then no text report)\n"
+"  -q, --quiet         no text report\n"
+"  --top N             list the N slowest journeys (default 10, 0 = none)\n"
+"  --no-hist           no log2 histograms in the text report\n"
+"  --show-addrs        show kernel skb addresses (hidden by default: reports get attached\n"
+"                      to tickets)\n"
+"Selection (always of whole journeys, never of single events):\n"
+"  --dev DEV[,DEV...]  journeys that visited (or came from) one of these devices\n"
+"  --path PATH         journeys on this path, e.g. eth0>br-int\n"
+"  --cpu N             journeys with a hop on CPU N\n"
+"  --from T, --to T    journeys starting in this window (time since the first event:\n"
+"                      1.5s, 200ms, ...)\n"
+"  --min-latency D     journeys slower than D (e.g. 500us), or whose --stage took D\n"
+"  --stage NAME        with --min-latency and --top: gro rps forward backlog xmit stack upcall\n"
+"Input:\n"
+"  --buffer NAME       read this instance of the file (default: the one with the events)\n"
+"  -h, --help, -V, --version\n"
+"\n"
+"Exit status: 0 report written (it says when it is incomplete), 1 runtime failure,\n"
+"2 usage error, 3 FILE is not a usable trace file.\n", prog);
+}
+
+/* "1.5ms", "200us", "3s", "42ns", "42" (ns) -> ns; -1 on error */
+static int64_t parse_duration(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+	double mul = 1;
+
+	if (end == s || v < 0 || !isfinite(v))
+		return -1;
+	if (!*end || !strcmp(end, "ns"))
+		mul = 1;
+	else if (!strcmp(end, "us"))
+		mul = 1e3;
+	else if (!strcmp(end, "ms"))
+		mul = 1e6;
+	else if (!strcmp(end, "s"))
+		mul = 1e9;
+	else
+		return -1;
+	if (v * mul > 9e18)
+		return -1;
+	return (int64_t)(v * mul + 0.5);
+}
+
+static const char *name_dev(void *ctx, unsigned int dev)
+{
+	return skbt_events_dev_name(ctx, dev);
+}
+
+static const char *name_reason(void *ctx, uint32_t reason)
+{
+	return skbt_events_drop_reason(ctx, reason);
+}
+
+static const char *name_symbol(void *ctx, uint64_t addr)
+{
+	return skbt_events_symbol(ctx, addr);
+}
+
+static const char *name_comm(void *ctx, int pid)
+{
+	return skbt_events_comm(ctx, pid);
+}
+
+struct run {
+	struct skbt_stats st;
+	int err;
+};
+
+static void on_journey(const struct skbt_journey *j, void *arg)
+{
+	struct run *r = arg;
+	int ret = skbt_stats_add_journey(&r->st, j);
+
+	if (ret && !r->err)
+		r->err = ret;
+}
+
+static void on_orphan_drop(const struct skbt_event *ev, void *arg)
+{
+	struct run *r = arg;
+	int ret = skbt_stats_add_orphan_drop(&r->st, ev);
+
+	if (ret && !r->err)
+		r->err = ret;
+}
+
+static void on_poll(const struct skbt_event *ev, uint32_t traced, void *arg)
+{
+	struct run *r = arg;
+	int ret = skbt_stats_add_poll(&r->st, ev, traced);
+
+	if (ret && !r->err)
+		r->err = ret;
+}
+
+/* Sum of "overrun: N" over the CPUSTAT texts of @buf; -1 if the file has none. */
+static int64_t file_overrun(struct skbt_tracefile *tf, int buf, int ncpus)
+{
+	int64_t total = -1;
+
+	for (int c = 0; c < ncpus; c++) {
+		const char *s = skbt_tracefile_cpustat(tf, buf, c);
+		const char *o = s ? strstr(s, "overrun:") : NULL;
+
+		if (!o)
+			continue;
+		if (total < 0)
+			total = 0;
+		total += strtoll(o + 8, NULL, 10);
+	}
+	return total;
+}
+
+static int buffer_index(struct skbt_tracefile *tf, const char *name)
+{
+	for (int i = 0; i < skbt_tracefile_nbuffers(tf); i++)
+		if (!strcmp(skbt_tracefile_buffer_name(tf, i), name))
+			return i;
+	return -1;
+}
+
+enum {
+	OPT_JSON = 256, OPT_TOP, OPT_NO_HIST, OPT_SHOW_ADDRS, OPT_DEV, OPT_PATH, OPT_CPU,
+	OPT_FROM, OPT_TO, OPT_MIN_LAT, OPT_STAGE, OPT_BUFFER,
+};
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", required_argument, NULL, OPT_JSON },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "top", required_argument, NULL, OPT_TOP },
+		{ "no-hist", no_argument, NULL, OPT_NO_HIST },
+		{ "show-addrs", no_argument, NULL, OPT_SHOW_ADDRS },
+		{ "dev", required_argument, NULL, OPT_DEV },
+		{ "path", required_argument, NULL, OPT_PATH },
+		{ "cpu", required_argument, NULL, OPT_CPU },
+		{ "from", required_argument, NULL, OPT_FROM },
+		{ "to", required_argument, NULL, OPT_TO },
+		{ "min-latency", required_argument, NULL, OPT_MIN_LAT },
+		{ "stage", required_argument, NULL, OPT_STAGE },
+		{ "buffer", required_argument, NULL, OPT_BUFFER },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct skbt_report_opts ropt = { .top = 10, .hist = true };
+	struct skbt_filter filter = { .cpu = -1, .stage = -1 };
+	struct skbt_journeys_config jcfg = { 0 };
+	struct skbt_trace_info ti = { 0 };
+	struct skbt_tracefile *tf = NULL;
+	struct skbt_events *ev = NULL;
+	struct skbt_journeys *jb = NULL;
+	struct skbt_err err = { 0 };
+	struct skbt_event e;
+	struct run run = { 0 };
+	const char *json_path = NULL, *buffer = NULL, *file;
+	char *devlist = NULL;
+	const char *devs[64];
+	int64_t from_rel = -1, to_rel = -1;
+	bool quiet = false, stats_ready = false, have_first = false;
+	int status = SKBT_EXIT_FAIL, c, ret;
+	char warn_buf[2][600];
+
+	while ((c = getopt_long(argc, argv, "qhV", opts, NULL)) != -1) {
+		char *end;
+		int64_t d;
+
+		switch (c) {
+		case OPT_JSON:
+			json_path = optarg;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		case OPT_TOP:
+			ropt.top = strtoul(optarg, &end, 10);
+			if (*end || ropt.top > 100000) {
+				fprintf(stderr, "%s: --top: not a count: %s\n", prog, optarg);
+				return SKBT_EXIT_USAGE;
+			}
+			break;
+		case OPT_NO_HIST:
+			ropt.hist = false;
+			break;
+		case OPT_SHOW_ADDRS:
+			ropt.show_addrs = true;
+			break;
+		case OPT_DEV:
+			free(devlist);
+			devlist = strdup(optarg);
+			if (!devlist)
+				return SKBT_EXIT_FAIL;
+			filter.ndevs = 0;
+			for (char *t = strtok(devlist, ","); t; t = strtok(NULL, ","))
+				if (filter.ndevs < SKBT_ARRAY_SIZE(devs))
+					devs[filter.ndevs++] = t;
+			filter.devs = devs;
+			break;
+		case OPT_PATH:
+			filter.path = optarg;
+			break;
+		case OPT_CPU:
+			filter.cpu = strtol(optarg, &end, 10);
+			if (*end || filter.cpu < 0 || filter.cpu > 65535) {
+				fprintf(stderr, "%s: --cpu: not a CPU number: %s\n", prog, optarg);
+				return SKBT_EXIT_USAGE;
+			}
+			break;
+		case OPT_FROM:
+		case OPT_TO:
+		case OPT_MIN_LAT:
+			d = parse_duration(optarg);
+			if (d < 0) {
+				fprintf(stderr, "%s: %s: not a duration (e.g. 250us, 1.5ms, 2s): %s\n",
+					prog, c == OPT_FROM ? "--from" : c == OPT_TO ? "--to" :
+					"--min-latency", optarg);
+				return SKBT_EXIT_USAGE;
+			}
+			if (c == OPT_FROM)
+				from_rel = d;
+			else if (c == OPT_TO)
+				to_rel = d;
+			else
+				filter.min_latency_ns = d ? d : 1;
+			break;
+		case OPT_STAGE:
+			filter.stage = skbt_stage_from_name(optarg);
+			if (filter.stage < 0) {
+				fprintf(stderr, "%s: --stage: unknown stage '%s' (gro rps forward backlog "
+					"xmit stack upcall)\n", prog, optarg);
+				return SKBT_EXIT_USAGE;
+			}
+			break;
+		case OPT_BUFFER:
+			buffer = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return SKBT_EXIT_OK;
+		case 'V':
+			printf("%s %s\n", prog, SKBT_VERSION);
+			return SKBT_EXIT_OK;
+		default:
+			usage(stderr);
+			return SKBT_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "%s: expected one trace file (see --help)\n", prog);
+		return SKBT_EXIT_USAGE;
+	}
+	file = argv[optind];
+	if (json_path && !strcmp(json_path, "-"))
+		quiet = true;
+
+	ret = skbt_tracefile_open(file, &tf, &err);
+	if (ret) {
+		fprintf(stderr, "%s: %s: %s\n", prog, file, err.msg[0] ? err.msg : strerror(-ret));
+		status = ret == -EINVAL || ret == -EBADMSG || ret == -EPROTONOSUPPORT ||
+			ret == -ENOMSG || ret == -ENODATA ? SKBT_EXIT_BADFILE : SKBT_EXIT_FAIL;
+		goto cleanup;
+	}
+	ret = skbt_events_open(tf, buffer, &ev, &err);
+	if (ret) {
+		fprintf(stderr, "%s: %s: %s\n", prog, file, err.msg[0] ? err.msg : strerror(-ret));
+		status = ret == -ENOMEM ? SKBT_EXIT_FAIL : SKBT_EXIT_BADFILE;
+		goto cleanup;
+	}
+
+	ret = skbt_stats_init(&run.st, &filter, &(struct skbt_names){
+		.dev = name_dev, .reason = name_reason, .symbol = name_symbol,
+		.comm = name_comm, .ctx = ev }, ropt.top);
+	if (ret)
+		goto oom;
+	stats_ready = true;
+	jcfg.have_upcall_events = skbt_events_has(ev, SKBT_EV_OVS_DP_UPCALL);
+	ret = skbt_journeys_new(&jcfg, &(struct skbt_journeys_cb){
+		.journey = on_journey, .orphan_drop = on_orphan_drop, .poll = on_poll,
+		.arg = &run }, &jb);
+	if (ret)
+		goto oom;
+
+	for (;;) {
+		ret = skbt_events_next(ev, &e, &err);
+		if (ret <= 0)
+			break;
+		if (!have_first) {
+			have_first = true;
+			ti.first_ts = e.ts;
+			if (from_rel >= 0)
+				run.st.filter.from_ns = e.ts + from_rel;
+			if (to_rel >= 0)
+				run.st.filter.to_ns = e.ts + to_rel;
+		}
+		ti.last_ts = e.ts;
+		if (e.kind == SKBT_EV_LOST) {
+			if (e.u.lost.count == UINT64_MAX)
+				ti.lost_unknown = true;
+			else
+				ti.lost_events += e.u.lost.count;
+		}
+		if (skbt_stats_add_event(&run.st, &e) || skbt_journeys_feed(jb, &e))
+			goto oom;
+		if (run.err)
+			goto oom;
+	}
+	if (ret < 0) {
+		/* the data ends in the middle: report what came before, marked incomplete */
+		fprintf(stderr, "%s: %s: %s; the report covers the events before it\n", prog, file,
+			err.msg[0] ? err.msg : strerror(-ret));
+		snprintf(warn_buf[0], sizeof(warn_buf[0]), "reading stopped early: %s", err.msg);
+		ti.warnings[ti.nwarnings++] = warn_buf[0];
+		ti.truncated = true;
+	}
+	skbt_journeys_finish(jb);
+	if (run.err)
+		goto oom;
+	skbt_stats_done(&run.st);
+
+	ti.file = file;
+	ti.version = skbt_tracefile_version(tf);
+	ti.compression = skbt_tracefile_compression(tf);
+	ti.buffer = skbt_events_buffer(ev);
+	ti.clock = skbt_events_clock(ev);
+	ti.ncpus = skbt_events_ncpus(ev);
+	for (int k = 0; k < SKBT_EV__COUNT; k++) {
+		ti.events[k] = skbt_events_count(ev, k);
+		ti.recorded[k] = skbt_events_has(ev, k);
+		ti.events_total += k == SKBT_EV_LOST ? 0 : ti.events[k];
+	}
+	ti.lost_markers = ti.events[SKBT_EV_LOST];
+	ti.truncated = ti.truncated || skbt_tracefile_truncated(tf);
+	ti.backwards = skbt_events_backwards(ev);
+	ti.jc = skbt_journeys_counters(jb);
+	{
+		int bi = buffer_index(tf, ti.buffer);
+
+		ti.overrun_total = bi >= 0 ? file_overrun(tf, bi, ti.ncpus) : -1;
+	}
+	if (!strcmp(ti.clock, "local") && ti.ncpus > 1 && ti.nwarnings < SKBT_MAX_WARNINGS)
+		ti.warnings[ti.nwarnings++] = "trace clock 'local' is per CPU: stages that change "
+			"CPU may be off by the clocks' skew (record with mono or global)";
+	if (ti.backwards && ti.nwarnings < SKBT_MAX_WARNINGS) {
+		snprintf(warn_buf[1], sizeof(warn_buf[1]), "%" PRIu64 " events had timestamps going "
+			 "backwards on their CPU (taken as the previous timestamp)", ti.backwards);
+		ti.warnings[ti.nwarnings++] = warn_buf[1];
+	}
+
+	if (!quiet && skbt_report_text(stdout, &ti, &run.st, &ropt)) {
+		fprintf(stderr, "%s: writing the report: %s\n", prog, strerror(errno));
+		goto cleanup;
+	}
+	if (json_path) {
+		FILE *out = strcmp(json_path, "-") ? fopen(json_path, "w") : stdout;
+
+		if (!out) {
+			fprintf(stderr, "%s: %s: %s\n", prog, json_path, strerror(errno));
+			goto cleanup;
+		}
+		ret = skbt_report_json(out, &ti, &run.st, &ropt);
+		if (out != stdout && fclose(out))
+			ret = -errno;
+		if (ret) {
+			fprintf(stderr, "%s: %s: writing the JSON report: %s\n", prog, json_path,
+				strerror(-ret));
+			goto cleanup;
+		}
+	}
+	if (fflush(stdout)) {
+		fprintf(stderr, "%s: writing the report: %s\n", prog, strerror(errno));
+		goto cleanup;
+	}
+	status = SKBT_EXIT_OK;
+	goto cleanup;
+oom:
+	fprintf(stderr, "%s: %s: out of memory\n", prog, file);
+cleanup:
+	skbt_journeys_free(jb);
+	if (stats_ready)
+		skbt_stats_release(&run.st);
+	skbt_events_close(ev);
+	skbt_tracefile_close(tf);
+	free(devlist);
+	return status;
+}

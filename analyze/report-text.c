@@ -1,0 +1,334 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * report-text: the terminal report.  Renders only; every number comes from stats.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "skbtrail/report.h"
+
+/* Which events each stage needs, to say which ones this trace cannot measure. */
+static const struct {
+	enum skbt_stage stage;
+	enum skbt_kind need[2];
+	const char *why;
+} stage_needs[] = {
+	{ SKBT_STAGE_GRO, { SKBT_EV_NAPI_GRO_RECEIVE_ENTRY, SKBT_EV_NAPI_GRO_RECEIVE_ENTRY },
+	  "needs net:napi_gro_receive_entry" },
+	{ SKBT_STAGE_RPS, { SKBT_EV_NETIF_RECEIVE_SKB_LIST_ENTRY, SKBT_EV_NAPI_GRO_RECEIVE_ENTRY },
+	  "needs net:netif_receive_skb_list_entry or net:napi_gro_receive_entry" },
+	{ SKBT_STAGE_BACKLOG, { SKBT_EV_NETIF_RX, SKBT_EV_NETIF_RX }, "needs net:netif_rx" },
+	{ SKBT_STAGE_STACK, { SKBT_EV_CONSUME_SKB, SKBT_EV_KFREE_SKB },
+	  "needs skb:consume_skb or skb:kfree_skb" },
+	{ SKBT_STAGE_UPCALL, { SKBT_EV_OVS_DP_UPCALL, SKBT_EV_OVS_DP_UPCALL },
+	  "needs openvswitch:ovs_dp_upcall (linked with low confidence without it)" },
+	{ SKBT_STAGE_XMIT, { SKBT_EV_NET_DEV_QUEUE, SKBT_EV_NET_DEV_QUEUE },
+	  "needs net:net_dev_queue" },
+};
+
+bool skbt_report_incomplete(const struct skbt_trace_info *ti)
+{
+	return ti->lost_markers || ti->truncated || ti->overrun_total > 0;
+}
+
+static const char *dur(uint64_t ns, char *buf, size_t len)
+{
+	if (ns < 1000)
+		snprintf(buf, len, "%" PRIu64 "ns", ns);
+	else if (ns < 1000000)
+		snprintf(buf, len, "%.1fus", ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, len, "%.2fms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.3fs", ns / 1e9);
+	return buf;
+}
+
+#define DUR(ns) dur((ns), (char[24]){ 0 }, 24)
+
+static const char *dev_name(const struct skbt_stats *st, unsigned int dev)
+{
+	return st->names.dev(st->names.ctx, dev);
+}
+
+static const char *reason_name(const struct skbt_stats *st, uint32_t reason, char *buf, size_t len)
+{
+	const char *r;
+
+	if (reason == UINT32_MAX)
+		return "netif_rx failed (backlog full)";
+	r = st->names.reason ? st->names.reason(st->names.ctx, reason) : NULL;
+	if (r)
+		return r;
+	snprintf(buf, len, "reason %u", reason);
+	return buf;
+}
+
+static void print_summary(FILE *out, const struct skbt_trace_info *ti, const struct skbt_stats *st)
+{
+	uint64_t span = ti->last_ts > ti->first_ts ? ti->last_ts - ti->first_ts : 0;
+	bool first = true;
+
+	fprintf(out, "skbtrail report: %s\n", ti->file);
+	fprintf(out, "trace: trace.dat v%d (%s), buffer %s%s%s, clock %s, %d CPUs, %s, "
+		"%" PRIu64 " events\n", ti->version, ti->compression,
+		*ti->buffer ? "\"" : "", *ti->buffer ? ti->buffer : "top",
+		*ti->buffer ? "\"" : "", ti->clock, ti->ncpus, DUR(span), ti->events_total);
+	if (skbt_report_incomplete(ti)) {
+		fprintf(out, "INCOMPLETE:");
+		if (ti->lost_markers)
+			fprintf(out, " the kernel lost events %" PRIu64 " time(s) (%s%" PRIu64
+				" events known lost);", ti->lost_markers,
+				ti->lost_unknown ? "at least " : "", ti->lost_events);
+		if (ti->overrun_total > 0)
+			fprintf(out, " ring buffer overrun %" PRId64 " events;", ti->overrun_total);
+		if (ti->truncated)
+			fprintf(out, " the file ends early or has corrupt data;");
+		fprintf(out, " journeys near the gaps are marked incomplete and not measured\n");
+	} else {
+		fprintf(out, "lost events: none%s\n", ti->overrun_total < 0 ?
+			" seen (the file has no ring buffer statistics)" : "");
+	}
+	fprintf(out, "events:");
+	for (int k = 0; k < SKBT_EV__COUNT; k++) {
+		if (k == SKBT_EV_LOST || (!ti->recorded[k] && !ti->events[k]) ||
+		    (k == SKBT_EV_OTHER && !ti->events[k]))
+			continue;
+		fprintf(out, "%s %s %" PRIu64, first ? "" : ",", skbt_kind_name(k), ti->events[k]);
+		first = false;
+	}
+	fprintf(out, "\n");
+	for (unsigned int i = 0; i < ti->nwarnings; i++)
+		fprintf(out, "warning: %s\n", ti->warnings[i]);
+	first = true;
+	for (unsigned int i = 0; i < SKBT_ARRAY_SIZE(stage_needs); i++) {
+		if (ti->recorded[stage_needs[i].need[0]] || ti->recorded[stage_needs[i].need[1]])
+			continue;
+		fprintf(out, "%s %s (%s)", first ? "not measurable:" : ";",
+			skbt_stage_name(stage_needs[i].stage), stage_needs[i].why);
+		first = false;
+	}
+	if (!first)
+		fprintf(out, "\n");
+
+	fprintf(out, "journeys: %" PRIu64 " selected of %" PRIu64 "; incomplete %" PRIu64 ";",
+		st->journeys_selected, st->journeys_seen, st->incomplete);
+	for (int e = 0; e < SKBT_JEND__COUNT; e++)
+		if (st->ends[e])
+			fprintf(out, " %s %" PRIu64, skbt_jend_name(e), st->ends[e]);
+	fprintf(out, "\n");
+	if (st->gro_merged)
+		fprintf(out, "gro: %" PRIu64 " received packets were merged into other skbs by GRO "
+			"(napi_gro_receive_entry with no receive of their own)\n", st->gro_merged);
+	if (ti->jc && (ti->jc->upcalls || ti->jc->upcalls_linked))
+		fprintf(out, "ovs upcalls: %" PRIu64 " seen, %" PRIu64 " linked to the re-injected "
+			"packet (confidence high %" PRIu64 ", medium %" PRIu64 ", low %" PRIu64 ")\n",
+			ti->jc->upcalls, ti->jc->upcalls_linked, st->linked[SKBT_LINK_HIGH],
+			st->linked[SKBT_LINK_MEDIUM], st->linked[SKBT_LINK_LOW]);
+}
+
+static void print_hist(FILE *out, const struct skbt_hist *h)
+{
+	int lo = 64, hi = -2;
+	uint64_t max = 0;
+
+	for (int k = -1; k < 63; k++) {
+		uint64_t n = skbt_hist_log2(h, k);
+
+		if (!n)
+			continue;
+		if (k < lo)
+			lo = k;
+		hi = k;
+		if (n > max)
+			max = n;
+	}
+	for (int k = lo; k <= hi; k++) {
+		uint64_t n = skbt_hist_log2(h, k);
+		int bar = max ? (int)((n * 40 + max - 1) / max) : 0;
+		char a[24], b[24];
+
+		if (k < 0)
+			fprintf(out, "      %10s %-10s %8" PRIu64 " |", "0", "", n);
+		else
+			fprintf(out, "      %10s %-10s %8" PRIu64 " |", dur(1ULL << k, a, sizeof(a)),
+				dur((1ULL << (k + 1)) - 1, b, sizeof(b)), n);
+		for (int i = 0; i < 40; i++)
+			fputc(i < bar ? '@' : ' ', out);
+		fprintf(out, "|\n");
+	}
+}
+
+static void print_paths(FILE *out, const struct skbt_stats *st, const struct skbt_report_opts *o)
+{
+	for (unsigned int i = 0; i < st->npaths; i++) {
+		const struct skbt_path_stats *p = &st->paths[i];
+		char name[256];
+
+		skbt_stats_path_name(st, p->devs, p->ndevs, p->tx_only, name, sizeof(name));
+		fprintf(out, "\npath %s: %" PRIu64 " journeys", name, p->journeys);
+		if (p->incomplete)
+			fprintf(out, ", %" PRIu64 " incomplete (not measured)", p->incomplete);
+		if (p->cpu_change)
+			fprintf(out, ", %" PRIu64 " changed CPU", p->cpu_change);
+		if (p->linked)
+			fprintf(out, ", %" PRIu64 " linked across an OVS upcall", p->linked);
+		fprintf(out, "\n");
+		if (!p->nstages && !p->total.count)
+			continue;
+		fprintf(out, "  %-8s %-30s %-30s %8s %9s %9s %9s %9s %9s %9s %9s\n", "stage", "from",
+			"to", "count", "min", "p50", "p90", "p99", "p99.9", "max", "mean");
+		for (unsigned int k = 0; k < p->nstages; k++) {
+			const struct skbt_stage_stats *s = &p->stages[k];
+			const struct skbt_hist *h = &s->h;
+			char from[64], to[64];
+
+			snprintf(from, sizeof(from), "%s@%s", skbt_kind_short(s->from_kind),
+				 dev_name(st, s->from_dev));
+			snprintf(to, sizeof(to), "%s@%s", skbt_kind_short(s->to_kind),
+				 dev_name(st, s->to_dev));
+			fprintf(out, "  %-8s %-30s %-30s %8" PRIu64 " %9s %9s %9s %9s %9s %9s %9s\n",
+				skbt_stage_name(s->stage), from, to, h->count, DUR(h->min),
+				DUR(skbt_hist_quantile(h, 0.5)), DUR(skbt_hist_quantile(h, 0.9)),
+				DUR(skbt_hist_quantile(h, 0.99)), DUR(skbt_hist_quantile(h, 0.999)),
+				DUR(h->max), DUR((uint64_t)(h->sum / h->count)));
+		}
+		if (p->total.count) {
+			const struct skbt_hist *h = &p->total;
+
+			fprintf(out, "  %-8s %-30s %-30s %8" PRIu64 " %9s %9s %9s %9s %9s %9s %9s\n",
+				"total", "first hop", "last hop", h->count, DUR(h->min),
+				DUR(skbt_hist_quantile(h, 0.5)), DUR(skbt_hist_quantile(h, 0.9)),
+				DUR(skbt_hist_quantile(h, 0.99)), DUR(skbt_hist_quantile(h, 0.999)),
+				DUR(h->max), DUR((uint64_t)(h->sum / h->count)));
+		}
+		if (!o->hist)
+			continue;
+		for (unsigned int k = 0; k < p->nstages; k++) {
+			const struct skbt_stage_stats *s = &p->stages[k];
+
+			fprintf(out, "    %s %s@%s -> %s@%s (log2 buckets):\n",
+				skbt_stage_name(s->stage), skbt_kind_short(s->from_kind),
+				dev_name(st, s->from_dev), skbt_kind_short(s->to_kind),
+				dev_name(st, s->to_dev));
+			print_hist(out, &s->h);
+		}
+	}
+}
+
+static void print_cpus(FILE *out, const struct skbt_stats *st)
+{
+	fprintf(out, "\nper CPU:\n  %4s %10s %10s %10s %10s\n", "cpu", "events", "journeys", "polls",
+		"lost");
+	for (unsigned int c = 0; c < st->ncpus; c++) {
+		const struct skbt_cpu_stats *s = &st->cpus[c];
+
+		if (!s->events && !s->journeys)
+			continue;
+		fprintf(out, "  %4u %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n", c,
+			s->events, s->journeys, s->polls, s->lost_markers);
+	}
+}
+
+static void print_napi(FILE *out, const struct skbt_stats *st)
+{
+	if (!st->nnapi)
+		return;
+	fprintf(out, "\nNAPI polls (napi:napi_poll; (backlog) = the per-CPU backlog, process_backlog):\n");
+	fprintf(out, "  %-16s %4s %9s %9s %9s %8s %7s %9s %9s %9s\n", "device", "cpu", "polls",
+		"packets", "per-poll", "max", "budget", "exhausted", "empty", "traced");
+	for (unsigned int i = 0; i < st->nnapi; i++) {
+		const struct skbt_napi_stats *n = &st->napi[i];
+
+		fprintf(out, "  %-16s %4u %9" PRIu64 " %9" PRIu64 " %9.2f %8u %7u %9" PRIu64
+			" %9" PRIu64 " %9" PRIu64 "\n",
+			n->dev == SKBT_DEV_NONE ? "(backlog)" : dev_name(st, n->dev), n->cpu, n->polls,
+			n->work, n->polls ? (double)n->work / n->polls : 0.0, n->max_work, n->budget,
+			n->exhausted, n->idle, n->traced);
+	}
+}
+
+static void print_drops(FILE *out, const struct skbt_stats *st)
+{
+	if (!st->ndrops) {
+		fprintf(out, "\ndrops: none traced\n");
+		return;
+	}
+	fprintf(out, "\ndrops (skb:kfree_skb, netif_rx failures):\n");
+	fprintf(out, "  %8s  %-28s %-28s %-12s %s\n", "count", "reason", "location", "device",
+		"stage");
+	for (unsigned int i = 0; i < st->ndrops; i++) {
+		const struct skbt_drop_stats *d = &st->drops[i];
+		const char *sym = d->location && st->names.symbol ?
+			st->names.symbol(st->names.ctx, d->location) : NULL;
+		char rb[32];
+
+		fprintf(out, "  %8" PRIu64 "  %-28s %-28s %-12s %s\n", d->count,
+			reason_name(st, d->reason, rb, sizeof(rb)), sym ? sym : "-",
+			d->dev ? dev_name(st, d->dev) : "(no journey)",
+			d->stage >= 0 ? skbt_stage_name(d->stage) : "-");
+	}
+}
+
+static void print_journey(FILE *out, const struct skbt_stats *st, const struct skbt_journey *j,
+			  const struct skbt_report_opts *o)
+{
+	char name[256];
+
+	skbt_stats_path_name(st, j->devs, j->ndevs, j->flags & SKBT_JF_TX_ONLY, name, sizeof(name));
+	fprintf(out, "  journey #%" PRIu64 " %s: %s", j->id, name, DUR(skbt_journey_duration(j)));
+	fprintf(out, ", ended %s", skbt_jend_name(j->end));
+	if (j->flags & SKBT_JF_INCOMPLETE)
+		fprintf(out, ", INCOMPLETE (lost events nearby)");
+	if (j->flags & SKBT_JF_LINKED)
+		fprintf(out, ", upcall linked (%s confidence)", skbt_link_conf_name(j->link_conf));
+	if (j->flags & SKBT_JF_HOPS_TRUNCATED)
+		fprintf(out, ", more than %d hops (middle ones dropped)", SKBT_MAX_HOPS);
+	fprintf(out, "\n");
+	for (unsigned int i = 0; i < j->nhops; i++) {
+		const struct skbt_hop *h = &j->hops[i];
+		const char *stage = NULL;
+		uint64_t sns = 0;
+
+		for (unsigned int k = 0; k < j->nstages; k++) {
+			if (j->stages[k].to == i) {
+				stage = skbt_stage_name(j->stages[k].stage);
+				sns = j->stages[k].ns;
+			}
+		}
+		fprintf(out, "    %12s cpu%-3u %-26s %-12s len=%-6u %-16s",
+			i ? DUR(h->ts - j->hops[0].ts) : "+0", h->cpu, skbt_kind_short(h->kind),
+			h->kind == SKBT_EV_CONSUME_SKB || h->kind == SKBT_EV_KFREE_SKB ? "" :
+			dev_name(st, h->dev), h->len,
+			st->names.comm ? st->names.comm(st->names.ctx, h->pid) : "");
+		if (o->show_addrs)
+			fprintf(out, " skb=0x%" PRIx64, h->skb);
+		if (stage)
+			fprintf(out, " [%s %s]", stage, DUR(sns));
+		if (h->kind == SKBT_EV_KFREE_SKB) {
+			char rb[32];
+
+			fprintf(out, " reason=%s", reason_name(st, h->aux, rb, sizeof(rb)));
+		}
+		fprintf(out, "\n");
+	}
+}
+
+int skbt_report_text(FILE *out, const struct skbt_trace_info *ti, const struct skbt_stats *st,
+		     const struct skbt_report_opts *o)
+{
+	print_summary(out, ti, st);
+	print_paths(out, st, o);
+	print_cpus(out, st);
+	print_napi(out, st);
+	print_drops(out, st);
+	if (st->ntop) {
+		fprintf(out, "\nslowest journeys%s%s (%u):\n", st->filter.stage >= 0 ? " by stage " : "",
+			st->filter.stage >= 0 ? skbt_stage_name(st->filter.stage) : "", st->ntop);
+		for (unsigned int i = 0; i < st->ntop; i++)
+			print_journey(out, st, &st->top[i], o);
+	}
+	return ferror(out) ? -EIO : 0;
+}

@@ -1,0 +1,580 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * stats: aggregate journeys, polls and drops into what the reports render.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "skbtrail/stats.h"
+
+/* ---- histogram ---- */
+
+static unsigned int bucket_of(uint64_t v)
+{
+	unsigned int e;
+
+	if (v < SKBT_HIST_SUB)
+		return v;
+	e = 63 - __builtin_clzll(v);	/* >= 7 */
+	return SKBT_HIST_SUB + (e - 7) * SKBT_HIST_SUB + ((v >> (e - 7)) & (SKBT_HIST_SUB - 1));
+}
+
+/* Lowest value of bucket @i and its width. */
+static void bucket_range(unsigned int i, uint64_t *lo, uint64_t *width)
+{
+	unsigned int e, m;
+
+	if (i < SKBT_HIST_SUB) {
+		*lo = i;
+		*width = 1;
+		return;
+	}
+	e = (i - SKBT_HIST_SUB) / SKBT_HIST_SUB + 7;
+	m = (i - SKBT_HIST_SUB) % SKBT_HIST_SUB;
+	*width = 1ULL << (e - 7);
+	*lo = (1ULL << e) + (uint64_t)m * *width;
+}
+
+int skbt_hist_add(struct skbt_hist *h, uint64_t v)
+{
+	if (!h->b) {
+		h->b = calloc(SKBT_HIST_BUCKETS, sizeof(*h->b));
+		if (!h->b)
+			return -ENOMEM;
+		h->min = v;
+		h->max = v;
+	}
+	if (v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+	h->count++;
+	h->sum += v;
+	h->b[bucket_of(v)]++;
+	return 0;
+}
+
+uint64_t skbt_hist_quantile(const struct skbt_hist *h, double q)
+{
+	uint64_t rank, seen = 0;
+
+	if (!h->count)
+		return 0;
+	if (q <= 0)
+		return h->min;
+	if (q >= 1)
+		return h->max;
+	/* nearest rank: the smallest value with at least q of the values at or below it */
+	rank = (uint64_t)(q * (double)h->count);
+	if ((double)rank < q * (double)h->count)
+		rank++;
+	if (!rank)
+		rank = 1;
+	for (unsigned int i = 0; i < SKBT_HIST_BUCKETS; i++) {
+		seen += h->b[i];
+		if (seen >= rank) {
+			uint64_t lo, w, v;
+
+			bucket_range(i, &lo, &w);
+			v = lo + w / 2;
+			if (v < h->min)
+				v = h->min;
+			if (v > h->max)
+				v = h->max;
+			return v;
+		}
+	}
+	return h->max;
+}
+
+uint64_t skbt_hist_log2(const struct skbt_hist *h, int k)
+{
+	uint64_t n = 0, a, b;
+
+	if (!h->b)
+		return 0;
+	if (k < 0)
+		return h->b[0];
+	a = 1ULL << k;
+	b = k >= 63 ? UINT64_MAX : (1ULL << (k + 1)) - 1;
+	for (unsigned int i = bucket_of(a); i <= bucket_of(b) && i < SKBT_HIST_BUCKETS; i++)
+		n += h->b[i];
+	return n;
+}
+
+void skbt_hist_release(struct skbt_hist *h)
+{
+	free(h->b);
+	memset(h, 0, sizeof(*h));
+}
+
+/* ---- naming ---- */
+
+const char *skbt_stats_path_name(const struct skbt_stats *st, const uint16_t *devs,
+				 unsigned int ndevs, bool tx_only, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	if (tx_only)
+		off += snprintf(buf, len, "tx:");
+	for (unsigned int i = 0; i < ndevs && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s%s", i ? ">" : "",
+				st->names.dev(st->names.ctx, devs[i]));
+	if (!ndevs && off < len)
+		snprintf(buf + off, len - off, "(none)");
+	return buf;
+}
+
+/* ---- selection: always whole journeys (never single events: docs/stages.md) ---- */
+
+static bool dev_selected(const struct skbt_stats *st, unsigned int dev)
+{
+	const char *name = st->names.dev(st->names.ctx, dev);
+
+	for (unsigned int i = 0; i < st->filter.ndevs; i++)
+		if (!strcmp(name, st->filter.devs[i]))
+			return true;
+	return false;
+}
+
+bool skbt_stats_selects(const struct skbt_stats *st, const struct skbt_journey *j)
+{
+	const struct skbt_filter *f = &st->filter;
+
+	if (f->ndevs) {
+		bool hit = j->origin_dev && dev_selected(st, j->origin_dev);
+
+		for (unsigned int i = 0; i < j->ndevs && !hit; i++)
+			hit = dev_selected(st, j->devs[i]);
+		if (!hit)
+			return false;
+	}
+	if (f->path) {
+		char buf[256];
+
+		skbt_stats_path_name(st, j->devs, j->ndevs, j->flags & SKBT_JF_TX_ONLY, buf,
+				     sizeof(buf));
+		if (strcmp(buf, f->path))
+			return false;
+	}
+	if (f->cpu >= 0) {
+		bool hit = false;
+
+		for (unsigned int i = 0; i < j->nhops && !hit; i++)
+			hit = j->hops[i].cpu == f->cpu;
+		if (!hit)
+			return false;
+	}
+	if (f->from_ns && (!j->nhops || j->hops[0].ts < f->from_ns))
+		return false;
+	if (f->to_ns && (!j->nhops || j->hops[0].ts > f->to_ns))
+		return false;
+	if (f->min_latency_ns) {
+		if (f->stage < 0)
+			return skbt_journey_duration(j) >= f->min_latency_ns;
+		for (unsigned int i = 0; i < j->nstages; i++)
+			if (j->stages[i].stage == f->stage && j->stages[i].ns >= f->min_latency_ns)
+				return true;
+		return false;
+	}
+	return true;
+}
+
+/* ---- aggregation ---- */
+
+static struct skbt_path_stats *path_get(struct skbt_stats *st, const struct skbt_journey *j)
+{
+	bool tx = j->flags & SKBT_JF_TX_ONLY;
+	struct skbt_path_stats *p;
+
+	for (unsigned int i = 0; i < st->npaths; i++) {
+		p = &st->paths[i];
+		if (p->ndevs == j->ndevs && p->tx_only == tx &&
+		    !memcmp(p->devs, j->devs, j->ndevs * sizeof(j->devs[0])))
+			return p;
+	}
+	p = realloc(st->paths, (st->npaths + 1) * sizeof(*p));
+	if (!p)
+		return NULL;
+	st->paths = p;
+	p = &st->paths[st->npaths++];
+	memset(p, 0, sizeof(*p));
+	p->ndevs = j->ndevs;
+	memcpy(p->devs, j->devs, sizeof(p->devs));
+	p->tx_only = tx;
+	return p;
+}
+
+static struct skbt_stage_stats *stage_get(struct skbt_path_stats *p, const struct skbt_journey *j,
+					  const struct skbt_stage_span *s)
+{
+	const struct skbt_hop *a = &j->hops[s->from], *b = &j->hops[s->to];
+	struct skbt_stage_stats *ss;
+
+	for (unsigned int i = 0; i < p->nstages; i++) {
+		ss = &p->stages[i];
+		if (ss->stage == s->stage && ss->from_kind == a->kind && ss->from_dev == a->dev &&
+		    ss->to_kind == b->kind && ss->to_dev == b->dev)
+			return ss;
+	}
+	ss = realloc(p->stages, (p->nstages + 1) * sizeof(*ss));
+	if (!ss)
+		return NULL;
+	p->stages = ss;
+	ss = &p->stages[p->nstages++];
+	memset(ss, 0, sizeof(*ss));
+	ss->stage = s->stage;
+	ss->from_kind = a->kind;
+	ss->from_dev = a->dev;
+	ss->to_kind = b->kind;
+	ss->to_dev = b->dev;
+	return ss;
+}
+
+static int drop_add(struct skbt_stats *st, uint32_t reason, uint64_t loc, uint16_t dev, int stage)
+{
+	struct skbt_drop_stats *d;
+
+	for (unsigned int i = 0; i < st->ndrops; i++) {
+		d = &st->drops[i];
+		if (d->reason == reason && d->location == loc && d->dev == dev && d->stage == stage) {
+			d->count++;
+			return 0;
+		}
+	}
+	d = realloc(st->drops, (st->ndrops + 1) * sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	st->drops = d;
+	d = &st->drops[st->ndrops++];
+	d->reason = reason;
+	d->location = loc;
+	d->dev = dev;
+	d->stage = stage;
+	d->count = 1;
+	return 0;
+}
+
+static struct skbt_cpu_stats *cpu_get(struct skbt_stats *st, unsigned int cpu)
+{
+	if (cpu >= 65536)
+		return NULL;
+	if (cpu >= st->ncpus) {
+		struct skbt_cpu_stats *c = realloc(st->cpus, (cpu + 1) * sizeof(*c));
+
+		if (!c)
+			return NULL;
+		memset(c + st->ncpus, 0, (cpu + 1 - st->ncpus) * sizeof(*c));
+		st->cpus = c;
+		st->ncpus = cpu + 1;
+	}
+	return &st->cpus[cpu];
+}
+
+/* Keep the slowest journeys: a min-heap on duration, so the fastest kept one is at [0]. */
+static uint64_t top_key(const struct skbt_stats *st, const struct skbt_journey *j)
+{
+	if (st->filter.stage >= 0) {
+		uint64_t m = 0;
+
+		for (unsigned int i = 0; i < j->nstages; i++)
+			if (j->stages[i].stage == st->filter.stage && j->stages[i].ns > m)
+				m = j->stages[i].ns;
+		return m;
+	}
+	return skbt_journey_duration(j);
+}
+
+static void heap_down(struct skbt_stats *st, unsigned int i)
+{
+	for (;;) {
+		unsigned int l = 2 * i + 1, r = l + 1, m = i;
+		struct skbt_journey tmp;
+
+		if (l < st->ntop && top_key(st, &st->top[l]) < top_key(st, &st->top[m]))
+			m = l;
+		if (r < st->ntop && top_key(st, &st->top[r]) < top_key(st, &st->top[m]))
+			m = r;
+		if (m == i)
+			return;
+		tmp = st->top[i];
+		st->top[i] = st->top[m];
+		st->top[m] = tmp;
+		i = m;
+	}
+}
+
+static void top_add(struct skbt_stats *st, const struct skbt_journey *j)
+{
+	uint64_t k = top_key(st, j);
+
+	if (!st->top_max || !j->nhops)
+		return;
+	if (st->ntop < st->top_max) {
+		unsigned int i = st->ntop++;
+
+		st->top[i] = *j;
+		while (i) {
+			unsigned int p = (i - 1) / 2;
+			struct skbt_journey tmp;
+
+			if (top_key(st, &st->top[p]) <= top_key(st, &st->top[i]))
+				break;
+			tmp = st->top[p];
+			st->top[p] = st->top[i];
+			st->top[i] = tmp;
+			i = p;
+		}
+		return;
+	}
+	if (k <= top_key(st, &st->top[0]))
+		return;
+	st->top[0] = *j;
+	heap_down(st, 0);
+}
+
+int skbt_stats_add_journey(struct skbt_stats *st, const struct skbt_journey *j)
+{
+	struct skbt_path_stats *p;
+	struct skbt_cpu_stats *c;
+
+	st->journeys_seen++;
+	if (!skbt_stats_selects(st, j))
+		return 0;
+	st->journeys_selected++;
+	st->ends[j->end]++;
+	if (j->flags & SKBT_JF_LINKED)
+		st->linked[j->link_conf & 3]++;
+	if (j->flags & SKBT_JF_INCOMPLETE)
+		st->incomplete++;
+	c = j->nhops ? cpu_get(st, j->hops[0].cpu) : NULL;
+	if (c)
+		c->journeys++;
+	if (j->end == SKBT_JEND_GRO_MERGED) {
+		/* a wire packet GRO merged into another skb: accounted, it has no path of its own */
+		st->gro_merged++;
+		return 0;
+	}
+	p = path_get(st, j);
+	if (!p)
+		return -ENOMEM;
+	p->journeys++;
+	p->ends[j->end]++;
+	if (j->flags & SKBT_JF_INCOMPLETE)
+		p->incomplete++;
+	if (j->flags & SKBT_JF_CPU_CHANGE)
+		p->cpu_change++;
+	if (j->flags & SKBT_JF_LINKED)
+		p->linked++;
+	/* Incomplete journeys are counted but never measured: a missing hop would make a
+	 * stage span two real stages and the numbers silently wrong. */
+	if (!(j->flags & SKBT_JF_INCOMPLETE)) {
+		if (j->nhops > 1 && skbt_hist_add(&p->total, skbt_journey_duration(j)))
+			return -ENOMEM;
+		for (unsigned int i = 0; i < j->nstages; i++) {
+			struct skbt_stage_stats *ss = stage_get(p, j, &j->stages[i]);
+
+			if (!ss || skbt_hist_add(&ss->h, j->stages[i].ns))
+				return -ENOMEM;
+			ss->pos_sum += j->stages[i].from;
+		}
+	}
+	if (j->end == SKBT_JEND_DROPPED) {
+		int stage = j->nstages ? j->stages[j->nstages - 1].stage : -1;
+		uint16_t dev = j->ndevs ? j->devs[j->ndevs - 1] : 0;
+
+		/* the drop's stage is the one that ends at the free */
+		if (j->nstages && j->stages[j->nstages - 1].to != j->nhops - 1)
+			stage = -1;
+		if (drop_add(st, j->drop_reason, j->drop_location, dev, stage))
+			return -ENOMEM;
+	}
+	top_add(st, j);
+	return 0;
+}
+
+int skbt_stats_add_orphan_drop(struct skbt_stats *st, const struct skbt_event *ev)
+{
+	return drop_add(st, ev->u.drop.reason, ev->u.drop.location, 0, -1);
+}
+
+int skbt_stats_add_poll(struct skbt_stats *st, const struct skbt_event *ev, uint32_t traced)
+{
+	struct skbt_napi_stats *n = NULL;
+	struct skbt_cpu_stats *c = cpu_get(st, ev->cpu);
+	int32_t work = ev->u.napi.work;
+
+	if (c)
+		c->polls++;
+	for (unsigned int i = 0; i < st->nnapi; i++) {
+		if (st->napi[i].dev == ev->dev && st->napi[i].cpu == ev->cpu) {
+			n = &st->napi[i];
+			break;
+		}
+	}
+	if (!n) {
+		n = realloc(st->napi, (st->nnapi + 1) * sizeof(*n));
+		if (!n)
+			return -ENOMEM;
+		st->napi = n;
+		n = &st->napi[st->nnapi++];
+		memset(n, 0, sizeof(*n));
+		n->dev = ev->dev;
+		n->cpu = ev->cpu;
+	}
+	if (work < 0)
+		work = 0;
+	n->polls++;
+	n->work += work;
+	n->traced += traced;
+	if (!work)
+		n->idle++;
+	if (ev->u.napi.budget > 0 && work >= ev->u.napi.budget)
+		n->exhausted++;	/* net_rx_action() puts it back on the poll list: time_squeeze risk */
+	if (ev->u.napi.budget > 0)
+		n->budget = ev->u.napi.budget;
+	if ((uint32_t)work > n->max_work)
+		n->max_work = work;
+	n->work_hist[work < 64 ? work : 64]++;
+	return 0;
+}
+
+int skbt_stats_add_event(struct skbt_stats *st, const struct skbt_event *ev)
+{
+	struct skbt_cpu_stats *c = cpu_get(st, ev->cpu);
+
+	if (!c)
+		return -ENOMEM;
+	c->events++;
+	if (ev->kind == SKBT_EV_LOST)
+		c->lost_markers++;
+	return 0;
+}
+
+static const struct skbt_stats *sort_st;
+
+static int path_cmp(const void *a, const void *b)
+{
+	const struct skbt_path_stats *x = a, *y = b;
+	char bx[256], by[256];
+
+	if (x->journeys != y->journeys)
+		return x->journeys > y->journeys ? -1 : 1;
+	skbt_stats_path_name(sort_st, x->devs, x->ndevs, x->tx_only, bx, sizeof(bx));
+	skbt_stats_path_name(sort_st, y->devs, y->ndevs, y->tx_only, by, sizeof(by));
+	return strcmp(bx, by);
+}
+
+/* Stages in the order a packet meets them: by where they start on the path, then name. */
+static int stage_cmp(const void *a, const void *b)
+{
+	const struct skbt_stage_stats *x = a, *y = b;
+	/* mean start position, compared without division: px/cx < py/cy */
+	long double px = (long double)x->pos_sum * y->h.count;
+	long double py = (long double)y->pos_sum * x->h.count;
+
+	if (px != py)
+		return px < py ? -1 : 1;
+	if (x->h.count != y->h.count)
+		return x->h.count > y->h.count ? -1 : 1;
+	if (x->stage != y->stage)
+		return x->stage < y->stage ? -1 : 1;
+	if (x->from_dev != y->from_dev)
+		return x->from_dev < y->from_dev ? -1 : 1;
+	return x->to_kind < y->to_kind ? -1 : x->to_kind > y->to_kind;
+}
+
+static int napi_cmp(const void *a, const void *b)
+{
+	const struct skbt_napi_stats *x = a, *y = b;
+	int c;
+
+	/* devices by name, the backlog last; then CPU */
+	if ((x->dev == SKBT_DEV_NONE) != (y->dev == SKBT_DEV_NONE))
+		return x->dev == SKBT_DEV_NONE ? 1 : -1;
+	c = strcmp(sort_st->names.dev(sort_st->names.ctx, x->dev),
+		   sort_st->names.dev(sort_st->names.ctx, y->dev));
+	if (c)
+		return c;
+	return (int)x->cpu - (int)y->cpu;
+}
+
+static int drop_cmp(const void *a, const void *b)
+{
+	const struct skbt_drop_stats *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	if (x->reason != y->reason)
+		return x->reason < y->reason ? -1 : 1;
+	if (x->location != y->location)
+		return x->location < y->location ? -1 : 1;
+	return (int)x->dev - (int)y->dev;
+}
+
+static int top_cmp(const void *a, const void *b)
+{
+	const struct skbt_journey *x = a, *y = b;
+	uint64_t kx = top_key(sort_st, x), ky = top_key(sort_st, y);
+
+	if (kx != ky)
+		return kx > ky ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Hop order of a stage within a path: the mean position is not known; use the from-kind. */
+static void sort_stages_by_hop(struct skbt_path_stats *p)
+{
+	qsort(p->stages, p->nstages, sizeof(*p->stages), stage_cmp);
+}
+
+void skbt_stats_done(struct skbt_stats *st)
+{
+	sort_st = st;
+	qsort(st->paths, st->npaths, sizeof(*st->paths), path_cmp);
+	for (unsigned int i = 0; i < st->npaths; i++)
+		sort_stages_by_hop(&st->paths[i]);
+	qsort(st->napi, st->nnapi, sizeof(*st->napi), napi_cmp);
+	qsort(st->drops, st->ndrops, sizeof(*st->drops), drop_cmp);
+	qsort(st->top, st->ntop, sizeof(*st->top), top_cmp);
+	sort_st = NULL;
+}
+
+int skbt_stats_init(struct skbt_stats *st, const struct skbt_filter *f,
+		    const struct skbt_names *names, unsigned int top)
+{
+	memset(st, 0, sizeof(*st));
+	if (f) {
+		st->filter = *f;
+	} else {
+		st->filter.cpu = -1;
+		st->filter.stage = -1;
+	}
+	st->names = *names;
+	st->top_max = top;
+	if (top) {
+		st->top = calloc(top, sizeof(*st->top));
+		if (!st->top)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+void skbt_stats_release(struct skbt_stats *st)
+{
+	for (unsigned int i = 0; i < st->npaths; i++) {
+		for (unsigned int k = 0; k < st->paths[i].nstages; k++)
+			skbt_hist_release(&st->paths[i].stages[k].h);
+		free(st->paths[i].stages);
+		skbt_hist_release(&st->paths[i].total);
+	}
+	free(st->paths);
+	free(st->napi);
+	free(st->drops);
+	free(st->cpus);
+	free(st->top);
+	memset(st, 0, sizeof(*st));
+}

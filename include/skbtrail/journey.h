@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * journey: rebuild each packet's way through the receive path from the event stream.
+ *
+ * A journey is one packet: the ordered hops (event, device, CPU, time) that one skb address
+ * went through, plus, when the trace allows, a second skb linked to it (an OVS upcall's
+ * re-injected packet).  The builder keeps only journeys in flight: a journey is handed to the
+ * caller's callback as soon as it ends (freed, its address reused by a new packet, idle, or end
+ * of trace) and its memory is reused.  See docs/stages.md for the rules.
+ */
+#ifndef SKBTRAIL_JOURNEY_H
+#define SKBTRAIL_JOURNEY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "skbtrail/event.h"
+
+#define SKBT_MAX_HOPS 24	/* hops kept per journey; more set SKBT_JF_HOPS_TRUNCATED */
+#define SKBT_MAX_STAGES 16
+#define SKBT_MAX_PATH_DEVS 8
+
+enum skbt_stage {
+	SKBT_STAGE_GRO,		/* napi_gro_receive_entry -> receive, same CPU */
+	SKBT_STAGE_RPS,		/* first-hop entry on CPU x -> netif_receive_skb on CPU y */
+	SKBT_STAGE_FORWARD,	/* netif_receive_skb(A) -> hand-off to B (OVS datapath, bridge) */
+	SKBT_STAGE_BACKLOG,	/* netif_rx(B) -> netif_receive_skb(B) (per-CPU backlog) */
+	SKBT_STAGE_XMIT,	/* net_dev_queue(A) -> net_dev_xmit(A) or the peer's receive */
+	SKBT_STAGE_STACK,	/* last receive -> consume_skb / kfree_skb */
+	SKBT_STAGE_UPCALL,	/* OVS miss -> re-injected skb from ovs-vswitchd */
+	SKBT_STAGE__COUNT
+};
+
+const char *skbt_stage_name(enum skbt_stage stage);
+/* -1 if @name is not a stage name */
+int skbt_stage_from_name(const char *name);
+
+/* How a journey ended. */
+enum skbt_jend {
+	SKBT_JEND_CONSUMED,	/* consume_skb */
+	SKBT_JEND_DROPPED,	/* kfree_skb (reason in drop_reason) */
+	SKBT_JEND_REUSED,	/* the address started a new packet (no free event was seen) */
+	SKBT_JEND_GRO_MERGED,	/* only napi_gro_receive_entry: merged into another skb by GRO */
+	SKBT_JEND_UPCALL,	/* consumed after an OVS upcall, no re-injected skb found */
+	SKBT_JEND_IDLE,		/* no event for a long time (see skbt_journeys_config.idle_ns) */
+	SKBT_JEND_EOF,		/* still in flight when the trace ended */
+	SKBT_JEND__COUNT
+};
+const char *skbt_jend_name(enum skbt_jend end);
+
+/* Journey flags */
+#define SKBT_JF_INCOMPLETE	0x01	/* overlaps a lost-events window: hops may be missing */
+#define SKBT_JF_HOPS_TRUNCATED	0x02	/* more than SKBT_MAX_HOPS hops */
+#define SKBT_JF_LINKED		0x04	/* an upcall's re-injected skb was linked to it */
+#define SKBT_JF_CPU_CHANGE	0x08	/* hops on more than one CPU */
+#define SKBT_JF_TX_ONLY		0x10	/* never received: a transmit-side journey */
+
+enum skbt_link_conf { SKBT_LINK_NONE, SKBT_LINK_LOW, SKBT_LINK_MEDIUM, SKBT_LINK_HIGH };
+const char *skbt_link_conf_name(enum skbt_link_conf conf);
+
+struct skbt_hop {
+	uint64_t ts;
+	uint64_t skb;		/* address (differs from the first after an upcall link) */
+	uint16_t cpu;
+	uint16_t kind;		/* enum skbt_kind */
+	uint16_t dev;
+	uint8_t ctx;
+	uint8_t in_chain;	/* 1 if stages are measured from/to it */
+	uint32_t len;
+	int32_t pid;
+	uint32_t aux;		/* kfree_skb reason, OVS action */
+};
+
+struct skbt_stage_span {
+	uint8_t stage;		/* enum skbt_stage */
+	uint8_t from, to;	/* hop indexes */
+	uint64_t ns;
+};
+
+struct skbt_journey {
+	uint64_t id;		/* 1, 2, ... in order of first hop: stable, no addresses */
+	uint64_t skb;		/* first address */
+	uint32_t flags;		/* SKBT_JF_* */
+	uint8_t end;		/* enum skbt_jend */
+	uint8_t link_conf;	/* enum skbt_link_conf when SKBT_JF_LINKED */
+	uint16_t nhops;
+	uint16_t nstages;
+	uint16_t ndevs;		/* path: devices received on (then transmitted to), in order */
+	uint16_t origin_dev;	/* device it was transmitted from before its first receive, or 0 */
+	uint16_t devs[SKBT_MAX_PATH_DEVS];
+	uint32_t drop_reason;
+	uint64_t drop_location;
+	struct skbt_hop hops[SKBT_MAX_HOPS];
+	struct skbt_stage_span stages[SKBT_MAX_STAGES];
+};
+
+/* Total time from the first to the last hop. */
+static inline uint64_t skbt_journey_duration(const struct skbt_journey *j)
+{
+	return j->nhops ? j->hops[j->nhops - 1].ts - j->hops[0].ts : 0;
+}
+
+struct skbt_journeys_config {
+	uint64_t idle_ns;	/* end journeys with no event for this long (0: 2 s) */
+	uint64_t link_window_ns;/* how long an upcall waits for its re-injected skb (0: 500 ms) */
+	bool have_upcall_events;/* the trace recorded openvswitch:ovs_dp_upcall */
+};
+
+/* Counters of what the builder saw besides journeys. */
+struct skbt_journeys_counters {
+	uint64_t journeys;
+	uint64_t orphan_frees;		/* consume_skb of an address with no journey */
+	uint64_t orphan_drops;		/* kfree_skb of an address with no journey */
+	uint64_t lost_markers;		/* SKBT_EV_LOST events */
+	uint64_t upcalls;		/* journeys with an upcall hop */
+	uint64_t upcalls_linked;
+	uint64_t peak_live;		/* most journeys in flight at once */
+	uint64_t live;
+};
+
+typedef void (*skbt_journey_fn)(const struct skbt_journey *j, void *arg);
+/* Called for each kfree_skb of an address no journey owns (reason, location, cpu, ts). */
+typedef void (*skbt_orphan_drop_fn)(const struct skbt_event *ev, void *arg);
+/* Called for every napi_poll with the number of traced receives it contained. */
+typedef void (*skbt_poll_fn)(const struct skbt_event *ev, uint32_t traced, void *arg);
+
+struct skbt_journeys;
+
+struct skbt_journeys_cb {
+	skbt_journey_fn journey;	/* required */
+	skbt_orphan_drop_fn orphan_drop;/* optional */
+	skbt_poll_fn poll;		/* optional */
+	void *arg;
+};
+
+int skbt_journeys_new(const struct skbt_journeys_config *cfg, const struct skbt_journeys_cb *cb,
+		      struct skbt_journeys **jbp);
+/* Feed the next event (in time order).  0 or -ENOMEM. */
+int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev);
+/* End every journey still in flight (SKBT_JEND_EOF) and hand them over. */
+void skbt_journeys_finish(struct skbt_journeys *jb);
+const struct skbt_journeys_counters *skbt_journeys_counters(const struct skbt_journeys *jb);
+void skbt_journeys_free(struct skbt_journeys *jb);	/* NULL is a no-op */
+
+#endif

@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * stats: everything the reports show, computed once from the journeys and polls.
+ * Report writers (text, JSON) only render a struct skbt_stats; they compute nothing.
+ */
+#ifndef SKBTRAIL_STATS_H
+#define SKBTRAIL_STATS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "skbtrail/journey.h"
+
+/*
+ * Latency histogram with bounded relative error: values below 128 ns are exact; above, each
+ * power of two is cut into 128 buckets, so a percentile is off by at most 1/256 (0.4 %) of
+ * its value.  min, max, sum and count are exact.
+ */
+#define SKBT_HIST_SUB 128
+#define SKBT_HIST_BUCKETS (SKBT_HIST_SUB + 57 * SKBT_HIST_SUB)
+
+struct skbt_hist {
+	uint64_t count, min, max;
+	long double sum;
+	uint64_t *b;		/* SKBT_HIST_BUCKETS counters, allocated at the first value */
+};
+
+int skbt_hist_add(struct skbt_hist *h, uint64_t v);
+/* Value at quantile @q (0..1), nearest rank, within the bound above; 0 if empty. */
+uint64_t skbt_hist_quantile(const struct skbt_hist *h, double q);
+/* Count of values in [2^k, 2^(k+1)) (k = -1: the value 0). */
+uint64_t skbt_hist_log2(const struct skbt_hist *h, int k);
+void skbt_hist_release(struct skbt_hist *h);
+
+struct skbt_stage_stats {
+	uint8_t stage;		/* enum skbt_stage */
+	uint16_t from_kind, from_dev, to_kind, to_dev;
+	uint64_t pos_sum;	/* sum of the hop index it starts at: orders stages along the path */
+	struct skbt_hist h;
+};
+
+struct skbt_path_stats {
+	uint16_t ndevs;
+	uint16_t devs[SKBT_MAX_PATH_DEVS];
+	bool tx_only;
+	uint64_t journeys, incomplete, cpu_change, linked;
+	uint64_t ends[SKBT_JEND__COUNT];
+	struct skbt_hist total;	/* first hop to last hop */
+	unsigned int nstages;
+	struct skbt_stage_stats *stages;
+};
+
+struct skbt_napi_stats {
+	uint16_t dev;		/* SKBT_DEV_NONE: the per-CPU backlog (process_backlog) */
+	uint16_t cpu;
+	uint64_t polls, work, exhausted, traced, idle;	/* idle: polls with work 0 */
+	uint32_t budget, max_work;
+	uint64_t work_hist[65];	/* polls by work 0..63, [64] = 64 or more */
+};
+
+struct skbt_drop_stats {
+	uint32_t reason;	/* UINT32_MAX: netif_rx failed (backlog full), no kfree_skb seen */
+	uint64_t location;
+	uint16_t dev;		/* last device of the journey, 0 if no journey owned the skb */
+	int8_t stage;		/* stage that ended in the drop, -1 if none */
+	uint64_t count;
+};
+
+struct skbt_cpu_stats {
+	uint64_t events, journeys, polls, lost_markers;
+};
+
+struct skbt_filter {
+	const char *const *devs;	/* journey visits (or came from) one of these */
+	unsigned int ndevs;
+	const char *path;		/* exact path name "eth0>br-int" */
+	int cpu;			/* -1: any; else a hop on this CPU */
+	uint64_t from_ns, to_ns;	/* first hop within [from, to] (absolute trace time), 0 = open */
+	uint64_t min_latency_ns;	/* journey (or @stage) at least this slow */
+	int stage;			/* -1: whole journey */
+};
+
+/* How reports name things (wired to the event decoder by the command layer). */
+struct skbt_names {
+	const char *(*dev)(void *ctx, unsigned int dev);
+	const char *(*reason)(void *ctx, uint32_t reason);
+	const char *(*symbol)(void *ctx, uint64_t addr);
+	const char *(*comm)(void *ctx, int pid);
+	void *ctx;
+};
+
+struct skbt_stats {
+	struct skbt_filter filter;
+	struct skbt_names names;
+	unsigned int npaths;
+	struct skbt_path_stats *paths;
+	unsigned int nnapi;
+	struct skbt_napi_stats *napi;
+	unsigned int ndrops;
+	struct skbt_drop_stats *drops;
+	unsigned int ncpus;
+	struct skbt_cpu_stats *cpus;
+	uint64_t journeys_seen, journeys_selected, incomplete;
+	uint64_t gro_merged;	/* packets merged by GRO into another skb (no path) */
+	uint64_t ends[SKBT_JEND__COUNT];
+	uint64_t linked[4];	/* by enum skbt_link_conf */
+	/* slowest selected journeys, slowest first after skbt_stats_done() */
+	unsigned int top_max, ntop;
+	struct skbt_journey *top;
+};
+
+int skbt_stats_init(struct skbt_stats *st, const struct skbt_filter *f,
+		    const struct skbt_names *names, unsigned int top);
+/* Name of a path ("eth0>br-int", "tx:br-int>eth0") into @buf. */
+const char *skbt_stats_path_name(const struct skbt_stats *st, const uint16_t *devs,
+				 unsigned int ndevs, bool tx_only, char *buf, size_t len);
+bool skbt_stats_selects(const struct skbt_stats *st, const struct skbt_journey *j);
+int skbt_stats_add_journey(struct skbt_stats *st, const struct skbt_journey *j);
+int skbt_stats_add_poll(struct skbt_stats *st, const struct skbt_event *ev, uint32_t traced);
+int skbt_stats_add_orphan_drop(struct skbt_stats *st, const struct skbt_event *ev);
+int skbt_stats_add_event(struct skbt_stats *st, const struct skbt_event *ev);
+/* Sort paths, stages, polls, drops and the slowest list for rendering. */
+void skbt_stats_done(struct skbt_stats *st);
+void skbt_stats_release(struct skbt_stats *st);
+
+#endif
