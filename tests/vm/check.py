@@ -63,20 +63,22 @@ class Report:
         p = self.path(name)
         return p.get("journeys", 0) if p else 0
 
-    def stage(self, path, stage):
-        p = self.path(path)
-        for s in (p or {}).get("stages", []):
-            if s.get("name") == stage:
-                return s
-        return None
+    def stages(self, path, stage, to_event=None):
+        """All entries of a stage on a path.  One stage name can appear several times with
+        different ends: on the upcall path "forward" is netif_receive_skb(eth0) ->
+        ovs_dp_upcall for the missed packet, then ovs_do_execute_action -> netif_rx(br-int)
+        for the re-injected one, next to netif_receive_skb(eth0) -> netif_rx(br-int)."""
+        p = self.path(path) or {}
+        return [s for s in p.get("stages", []) if s.get("name") == stage and
+                (to_event is None or s.get("to", {}).get("event") == to_event)]
 
-    def stage_count(self, path, stage):
-        s = self.stage(path, stage)
-        return s.get("count", 0) if s else 0
+    def stage_count(self, path, stage, to_event=None):
+        return sum(s.get("count", 0) for s in self.stages(path, stage, to_event))
 
-    def stage_p50(self, path, stage):
-        s = self.stage(path, stage)
-        return s.get("p50_ns") if s else None
+    def stage_p50(self, path, stage, to_event=None):
+        """Median of the most common variant of the stage (None when absent)."""
+        st = sorted(self.stages(path, stage, to_event), key=lambda s: -s.get("count", 0))
+        return st[0].get("p50_ns") if st else None
 
     def upcalls_seen(self):
         return self.doc.get("upcalls", {}).get("seen")
@@ -238,20 +240,28 @@ def check_scenario(d, name, res, table):
     row["backlog"] = fmt_ns(rep.stage_p50(PATH, "backlog"))
     res.eq("%s: journeys on path %s == sent" % (name, PATH), sent, j)
 
-    fwd = rep.stage_count(PATH, "forward")
+    # the datapath stage proper: netif_receive_skb(eth0) -> netif_rx(br-int), a flow hit
+    fwd = rep.stage_count(PATH, "forward", "netif_rx")
     backlog = rep.stage_count(PATH, "backlog")
     res.eq("%s: %s backlog stages == sent" % (name, PATH), sent, backlog)
     if name == "upcall":
-        missed = meta.get("dp_missed_delta")
+        missed = meta.get("dp_missed_delta") or 0
         up = rep.stage_count(PATH, "upcall")
         row["upcalls"] = "%s/%s (%s)" % (rep.upcalls_linked(), rep.upcalls_seen(), missed)
+        row["fwd"] = fmt_ns(rep.stage_p50(PATH, "forward", "netif_rx"))
         res.eq("upcall: upcalls seen == datapath misses", missed, rep.upcalls_seen())
         res.eq("upcall: upcalls linked to the re-injected skb", missed, rep.upcalls_linked())
         res.eq("upcall: %s upcall stages == datapath misses" % PATH, missed, up)
-        res.eq("upcall: %s forward stages == sent - misses" % PATH,
-               sent - (missed or 0), fwd)
+        res.eq("upcall: %s forward stages ending at ovs_dp_upcall == misses" % PATH, missed,
+               rep.stage_count(PATH, "forward", "ovs_dp_upcall"))
+        # flow hits go straight to netif_rx; each re-injected skb reaches it from
+        # ovs_do_execute_action: together one per datagram
+        res.eq("upcall: %s forward stages ending at netif_rx(br-int) == sent" % PATH, sent, fwd)
         res.eq("upcall: ovs_dp_upcall events == datapath misses", missed,
                ev.get("openvswitch:ovs_dp_upcall"))
+        p50u = rep.stage_p50(PATH, "upcall")
+        res.check("upcall: upcall stage median > 0 (%s ns)" % fmt_ns(p50u), bool(p50u))
+        row["upcalls"] += " %sus" % ("-" if p50u is None else int(p50u) // 1000)
     else:
         res.eq("%s: %s forward stages == sent" % (name, PATH), sent, fwd)
         p50f, p50b = rep.stage_p50(PATH, "forward"), rep.stage_p50(PATH, "backlog")
@@ -273,8 +283,13 @@ def check_scenario(d, name, res, table):
             name, (": missing " + ", ".join(miss)) if miss else ""), not miss)
         res.eq("%s: napi_gro_receive_entry events == sent" % name, sent,
                ev.get("net:napi_gro_receive_entry"))
+    if name in ("full", "rps", "upcall"):
+        # consume_skb is recorded: every datagram ends in the socket's read
+        res.eq("%s: %s stack stages (to the socket) == sent" % (name, PATH), sent,
+               rep.stage_count(PATH, "stack"))
+    if name in ("full", "upcall"):
+        res.eq("%s: %s gro stages == sent" % (name, PATH), sent, rep.stage_count(PATH, "gro"))
     if name == "full":
-        res.eq("full: %s gro stages == sent" % PATH, sent, rep.stage_count(PATH, "gro"))
         res.eq("full: ovs_do_execute_action events == sent", sent,
                ev.get("openvswitch:ovs_do_execute_action"))
     if name == "rps":
@@ -284,7 +299,8 @@ def check_scenario(d, name, res, table):
         if raw is not None:
             res.eq("rps: rps stages == netif_receive_skb(eth0) off CPU0 (trace-cmd report)",
                    raw["hops"], rps)
-        row["fwd"] += " rps=%d" % rps
+        # a packet's first stage is rps when it changed CPU, gro when it did not
+        res.eq("rps: rps + gro stages == sent", sent, rps + rep.stage_count(PATH, "gro"))
 
 
 def main():
@@ -296,8 +312,9 @@ def main():
         print(line)
     # "got": read by the guest's socket; "eth0 rx": netif_receive_skb(eth0) in the trace
     # (rps: /those on CPU1, i.e. RPS hops);
-    # upcalls: linked/seen by the analyzer (datapath misses counted by ovs-dpctl)
-    fmt = "# %-9s %5s %5s %7s  %-34s %12s %11s %11s"
+    # upcalls: linked/seen by the analyzer (datapath misses counted by ovs-dpctl) and the
+    # upcall stage's median
+    fmt = "# %-9s %5s %5s %7s  %-20s %15s %11s %11s"
     print(fmt % ("scenario", "sent", "got", "eth0 rx", "journeys per path", "upcalls",
                  "p50 fwd ns", "p50 bklg ns"))
     for r in table:
