@@ -1,0 +1,101 @@
+#!/bin/bash
+# Recorder benchmark: the same UDP flood (iperf3 over veth + Linux bridge, IP on the bridge,
+# two network namespaces) untraced, recorded by skbtrail-record, and recorded by
+# `trace-cmd record -d --no-filter -B skbtbench` with the same events, clock and per-CPU
+# buffer size.  Prints the flood's packet rate under each (the cost of tracing) and the
+# events each recorder read and lost (overrun + dropped, from per_cpu/cpuN/stats).
+#   BENCH_SECONDS   flood length (default 5)
+#   BENCH_BUFFER_KB per-CPU buffer for both recorders (default: skbtrail-record's default)
+#   BENCH_RUNS      repetitions of each case (default 1)
+set -u
+B=${B:-build}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+RECORD=$ROOT/$B/skbtrail-record
+SECS=${BENCH_SECONDS:-5}
+RUNS=${BENCH_RUNS:-1}
+DEFAULT_KB=$(sed -n 's/^#define DEFAULT_BUFFER_KB \([0-9]*\)/\1/p' "$ROOT/record/main.c")
+KB=${BENCH_BUFFER_KB:-$DEFAULT_KB}
+EVENTS=(net:netif_receive_skb net:netif_rx napi:napi_poll net:net_dev_queue)
+
+if [ "$(id -u)" != 0 ]; then echo "bench/record.sh: SKIP (not root)"; exit 0; fi
+for t in iperf3 trace-cmd python3; do
+	command -v $t >/dev/null || { echo "bench/record.sh: SKIP (no $t)"; exit 0; }
+done
+[ -x "$RECORD" ] || { echo "bench/record.sh: $RECORD not built"; exit 1; }
+
+P=skbb$$
+NS_C=${P}c NS_S=${P}s
+TMP=$(mktemp -d /tmp/skbt-bench.XXXXXX)
+BG=
+cleanup() {
+	[ -n "$BG" ] && kill -INT $BG 2>/dev/null && wait $BG 2>/dev/null
+	ip netns pids "$NS_S" 2>/dev/null | xargs -r kill 2>/dev/null
+	ip netns del "$NS_C" 2>/dev/null
+	ip netns del "$NS_S" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+ip netns add "$NS_C" && ip netns add "$NS_S" &&
+ip link add ${P}a netns "$NS_C" type veth peer name ${P}b netns "$NS_S" &&
+ip -n "$NS_S" link add br0 type bridge && ip -n "$NS_S" link set ${P}b master br0 &&
+ip -n "$NS_S" addr add 10.78.0.1/24 dev br0 && ip -n "$NS_C" addr add 10.78.0.2/24 dev ${P}a &&
+ip -n "$NS_S" link set br0 up && ip -n "$NS_S" link set ${P}b up &&
+ip -n "$NS_C" link set ${P}a up && ip -n "$NS_S" link set lo up && ip -n "$NS_C" link set lo up ||
+	{ echo "bench/record.sh: cannot build the topology"; exit 1; }
+ip netns exec "$NS_S" iperf3 -s -D -1 >/dev/null 2>&1 || true
+
+# One flood; prints packets per second sent by the client.
+flood() {
+	ip netns exec "$NS_S" iperf3 -s -1 >/dev/null 2>&1 &
+	local srv=$!
+	sleep 0.3
+	ip netns exec "$NS_C" iperf3 -c 10.78.0.1 -u -b 0 -l 64 -t "$SECS" --json >"$TMP/iperf.json" 2>/dev/null
+	wait $srv 2>/dev/null
+	python3 -c "
+import json
+j = json.load(open('$TMP/iperf.json'))
+s = j['end']['sum']
+print(int(s['packets'] / s['seconds']))" 2>/dev/null || echo 0
+}
+
+# Sum a per-CPU stats key over a trace.dat file's CPUSTAT options.
+stat_sum() { trace-cmd report --stat "$1" 2>/dev/null | awk -v k="$2" 'index($0, k) == 1 { s += $NF } END { print s + 0 }'; }
+
+wait_on() { local f=$1 i; for i in $(seq 1 100); do [ "$(cat "$f" 2>/dev/null)" = 1 ] && return 0; sleep 0.1; done; return 1; }
+
+printf '%-16s %12s %10s %12s %10s %10s\n' case packets/s cost events lost MB
+for run in $(seq 1 "$RUNS"); do
+	base=$(flood)
+	printf '%-16s %12s %10s %12s %10s %10s\n' untraced "$base" - - - -
+
+	"$RECORD" -o "$TMP/skbt.dat" -b "$KB" 2>"$TMP/skbt.err" &
+	BG=$!
+	wait_on /sys/kernel/tracing/instances/skbtrail-$BG/tracing_on
+	pps=$(flood)
+	kill -INT $BG; wait $BG; BG=
+	ev=$(stat_sum "$TMP/skbt.dat" "read events:")
+	lost=$(sed -n 's/.*lost events: \([0-9]*\)$/\1/p' "$TMP/skbt.err")
+	mb=$(( $(stat -c %s "$TMP/skbt.dat") / 1048576 ))
+	printf '%-16s %12s %9s%% %12s %10s %10s\n' skbtrail-record "$pps" \
+		$(( base ? (base - pps) * 100 / base : 0 )) "$ev" "${lost:-?}" "$mb"
+	rm -f "$TMP/skbt.dat"
+
+	targs=()
+	for e in "${EVENTS[@]}"; do targs+=(-e "$e"); done
+	(cd "$TMP" && exec trace-cmd record -d --no-filter -q -B skbtbench -b "$KB" -C mono \
+		"${targs[@]}" -o "$TMP/tc.dat" >"$TMP/tc.out" 2>&1) &
+	BG=$!
+	wait_on /sys/kernel/tracing/instances/skbtbench/tracing_on
+	pps=$(flood)
+	kill -INT $BG; wait $BG; BG=
+	ev=$(stat_sum "$TMP/tc.dat" "read events:")
+	lost=$(( $(stat_sum "$TMP/tc.dat" "overrun:") + $(stat_sum "$TMP/tc.dat" "dropped events:") ))
+	mb=$(( $(stat -c %s "$TMP/tc.dat" 2>/dev/null || echo 0) / 1048576 ))
+	printf '%-16s %12s %9s%% %12s %10s %10s\n' "trace-cmd" "$pps" \
+		$(( base ? (base - pps) * 100 / base : 0 )) "$ev" "$lost" "$mb"
+	rm -f "$TMP/tc.dat"
+	[ -d /sys/kernel/tracing/instances/skbtbench ] && rmdir /sys/kernel/tracing/instances/skbtbench 2>/dev/null
+done
+echo "(per-CPU buffer ${KB} KB for both, ${SECS} s UDP flood 64-byte datagrams over veth+bridge," \
+	"events: ${EVENTS[*]}, clock mono)"
