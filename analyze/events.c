@@ -92,10 +92,14 @@ struct fld {
 	uint8_t size;
 };
 
+/*
+ * The last device name an event type carried, keyed by the raw __data_loc length and the
+ * first 16 bytes (zero beyond the length): most records repeat it and cost two compares.
+ */
 struct dev_cache {
-	uint8_t len;		/* 0: empty */
+	uint16_t loclen;	/* 0: empty, or the name is longer than 16 bytes */
 	uint16_t id;
-	char name[DEV_NAME_MAX];
+	uint64_t w0, w1;
 };
 
 struct etype {
@@ -251,12 +255,18 @@ static unsigned int dev_intern(struct skbt_events *ev, const char *s, size_t n)
 	return ev->ndevs;
 }
 
+static inline uint64_t mask_bytes(unsigned int n)
+{
+	return n >= 8 ? ~0ULL : (1ULL << (8 * n)) - 1;
+}
+
 static unsigned int read_dev(struct skbt_events *ev, struct etype *t, const uint8_t *d,
 			     int size)
 {
 	uint32_t loc = (uint32_t)rdf(ev, d, t->dev);
 	uint32_t off = loc & 0xffff, len = loc >> 16;
 	const char *s;
+	uint64_t w0 = 0, w1 = 0;
 	size_t n;
 
 	if (t->dev_rel)
@@ -264,14 +274,25 @@ static unsigned int read_dev(struct skbt_events *ev, struct etype *t, const uint
 	if (off > (uint32_t)size || len > (uint32_t)size - off)
 		return SKBT_DEV_NONE;
 	s = (const char *)d + off;
+	if (len && len <= 16) {
+		/*
+		 * Reading 16 bytes may pass the end of the record but not of the sub-buffer
+		 * block, which has slack after its last page (tracefile.c PAGE_SLACK).
+		 */
+		memcpy(&w0, s, 8);
+		memcpy(&w1, s + 8, 8);
+		w0 &= mask_bytes(len);
+		w1 &= len > 8 ? mask_bytes(len - 8) : 0;
+		if (len == t->last.loclen && w0 == t->last.w0 && w1 == t->last.w1)
+			return t->last.id;
+	}
 	n = strnlen(s, len);
 	if (n >= DEV_NAME_MAX)
 		n = DEV_NAME_MAX - 1;
-	if (n == t->last.len && !memcmp(s, t->last.name, n))
-		return t->last.id;
 	t->last.id = dev_intern(ev, s, n);
-	t->last.len = n;
-	memcpy(t->last.name, s, n);
+	t->last.loclen = len <= 16 ? len : 0;
+	t->last.w0 = w0;
+	t->last.w1 = w1;
 	return t->last.id;
 }
 
@@ -790,7 +811,7 @@ int skbt_events_next(struct skbt_events *ev, struct skbt_event *out, struct skbt
 	decode(ev, src, out);
 	ev->count[out->kind]++;
 	{
-		struct skbt_err e2 = { 0 };
+		struct skbt_err e2;	/* not zeroed: read only after a failure filled it */
 
 		ret = src_advance(ev, src, &e2);
 		if (ret != 1) {

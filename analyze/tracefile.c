@@ -45,7 +45,7 @@
 #define MAX_FORMATS	(1u << 16)	/* event formats in one system, systems in the file */
 #define MAX_CMDLINES	(1u << 22)
 #define RAW_BLOCK	(256u << 10)	/* bytes of raw (uncompressed) pages read at a time */
-#define PAGE_SLACK	16		/* zeroed bytes after the last page: kbuffer reads ahead */
+#define PAGE_SLACK	32		/* zeroed bytes after the last page: kbuffer and events.c read ahead */
 
 /* trace-cmd option ids (trace-cmd.dat.v7(5)) */
 enum {

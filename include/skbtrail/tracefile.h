@@ -79,7 +79,12 @@ void skbt_cpu_stream_close(struct skbt_cpu_stream *s);	/* NULL is a no-op */
 
 struct skbt_raw_record {
 	uint64_t ts;		/* trace clock, ns (as the file's clock counts) */
-	const void *data;	/* event payload (common_type first); valid until the next call */
+	/*
+	 * Event payload (common_type first); valid until the next call.  At least 16 bytes
+	 * after data + size stay readable (the rest of the sub-buffer or zeroed slack), so a
+	 * decoder may load a short string word by word.
+	 */
+	const void *data;
 	int size;
 	/*
 	 * Events the kernel lost just before this record (the sub-buffer's "missed events"
