@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests of the journey builder on event sequences written here, each modelled on what a
+ * real trace showed (shared/background/observed.md): no kernel, no file.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "skbtrail/journey.h"
+
+enum { ETH0 = 1, BRINT, VETHA, VETHB, BR0, LO };
+
+#define SOFT SKBT_CTX_SOFTIRQ
+#define PROC 0
+
+struct got {
+	struct skbt_journey j[64];
+	unsigned int n;
+	unsigned int polls;
+	uint32_t traced[64];
+};
+
+static void on_journey(const struct skbt_journey *j, void *arg)
+{
+	struct got *g = arg;
+
+	assert_true(g->n < 64);
+	g->j[g->n++] = *j;
+}
+
+static void on_poll(const struct skbt_event *ev, uint32_t traced, void *arg)
+{
+	struct got *g = arg;
+
+	(void)ev;
+	if (g->polls < 64)
+		g->traced[g->polls] = traced;
+	g->polls++;
+}
+
+struct fix {
+	struct skbt_journeys *jb;
+	struct got g;
+};
+
+static struct fix *fix_new(bool upcall_events)
+{
+	struct fix *f = calloc(1, sizeof(*f));
+	struct skbt_journeys_config cfg = { .have_upcall_events = upcall_events };
+	struct skbt_journeys_cb cb = { .journey = on_journey, .poll = on_poll };
+
+	assert_non_null(f);
+	cb.arg = &f->g;
+	assert_int_equal(skbt_journeys_new(&cfg, &cb, &f->jb), 0);
+	return f;
+}
+
+static void fix_free(struct fix *f)
+{
+	skbt_journeys_free(f->jb);
+	free(f);
+}
+
+static void ev(struct fix *f, uint64_t ts_us, unsigned int cpu, enum skbt_kind kind,
+	       unsigned int dev, uint64_t skb, uint32_t len, uint8_t ctx)
+{
+	struct skbt_event e = {
+		.ts = ts_us * 1000, .skb = skb, .cpu = cpu, .ctx = ctx, .kind = kind, .dev = dev,
+		.len = len,
+	};
+
+	if (kind == SKBT_EV_NAPI_POLL) {
+		e.u.napi.work = len;
+		e.u.napi.budget = 64;
+		e.len = 0;
+	}
+	assert_int_equal(skbt_journeys_feed(f->jb, &e), 0);
+}
+
+static const struct skbt_stage_span *stage(const struct skbt_journey *j, enum skbt_stage s)
+{
+	for (unsigned int i = 0; i < j->nstages; i++)
+		if (j->stages[i].stage == s)
+			return &j->stages[i];
+	return NULL;
+}
+
+static void assert_path(const struct skbt_journey *j, unsigned int n, ...)
+{
+	va_list ap;
+
+	assert_int_equal(j->ndevs, n);
+	va_start(ap, n);
+	for (unsigned int i = 0; i < n; i++)
+		assert_int_equal(j->devs[i], va_arg(ap, unsigned int));
+	va_end(ap);
+}
+
+/* OVS fast path with the four core events (run1-basic): one journey, forward + backlog. */
+static void test_ovs_fast_path(void **state)
+{
+	struct fix *f = fix_new(false);
+	const struct skbt_journey *j;
+
+	(void)state;
+	ev(f, 0, 0, SKBT_EV_NETIF_RECEIVE_SKB, ETH0, 0xa600, 228, SOFT);
+	ev(f, 914, 0, SKBT_EV_NETIF_RX, BRINT, 0xa600, 228, SOFT);
+	ev(f, 1000, 0, SKBT_EV_NAPI_POLL, ETH0, 0x1, 1, SOFT);
+	ev(f, 1176, 0, SKBT_EV_NETIF_RECEIVE_SKB, BRINT, 0xa600, 228, SOFT);
+	ev(f, 1300, 0, SKBT_EV_NAPI_POLL, SKBT_DEV_NONE, 0x2, 1, SOFT);
+	/* the echo reply reuses the address from the stack: a new, transmit-only journey */
+	ev(f, 4800, 0, SKBT_EV_NET_DEV_QUEUE, BRINT, 0xa600, 78, PROC);
+	ev(f, 4900, 0, SKBT_EV_NET_DEV_QUEUE, ETH0, 0xa600, 78, PROC);
+	skbt_journeys_finish(f->jb);
+
+	assert_int_equal(f->g.n, 2);
+	j = &f->g.j[0];
+	assert_int_equal(j->id, 1);
+	assert_int_equal(j->end, SKBT_JEND_REUSED);
+	assert_path(j, 2, ETH0, BRINT);
+	assert_int_equal(j->nhops, 3);
+	assert_non_null(stage(j, SKBT_STAGE_FORWARD));
+	assert_int_equal(stage(j, SKBT_STAGE_FORWARD)->ns, 914000);
+	assert_int_equal(stage(j, SKBT_STAGE_BACKLOG)->ns, 262000);
+	assert_false(j->flags & (SKBT_JF_INCOMPLETE | SKBT_JF_TX_ONLY));
+	j = &f->g.j[1];
+	assert_true(j->flags & SKBT_JF_TX_ONLY);
+	assert_path(j, 2, BRINT, ETH0);
+	/* each poll saw the packet once */
+	assert_int_equal(f->g.polls, 2);
+	assert_int_equal(f->g.traced[0], 1);
+	assert_int_equal(f->g.traced[1], 1);
+	fix_free(f);
+}
+
+/* veth -> Linux bridge: queue(A) -> netif_rx(B) -> xmit(A) -> receive(B) -> receive(br0). */
+static void test_veth_bridge(void **state)
+{
+	struct fix *f = fix_new(false);
+	const struct skbt_journey *j;
+
+	(void)state;
+	ev(f, 0, 1, SKBT_EV_NET_DEV_QUEUE, VETHA, 0xb00, 242, PROC);
+	ev(f, 1, 1, SKBT_EV_NETIF_RX, VETHB, 0xb00, 228, PROC);
+	ev(f, 2, 1, SKBT_EV_NET_DEV_XMIT, VETHA, 0xb00, 242, PROC);
+	ev(f, 5, 1, SKBT_EV_NETIF_RECEIVE_SKB, VETHB, 0xb00, 228, SOFT);
+	ev(f, 7, 1, SKBT_EV_NETIF_RECEIVE_SKB, BR0, 0xb00, 228, SOFT);
+	ev(f, 9, 1, SKBT_EV_NAPI_POLL, SKBT_DEV_NONE, 0x2, 1, SOFT);
+	ev(f, 30, 0, SKBT_EV_CONSUME_SKB, 0, 0xb00, 0, PROC);
+	skbt_journeys_finish(f->jb);
+
+	assert_int_equal(f->g.n, 1);
+	j = &f->g.j[0];
+	assert_int_equal(j->end, SKBT_JEND_CONSUMED);
+	assert_path(j, 2, VETHB, BR0);
+	assert_int_equal(j->origin_dev, VETHA);
+	assert_int_equal(stage(j, SKBT_STAGE_XMIT)->ns, 1000);
+	assert_int_equal(stage(j, SKBT_STAGE_BACKLOG)->ns, 4000);
+	assert_int_equal(stage(j, SKBT_STAGE_FORWARD)->ns, 2000);
+	assert_int_equal(stage(j, SKBT_STAGE_STACK)->ns, 23000);
+	/* the free ran on another CPU in the receiving task: not a CPU change of the packet */
+	assert_false(j->flags & SKBT_JF_CPU_CHANGE);
+	/* the bridge's nested receive is the same packet of the same poll */
+	assert_int_equal(f->g.traced[0], 1);
+	fix_free(f);
+}
+
+/* Address reuse: a second packet at the same address, even microseconds later, is new. */
+static void test_reuse_never_joins(void **state)
+{
+	struct fix *f = fix_new(false);
+
+	(void)state;
+	for (int i = 0; i < 5; i++) {
+		uint64_t t = i * 3;
+
+		ev(f, t, 0, SKBT_EV_NETIF_RX, VETHB, 0xc00, 100, PROC);
+		ev(f, t + 1, 0, SKBT_EV_NETIF_RECEIVE_SKB, VETHB, 0xc00, 100, SOFT);
+	}
+	skbt_journeys_finish(f->jb);
+	assert_int_equal(f->g.n, 5);
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(f->g.j[i].nhops, 2);
+		assert_int_equal(f->g.j[i].id, i + 1);
+		assert_int_equal(stage(&f->g.j[i], SKBT_STAGE_BACKLOG)->ns, 1000);
+	}
+	fix_free(f);
+}
+
+/* A receive on one device then a transmit in a later poll is the stack's new packet. */
+static void test_forward_needs_same_poll(void **state)
+{
+	struct fix *f = fix_new(false);
+
+	(void)state;
+	ev(f, 0, 0, SKBT_EV_NETIF_RECEIVE_SKB, VETHA, 0xd00, 100, SOFT);
+	ev(f, 5, 0, SKBT_EV_NAPI_POLL, VETHA, 0x1, 1, SOFT);
+	ev(f, 20, 0, SKBT_EV_NET_DEV_QUEUE, BR0, 0xd00, 114, SOFT);
+	/* same poll: forwarding */
+	ev(f, 40, 0, SKBT_EV_NETIF_RECEIVE_SKB, VETHB, 0xe00, 100, SOFT);
+	ev(f, 45, 0, SKBT_EV_NET_DEV_QUEUE, VETHA, 0xe00, 114, SOFT);
+	skbt_journeys_finish(f->jb);
+	assert_int_equal(f->g.n, 3);
+	assert_path(&f->g.j[0], 1, VETHA);
+	assert_true(f->g.j[1].flags & SKBT_JF_TX_ONLY);
+	assert_path(&f->g.j[2], 2, VETHB, VETHA);
+	assert_int_equal(stage(&f->g.j[2], SKBT_STAGE_FORWARD)->ns, 5000);
+	fix_free(f);
+}
+
+/* RPS: entry on the IRQ CPU, receive on the other one (no event marks the hand-off). */
+static void test_rps_cross_cpu(void **state)
+{
+	struct fix *f = fix_new(false);
+	const struct skbt_journey *j;
+
+	(void)state;
+	ev(f, 0, 0, SKBT_EV_NAPI_GRO_RECEIVE_ENTRY, ETH0, 0xf00, 228, SOFT);
+	ev(f, 10, 0, SKBT_EV_NETIF_RECEIVE_SKB_LIST_ENTRY, ETH0, 0xf00, 228, SOFT);
+	ev(f, 12, 0, SKBT_EV_NAPI_POLL, ETH0, 0x1, 1, SOFT);
+	/* interleaved: another packet on CPU 1 meanwhile */
+	ev(f, 13, 1, SKBT_EV_NETIF_RX, LO, 0x100, 60, PROC);
+	ev(f, 40, 1, SKBT_EV_NETIF_RECEIVE_SKB, ETH0, 0xf00, 228, SOFT);
+	ev(f, 41, 1, SKBT_EV_NETIF_RECEIVE_SKB, LO, 0x100, 60, SOFT);
+	ev(f, 45, 1, SKBT_EV_NETIF_RX, BRINT, 0xf00, 228, SOFT);
+	ev(f, 50, 1, SKBT_EV_NETIF_RECEIVE_SKB, BRINT, 0xf00, 228, SOFT);
+	skbt_journeys_finish(f->jb);
+
+	assert_int_equal(f->g.n, 2);
+	j = f->g.j[0].skb == 0xf00 ? &f->g.j[0] : &f->g.j[1];
+	assert_path(j, 2, ETH0, BRINT);
+	assert_true(j->flags & SKBT_JF_CPU_CHANGE);
+	assert_int_equal(stage(j, SKBT_STAGE_GRO)->ns, 10000);
+	assert_int_equal(stage(j, SKBT_STAGE_RPS)->ns, 30000);
+	assert_int_equal(stage(j, SKBT_STAGE_FORWARD)->ns, 5000);
+	assert_int_equal(stage(j, SKBT_STAGE_BACKLOG)->ns, 5000);
+	fix_free(f);
+}
+
+/* GRO: entries merged into another skb are accounted as merged, not lost. */
+static void test_gro_merged(void **state)
+{
+	struct fix *f = fix_new(false);
+	unsigned int merged = 0, received = 0;
+
+	(void)state;
+	ev(f, 0, 0, SKBT_EV_NAPI_GRO_RECEIVE_ENTRY, VETHB, 0x1000, 1500, SOFT);
+	ev(f, 1, 0, SKBT_EV_NAPI_GRO_RECEIVE_ENTRY, VETHB, 0x2000, 1500, SOFT);
+	/* 0x2000 merged into 0x1000; its address is reused at once */
+	ev(f, 2, 0, SKBT_EV_NAPI_GRO_RECEIVE_ENTRY, VETHB, 0x2000, 1500, SOFT);
+	ev(f, 5, 0, SKBT_EV_NETIF_RECEIVE_SKB, VETHB, 0x1000, 4500, SOFT);
+	ev(f, 6, 0, SKBT_EV_NAPI_POLL, VETHB, 0x1, 3, SOFT);
+	skbt_journeys_finish(f->jb);
+	assert_int_equal(f->g.n, 3);
+	for (unsigned int i = 0; i < f->g.n; i++) {
+		merged += f->g.j[i].end == SKBT_JEND_GRO_MERGED;
+		received += f->g.j[i].skb == 0x1000;
+	}
+	assert_int_equal(merged, 2);
+	assert_int_equal(received, 1);
+	fix_free(f);
+}
+
+/* Lost events: journeys in flight on that CPU, and the ones starting just after, are marked. */
+static void test_lost_marks_incomplete(void **state)
+{
+	struct fix *f = fix_new(false);
+	struct skbt_event lost = { .ts = 20000, .cpu = 0, .kind = SKBT_EV_LOST };
+
+	(void)state;
+	ev(f, 0, 0, SKBT_EV_NETIF_RX, VETHB, 0x1, 100, PROC);	/* in flight at the loss */
+	ev(f, 1, 1, SKBT_EV_NETIF_RX, VETHB, 0x2, 100, PROC);	/* other CPU: unaffected */
+	assert_int_equal(skbt_journeys_feed(f->jb, &lost), 0);
+	ev(f, 21, 0, SKBT_EV_NETIF_RECEIVE_SKB, VETHB, 0x3, 100, SOFT);	/* headless */
+	ev(f, 22, 0, SKBT_EV_NAPI_POLL, SKBT_DEV_NONE, 0x9, 2, SOFT);
+	ev(f, 23, 0, SKBT_EV_NAPI_POLL, SKBT_DEV_NONE, 0x9, 0, SOFT);
+	ev(f, 30, 0, SKBT_EV_NETIF_RX, VETHB, 0x4, 100, PROC);		/* after the window */
+	skbt_journeys_finish(f->jb);
+	assert_int_equal(f->g.n, 4);
+	for (unsigned int i = 0; i < f->g.n; i++) {
+		const struct skbt_journey *j = &f->g.j[i];
+		bool inc = j->flags & SKBT_JF_INCOMPLETE;
+
+		if (j->skb == 0x1 || j->skb == 0x3)
+			assert_true(inc);
+		else
+			assert_false(inc);
+	}
+	assert_int_equal(skbt_journeys_counters(f->jb)->lost_markers, 1);
+	fix_free(f);
+}
+
+/* OVS upcall with openvswitch events (run4-upcall): linked with high confidence. */
+static void test_upcall_link_full(void **state)
+{
+	struct fix *f = fix_new(true);
+	const struct skbt_journey *j = NULL;
+
+	(void)state;
+	ev(f, 0, 0, SKBT_EV_NAPI_GRO_RECEIVE_ENTRY, ETH0, 0xaa00, 228, SOFT);
+	ev(f, 400, 0, SKBT_EV_NETIF_RECEIVE_SKB, ETH0, 0xaa00, 228, SOFT);
+	ev(f, 650, 0, SKBT_EV_OVS_DP_UPCALL, ETH0, 0xaa00, 242, SOFT);
+	ev(f, 1100, 0, SKBT_EV_CONSUME_SKB, 0, 0xaa00, 0, SOFT);
+	ev(f, 1200, 0, SKBT_EV_NAPI_POLL, ETH0, 0x1, 1, SOFT);
+	/* ovs-vswitchd's handler: a netlink skb freed at the new address first */
+	ev(f, 1700, 1, SKBT_EV_CONSUME_SKB, 0, 0x3f00, 0, PROC);
+	ev(f, 3600, 1, SKBT_EV_OVS_DO_EXECUTE_ACTION, ETH0, 0x3f00, 242, PROC);
+	ev(f, 3650, 1, SKBT_EV_NETIF_RX_ENTRY, BRINT, 0x3f00, 228, PROC);
+	ev(f, 3670, 1, SKBT_EV_NETIF_RX, BRINT, 0x3f00, 228, PROC);
+	ev(f, 3740, 1, SKBT_EV_NETIF_RECEIVE_SKB, BRINT, 0x3f00, 228, SOFT);
+	ev(f, 4850, 1, SKBT_EV_CONSUME_SKB, 0, 0x3f00, 0, PROC);
+	skbt_journeys_finish(f->jb);
+
+	assert_int_equal(f->g.n, 1);
+	j = &f->g.j[0];
+	assert_true(j->flags & SKBT_JF_LINKED);
+	assert_int_equal(j->link_conf, SKBT_LINK_HIGH);
+	assert_int_equal(j->end, SKBT_JEND_CONSUMED);
+	assert_path(j, 2, ETH0, BRINT);
+	assert_int_equal(stage(j, SKBT_STAGE_UPCALL)->ns, 2950000);
+	assert_int_equal(stage(j, SKBT_STAGE_BACKLOG)->ns, 70000);
+	assert_int_equal(stage(j, SKBT_STAGE_STACK)->ns, 1110000);
+	assert_int_equal(skbt_journeys_counters(f->jb)->upcalls_linked, 1);
+	fix_free(f);
+}
+
+/* Without openvswitch events: a receive that went nowhere, then a process-context netif_rx
+ * of the same length on another device, linked with low confidence; fast-path packets are not. */
+static void test_upcall_link_core(void **state)
+{
+	struct fix *f = fix_new(false);
+	const struct skbt_journey *j;
+
+	(void)state;
+	ev(f, 0, 0, SKBT_EV_NETIF_RECEIVE_SKB, ETH0, 0xaa00, 228, SOFT);
+	ev(f, 10, 0, SKBT_EV_NAPI_POLL, ETH0, 0x1, 1, SOFT);
+	ev(f, 3000, 1, SKBT_EV_NETIF_RX, BRINT, 0x3f00, 228, PROC);
+	ev(f, 3100, 1, SKBT_EV_NETIF_RECEIVE_SKB, BRINT, 0x3f00, 228, SOFT);
+	skbt_journeys_finish(f->jb);
+	assert_int_equal(f->g.n, 1);
+	j = &f->g.j[0];
+	assert_true(j->flags & SKBT_JF_LINKED);
+	assert_int_equal(j->link_conf, SKBT_LINK_LOW);
+	assert_path(j, 2, ETH0, BRINT);
+	assert_int_equal(stage(j, SKBT_STAGE_UPCALL)->ns, 3000000);
+	fix_free(f);
+}
+
+/* A retransmitted skb at the same address never makes a tx loop br-int>eth0>br-int. */
+static void test_tx_nesting_no_loop(void **state)
+{
+	struct fix *f = fix_new(false);
+
+	(void)state;
+	ev(f, 0, 0, SKBT_EV_NET_DEV_QUEUE, BRINT, 0x5, 90, PROC);
+	ev(f, 60, 0, SKBT_EV_NET_DEV_QUEUE, ETH0, 0x5, 90, PROC);
+	ev(f, 250000, 0, SKBT_EV_NET_DEV_QUEUE, BRINT, 0x5, 90, PROC);
+	ev(f, 250060, 0, SKBT_EV_NET_DEV_QUEUE, ETH0, 0x5, 90, PROC);
+	skbt_journeys_finish(f->jb);
+	assert_int_equal(f->g.n, 2);
+	assert_path(&f->g.j[0], 2, BRINT, ETH0);
+	assert_path(&f->g.j[1], 2, BRINT, ETH0);
+	fix_free(f);
+}
+
+/* Loopback: queue(lo) -> netif_rx(lo) on the same CPU is one journey. */
+static void test_loopback(void **state)
+{
+	struct fix *f = fix_new(false);
+
+	(void)state;
+	ev(f, 0, 0, SKBT_EV_NET_DEV_QUEUE, LO, 0x7, 74, PROC);
+	ev(f, 1, 0, SKBT_EV_NETIF_RX, LO, 0x7, 60, PROC);
+	ev(f, 2, 0, SKBT_EV_NET_DEV_XMIT, LO, 0x7, 74, PROC);
+	ev(f, 3, 0, SKBT_EV_NETIF_RECEIVE_SKB, LO, 0x7, 60, SOFT);
+	skbt_journeys_finish(f->jb);
+	assert_int_equal(f->g.n, 1);
+	assert_path(&f->g.j[0], 1, LO);
+	assert_non_null(stage(&f->g.j[0], SKBT_STAGE_BACKLOG));
+	fix_free(f);
+}
+
+/* A drop ends the journey with its reason; a free of an unknown address is an orphan. */
+static void test_drop(void **state)
+{
+	struct fix *f = fix_new(false);
+	struct skbt_event k = { .ts = 9000, .skb = 0x8, .cpu = 0, .kind = SKBT_EV_KFREE_SKB };
+
+	(void)state;
+	ev(f, 0, 0, SKBT_EV_NETIF_RX, VETHB, 0x8, 100, PROC);
+	ev(f, 5, 0, SKBT_EV_NETIF_RECEIVE_SKB, VETHB, 0x8, 100, SOFT);
+	k.u.drop.reason = 7;
+	assert_int_equal(skbt_journeys_feed(f->jb, &k), 0);
+	k.skb = 0x99;
+	assert_int_equal(skbt_journeys_feed(f->jb, &k), 0);
+	skbt_journeys_finish(f->jb);
+	assert_int_equal(f->g.n, 1);
+	assert_int_equal(f->g.j[0].end, SKBT_JEND_DROPPED);
+	assert_int_equal(f->g.j[0].drop_reason, 7);
+	assert_int_equal(stage(&f->g.j[0], SKBT_STAGE_STACK)->ns, 4000);
+	assert_int_equal(skbt_journeys_counters(f->jb)->orphan_drops, 1);
+	fix_free(f);
+}
+
+/* Many packets in flight, then idle expiry: memory follows what is in flight. */
+static void test_bounded_in_flight(void **state)
+{
+	struct fix *f = fix_new(false);
+	const struct skbt_journeys_counters *c;
+
+	(void)state;
+	f->g.n = 0;
+	for (unsigned int i = 0; i < 20000; i++) {
+		struct skbt_event e = { .ts = (uint64_t)i * 1000000, .skb = 0x1000 + (i % 50) * 0x100,
+					.cpu = 0, .kind = SKBT_EV_NETIF_RX, .dev = VETHB, .len = 10 };
+
+		assert_int_equal(skbt_journeys_feed(f->jb, &e), 0);
+		f->g.n = 0;	/* discard: only the counters matter here */
+	}
+	skbt_journeys_finish(f->jb);
+	c = skbt_journeys_counters(f->jb);
+	assert_int_equal(c->journeys, 20000);
+	assert_true(c->peak_live <= 50);
+	fix_free(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ovs_fast_path),
+		cmocka_unit_test(test_veth_bridge),
+		cmocka_unit_test(test_reuse_never_joins),
+		cmocka_unit_test(test_forward_needs_same_poll),
+		cmocka_unit_test(test_rps_cross_cpu),
+		cmocka_unit_test(test_gro_merged),
+		cmocka_unit_test(test_lost_marks_incomplete),
+		cmocka_unit_test(test_upcall_link_full),
+		cmocka_unit_test(test_upcall_link_core),
+		cmocka_unit_test(test_tx_nesting_no_loop),
+		cmocka_unit_test(test_loopback),
+		cmocka_unit_test(test_drop),
+		cmocka_unit_test(test_bounded_in_flight),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
