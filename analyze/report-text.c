@@ -298,21 +298,26 @@ static void print_journey(FILE *out, const struct skbt_stats *st, const struct s
 				sns = j->stages[k].ns;
 			}
 		}
-		fprintf(out, "    %12s cpu%-3u %-26s %-12s len=%-6u %-16s",
-			i ? DUR(h->ts - j->hops[0].ts) : "+0", h->cpu, skbt_kind_short(h->kind),
-			h->kind == SKBT_EV_CONSUME_SKB || h->kind == SKBT_EV_KFREE_SKB ? "" :
-			dev_name(st, h->dev), h->len,
-			st->names.comm ? st->names.comm(st->names.ctx, h->pid) : "");
-		if (o->show_addrs)
-			fprintf(out, " skb=0x%" PRIx64, h->skb);
-		if (stage)
-			fprintf(out, " [%s %s]", stage, DUR(sns));
-		if (h->kind == SKBT_EV_KFREE_SKB) {
-			char rb[32];
+		char line[512], rb[32];
+		size_t n = 0;
 
-			fprintf(out, " reason=%s", reason_name(st, h->aux, rb, sizeof(rb)));
-		}
-		fprintf(out, "\n");
+		n += snprintf(line + n, sizeof(line) - n, "    %12s cpu%-3u %-26s %-12s len=%-6u %-16s",
+			      i ? DUR(h->ts - j->hops[0].ts) : "+0", h->cpu,
+			      skbt_kind_short(h->kind),
+			      h->kind == SKBT_EV_CONSUME_SKB || h->kind == SKBT_EV_KFREE_SKB ? "" :
+			      dev_name(st, h->dev), h->len,
+			      st->names.comm ? st->names.comm(st->names.ctx, h->pid) : "");
+		if (o->show_addrs && n < sizeof(line))
+			n += snprintf(line + n, sizeof(line) - n, " skb=0x%" PRIx64, h->skb);
+		if (stage && n < sizeof(line))
+			n += snprintf(line + n, sizeof(line) - n, " [%s %s]", stage, DUR(sns));
+		if (h->kind == SKBT_EV_KFREE_SKB && n < sizeof(line))
+			n += snprintf(line + n, sizeof(line) - n, " reason=%s",
+				      reason_name(st, h->aux, rb, sizeof(rb)));
+		n = strlen(line);
+		while (n && line[n - 1] == ' ')	/* no trailing blanks in golden files */
+			line[--n] = 0;
+		fprintf(out, "%s\n", line);
 	}
 }
 

@@ -70,8 +70,10 @@ uint64_t skbt_hist_quantile(const struct skbt_hist *h, double q)
 	rank = (uint64_t)(q * (double)h->count);
 	if ((double)rank < q * (double)h->count)
 		rank++;
-	if (!rank)
-		rank = 1;
+	if (rank <= 1)
+		return h->min;
+	if (rank >= h->count)
+		return h->max;	/* the extremes are known exactly */
 	for (unsigned int i = 0; i < SKBT_HIST_BUCKETS; i++) {
 		seen += h->b[i];
 		if (seen >= rank) {
