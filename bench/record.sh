@@ -6,13 +6,13 @@
 # events each recorder read and lost (overrun + dropped, from per_cpu/cpuN/stats).
 #   BENCH_SECONDS   flood length (default 5)
 #   BENCH_BUFFER_KB per-CPU buffer for both recorders (default: skbtrail-record's default)
-#   BENCH_RUNS      repetitions of each case (default 1)
+#   BENCH_RUNS      rounds of the three cases, interleaved (default 3); medians at the end
 set -u
 B=${B:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RECORD=$ROOT/$B/skbtrail-record
 SECS=${BENCH_SECONDS:-5}
-RUNS=${BENCH_RUNS:-1}
+RUNS=${BENCH_RUNS:-3}
 DEFAULT_KB=$(sed -n 's/^#define DEFAULT_BUFFER_KB \([0-9]*\)/\1/p' "$ROOT/record/main.c")
 KB=${BENCH_BUFFER_KB:-$DEFAULT_KB}
 EVENTS=(net:netif_receive_skb net:netif_rx napi:napi_poll net:net_dev_queue)
@@ -68,6 +68,7 @@ printf '%-16s %12s %10s %12s %10s %10s\n' case packets/s cost events lost MB
 for run in $(seq 1 "$RUNS"); do
 	base=$(flood)
 	printf '%-16s %12s %10s %12s %10s %10s\n' untraced "$base" - - - -
+	echo "untraced $base 0 0" >>"$TMP/results"
 
 	"$RECORD" -o "$TMP/skbt.dat" -b "$KB" 2>"$TMP/skbt.err" &
 	BG=$!
@@ -79,6 +80,7 @@ for run in $(seq 1 "$RUNS"); do
 	mb=$(( $(stat -c %s "$TMP/skbt.dat") / 1048576 ))
 	printf '%-16s %12s %9s%% %12s %10s %10s\n' skbtrail-record "$pps" \
 		$(( base ? (base - pps) * 100 / base : 0 )) "$ev" "${lost:-?}" "$mb"
+	echo "skbtrail-record $pps ${lost:-0} $ev" >>"$TMP/results"
 	rm -f "$TMP/skbt.dat"
 
 	targs=()
@@ -94,8 +96,22 @@ for run in $(seq 1 "$RUNS"); do
 	mb=$(( $(stat -c %s "$TMP/tc.dat" 2>/dev/null || echo 0) / 1048576 ))
 	printf '%-16s %12s %9s%% %12s %10s %10s\n' "trace-cmd" "$pps" \
 		$(( base ? (base - pps) * 100 / base : 0 )) "$ev" "$lost" "$mb"
+	echo "trace-cmd $pps $lost $ev" >>"$TMP/results"
 	rm -f "$TMP/tc.dat"
 	[ -d /sys/kernel/tracing/instances/skbtbench ] && rmdir /sys/kernel/tracing/instances/skbtbench 2>/dev/null
 done
+echo
+echo "median of $RUNS rounds (packets/s; lost = total over all rounds):"
+python3 - "$TMP/results" <<'PY'
+import sys, statistics
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+base = statistics.median(int(r[1]) for r in rows if r[0] == 'untraced')
+print('%-16s %12s %8s %12s' % ('case', 'packets/s', 'cost', 'lost events'))
+for case in ('untraced', 'skbtrail-record', 'trace-cmd'):
+    pps = statistics.median(int(r[1]) for r in rows if r[0] == case)
+    lost = '-' if case == 'untraced' else str(sum(int(r[2]) for r in rows if r[0] == case))
+    cost = '-' if case == 'untraced' else '%d%%' % round(100 * (base - pps) / base)
+    print('%-16s %12d %8s %12s' % (case, pps, cost, lost))
+PY
 echo "(per-CPU buffer ${KB} KB for both, ${SECS} s UDP flood 64-byte datagrams over veth+bridge," \
 	"events: ${EVENTS[*]}, clock mono)"

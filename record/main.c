@@ -21,7 +21,7 @@
  * Default per-CPU ring buffer.  Measured with bench/record.sh (UDP flood over veth+bridge,
  * ~700k events/s on 2 CPUs): see docs/skbtrail-record.1.
  */
-#define DEFAULT_BUFFER_KB 16384
+#define DEFAULT_BUFFER_KB 8192
 
 static volatile sig_atomic_t exiting;
 

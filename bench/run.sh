@@ -1,0 +1,9 @@
+#!/bin/bash
+# `make bench`: every benchmark, side by side with trace-cmd where it applies.  Not a test.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+export B=${B:-build}
+
+# recorder
+echo "== recorder: skbtrail-record vs trace-cmd record (bench/record.sh)"
+bash "$here/record.sh"
