@@ -62,7 +62,7 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
-trap 'echo "# interrupted"; exit 130' INT TERM HUP
+trap 'not_ok "interrupted (guest stopped, share removed)"; exit 130' INT TERM HUP
 
 # Cannot test here: say so once per check that would have run, and succeed.
 skip_all() {
@@ -210,7 +210,7 @@ run_guest() {
 	sleep 3
 	if ! kill -0 "$QEMU_PID" 2>/dev/null; then
 		wait "$QEMU_PID"
-		QEMU_ERROR="QEMU exited at once: $(head -c 200 "$TRACES/qemu.log")"
+		QEMU_ERROR="QEMU exited at once: $(head -c 200 "$TRACES/qemu.log" | tr "\n" " ")"
 		QEMU_PID=
 		return 2
 	fi
