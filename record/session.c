@@ -105,27 +105,35 @@ static const char *sl_str(const struct strlist *l)
 	return l->s ? l->s : "";
 }
 
-int skbt_session_tracefs_check(struct skbt_err *err)
+static bool has_instances(const char *dir)
 {
-	const char *path = NULL;
+	char buf[4096];
 	struct stat st;
 
-	if (tracefs_tracing_dir_is_mounted(true, &path) < 0 || !path)
-		goto fail;
-	if (stat(path, &st) < 0)
-		goto fail;
-	/* Without instances/ there is no private buffer to record into. */
-	{
-		char buf[4096];
+	snprintf(buf, sizeof(buf), "%s/instances", dir);
+	return stat(buf, &st) == 0 && S_ISDIR(st.st_mode);
+}
 
-		snprintf(buf, sizeof(buf), "%s/instances", path);
-		if (stat(buf, &st) < 0)
-			return skbt_err_set(err, -ENODEV, "tracefs at %s has no instances/", path);
-	}
-	return 0;
-fail:
+int skbt_session_tracefs_check(struct skbt_err *err)
+{
+	const char *path = tracefs_tracing_dir();
+	int e = 0;
+
+	if (path && has_instances(path))
+		return 0;
+	/*
+	 * Not mounted (tracefs_tracing_dir_is_mounted() would do this too, but leaks in
+	 * libtracefs 1.6): mount it where the kernel expects it, then ask again.
+	 */
+	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL) < 0 && errno != EBUSY)
+		e = errno;
+	path = tracefs_tracing_dir();
+	if (path && has_instances(path))
+		return 0;
+	if (path)
+		return skbt_err_set(err, -ENODEV, "tracefs at %s has no instances/", path);
 	return skbt_err_set(err, -ENODEV, "tracefs is not mounted and cannot be mounted (%s)",
-			    strerror(errno ? errno : ENODEV));
+			    strerror(e ? e : ENODEV));
 }
 
 /* True when @pid is a live (not zombie) process whose name is @comm. */
@@ -175,38 +183,55 @@ static bool guard_alive(int pid)
 	return found;
 }
 
+/* "skbtrail-<digits>" -> pid, else 0. */
+static int instance_pid(const char *name)
+{
+	size_t n = strlen(SKBT_INSTANCE_PREFIX);
+	const char *p = name + n;
+
+	if (strncmp(name, SKBT_INSTANCE_PREFIX, n) || !*p || strspn(p, "0123456789") != strlen(p))
+		return 0;
+	return atoi(p);
+}
+
 int skbt_session_remove_stale(char **removed, struct skbt_err *err)
 {
 	struct strlist gone = { 0 };
-	char **names;
-	int i, count = 0, ret = 0;
+	const char *top = tracefs_tracing_dir();
+	struct dirent *de;
+	char path[4096];
+	int count = 0, ret = 0;
+	DIR *d;
 
 	*removed = NULL;
-	names = tracefs_instances("^" SKBT_INSTANCE_PREFIX "[0-9][0-9]*$");
-	if (!names)
+	if (!top)
 		return 0;
-	for (i = 0; names[i]; i++) {
-		int pid = atoi(names[i] + strlen(SKBT_INSTANCE_PREFIX));
+	snprintf(path, sizeof(path), "%s/instances", top);
+	d = opendir(path);
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		int pid = instance_pid(de->d_name);
 		struct tracefs_instance *inst;
 
-		if (pid == getpid())
+		if (pid <= 0 || pid == getpid())
 			continue;
 		if (proc_is(pid, "skbtrail-record") || guard_alive(pid))
 			continue;
-		inst = tracefs_instance_alloc(NULL, names[i]);
+		inst = tracefs_instance_alloc(NULL, de->d_name);
 		if (!inst)
 			continue;
 		tracefs_instance_file_write(inst, "tracing_on", "0");
 		if (tracefs_instance_destroy(inst) < 0) {
 			ret = skbt_err_set(err, -errno, "cannot remove stale instance %s: %s",
-					   names[i], strerror(errno));
+					   de->d_name, strerror(errno));
 		} else {
 			count++;
-			sl_add(&gone, names[i]);
+			sl_add(&gone, de->d_name);
 		}
 		tracefs_instance_free(inst);
 	}
-	tracefs_list_free(names);
+	closedir(d);
 	*removed = gone.s;
 	return ret ? ret : count;
 }

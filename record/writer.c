@@ -187,7 +187,7 @@ void skbt_writer_del_option(struct skbt_writer *w, uint16_t id)
 
 static void ob_put(struct obuf *o, const void *data, size_t len)
 {
-	if (o->err)
+	if (o->err || !len)
 		return;
 	if (o->len + len > o->cap) {
 		size_t cap = o->cap ? o->cap : 65536;
