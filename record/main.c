@@ -294,6 +294,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, PROG ": interrupted before recording started\n");
 		goto cleanup;
 	}
+	if (*skbt_recorder_missing(rec))
+		fprintf(stderr, PROG ": note: the kernel lacks these events, skipped: %s\n",
+			skbt_recorder_missing(rec));
 	ret = skbt_recorder_start(rec, &err);
 	if (ret) {
 		fprintf(stderr, PROG ": %s\n", err.msg);
@@ -328,9 +331,6 @@ int main(int argc, char **argv)
 	ret = skbt_recorder_finish(rec, why, &sum, &err);
 	if (sum.ncpus)
 		print_summary(&sum, why);
-	if (sum.missing && *sum.missing)
-		fprintf(stderr, PROG ": note: events the kernel lacks were skipped: %s\n",
-			sum.missing);
 	if (ret == -ENOSPC) {
 		fprintf(stderr, PROG ": %s: disk full; the file holds what fit\n", cfg.output);
 		status = SKBT_EXIT_FAIL;

@@ -196,6 +196,11 @@ int skbt_recorder_start(struct skbt_recorder *r, struct skbt_err *err)
 	return 0;
 }
 
+const char *skbt_recorder_missing(const struct skbt_recorder *r)
+{
+	return r->session ? skbt_session_missing(r->session) : "";
+}
+
 uint64_t skbt_recorder_bytes(const struct skbt_recorder *r)
 {
 	return skbt_capture_bytes(r->capture);

@@ -67,6 +67,8 @@ struct skbt_record_summary {
  */
 int skbt_recorder_open(const struct skbt_record_config *cfg, struct skbt_recorder **rp,
 		       struct skbt_err *err);
+/* Events of the configuration the kernel lacks ("system:event,...", "" if none). */
+const char *skbt_recorder_missing(const struct skbt_recorder *r);
 /* Fork the guard, start the readers, turn tracing on. */
 int skbt_recorder_start(struct skbt_recorder *r, struct skbt_err *err);
 /* Spool bytes so far, and the first capture error (-ENOSPC: disk full) or 0. */

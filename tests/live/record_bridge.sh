@@ -63,68 +63,100 @@ wait_tracing() {
 	return 1
 }
 
-"$RECORD" -o "$TMP/t.dat" 2>"$TMP/rec.err" &
-REC_PID=$!
-check "recorder started tracing in its own instance" wait_tracing $REC_PID
-
-ip netns exec "$NS_S" python3 -c "
+# Receiver in the server namespace: counts datagrams until $N or 3 s of silence.
+RECEIVER='
 import socket, sys
+n_want = int(sys.argv[1])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
-s.bind(('10.77.0.1', 7777))
+s.bind(("10.77.0.1", 7777))
 s.settimeout(3)
 n = 0
 try:
-    while n < $N:
-        s.recv(2048); n += 1
+    while n < n_want:
+        s.recv(2048)
+        n += 1
 except socket.timeout:
     pass
 print(n)
-" >"$TMP/count" &
-RECV_PID=$!
-sleep 0.3
-ip netns exec "$NS_C" python3 -c "
-import socket, time
+'
+SENDER='
+import socket, sys, time
+n, payload = int(sys.argv[1]), int(sys.argv[2])
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-for i in range($N):
-    s.sendto(b'%08d' % i + b'x' * ($PAYLOAD - 8), ('10.77.0.1', 7777))
+for i in range(n):
+    s.sendto(b"%08d" % i + b"x" * (payload - 8), ("10.77.0.1", 7777))
     if i % 20 == 19:
         time.sleep(0.01)
-"
-wait $RECV_PID
-received=$(cat "$TMP/count")
-check "server received datagrams ($received of $N)" test "${received:-0}" -gt 0
+'
 
-kill -INT $REC_PID
-wait $REC_PID
-rc=$?
-pid=$REC_PID REC_PID=
-check_eq "recorder exit status after SIGINT" 0 "$rc"
-[ "$rc" = 0 ] || cat "$TMP/rec.err"
-check "instance removed" test ! -e /sys/kernel/tracing/instances/skbtrail-$pid
-check "no temporary files left" test -z "$(ls "$TMP" | grep '\.tmp$')"
+# Record while sending $N datagrams, then check the file (kept as $TMP/last.dat).
+# $1: label of the checks; the rest: recorder options.
+record_and_check() {
+	local t="$1:" rc pid received chains lost overruns
+	shift
+	"$RECORD" -o "$TMP/t.dat" "$@" 2>"$TMP/rec.err" &
+	REC_PID=$!
+	check "$t recorder started tracing in its own instance" wait_tracing $REC_PID
 
-trace-cmd report "$TMP/t.dat" >"$TMP/report" 2>"$TMP/report.err"
-check "trace-cmd report reads the file" test $? = 0 -a -s "$TMP/report"
+	ip netns exec "$NS_S" python3 -c "$RECEIVER" "$N" >"$TMP/count" &
+	local recv_pid=$!
+	sleep 0.3
+	ip netns exec "$NS_C" python3 -c "$SENDER" "$N" "$PAYLOAD"
+	wait $recv_pid
+	received=$(cat "$TMP/count")
+	# A datagram lost before the socket is not the recorder's business: the check below is
+	# per datagram the server received.
+	check "$t server received datagrams (${received:-0} of $N)" test "${received:-0}" -gt 0
 
-chains=$(awk -v vs="$VS" -v len="$LEN" '
-	function field(name,   i) {
-		for (i = 1; i <= NF; i++) if (index($i, name "=") == 1) return substr($i, length(name) + 2)
-		return ""
-	}
-	/ netif_rx: / { if (field("dev") == vs && field("len") == len) st[field("skbaddr")] = 1 }
-	/ netif_receive_skb: / {
-		d = field("dev"); a = field("skbaddr")
-		if (d == vs && st[a] == 1) st[a] = 2
-		else if (d == "br0" && st[a] == 2) { n++; delete st[a] }
-	}
-	END { print n + 0 }' "$TMP/report")
-check "every received datagram has netif_rx+netif_receive_skb on $VS and netif_receive_skb on br0 ($chains >= $received)" \
-	test "$chains" -ge "$received"
+	kill -INT $REC_PID
+	wait $REC_PID
+	rc=$?
+	pid=$REC_PID REC_PID=
+	check_eq "$t recorder exit status after SIGINT" 0 "$rc"
+	[ "$rc" = 0 ] || cat "$TMP/rec.err"
+	check "$t instance removed" test ! -e /sys/kernel/tracing/instances/skbtrail-$pid
+	check "$t no temporary files left" test -z "$(ls "$TMP" | grep '\.tmp$')"
 
-lost=$(sed -n 's/.*lost events: \([0-9]*\)$/\1/p' "$TMP/rec.err")
-check_eq "recorder reports no lost event" 0 "$lost"
-overruns=$(trace-cmd report --stat "$TMP/t.dat" 2>/dev/null | awk '/^overrun:|^dropped events:/ { s += $NF } END { print s + 0 }')
-check_eq "CPUSTAT in the file: overrun + dropped" 0 "$overruns"
-check "no [EVENTS DROPPED] marker" test -z "$(grep -m1 'EVENTS DROPPED' "$TMP/report")"
-check "trace clock recorded as mono" grep -q '\[mono\]' <(trace-cmd dump --options "$TMP/t.dat" 2>&1)
+	trace-cmd report "$TMP/t.dat" >"$TMP/report" 2>"$TMP/report.err"
+	check "$t trace-cmd report reads the file" test $? = 0 -a -s "$TMP/report"
+
+	chains=$(awk -v vs="$VS" -v len="$LEN" '
+		function field(name,   i) {
+			for (i = 1; i <= NF; i++)
+				if (index($i, name "=") == 1) return substr($i, length(name) + 2)
+			return ""
+		}
+		/ netif_rx: / { if (field("dev") == vs && field("len") == len) st[field("skbaddr")] = 1 }
+		/ netif_receive_skb: / {
+			d = field("dev"); a = field("skbaddr")
+			if (d == vs && st[a] == 1) st[a] = 2
+			else if (d == "br0" && st[a] == 2) { n++; delete st[a] }
+		}
+		END { print n + 0 }' "$TMP/report")
+	check "$t every received datagram: netif_rx+netif_receive_skb on $VS, netif_receive_skb on br0 ($chains >= ${received:-0})" \
+		test "$chains" -ge "${received:-0}"
+
+	lost=$(sed -n 's/.*lost events: \([0-9]*\)$/\1/p' "$TMP/rec.err")
+	check_eq "$t recorder reports no lost event" 0 "$lost"
+	overruns=$(trace-cmd report --stat "$TMP/t.dat" 2>/dev/null |
+		awk '/^overrun:|^dropped events:/ { s += $NF } END { print s + 0 }')
+	check_eq "$t CPUSTAT in the file: overrun + dropped" 0 "$overruns"
+	check "$t no [EVENTS DROPPED] marker" test -z "$(grep -m1 'EVENTS DROPPED' "$TMP/report")"
+	check "$t trace clock recorded as mono" grep -q '\[mono\]' <(trace-cmd dump --options "$TMP/t.dat" 2>&1)
+	mv "$TMP/t.dat" "$TMP/last.dat"
+}
+
+record_and_check "default events"
+
+# --dev with every device of the journey: the chains must still be complete, and only the
+# listed devices (and the backlog's napi_poll) may appear.
+record_and_check "--dev $VS,br0" --dev "$VS,br0"
+others=$(grep -E ' (netif_rx|netif_receive_skb|net_dev_queue): ' "$TMP/report" |
+	grep -v -e "dev=$VS " -e "dev=br0 " | wc -l)
+check_eq "--dev: no event of another device" 0 "$others"
+napi_other=$(grep ' napi_poll: ' "$TMP/report" |
+	grep -v -e "device (no_device) " -e "device $VS " -e "device br0 " | wc -l)
+check_eq "--dev: napi_poll only of listed devices or (no_device)" 0 "$napi_other"
+check "--dev: filter stored in the file (skbtrail option)" \
+	grep -q "dev_filter=name == \"$VS\" || name == \"br0\"" <(strings "$TMP/last.dat")
