@@ -148,7 +148,9 @@ static int open_raw(struct cpu_reader *r)
 
 	snprintf(file, sizeof(file), "per_cpu/cpu%d/trace_pipe_raw", r->cpu);
 	r->raw_fd = tracefs_instance_file_open(r->c->inst, file, O_RDONLY | O_NONBLOCK);
-	return r->raw_fd < 0 ? -errno ? -errno : -EIO : 0;
+	if (r->raw_fd >= 0)
+		return 0;
+	return errno ? -errno : -EIO;
 }
 
 static int open_pipe(struct cpu_reader *r)
