@@ -47,6 +47,12 @@ class Report:
     def lost_events(self):
         return self.doc.get("trace", {}).get("lost_events")
 
+    def trace_incomplete(self):
+        return self.doc.get("trace", {}).get("incomplete")
+
+    def journeys_incomplete(self):
+        return self.doc.get("journeys", {}).get("incomplete")
+
     def journeys_total(self):
         return self.doc.get("journeys", {}).get("total")
 
@@ -157,6 +163,28 @@ def raw_events(dat):
     return {"counts": counts, "eth0_cpu": eth0_cpu}
 
 
+def schema_check(res, name, doc):
+    """The report against docs/report-schema.json, when python3-jsonschema is installed."""
+    schema = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "docs",
+                          "report-schema.json")
+    try:
+        import jsonschema
+    except ImportError:
+        res.skip("%s: report matches docs/report-schema.json (no python3-jsonschema)" % name)
+        return
+    if not os.path.exists(schema):
+        res.skip("%s: report matches docs/report-schema.json (no schema file)" % name)
+        return
+    with open(schema) as f:
+        sch = json.load(f)
+    try:
+        jsonschema.validate(doc, sch)
+        res.ok("%s: report matches docs/report-schema.json" % name)
+    except jsonschema.ValidationError as e:
+        res.not_ok("%s: report matches docs/report-schema.json: %s at %s" % (
+            name, e.message[:120], "/".join(str(x) for x in e.absolute_path)))
+
+
 def fmt_ns(v):
     return "-" if v is None else str(int(v))
 
@@ -223,7 +251,10 @@ def check_scenario(d, name, res, table):
     res.eq("%s: skbtrail-analyze --json exit status" % name, 0, rc)
 
     ev = rep.event_counts()
+    schema_check(res, name, rep.doc)
     res.eq("%s: no lost events" % name, 0, rep.lost_events())
+    res.eq("%s: trace not incomplete" % name, False, rep.trace_incomplete())
+    res.eq("%s: no incomplete journeys" % name, 0, rep.journeys_incomplete())
     if raw is not None:
         # The analyzer's decoded event counts against trace-cmd's reading of the same file.
         mism = []

@@ -33,7 +33,10 @@ TIMEOUT=${SKBT_VM_TIMEOUT:-600}
 ACCEL=${SKBT_VM_ACCEL:-tcg}
 RECORDER_MODE=${SKBT_VM_RECORDER:-auto}
 N_FLOWS=16                    # hostfwd ports = guest UDP ports 5601.. (distinct RPS flows)
-HOST_PKGS="qemu-system-x86 mmdebstrap e2fsprogs python3 trace-cmd util-linux"
+HOST_PKGS="qemu-system-x86 mmdebstrap e2fsprogs python3 python3-jsonschema trace-cmd util-linux"
+# Debian's python3 (it has python3-jsonschema), not whatever python3 comes first in PATH
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
 
 SHARE=
 QEMU_PID=
@@ -127,7 +130,7 @@ ensure_image() {
 # ---------------------------------------------------------------------------------------------
 # N free UDP ports on 127.0.0.1 for hostfwd (a fixed port could collide with another run).
 free_udp_ports() {
-	python3 - "$1" <<'EOF'
+	$PY - "$1" <<'EOF'
 import socket, sys
 socks = []
 for _ in range(int(sys.argv[1])):
@@ -203,7 +206,7 @@ run_guest() {
 		-device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56 \
 		>"$TRACES/qemu.log" 2>&1 &
 	QEMU_PID=$!
-	python3 "$here/send.py" "$SHARE/ctl" "$QEMU_PID" "$TIMEOUT" "${HOST_PORTS[@]}" \
+	$PY "$here/send.py" "$SHARE/ctl" "$QEMU_PID" "$TIMEOUT" "${HOST_PORTS[@]}" \
 		>"$TRACES/send.log" 2>&1 &
 	SEND_PID=$!
 	# QEMU that dies at once (no TCG, bad option, no 9p support) cannot test: skip, not fail.
@@ -267,7 +270,7 @@ report_checks() {
 		"#"*) echo "$line" ;;
 		*) echo "# check.py: $line" ;;
 		esac
-	done < <(python3 "$here/check.py" "$TRACES" $SCENARIOS 2>&1)
+	done < <($PY "$here/check.py" "$TRACES" $SCENARIOS 2>&1)
 }
 
 main() {
