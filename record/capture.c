@@ -5,6 +5,13 @@
  * poll(2) (the kernel wakes it at the instance's buffer_percent watermark) with a short
  * timeout, so it drains at least every POLL_MS whatever the watermark, and wakes at once
  * through an eventfd when asked to stop.
+ *
+ * The files are opened through libtracefs (tracefs_instance_file_open), but the splice loop
+ * is our own rather than tracefs_cpu_write(): in libtracefs 1.6 that call does one
+ * ring-buffer-to-pipe splice per call and, when the pipe-to-file splice is short (disk
+ * full), leaves the rest in its private pipe where it is lost at close, and reports every
+ * failure as -1.  Here a short write is retried or reported as -ENOSPC with the spool
+ * holding exactly what was written, which the disk-full path relies on.
  */
 #include <errno.h>
 #include <fcntl.h>
