@@ -1,0 +1,229 @@
+# Shared helpers of the end-to-end live tests (tests/live/e2e_*.sh).  Sourced after
+# tests/lib.sh; not run by itself (tests/run-tests.sh runs only tests/live/*.sh).
+#
+#   live_init NAME          SKIP and exit when live tests cannot run; sets P (unique short
+#                           prefix for namespaces and devices), TMP, and the cleanup trap
+#   ns_add NS...            network namespaces, removed at exit (even on failure)
+#   veth_pair NSA DEVA NSB DEVB
+#   rec_start [ARGS...]     skbtrail-record -o $TMP/t.dat ARGS in the background, waits for tracing
+#   rec_stop                SIGINT, waits; REC_RC = exit status, REC_LOST = lost events it printed
+#   analyze [ARGS...]       skbtrail-analyze --json $TMP/r.json ARGS $TMP/t.dat (status in AN_RC)
+#   jr EXPR [FILE]          jq -r EXPR on the report (default $TMP/r.json)
+#   udp_recv_start NS IP PORT N SECS [RCVBUF]   python3 receiver counting datagrams until N or
+#                           SECS of silence; writes its count to $TMP/recv.<PORT>
+#   udp_recv_wait PORT      waits for it, prints the count
+#   udp_send NS IP PORT N PAYLOAD [SPORTS]      sends N datagrams of PAYLOAD bytes (paced),
+#                           source ports cycling over the comma-separated SPORTS list
+#   check_stage_order       every journey in 'slowest': stages from_hop < to_hop and in hop
+#                           order, hop offsets non-decreasing, stage ns == hop time difference
+#   time_report NAME        prints "# NAME: ... s" (run time, for the report table)
+
+LIVE_START=$(date +%s.%N)
+REC_PID=
+BG_PIDS=()
+NETNS_LIST=()
+
+live_init() {
+	local name=$1 why
+	if ! why=$(live_possible); then
+		skip "$name: $why"
+		exit 0
+	fi
+	local c
+	for c in trace-cmd python3 jq; do
+		if ! command -v $c >/dev/null; then
+			skip "$name: needs $c"
+			exit 0
+		fi
+	done
+	if [ ! -x "$RECORD" ] || [ ! -x "$ANALYZE" ]; then
+		skip "$name: build first ($RECORD, $ANALYZE)"
+		exit 0
+	fi
+	# Short unique prefix: device names must stay <= 15 characters.
+	P=e$(printf '%x' $(($$ % 65536)))$((RANDOM % 10))
+	TMP=$(mktemp -d /tmp/skbt-e2e.XXXXXX)
+	trap live_cleanup EXIT
+	trap 'exit 130' INT TERM
+}
+
+live_cleanup() {
+	local p ns
+	if [ -n "$REC_PID" ]; then
+		kill -INT "$REC_PID" 2>/dev/null
+		wait "$REC_PID" 2>/dev/null
+	fi
+	for p in "${BG_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${BG_PIDS[@]}"; do
+		wait "$p" 2>/dev/null
+	done
+	for ns in "${NETNS_LIST[@]}"; do
+		ip netns del "$ns" 2>/dev/null
+	done
+	if [ -n "${SKBT_KEEP:-}" ]; then
+		echo "# kept $TMP"
+	else
+		rm -rf "$TMP"
+	fi
+}
+
+time_report() {
+	echo "# $1: run time $(awk -v s="$LIVE_START" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }') s"
+}
+
+ns_add() {
+	local ns
+	for ns in "$@"; do
+		ip netns add "$ns" || return 1
+		NETNS_LIST+=("$ns")
+		# No IPv6: no router solicitations or MLD reports among the counted packets.
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 >/dev/null || return 1
+		ip -n "$ns" link set lo up || return 1
+	done
+}
+
+veth_pair() {
+	ip link add "$2" netns "$1" type veth peer name "$4" netns "$3" &&
+		ip -n "$1" link set "$2" up && ip -n "$3" link set "$4" up
+}
+
+# The MAC address of DEV in NS.
+mac_of() {
+	ip -n "$1" -o link show "$2" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'
+}
+
+# Static neighbour entry so no ARP exchange happens while recording.
+neigh_static() {		# NS DEV IP PEER_NS PEER_DEV
+	ip -n "$1" neigh replace "$3" lladdr "$(mac_of "$4" "$5")" dev "$2" nud permanent
+}
+
+wait_tracing() {
+	local pid=$1 i
+	for i in $(seq 1 100); do
+		[ "$(cat /sys/kernel/tracing/instances/skbtrail-"$pid"/tracing_on 2>/dev/null)" = 1 ] &&
+			return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
+rec_start() {
+	"$RECORD" -o "$TMP/t.dat" "$@" 2>"$TMP/rec.err" &
+	REC_PID=$!
+	wait_tracing $REC_PID
+}
+
+rec_stop() {
+	[ -n "$REC_PID" ] || return 1
+	kill -INT "$REC_PID"
+	wait "$REC_PID"
+	REC_RC=$?
+	REC_PID=
+	REC_LOST=$(sed -n 's/.*lost events: \([0-9]*\)$/\1/p' "$TMP/rec.err" | tail -1)
+	[ "$REC_RC" = 0 ] || { echo "# recorder exit $REC_RC:"; sed 's/^/#   /' "$TMP/rec.err"; }
+	[ "$REC_RC" = 0 ]
+}
+
+analyze() {
+	"$ANALYZE" --json "$TMP/r.json" -q "$@" "$TMP/t.dat" 2>"$TMP/an.err"
+	AN_RC=$?
+	[ "$AN_RC" = 0 ] || { echo "# analyzer exit $AN_RC:"; sed 's/^/#   /' "$TMP/an.err"; }
+	[ "$AN_RC" = 0 ]
+}
+
+jr() { jq -r "$1" "${2:-$TMP/r.json}"; }
+
+# Number of journeys on path $1 (0 when the path is absent).
+path_journeys() { jr "[.paths[] | select(.name == \"$1\") | .journeys] | add // 0"; }
+# Field $2 of path $1 ("null" when absent).
+path_field() { jr "(.paths[] | select(.name == \"$1\") | .$2) // null"; }
+# Stage names measured on path $1, sorted, comma-separated.
+path_stages() { jr "[.paths[] | select(.name == \"$1\") | .stages[].name] | unique | join(\",\")"; }
+# The same without the optional stages $2 (comma-separated; e.g. "stack": a free event is not
+# always traced for a packet read by its socket).
+path_stages_but() {
+	jr "[.paths[] | select(.name == \"$1\") | .stages[].name] | unique - (\"$2\" | split(\",\")) | join(\",\")"
+}
+# Count of stage $2 on path $1 (sum over endpoints).
+stage_count() { jr "[.paths[] | select(.name == \"$1\") | .stages[] | select(.name == \"$2\") | .count] | add // 0"; }
+# Minimum of min_ns of stage $2 on path $1.
+stage_min() { jr "[.paths[] | select(.name == \"$1\") | .stages[] | select(.name == \"$2\") | .min_ns] | min // -1"; }
+# Paths whose name mentions one of our devices (prefix $P), as "name=journeys" lines.
+our_paths() { jr ".paths[] | select(.name | test(\"$P\")) | \"\(.name)=\(.journeys)\""; }
+# Count of records of event $1 (system:name) in the trace.
+ev_count() { jr ".trace.events[\"$1\"] // 0"; }
+
+# Count of trace-cmd report lines of event $1 whose dev= is $2.
+tc_count() {
+	[ -s "$TMP/report" ] || trace-cmd report "$TMP/t.dat" >"$TMP/report" 2>/dev/null
+	awk -v ev="$1:" -v dev="dev=$2" '$0 ~ " " ev " " { for (i = 1; i <= NF; i++) if ($i == dev) { n++; break } }
+		END { print n + 0 }' "$TMP/report"
+}
+
+udp_recv_start() {		# NS IP PORT N SECS [RCVBUF]
+	ip netns exec "$1" python3 -c "
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, ${6:-4194304})
+s.bind(('$2', $3))
+s.settimeout($5)
+n = 0
+try:
+    while n < $4:
+        s.recv(65536); n += 1
+except socket.timeout:
+    pass
+print(n)
+" >"$TMP/recv.$3" &
+	BG_PIDS+=($!)
+	# Wait until the socket is bound.
+	local i
+	for i in $(seq 1 50); do
+		ip netns exec "$1" ss -Hlun "sport = :$3" 2>/dev/null | grep -q . && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+udp_recv_wait() {
+	local p
+	p=${BG_PIDS[-1]}
+	wait "$p" 2>/dev/null
+	cat "$TMP/recv.$1"
+}
+
+udp_send() {			# NS IP PORT N PAYLOAD [SPORTS]
+	ip netns exec "$1" python3 -c "
+import socket, time
+sports = [int(x) for x in '${6:-0}'.split(',')]
+socks = []
+for sp in sports:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+    if sp:
+        s.bind(('0.0.0.0', sp))
+    socks.append(s)
+for i in range($4):
+    socks[i % len(socks)].sendto(b'%08d' % i + b'x' * ($5 - 8), ('$2', $3))
+    if i % 20 == 19:
+        time.sleep(0.005)
+"
+}
+
+# Stages of the journeys in 'slowest' are in hop order and consistent with the hop times.
+# Prints the number of violations (0 = fine) and the first few.
+check_stage_order() {
+	jq -r '
+	  [ .slowest[] as $j
+	    | ( $j.stages[]
+	        | select(.from_hop >= .to_hop or .to_hop >= ($j.hops | length)
+	                 or ($j.hops[.to_hop].offset_ns - $j.hops[.from_hop].offset_ns) != .ns)
+	        | "journey \($j.id) stage \(.name) \(.from_hop)->\(.to_hop) ns \(.ns)" ),
+	      ( [ $j.stages[].from_hop ] as $f | select($f != ($f | sort)) | "journey \($j.id) stages out of order" ),
+	      ( [ $j.hops[].offset_ns ] as $o | select($o != ($o | sort)) | "journey \($j.id) hop offsets decrease" )
+	  ] | (length | tostring), .[:5][]' "${1:-$TMP/r.json}"
+}
