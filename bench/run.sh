@@ -7,3 +7,8 @@ export B=${B:-build}
 # recorder
 echo "== recorder: skbtrail-record vs trace-cmd record (bench/record.sh)"
 bash "$here/record.sh"
+
+# analyzer
+echo
+echo "== analyzer: skbtrail-analyze vs trace-cmd report vs a bare kbuffer walk (bench/analyze.sh)"
+bash "$here/analyze.sh"
