@@ -19,6 +19,7 @@
 #include "skbtrail/event.h"
 #include "skbtrail/journey.h"
 #include "skbtrail/report.h"
+#include "skbtrail/sink.h"
 #include "skbtrail/stats.h"
 #include "skbtrail/tracefile.h"
 
@@ -98,36 +99,70 @@ static const char *name_comm(void *ctx, int pid)
 	return skbt_events_comm(ctx, pid);
 }
 
+#define MAX_SINKS 8
+
 struct run {
 	struct skbt_stats st;
 	int err;
+	const char *err_sink;		/* sink that failed, NULL: the statistics */
+	unsigned int nsinks;
+	struct skbt_sink sinks[MAX_SINKS];
 };
+
+static void fail(struct run *r, int ret, const char *sink)
+{
+	if (ret && !r->err) {
+		r->err = ret;
+		r->err_sink = sink;
+	}
+}
 
 static void on_journey(const struct skbt_journey *j, void *arg)
 {
 	struct run *r = arg;
-	int ret = skbt_stats_add_journey(&r->st, j);
 
-	if (ret && !r->err)
-		r->err = ret;
+	fail(r, skbt_stats_add_journey(&r->st, j), NULL);
+	if (!skbt_stats_selects(&r->st, j))
+		return;
+	for (unsigned int i = 0; i < r->nsinks; i++)
+		if (r->sinks[i].on_journey)
+			fail(r, r->sinks[i].on_journey(r->sinks[i].priv, j), r->sinks[i].name);
 }
 
 static void on_orphan_drop(const struct skbt_event *ev, void *arg)
 {
 	struct run *r = arg;
-	int ret = skbt_stats_add_orphan_drop(&r->st, ev);
 
-	if (ret && !r->err)
-		r->err = ret;
+	fail(r, skbt_stats_add_orphan_drop(&r->st, ev), NULL);
 }
 
 static void on_poll(const struct skbt_event *ev, uint32_t traced, void *arg)
 {
 	struct run *r = arg;
-	int ret = skbt_stats_add_poll(&r->st, ev, traced);
 
-	if (ret && !r->err)
-		r->err = ret;
+	fail(r, skbt_stats_add_poll(&r->st, ev, traced), NULL);
+	for (unsigned int i = 0; i < r->nsinks; i++)
+		if (r->sinks[i].on_poll)
+			fail(r, r->sinks[i].on_poll(r->sinks[i].priv, ev, traced), r->sinks[i].name);
+}
+
+/* Each event goes to the statistics, the sinks, then the journey builder. */
+static int feed(struct run *r, struct skbt_journeys *jb, const struct skbt_event *e)
+{
+	int ret = skbt_stats_add_event(&r->st, e);
+
+	if (ret)
+		return ret;
+	for (unsigned int i = 0; i < r->nsinks; i++) {
+		if (!r->sinks[i].on_event)
+			continue;
+		ret = r->sinks[i].on_event(r->sinks[i].priv, e);
+		if (ret) {
+			fail(r, ret, r->sinks[i].name);
+			return ret;
+		}
+	}
+	return skbt_journeys_feed(jb, e);
 }
 
 /* Sum of "overrun: N" over the CPUSTAT texts of @buf; -1 if the file has none. */
@@ -337,10 +372,8 @@ int main(int argc, char **argv)
 			else
 				ti.lost_events += e.u.lost.count;
 		}
-		if (skbt_stats_add_event(&run.st, &e) || skbt_journeys_feed(jb, &e))
-			goto oom;
-		if (run.err)
-			goto oom;
+		if (feed(&run, jb, &e) || run.err)
+			goto failed;
 	}
 	if (ret < 0) {
 		/* the data ends in the middle: report what came before, marked incomplete */
@@ -352,7 +385,7 @@ int main(int argc, char **argv)
 	}
 	skbt_journeys_finish(jb);
 	if (run.err)
-		goto oom;
+		goto failed;
 	skbt_stats_done(&run.st);
 
 	ti.file = file;
@@ -408,11 +441,33 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: writing the report: %s\n", prog, strerror(errno));
 		goto cleanup;
 	}
+	for (unsigned int i = 0; i < run.nsinks; i++) {
+		struct skbt_sink *sk = &run.sinks[i];
+
+		if (!sk->finish)
+			continue;
+		err.msg[0] = 0;
+		ret = sk->finish(sk->priv, &ti, &run.st, &err);
+		if (ret) {
+			fprintf(stderr, "%s: %s: %s\n", prog, sk->name,
+				err.msg[0] ? err.msg : strerror(-ret));
+			goto cleanup;
+		}
+	}
 	status = SKBT_EXIT_OK;
+	goto cleanup;
+failed:
+	if (!run.err)
+		run.err = -ENOMEM;
+	fprintf(stderr, "%s: %s: %s%s%s\n", prog, file, run.err_sink ? run.err_sink : "",
+		run.err_sink ? ": " : "", strerror(-run.err));
 	goto cleanup;
 oom:
 	fprintf(stderr, "%s: %s: out of memory\n", prog, file);
 cleanup:
+	for (unsigned int i = 0; i < run.nsinks; i++)
+		if (run.sinks[i].destroy)
+			run.sinks[i].destroy(run.sinks[i].priv);
 	skbt_journeys_free(jb);
 	if (stats_ready)
 		skbt_stats_release(&run.st);
