@@ -41,8 +41,8 @@ setup_network() {
 	ip link set lo up
 	# No udev in this guest: load the drivers by hand.
 	modprobe virtio_net
-	local i
-	for i in $(seq 1 100); do [ -e /sys/class/net/eth0 ] && break; sleep 0.1; done
+	local _
+	for _ in $(seq 1 100); do [ -e /sys/class/net/eth0 ] && break; sleep 0.1; done
 	[ -e /sys/class/net/eth0 ] || { log "no eth0"; return 1; }
 	ip link set eth0 up
 	modprobe openvswitch || return 1
@@ -105,8 +105,8 @@ request() {
 	local name=$1; shift
 	rm -f "$CTL/done-$name"
 	echo "$*" >"$CTL/req-$name.tmp" && mv "$CTL/req-$name.tmp" "$CTL/req-$name"
-	local i
-	for i in $(seq 1 1200); do
+	local _
+	for _ in $(seq 1 1200); do
 		[ -s "$CTL/done-$name" ] && return 0
 		sleep 0.1
 	done
@@ -152,8 +152,8 @@ rec_start() {
 	REC_PID=$!
 	# Ready when some tracefs buffer (the top level for trace-cmd, a private instance for
 	# skbtrail-record) has netif_receive_skb enabled and the recorder still runs.
-	local i f
-	for i in $(seq 1 300); do
+	local f
+	for _ in $(seq 1 300); do
 		kill -0 $REC_PID 2>/dev/null || { log "recorder exited early"; return 1; }
 		for f in $T/events/net/netif_receive_skb/enable $T/instances/*/events/net/netif_receive_skb/enable; do
 			if [ -f "$f" ] && [ "$(cat "$f")" = 1 ]; then
@@ -168,9 +168,9 @@ rec_start() {
 }
 
 rec_stop() {
-	local name=$1 rc i
+	local name=$1 rc
 	kill -INT $REC_PID 2>/dev/null
-	for i in $(seq 1 600); do kill -0 $REC_PID 2>/dev/null || break; sleep 0.1; done
+	for _ in $(seq 1 600); do kill -0 $REC_PID 2>/dev/null || break; sleep 0.1; done
 	if kill -0 $REC_PID 2>/dev/null; then
 		log "recorder did not stop on SIGINT within 60 s, killing it"
 		kill -KILL $REC_PID
@@ -261,7 +261,7 @@ main() {
 	# traffic every later scenario sends; without it the first datagram of scenario 1 would
 	# take the upcall path.
 	local nflows
-	nflows=$(echo $GUEST_PORTS | wc -w)
+	nflows=$(echo "$GUEST_PORTS" | wc -w)
 	request warmup "count=$nflows flows=$nflows gap_ms=20 size=200 tag=warmup" || return 1
 	sleep 1
 	ovs-dpctl dump-flows >"$OUT/warmup-flows.txt" 2>&1

@@ -23,7 +23,7 @@
 set -u
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=../lib.sh
+# shellcheck source=tests/lib.sh
 . "$here/../lib.sh"
 
 CACHE_ROOT=${SKBT_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/skbtrail-vm}
@@ -192,7 +192,7 @@ run_guest() {
 	if [ "$ACCEL" = kvm ]; then
 		accel=(-accel kvm -cpu host)
 	else
-		accel=(-accel tcg,thread=multi -cpu max)
+		accel=(-accel "tcg,thread=multi" -cpu max)
 	fi
 	kver=$(cat "$IMG_DIR/kernel-version")
 	log "booting guest (kernel $kver, ${accel[*]}); console: $TRACES/console.log"
@@ -239,7 +239,7 @@ cleanup_guest_processes() {
 		kill "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	done
-	QEMU_PID= SEND_PID=
+	QEMU_PID="" SEND_PID=""
 }
 
 # ---------------------------------------------------------------------------------------------
