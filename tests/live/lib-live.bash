@@ -12,8 +12,9 @@
 #   udp_recv_start NS IP PORT N SECS [RCVBUF]   python3 receiver counting datagrams until N or
 #                           SECS of silence; writes its count to $TMP/recv.<PORT>
 #   udp_recv_wait PORT      waits for it, prints the count
-#   udp_send NS IP PORT N PAYLOAD [SPORTS]      sends N datagrams of PAYLOAD bytes (paced),
-#                           source ports cycling over the comma-separated SPORTS list
+#   udp_send NS IP PORT N PAYLOAD [SPORTS [CPU]]  sends N datagrams of PAYLOAD bytes (paced),
+#                           source ports cycling over the comma-separated SPORTS list (0 = any),
+#                           pinned to CPU if given
 #   check_stage_order       every journey in 'slowest': stages from_hop < to_hop and in hop
 #                           order, hop offsets non-decreasing, stage ns == hop time difference
 #   time_report NAME        prints "# NAME: ... s" (run time, for the report table)
@@ -196,8 +197,8 @@ udp_recv_wait() {
 	cat "$TMP/recv.$1"
 }
 
-udp_send() {			# NS IP PORT N PAYLOAD [SPORTS]
-	ip netns exec "$1" python3 -c "
+udp_send() {			# NS IP PORT N PAYLOAD [SPORTS [CPU]]
+	ip netns exec "$1" ${7:+taskset -c $7} python3 -c "
 import socket, time
 sports = [int(x) for x in '${6:-0}'.split(',')]
 socks = []
