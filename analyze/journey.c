@@ -516,9 +516,13 @@ static void finalize(struct skbt_journeys *jb, struct jnode *n, enum skbt_jend e
 	list_del(jb, n);
 	n->awaiting_link = false;
 	n->j.end = end;
-	if (end == SKBT_JEND_REUSED || end == SKBT_JEND_IDLE || end == SKBT_JEND_EOF) {
+	if (end == SKBT_JEND_REUSED || end == SKBT_JEND_IDLE || end == SKBT_JEND_EOF ||
+	    end == SKBT_JEND_CONSUMED) {
 		/* A journey that reached GRO but no receive was merged into another skb (its
-		 * address is then free for reuse at once, with no event: observed.md "GRO"). */
+		 * address is then free for reuse at once, with no event: observed.md "GRO").
+		 * A segment chained on the head's frag_list has one more event: consume_skb
+		 * from skb_release_data() when the head is freed; it is merged all the same
+		 * (napi_gro_receive_entry -> consume_skb is no "gro" stage of its own). */
 		bool gro = false, received = false;
 
 		for (unsigned int i = 0; i < n->j.nhops; i++) {

@@ -254,15 +254,21 @@ static void test_gro_merged(void **state)
 	ev(f, 1, 0, SKBT_EV_NAPI_GRO_RECEIVE_ENTRY, VETHB, 0x2000, 1500, SOFT);
 	/* 0x2000 merged into 0x1000; its address is reused at once */
 	ev(f, 2, 0, SKBT_EV_NAPI_GRO_RECEIVE_ENTRY, VETHB, 0x2000, 1500, SOFT);
-	ev(f, 5, 0, SKBT_EV_NETIF_RECEIVE_SKB, VETHB, 0x1000, 4500, SOFT);
-	ev(f, 6, 0, SKBT_EV_NAPI_POLL, VETHB, 0x1, 3, SOFT);
+	/* 0x3000 chained on 0x1000's frag_list: freed with the head (skb_release_data) */
+	ev(f, 3, 0, SKBT_EV_NAPI_GRO_RECEIVE_ENTRY, VETHB, 0x3000, 1500, SOFT);
+	ev(f, 5, 0, SKBT_EV_NETIF_RECEIVE_SKB, VETHB, 0x1000, 6000, SOFT);
+	ev(f, 6, 0, SKBT_EV_NAPI_POLL, VETHB, 0x1, 4, SOFT);
+	ev(f, 90, 1, SKBT_EV_CONSUME_SKB, 0, 0x1000, 0, PROC);
+	ev(f, 91, 1, SKBT_EV_CONSUME_SKB, 0, 0x3000, 0, PROC);
 	skbt_journeys_finish(f->jb);
-	assert_int_equal(f->g.n, 3);
+	assert_int_equal(f->g.n, 4);
 	for (unsigned int i = 0; i < f->g.n; i++) {
 		merged += f->g.j[i].end == SKBT_JEND_GRO_MERGED;
 		received += f->g.j[i].skb == 0x1000;
+		if (f->g.j[i].skb == 0x3000)
+			assert_int_equal(f->g.j[i].end, SKBT_JEND_GRO_MERGED);
 	}
-	assert_int_equal(merged, 2);
+	assert_int_equal(merged, 3);
 	assert_int_equal(received, 1);
 	fix_free(f);
 }
