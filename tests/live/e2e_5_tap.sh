@@ -1,0 +1,116 @@
+#!/bin/bash
+# End-to-end: a tap device written by this test (python3: /dev/net/tun, IFF_TAP|IFF_NO_PI,
+# with and without IFF_NAPI) inside a namespace.  N Ethernet frames carrying UDP of a marked
+# size go to an IP on the tap, where a socket counts them.  Without IFF_NAPI the writer's
+# write() calls netif_receive_skb directly: N journeys on path T, no NAPI.  With IFF_NAPI the
+# frames go through the tap's NAPI and GRO: N journeys on path TN with a gro stage, and
+# napi polls on TN whose work adds up to N.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib-live.bash"
+
+N=${SKBT_TEST_DGRAMS:-200}
+PAYLOAD=222
+LEN=$((PAYLOAD + 28))
+
+live_init e2e_5_tap
+if [ ! -c /dev/net/tun ]; then
+	skip "e2e_5_tap: no /dev/net/tun"
+	exit 0
+fi
+NS=${P}t T=${P}t TN=${P}n
+
+check "namespace $NS" ns_add "$NS"
+
+cat >"$TMP/tap.py" <<'PY'
+# tap.py NAME NAPI(0|1) ADDR PEER PORT N PAYLOAD: create the tap, put ADDR/24 on it, write N
+# frames PEER:4000 -> ADDR:PORT, count what a UDP socket on ADDR:PORT receives; print it.
+import fcntl, os, socket, struct, subprocess, sys, time
+name, napi, addr, peer, port, n, payload = sys.argv[1], int(sys.argv[2]), sys.argv[3], \
+    sys.argv[4], int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
+TUNSETIFF, IFF_TAP, IFF_NO_PI, IFF_NAPI = 0x400454ca, 0x0002, 0x1000, 0x0010
+fd = os.open('/dev/net/tun', os.O_RDWR)
+fcntl.ioctl(fd, TUNSETIFF, struct.pack('16sH', name.encode(), IFF_TAP | IFF_NO_PI | (IFF_NAPI if napi else 0)))
+subprocess.run(['ip', 'addr', 'add', addr + '/24', 'dev', name], check=True)
+subprocess.run(['ip', 'link', 'set', name, 'up'], check=True)
+mac = bytes.fromhex(open('/sys/class/net/%s/address' % name).read().strip().replace(':', ''))
+r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+r.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
+r.bind((addr, port))
+r.setblocking(False)
+
+def csum(b):
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    return ~(s + (s >> 16)) & 0xffff
+
+got = 0
+def drain():
+    global got
+    try:
+        while True:
+            r.recv(65536); got += 1
+    except BlockingIOError:
+        pass
+
+src = socket.inet_aton(peer); dst = socket.inet_aton(addr)
+for i in range(n):
+    data = b'%08d' % i + b'z' * (payload - 8)
+    udp = struct.pack('!HHHH', 4000, port, 8 + len(data), 0) + data
+    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), i & 0xffff, 0, 64, 17, 0, src, dst)
+    ip = ip[:10] + struct.pack('!H', csum(ip)) + ip[12:]
+    os.write(fd, mac + b'\x02\x00\x00\x00\x00\x09' + b'\x08\x00' + ip + udp)
+    if i % 20 == 19:
+        time.sleep(0.002)
+        drain()
+end = time.time() + 2
+while got < n and time.time() < end:
+    time.sleep(0.01)
+    drain()
+print(got)
+os.close(fd)
+PY
+
+check "recorder started (--events full)" rec_start --events full
+sent_plain=$(ip netns exec "$NS" python3 "$TMP/tap.py" "$T" 0 10.205.0.1 10.205.0.9 7005 "$N" "$PAYLOAD")
+check_eq "tap $T (no IFF_NAPI): socket received every frame" "$N" "$sent_plain"
+sent_napi=$(ip netns exec "$NS" python3 "$TMP/tap.py" "$TN" 1 10.205.1.1 10.205.1.9 7005 "$N" "$PAYLOAD")
+check_eq "tap $TN (IFF_NAPI): socket received every frame" "$N" "$sent_napi"
+check "recorder stopped cleanly" rec_stop
+check_eq "recorder lost no event" 0 "$REC_LOST"
+check "analyzer ran (--dev $T,$TN)" analyze --dev "$T,$TN" --top 100000
+
+check_eq "trace not incomplete" "false 0" "$(jr '"\(.trace.incomplete) \(.trace.lost_markers)"')"
+check_eq "our journeys: $N on $T, $N on $TN" "$(printf '%s\n' "$T=$N" "$TN=$N" | sort | tr '\n' ' ')" \
+	"$(our_paths | sort | tr '\n' ' ')"
+
+# Without NAPI: straight from write() to netif_receive_skb, in process context, no NAPI.
+check_eq "$T: trace-cmd netif_receive_skb, netif_rx, napi_gro_receive_entry" "$N 0 0" \
+	"$(tc_count netif_receive_skb "$T") $(tc_count netif_rx "$T") $(tc_count napi_gro_receive_entry "$T")"
+check_eq "$T: no stage besides stack ($(path_stages "$T"))" "" "$(path_stages_but "$T" stack)"
+check_eq "$T: no napi entry" 0 "$(jr "[.napi[] | select(.dev == \"$T\")] | length")"
+check_eq "$T: journeys start at the receive by the writer (python3), length $LEN" "netif_receive_skb_entry python3 $LEN" \
+	"$(jr "[.slowest[] | select(.path == \"$T\") | \"\(.hops[0].event) \(.hops[0].comm) \(.hops[] | select(.event == \"netif_receive_skb\") | .len)\"] | unique | join(\"|\")")"
+check_eq "$T: incomplete, cpu_changes" "0 0" "$(path_field "$T" incomplete) $(path_field "$T" cpu_changes)"
+
+# With IFF_NAPI: tun_napi_poll -> napi_gro_receive; UDP is not merged.
+check_eq "$TN: trace-cmd napi_gro_receive_entry, netif_receive_skb" "$N $N" \
+	"$(tc_count napi_gro_receive_entry "$TN") $(tc_count netif_receive_skb "$TN")"
+check_eq "$TN: stages besides stack ($(path_stages "$TN"))" gro "$(path_stages_but "$TN" stack)"
+check_eq "$TN: gro stage napi_gro_receive_entry -> netif_receive_skb on every journey" \
+	"napi_gro_receive_entry>netif_receive_skb=$N" \
+	"$(jr "[.paths[] | select(.name == \"$TN\") | .stages[] | select(.name == \"gro\") | \"\(.from.event)>\(.to.event)=\(.count)\"] | join(\" \")")"
+check "$TN: gro latency positive (min $(stage_min "$TN" gro) ns)" test "$(stage_min "$TN" gro)" -gt 0
+check_eq "$TN: nothing merged by GRO" 0 "$(jr .journeys.gro_merged)"
+napi_t=$(jr "[.napi[] | select(.dev == \"$TN\" and (.backlog | not))]")
+echo "# napi $TN: $(jq -c 'map({cpu, polls, packets, max_work, traced_receives})' <<<"$napi_t")"
+check "$TN: napi polls on the tap" test "$(jq 'map(.polls) | add // 0' <<<"$napi_t")" -gt 0
+check_eq "$TN: napi packets (work) and traced receives" "$N $N" \
+	"$(jq 'map(.packets) | add // 0' <<<"$napi_t") $(jq 'map(.traced_receives) | add // 0' <<<"$napi_t")"
+check_eq "$TN: napi polls == trace-cmd napi_poll for $TN" "$(grep -c "napi_poll: .* device $TN work" "$TMP/report")" \
+	"$(jq 'map(.polls) | add // 0' <<<"$napi_t")"
+check_eq "$TN: receive hops carry length $LEN" "$LEN" \
+	"$(jr "[.slowest[] | select(.path == \"$TN\") | .hops[] | select(.event == \"netif_receive_skb\") | .len] | unique | map(tostring) | join(\",\")")"
+out=$(check_stage_order)
+check_eq "all listed journeys: stages in hop order, hop offsets non-decreasing" 0 "$(head -1 <<<"$out")"
+[ "$(head -1 <<<"$out")" = 0 ] || sed 1d <<<"$out" | sed 's/^/#   /'
+time_report e2e_5_tap
