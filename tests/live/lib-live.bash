@@ -165,6 +165,18 @@ tc_count() {
 		END { print n + 0 }' "$TMP/report"
 }
 
+# Count of trace-cmd report kfree_skb lines with reason $2 whose skb was last received on
+# device $1 (netif_receive_skb dev=$1 at that address): other namespaces' drops do not count.
+tc_drops() {
+	[ -s "$TMP/report" ] || trace-cmd report "$TMP/t.dat" >"$TMP/report" 2>/dev/null
+	awk -v dev="dev=$1" -v why="$2" '
+		function addr(   i) { for (i = 1; i <= NF; i++) if (index($i, "skbaddr=") == 1) return substr($i, 9) }
+		/ netif_receive_skb: / { last[addr()] = ($0 ~ " " dev " ") }
+		/ kfree_skb: / { a = addr(); if (last[a] && $NF == why) n++; delete last[a] }
+		/ consume_skb: / { delete last[addr()] }
+		END { print n + 0 }' "$TMP/report"
+}
+
 udp_recv_start() {		# NS IP PORT N SECS [RCVBUF]
 	ip netns exec "$1" python3 -c "
 import socket, sys
