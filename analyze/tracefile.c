@@ -433,6 +433,270 @@ static int load_section(struct skbt_tracefile *tf, uint64_t off, uint16_t id, co
 	return 0;
 }
 
+/* ---------- event formats ---------- */
+
+/*
+ * libtraceevent's format parser is not written for hostile input: a stray character in a
+ * print fmt makes 1.7 dereference garbage.  So it only ever sees a format rebuilt here from
+ * the parts we checked: "name:", "ID:" and the field lines, each one strictly shaped; the
+ * print fmt is dropped ("%s" with no argument) except for the one __print_symbolic() table
+ * that skbtrail reads (kfree_skb reasons, OVS action types), which is re-emitted from its
+ * checked entries.  Returns a malloc'ed text or NULL when the format is unusable.
+ */
+static bool type_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == ' ' || c == '*' || c == '[' || c == ']';
+}
+
+static bool ident(const char *s, size_t n)
+{
+	size_t i;
+
+	if (!n || n > 128)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+			return false;
+	return true;
+}
+
+/* "KEY:NUMBER;" at *p; advances past it. */
+static bool take_num(const char **p, const char *end, const char *key, long *v)
+{
+	size_t k = strlen(key);
+	const char *q = *p;
+	long x = 0;
+	int digits = 0;
+
+	if ((size_t)(end - q) < k || memcmp(q, key, k))
+		return false;
+	q += k;
+	if (q < end && *q == '-')
+		q++;	/* "signed:-1" does not occur; accept and clamp below */
+	while (q < end && *q >= '0' && *q <= '9' && digits < 9) {
+		x = x * 10 + (*q++ - '0');
+		digits++;
+	}
+	if (!digits || q >= end || *q != ';')
+		return false;
+	*v = x;
+	*p = q + 1;
+	return true;
+}
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool fail;
+};
+
+static void sb_add(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->fail)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = (b->len + n + 1) * 2;
+		char *np = realloc(b->p, cap);
+
+		if (!np) {
+			b->fail = true;
+			return;
+		}
+		b->p = np;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void sb_str(struct sbuf *b, const char *s)
+{
+	sb_add(b, s, strlen(s));
+}
+
+/*
+ * From "print fmt: ..." take __print_symbolic(REC->@field, { N, "S" }, ...) and append it,
+ * checked, as the whole print fmt.
+ */
+static void symbolic_fmt(struct sbuf *b, const char *pf, const char *end, const char *field)
+{
+	char head[192];
+	const char *p;
+	unsigned int n = 0;
+
+	snprintf(head, sizeof(head), "__print_symbolic(REC->%s,", field);
+	p = memmem(pf, end - pf, head, strlen(head));
+	if (!p)
+		goto none;
+	p += strlen(head);
+	sb_str(b, "print fmt: \"%s\", ");
+	sb_str(b, head);
+	for (;;) {
+		const char *num, *str;
+		size_t nl, sl;
+
+		while (p < end && *p == ' ')
+			p++;
+		if (p < end && *p == ')')
+			break;
+		if (p >= end || *p != '{' || n >= 4096)
+			goto bad;
+		p++;
+		while (p < end && *p == ' ')
+			p++;
+		num = p;
+		while (p < end && ((*p >= '0' && *p <= '9') || *p == 'x' ||
+				   (*p >= 'a' && *p <= 'f') || (*p >= 'A' && *p <= 'F')))
+			p++;
+		nl = p - num;
+		if (!nl || nl > 20 || p + 3 > end || memcmp(p, ", \"", 3))
+			goto bad;
+		p += 3;
+		str = p;
+		while (p < end && ident(p, 1))
+			p++;
+		sl = p - str;
+		if (!sl || sl > 64 || p + 3 > end || memcmp(p, "\" }", 3))
+			goto bad;
+		p += 3;
+		sb_str(b, n ? ", { " : " { ");
+		sb_add(b, num, nl);
+		sb_str(b, ", \"");
+		sb_add(b, str, sl);
+		sb_str(b, "\" }");
+		n++;
+		if (p < end && *p == ',')
+			p++;
+	}
+	sb_str(b, ")\n");
+	return;
+bad:
+	/* drop what was added for this table */
+	{
+		const char *start = strstr(b->p ? b->p : "", "print fmt:");
+
+		if (start)
+			b->len = start - b->p;
+	}
+none:
+	sb_str(b, "print fmt: \"%s\"\n");
+}
+
+static char *sanitize_format(const char *sys, const char *in, size_t n)
+{
+	const char *p = in, *end = in + n, *pf = NULL, *name = NULL;
+	struct sbuf b = { 0 };
+	size_t name_len = 0;
+	unsigned int nfields = 0;
+	bool blank = false, has_reason = false, has_action = false;
+	char tmp[96];
+
+	while (p < end) {
+		const char *eol = memchr(p, '\n', end - p), *q;
+
+		if (!eol)
+			eol = end;
+		while (p < eol && (*p == '\t' || *p == ' '))
+			p++;
+		if (eol - p > 6 && !memcmp(p, "name: ", 6) && !name) {
+			name = p + 6;
+			name_len = eol - name;
+			if (!ident(name, name_len))
+				goto fail;
+			sb_str(&b, "name: ");
+			sb_add(&b, name, name_len);
+			sb_str(&b, "\n");
+		} else if (eol - p > 4 && !memcmp(p, "ID: ", 4) && name) {
+			long id = 0;
+			const char *d = p + 4;
+
+			while (d < eol && *d >= '0' && *d <= '9' && id < 100000)
+				id = id * 10 + (*d++ - '0');
+			if (d != eol || d == p + 4 || id > 65535)
+				goto fail;
+			snprintf(tmp, sizeof(tmp), "ID: %ld\nformat:\n", id);
+			sb_str(&b, tmp);
+		} else if (eol - p > 6 && !memcmp(p, "field:", 6) && name && b.len) {
+			/* field:TYPE NAME;<tab>offset:N;<tab>size:N;<tab>signed:N; */
+			const char *decl = p + 6, *semi = memchr(decl, ';', eol - decl);
+			long off, size, sgn;
+
+			if (!semi || semi == decl || nfields >= 1024)
+				goto fail;
+			for (q = decl; q < semi; q++)
+				if (!type_char(*q))
+					goto fail;
+			q = semi + 1;
+			while (q < eol && (*q == '\t' || *q == ' '))
+				q++;
+			if (!take_num(&q, eol, "offset:", &off))
+				goto fail;
+			while (q < eol && (*q == '\t' || *q == ' '))
+				q++;
+			if (!take_num(&q, eol, "size:", &size))
+				goto fail;
+			while (q < eol && (*q == '\t' || *q == ' '))
+				q++;
+			if (!take_num(&q, eol, "signed:", &sgn))
+				sgn = 0;	/* very old kernels: no signed: */
+			if (off > 65535 || size > 65535)
+				goto fail;
+			sb_str(&b, "\tfield:");
+			sb_add(&b, decl, semi - decl);
+			snprintf(tmp, sizeof(tmp), ";\toffset:%ld;\tsize:%ld;\tsigned:%d;\n", off, size,
+				 sgn ? 1 : 0);
+			sb_str(&b, tmp);
+			nfields++;
+			/* the print fmt may only name a field that exists (1.7 crashes otherwise) */
+			q = semi;
+			while (q > decl && q[-1] != ' ' && q[-1] != '*')
+				q--;
+			if (semi - q == 6 && !memcmp(q, "reason", 6))
+				has_reason = true;
+			if (semi - q == 11 && !memcmp(q, "action_type", 11))
+				has_action = true;
+		} else if (p == eol && nfields && !blank) {
+			/* the blank line that ends the common fields: libtraceevent needs it */
+			sb_str(&b, "\n");
+			blank = true;
+		} else if (eol - p >= 10 && !memcmp(p, "print fmt:", 10) && name) {
+			pf = p;
+			break;
+		}
+		p = eol < end ? eol + 1 : end;
+	}
+	if (!name || !nfields || b.fail)
+		goto fail;
+	sb_str(&b, "\n");
+	if (pf && has_reason && !strcmp(sys, "skb") && name_len == 9 && !memcmp(name, "kfree_skb", 9))
+		symbolic_fmt(&b, pf, end, "reason");
+	else if (pf && has_action && !strcmp(sys, "openvswitch") && name_len == 21 &&
+		 !memcmp(name, "ovs_do_execute_action", 21))
+		symbolic_fmt(&b, pf, end, "action_type");
+	else
+		sb_str(&b, "print fmt: \"%s\"\n");
+	if (b.fail)
+		goto fail;
+	return b.p;
+fail:
+	free(b.p);
+	return NULL;
+}
+
+/* Parse one event format; an unusable one only leaves that event undecoded, as trace-cmd. */
+static void add_format(struct skbt_tracefile *tf, const char *sys, const char *text, size_t n)
+{
+	char *clean = sanitize_format(sys, text, n);
+
+	if (clean) {
+		tep_parse_event(tf->tep, clean, strlen(clean), sys);
+		free(clean);
+	}
+}
+
 /* ---------- metadata parsers (shared by v6 and v7) ---------- */
 
 static int parse_header_page(struct skbt_tracefile *tf, struct cur *c)
@@ -487,11 +751,7 @@ static int parse_one_format(struct skbt_tracefile *tf, struct cur *c, const char
 		return ret;
 	if (n > c->len - c->pos)
 		return cur_trunc(c);
-	/*
-	 * A format libtraceevent cannot parse only makes that event undecodable, as with
-	 * trace-cmd; it is not a reason to refuse the file.
-	 */
-	tep_parse_event(tf->tep, (const char *)c->p + c->pos, n, sys);
+	add_format(tf, sys, (const char *)c->p + c->pos, n);
 	c->pos += n;
 	return 0;
 }
@@ -571,8 +831,34 @@ static int do_kallsyms(struct skbt_tracefile *tf, char *s)
 	return tep_parse_kallsyms(tf->tep, s) ? -EBADMSG : 0;
 }
 
+/*
+ * printk_formats: "ADDR : \"format\"" lines.  libtraceevent 1.7 reads before the string on
+ * a format shorter than 3 characters and past the line on a line ending in ':', so only
+ * well-formed lines are passed on (in place: a line is never made longer).
+ */
 static int do_printk(struct skbt_tracefile *tf, char *s)
 {
+	char *line, *save = NULL, *out = s;
+
+	for (line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *colon = strchr(line, ':'), *fmt;
+		size_t n;
+
+		if (!colon || colon == line || colon[1] != ' ')
+			continue;
+		fmt = colon + 2;
+		if (*fmt == '"')
+			fmt++;
+		if (strlen(fmt) < 3)
+			continue;
+		n = strlen(line);
+		memmove(out, line, n);
+		out[n] = '\n';
+		out += n + 1;
+	}
+	*out = '\0';
+	if (out == s)
+		return 0;
 	return tep_parse_printk_formats(tf->tep, s) ? -EBADMSG : 0;
 }
 
@@ -781,7 +1067,7 @@ static int handle_buffer_v7(struct skbt_tracefile *tf, struct cur *c)
 			return ret;
 	}
 	/* flags of the BUFFER FLYRECORD section: compressed or raw pages */
-	b->data_end = tf->fsize;
+	b->data_end = UINT64_MAX;
 	if (ncpu) {
 		uint8_t hdr[16];
 		ssize_t r = read_at(tf, off, hdr, sizeof(hdr));
@@ -789,10 +1075,7 @@ static int handle_buffer_v7(struct skbt_tracefile *tf, struct cur *c)
 		if (r < 0)
 			return skbt_err_set(c->err, r, "read error at offset %llu",
 					    (unsigned long long)off);
-		if (r != sizeof(hdr)) {
-			/* the data is gone: the streams will say the file is truncated */
-			b->data_end = off;
-		} else {
+		if (r == sizeof(hdr)) {
 			uint64_t ssize = get64(tf, hdr + 8);
 
 			if (get16(tf, hdr) != SEC_FLYRECORD)
@@ -800,9 +1083,13 @@ static int handle_buffer_v7(struct skbt_tracefile *tf, struct cur *c)
 						    "buffer \"%s\": no flyrecord section at offset %llu",
 						    name, (unsigned long long)off);
 			b->compressed = get16(tf, hdr + 2) & 1;
-			if (ssize < tf->fsize - off - 16)
+			if (ssize <= UINT64_MAX - off - 16)
 				b->data_end = off + 16 + ssize;
 		}
+		/*
+		 * else the data is gone with the section header: the streams find the file
+		 * short and say it is truncated
+		 */
 		if (b->compressed && !tf->zctx)
 			return skbt_err_set(c->err, -EBADMSG,
 					    "buffer \"%s\" is compressed but the file declares no compression",
@@ -850,7 +1137,7 @@ static int read_v6_flyrecord(struct skbt_tracefile *tf, struct buffer *b, uint64
 	if (ret)
 		return ret;
 	off += (uint64_t)tf->cpucount * 16;
-	b->data_end = tf->fsize;
+	b->data_end = UINT64_MAX;	/* v6 data has no enclosing section */
 	b->page_size = tf->page_size;
 	/* the clock that follows is optional: take it only when it looks like one */
 	{
@@ -1160,8 +1447,7 @@ static int read_v6_formats(struct skbt_tracefile *tf, uint64_t *offp, bool syste
 			n = get64(tf, b);
 			if ((ret = read_alloc(tf, off + 8, n, what, &fmt, err)))
 				return ret;
-			/* an unparseable format only leaves that event undecoded, as in trace-cmd */
-			tep_parse_event(tf->tep, fmt, n, sys);
+			add_format(tf, sys, fmt, n);
 			free(fmt);
 			off += 8 + n;
 		}
