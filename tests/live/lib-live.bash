@@ -181,7 +181,7 @@ udp_recv_start() {		# NS IP PORT N SECS [RCVBUF]
 	ip netns exec "$1" python3 -c "
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, ${6:-4194304})
+s.setsockopt(socket.SOL_SOCKET, 33, ${6:-4194304})  # SO_RCVBUFFORCE: past rmem_max (root)
 s.bind(('$2', $3))
 s.settimeout($5)
 n = 0
