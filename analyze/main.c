@@ -14,10 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "skbtrail/common.h"
 #include "skbtrail/event.h"
 #include "skbtrail/journey.h"
+#include "skbtrail/outputs.h"
 #include "skbtrail/report.h"
 #include "skbtrail/sink.h"
 #include "skbtrail/stats.h"
@@ -39,6 +41,14 @@ static void usage(FILE *out)
 "  --no-hist           no log2 histograms in the text report\n"
 "  --show-addrs        show kernel skb addresses (hidden by default: reports get attached\n"
 "                      to tickets)\n"
+"  --redact-devs       name devices dev1, dev2, ... (by first appearance; lo stays) in\n"
+"                      every output\n"
+"  --perfetto FILE     Chrome trace-event JSON for ui.perfetto.dev / chrome://tracing\n"
+"  --perfetto-limit N  at most N journeys in it (default 20000): the slowest half, a\n"
+"                      sample of the rest\n"
+"  --html FILE         one self-contained HTML page (summary, findings, charts)\n"
+"  --journeys FILE     one JSON line per selected journey (JSON Lines)\n"
+"  --csv FILE          the same as CSV with a header line\n"
 "Selection (always of whole journeys, never of single events):\n"
 "  --dev DEV[,DEV...]  journeys that visited (or came from) one of these devices\n"
 "  --path PATH         journeys on this path, e.g. eth0>br-int\n"
@@ -97,6 +107,67 @@ static const char *name_symbol(void *ctx, uint64_t addr)
 static const char *name_comm(void *ctx, int pid)
 {
 	return skbt_events_comm(ctx, pid);
+}
+
+/*
+ * --redact-devs: devices are named dev1, dev2, ... in the order they first appear in the
+ * event stream, so the same trace always gets the same aliases; loopback keeps its name.
+ * Selections (--dev, --path) still match the real names: the aliases replace them only in
+ * what is written.
+ */
+struct dev_aliases {
+	struct skbt_events *ev;
+	char (*name)[16];	/* by device id; "" = not seen yet */
+	unsigned int n, next;
+};
+
+static int alias_note(struct dev_aliases *a, unsigned int dev)
+{
+	if (dev == SKBT_DEV_NONE)
+		return 0;
+	if (dev >= a->n) {
+		unsigned int n = dev + 64;
+		char (*p)[16] = realloc(a->name, n * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		memset(p + a->n, 0, (n - a->n) * sizeof(*p));
+		a->name = p;
+		a->n = n;
+	}
+	if (!a->name[dev][0]) {
+		if (!strcmp(skbt_events_dev_name(a->ev, dev), "lo"))
+			strcpy(a->name[dev], "lo");
+		else
+			snprintf(a->name[dev], sizeof(a->name[dev]), "dev%u", ++a->next);
+	}
+	return 0;
+}
+
+static const char *name_dev_alias(void *ctx, unsigned int dev)
+{
+	struct dev_aliases *a = ctx;
+
+	if (dev == SKBT_DEV_NONE)
+		return skbt_events_dev_name(a->ev, dev);
+	if (alias_note(a, dev))
+		return "dev?";
+	return a->name[dev];
+}
+
+static const char *name_reason_alias(void *ctx, uint32_t reason)
+{
+	return skbt_events_drop_reason(((struct dev_aliases *)ctx)->ev, reason);
+}
+
+static const char *name_symbol_alias(void *ctx, uint64_t addr)
+{
+	return skbt_events_symbol(((struct dev_aliases *)ctx)->ev, addr);
+}
+
+static const char *name_comm_alias(void *ctx, int pid)
+{
+	return skbt_events_comm(((struct dev_aliases *)ctx)->ev, pid);
 }
 
 #define MAX_SINKS 8
@@ -194,6 +265,7 @@ static int buffer_index(struct skbt_tracefile *tf, const char *name)
 enum {
 	OPT_JSON = 256, OPT_TOP, OPT_NO_HIST, OPT_SHOW_ADDRS, OPT_DEV, OPT_PATH, OPT_CPU,
 	OPT_FROM, OPT_TO, OPT_MIN_LAT, OPT_STAGE, OPT_BUFFER,
+	OPT_PERFETTO, OPT_PERFETTO_LIMIT, OPT_HTML, OPT_JOURNEYS, OPT_CSV, OPT_REDACT_DEVS,
 };
 
 int main(int argc, char **argv)
@@ -212,6 +284,12 @@ int main(int argc, char **argv)
 		{ "min-latency", required_argument, NULL, OPT_MIN_LAT },
 		{ "stage", required_argument, NULL, OPT_STAGE },
 		{ "buffer", required_argument, NULL, OPT_BUFFER },
+		{ "perfetto", required_argument, NULL, OPT_PERFETTO },
+		{ "perfetto-limit", required_argument, NULL, OPT_PERFETTO_LIMIT },
+		{ "html", required_argument, NULL, OPT_HTML },
+		{ "journeys", required_argument, NULL, OPT_JOURNEYS },
+		{ "csv", required_argument, NULL, OPT_CSV },
+		{ "redact-devs", no_argument, NULL, OPT_REDACT_DEVS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -233,6 +311,11 @@ int main(int argc, char **argv)
 	bool quiet = false, stats_ready = false, have_first = false;
 	int status = SKBT_EXIT_FAIL, c, ret;
 	char warn_buf[2][600];
+	const char *perfetto_path = NULL, *html_path = NULL, *jsonl_path = NULL, *csv_path = NULL;
+	struct skbt_perfetto_opts pfopt = { 0 };
+	struct dev_aliases aliases = { 0 };
+	struct skbt_names out_names;
+	bool redact_devs = false;
 
 	while ((c = getopt_long(argc, argv, "qhV", opts, NULL)) != -1) {
 		char *end;
@@ -307,6 +390,29 @@ int main(int argc, char **argv)
 		case OPT_BUFFER:
 			buffer = optarg;
 			break;
+		case OPT_PERFETTO:
+			perfetto_path = optarg;
+			break;
+		case OPT_PERFETTO_LIMIT:
+			pfopt.limit = strtoul(optarg, &end, 10);
+			if (*end || !pfopt.limit || pfopt.limit > 10000000) {
+				fprintf(stderr, "%s: --perfetto-limit: not a count (1..10000000): %s\n",
+					prog, optarg);
+				return SKBT_EXIT_USAGE;
+			}
+			break;
+		case OPT_HTML:
+			html_path = optarg;
+			break;
+		case OPT_JOURNEYS:
+			jsonl_path = optarg;
+			break;
+		case OPT_CSV:
+			csv_path = optarg;
+			break;
+		case OPT_REDACT_DEVS:
+			redact_devs = true;
+			break;
 		case 'h':
 			usage(stdout);
 			return SKBT_EXIT_OK;
@@ -346,6 +452,30 @@ int main(int argc, char **argv)
 	if (ret)
 		goto oom;
 	stats_ready = true;
+	aliases.ev = ev;
+	out_names = redact_devs ? (struct skbt_names){ .dev = name_dev_alias,
+		.reason = name_reason_alias, .symbol = name_symbol_alias, .comm = name_comm_alias,
+		.ctx = &aliases } : run.st.names;
+	pfopt.show_addrs = ropt.show_addrs;
+	if (perfetto_path)
+		ret = skbt_perfetto_sink_new(perfetto_path, &out_names, &pfopt,
+					     &run.sinks[run.nsinks++], &err);
+	if (!ret && html_path)
+		ret = skbt_html_sink_new(html_path, &out_names, &(struct skbt_html_opts){
+			.show_addrs = ropt.show_addrs }, &run.sinks[run.nsinks++], &err);
+	if (!ret && jsonl_path)
+		ret = skbt_table_sink_new(jsonl_path, &out_names, &(struct skbt_table_opts){
+			.format = SKBT_TABLE_JSONL, .source = basename(file),
+			.show_addrs = ropt.show_addrs }, &run.sinks[run.nsinks++], &err);
+	if (!ret && csv_path)
+		ret = skbt_table_sink_new(csv_path, &out_names, &(struct skbt_table_opts){
+			.format = SKBT_TABLE_CSV, .source = basename(file),
+			.show_addrs = ropt.show_addrs }, &run.sinks[run.nsinks++], &err);
+	if (ret) {
+		run.nsinks--;	/* the failed constructor left nothing to destroy */
+		fprintf(stderr, "%s: %s\n", prog, err.msg[0] ? err.msg : strerror(-ret));
+		goto cleanup;
+	}
 	jcfg.have_upcall_events = skbt_events_has(ev, SKBT_EV_OVS_DP_UPCALL);
 	ret = skbt_journeys_new(&jcfg, &(struct skbt_journeys_cb){
 		.journey = on_journey, .orphan_drop = on_orphan_drop, .poll = on_poll,
@@ -366,6 +496,8 @@ int main(int argc, char **argv)
 				run.st.filter.to_ns = e.ts + to_rel;
 		}
 		ti.last_ts = e.ts;
+		if (redact_devs && alias_note(&aliases, e.dev))
+			goto oom;
 		if (e.kind == SKBT_EV_LOST) {
 			if (e.u.lost.count == UINT64_MAX)
 				ti.lost_unknown = true;
@@ -387,6 +519,7 @@ int main(int argc, char **argv)
 	if (run.err)
 		goto failed;
 	skbt_stats_done(&run.st);
+	run.st.names = out_names;	/* selections matched real names; outputs show these */
 
 	ti.file = file;
 	ti.version = skbt_tracefile_version(tf);
@@ -474,5 +607,6 @@ cleanup:
 	skbt_events_close(ev);
 	skbt_tracefile_close(tf);
 	free(devlist);
+	free(aliases.name);
 	return status;
 }

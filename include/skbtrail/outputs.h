@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * outputs: the extra files skbtrail-analyze writes besides its text and JSON reports, each a
+ * struct skbt_sink (sink.h) made by one constructor here:
+ *
+ *   perfetto   Chrome trace-event JSON for ui.perfetto.dev and chrome://tracing
+ *   html       one self-contained page (inline SVG, no network) to attach to a ticket
+ *   jsonl/csv  one line per selected journey, for DuckDB, ClickHouse, Spark
+ *
+ * docs/outputs.md describes every file.  Each constructor opens @path for writing (it owns the
+ * FILE until destroy), copies @names (the struct, not what ctx points to: that must outlive the
+ * sink) and the options, and on error returns a negative errno with @err saying why.  A sink
+ * never prints; kernel addresses appear only with show_addrs.
+ */
+#ifndef SKBTRAIL_OUTPUTS_H
+#define SKBTRAIL_OUTPUTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "skbtrail/sink.h"
+
+#define SKBT_PERFETTO_LIMIT_DEFAULT 20000
+
+struct skbt_perfetto_opts {
+	/*
+	 * Journeys written at most (0: SKBT_PERFETTO_LIMIT_DEFAULT).  Past it the file keeps the
+	 * limit/2 slowest journeys and a uniform sample of the others; CPU slices (NAPI polls,
+	 * softirqs) are capped at 10 * limit, first come.
+	 */
+	unsigned int limit;
+	bool show_addrs;
+};
+
+int skbt_perfetto_sink_new(const char *path, const struct skbt_names *names,
+			   const struct skbt_perfetto_opts *o, struct skbt_sink *out,
+			   struct skbt_err *err);
+
+struct skbt_html_opts {
+	bool show_addrs;
+	unsigned int heat_columns;	/* time columns of the per-CPU heat strip (0: 240) */
+};
+
+int skbt_html_sink_new(const char *path, const struct skbt_names *names,
+		       const struct skbt_html_opts *o, struct skbt_sink *out, struct skbt_err *err);
+
+enum skbt_table_format { SKBT_TABLE_JSONL, SKBT_TABLE_CSV };
+
+struct skbt_table_opts {
+	enum skbt_table_format format;
+	const char *source;	/* "source" column: the trace's name (a basename, no directory) */
+	bool show_addrs;	/* add the first skb address */
+};
+
+/* One line per selected journey, in the order journeys end. */
+int skbt_table_sink_new(const char *path, const struct skbt_names *names,
+			const struct skbt_table_opts *o, struct skbt_sink *out,
+			struct skbt_err *err);
+
+/* Helpers shared by the writers: @s escaped for a JSON string / HTML text (no quotes added). */
+void skbt_out_json_str(FILE *f, const char *s);
+void skbt_out_html_str(FILE *f, const char *s);
+
+#endif
