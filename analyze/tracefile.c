@@ -851,10 +851,12 @@ static int do_printk(struct skbt_tracefile *tf, char *s)
 			fmt++;
 		if (strlen(fmt) < 3)
 			continue;
+		/* separators only between lines: the output never outgrows the input */
+		if (out != s)
+			*out++ = '\n';
 		n = strlen(line);
 		memmove(out, line, n);
-		out[n] = '\n';
-		out += n + 1;
+		out += n;
 	}
 	*out = '\0';
 	if (out == s)
