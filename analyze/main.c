@@ -14,10 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "skbtrail/common.h"
+#include "skbtrail/context.h"
 #include "skbtrail/event.h"
+#include "skbtrail/findings.h"
 #include "skbtrail/journey.h"
 #include "skbtrail/outputs.h"
 #include "skbtrail/report.h"
@@ -59,6 +62,8 @@ static void usage(FILE *out)
 "  --stage NAME        with --min-latency and --top: gro rps forward backlog xmit stack upcall\n"
 "Input:\n"
 "  --buffer NAME       read this instance of the file (default: the one with the events)\n"
+"  --context           print the node context stored by skbtrail-record (counters,\n"
+"                      tunables, devices) and exit; with --json - as JSON\n"
 "  -h, --help, -V, --version\n"
 "\n"
 "Exit status: 0 report written (it says when it is incomplete), 1 runtime failure,\n"
@@ -170,6 +175,48 @@ static const char *name_comm_alias(void *ctx, int pid)
 	return skbt_events_comm(((struct dev_aliases *)ctx)->ev, pid);
 }
 
+/*
+ * Progress on stderr while a long analysis runs, only when stderr is a terminal: bytes read
+ * of the file, events per second, time left.  Quiet for the first second, then at most four
+ * times a second; progress_end() erases the line.
+ */
+struct progress {
+	bool on, shown;
+	struct timespec start, last;
+};
+
+static double since(const struct timespec *a, const struct timespec *b)
+{
+	return (b->tv_sec - a->tv_sec) + (b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
+static void progress_show(struct progress *pg, struct skbt_tracefile *tf, uint64_t events)
+{
+	uint64_t done = skbt_tracefile_bytes_read(tf), size = skbt_tracefile_size(tf);
+	struct timespec now;
+	double el, frac;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	el = since(&pg->start, &now);
+	if (el < 1 || since(&pg->last, &now) < 0.25)
+		return;
+	pg->last = now;
+	pg->shown = true;
+	frac = size ? (double)(done > size ? size : done) / size : 0;
+	fprintf(stderr, "\r%s: %.0f of %.0f MB (%.0f%%), %.2f M events/s", prog, done / 1e6,
+		size / 1e6, frac * 100, events / el / 1e6);
+	if (frac > 0.01)
+		fprintf(stderr, ", ETA %.0fs", el / frac - el);
+	fprintf(stderr, "\033[K");
+}
+
+static void progress_end(struct progress *pg)
+{
+	if (pg->shown)
+		fprintf(stderr, "\r\033[K");
+	pg->shown = false;
+}
+
 #define MAX_SINKS 8
 
 struct run {
@@ -266,6 +313,7 @@ enum {
 	OPT_JSON = 256, OPT_TOP, OPT_NO_HIST, OPT_SHOW_ADDRS, OPT_DEV, OPT_PATH, OPT_CPU,
 	OPT_FROM, OPT_TO, OPT_MIN_LAT, OPT_STAGE, OPT_BUFFER,
 	OPT_PERFETTO, OPT_PERFETTO_LIMIT, OPT_HTML, OPT_JOURNEYS, OPT_CSV, OPT_REDACT_DEVS,
+	OPT_CONTEXT,
 };
 
 int main(int argc, char **argv)
@@ -284,6 +332,7 @@ int main(int argc, char **argv)
 		{ "min-latency", required_argument, NULL, OPT_MIN_LAT },
 		{ "stage", required_argument, NULL, OPT_STAGE },
 		{ "buffer", required_argument, NULL, OPT_BUFFER },
+		{ "context", no_argument, NULL, OPT_CONTEXT },
 		{ "perfetto", required_argument, NULL, OPT_PERFETTO },
 		{ "perfetto-limit", required_argument, NULL, OPT_PERFETTO_LIMIT },
 		{ "html", required_argument, NULL, OPT_HTML },
@@ -304,6 +353,9 @@ int main(int argc, char **argv)
 	struct skbt_err err = { 0 };
 	struct skbt_event e;
 	struct run run = { 0 };
+	struct skbt_context nctx = { 0 };
+	struct skbt_findings fx = { 0 };
+	bool context_only = false, fx_ready = false;
 	const char *json_path = NULL, *buffer = NULL, *file;
 	char *devlist = NULL;
 	const char *devs[64];
@@ -316,6 +368,9 @@ int main(int argc, char **argv)
 	struct dev_aliases aliases = { 0 };
 	struct skbt_names out_names;
 	bool redact_devs = false;
+	struct progress progress = { .on = isatty(STDERR_FILENO) };
+	uint64_t nevents = 0;
+	const char *no_color = getenv("NO_COLOR");
 
 	while ((c = getopt_long(argc, argv, "qhV", opts, NULL)) != -1) {
 		char *end;
@@ -390,6 +445,9 @@ int main(int argc, char **argv)
 		case OPT_BUFFER:
 			buffer = optarg;
 			break;
+		case OPT_CONTEXT:
+			context_only = true;
+			break;
 		case OPT_PERFETTO:
 			perfetto_path = optarg;
 			break;
@@ -429,6 +487,8 @@ int main(int argc, char **argv)
 		return SKBT_EXIT_USAGE;
 	}
 	file = argv[optind];
+	/* colour only on a terminal, never with NO_COLOR set (https://no-color.org) */
+	ropt.color = isatty(STDOUT_FILENO) && !(no_color && *no_color);
 	if (json_path && !strcmp(json_path, "-"))
 		quiet = true;
 
@@ -437,6 +497,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: %s: %s\n", prog, file, err.msg[0] ? err.msg : strerror(-ret));
 		status = ret == -EINVAL || ret == -EBADMSG || ret == -EPROTONOSUPPORT ||
 			ret == -ENOMSG || ret == -ENODATA ? SKBT_EXIT_BADFILE : SKBT_EXIT_FAIL;
+		goto cleanup;
+	}
+	if (skbt_context_load(tf, &nctx))
+		goto oom;
+	if (context_only) {
+		ret = json_path ? skbt_context_print_json(stdout, file, &nctx) :
+				  skbt_context_print_text(stdout, file, &nctx);
+		if (ret || fflush(stdout))
+			fprintf(stderr, "%s: writing the context: %s\n", prog, strerror(EIO));
+		else
+			status = SKBT_EXIT_OK;
 		goto cleanup;
 	}
 	ret = skbt_events_open(tf, buffer, &ev, &err);
@@ -452,6 +523,9 @@ int main(int argc, char **argv)
 	if (ret)
 		goto oom;
 	stats_ready = true;
+	if (skbt_findings_init(&fx, &nctx, &run.st.names))
+		goto oom;
+	fx_ready = true;
 	aliases.ev = ev;
 	out_names = redact_devs ? (struct skbt_names){ .dev = name_dev_alias,
 		.reason = name_reason_alias, .symbol = name_symbol_alias, .comm = name_comm_alias,
@@ -483,7 +557,10 @@ int main(int argc, char **argv)
 	if (ret)
 		goto oom;
 
+	clock_gettime(CLOCK_MONOTONIC, &progress.start);
 	for (;;) {
+		if (progress.on && !(++nevents & 0xffff))
+			progress_show(&progress, tf, nevents);
 		ret = skbt_events_next(ev, &e, &err);
 		if (ret <= 0)
 			break;
@@ -506,7 +583,10 @@ int main(int argc, char **argv)
 		}
 		if (feed(&run, jb, &e) || run.err)
 			goto failed;
+		if (skbt_findings_add_event(&fx, &e))
+			goto oom;
 	}
+	progress_end(&progress);
 	if (ret < 0) {
 		/* the data ends in the middle: report what came before, marked incomplete */
 		fprintf(stderr, "%s: %s: %s; the report covers the events before it\n", prog, file,
@@ -541,6 +621,9 @@ int main(int argc, char **argv)
 
 		ti.overrun_total = bi >= 0 ? file_overrun(tf, bi, ti.ncpus) : -1;
 	}
+	if (skbt_findings_done(&fx, &ti, &run.st))
+		goto oom;
+	ti.fx = &fx;
 	if (!strcmp(ti.clock, "local") && ti.ncpus > 1 && ti.nwarnings < SKBT_MAX_WARNINGS)
 		ti.warnings[ti.nwarnings++] = "trace clock 'local' is per CPU: stages that change "
 			"CPU may be off by the clocks' skew (record with mono or global)";
@@ -590,6 +673,7 @@ int main(int argc, char **argv)
 	status = SKBT_EXIT_OK;
 	goto cleanup;
 failed:
+	progress_end(&progress);
 	if (!run.err)
 		run.err = -ENOMEM;
 	fprintf(stderr, "%s: %s: %s%s%s\n", prog, file, run.err_sink ? run.err_sink : "",
@@ -605,6 +689,9 @@ cleanup:
 	if (stats_ready)
 		skbt_stats_release(&run.st);
 	skbt_events_close(ev);
+	if (fx_ready)
+		skbt_findings_release(&fx);
+	skbt_context_release(&nctx);
 	skbt_tracefile_close(tf);
 	free(devlist);
 	free(aliases.name);

@@ -402,8 +402,9 @@ static void timeline(struct html *h, const struct skbt_stats *st, const struct s
 {
 	FILE *f = h->f;
 	uint64_t d = skbt_journey_duration(j), t0 = j->nhops ? j->hops[0].ts : 0;
-	const int W = 1000, x0 = 10, lane = 22, top = 34;
-	double scale = d ? (double)(W - 2 * x0 - 200) / d : 0;
+	/* bars in [x0, x0 + TW], each stage's label in the column right of them */
+	const int W = 1060, x0 = 10, TW = 560, lx = x0 + TW + 16, lane = 22, top = 34;
+	double scale = d ? (double)TW / d : 0;
 	unsigned int height = top + (j->nstages + 1) * lane + 6;
 	char name[256];
 
@@ -416,7 +417,7 @@ static void timeline(struct html *h, const struct skbt_stats *st, const struct s
 	fprintf(f, "<svg width=\"%d\" height=\"%u\" role=\"img\">", W, height);
 	/* hops: ticks on the axis, labelled on hover and along the top */
 	fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>", x0, top - 6,
-		W - 200 - x0, top - 6);
+		x0 + TW, top - 6);
 	for (unsigned int i = 0; i < j->nhops; i++) {
 		const struct skbt_hop *hp = &j->hops[i];
 		double x = x0 + (hp->ts - t0) * scale;
@@ -428,8 +429,9 @@ static void timeline(struct html *h, const struct skbt_stats *st, const struct s
 		if (!devless)
 			esc(h, dev_name(h, hp->dev));
 		fprintf(f, " cpu%u</title></line>", hp->cpu);
-		fprintf(f, "<text x=\"%.1f\" y=\"%d\" fill=\"#555\">cpu%u</text>", x + 2, top - 14,
-			hp->cpu);
+		if (!i || hp->cpu != j->hops[i - 1].cpu)	/* label where the CPU changes */
+			fprintf(f, "<text x=\"%.1f\" y=\"%d\" fill=\"#555\">cpu%u</text>", x + 2,
+				top - 14, hp->cpu);
 	}
 	for (unsigned int k = 0; k < j->nstages; k++) {
 		const struct skbt_stage_span *s = &j->stages[k];
@@ -440,7 +442,7 @@ static void timeline(struct html *h, const struct skbt_stats *st, const struct s
 
 		fprintf(f, "<rect x=\"%.1f\" y=\"%u\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>", x, y,
 			w < 1 ? 1 : w, lane - 6, stage_color(s->stage));
-		fprintf(f, "<text x=\"%.1f\" y=\"%u\">%s %s (%s@", x + w + 4, y + 12,
+		fprintf(f, "<text x=\"%d\" y=\"%u\">%s %s (%s@", lx, y + 12,
 			skbt_stage_name(s->stage), DUR(s->ns), skbt_kind_short(a->kind));
 		esc(h, dev_name(h, a->dev));
 		fprintf(f, " cpu%u &rarr; %s", a->cpu, skbt_kind_short(b->kind));

@@ -66,7 +66,8 @@ static const char *reason_name(const struct skbt_stats *st, uint32_t reason, cha
 	return buf;
 }
 
-static void print_summary(FILE *out, const struct skbt_trace_info *ti, const struct skbt_stats *st)
+static void print_summary(FILE *out, const struct skbt_trace_info *ti, const struct skbt_stats *st,
+			  const struct skbt_report_opts *o)
 {
 	uint64_t span = ti->last_ts > ti->first_ts ? ti->last_ts - ti->first_ts : 0;
 	bool first = true;
@@ -77,7 +78,8 @@ static void print_summary(FILE *out, const struct skbt_trace_info *ti, const str
 		*ti->buffer ? "\"" : "", *ti->buffer ? ti->buffer : "top",
 		*ti->buffer ? "\"" : "", ti->clock, ti->ncpus, DUR(span), ti->events_total);
 	if (skbt_report_incomplete(ti)) {
-		fprintf(out, "INCOMPLETE:");
+		fprintf(out, "%sINCOMPLETE%s:", o->color ? "\033[1;31m" : "",
+			o->color ? "\033[0m" : "");
 		if (ti->lost_markers)
 			fprintf(out, " the kernel lost events %" PRIu64 " time(s) (%s%" PRIu64
 				" events known lost);", ti->lost_markers,
@@ -101,7 +103,8 @@ static void print_summary(FILE *out, const struct skbt_trace_info *ti, const str
 	}
 	fprintf(out, "\n");
 	for (unsigned int i = 0; i < ti->nwarnings; i++)
-		fprintf(out, "warning: %s\n", ti->warnings[i]);
+		fprintf(out, "%swarning%s: %s\n", o->color ? "\033[33m" : "", o->color ? "\033[0m" : "",
+			ti->warnings[i]);
 	first = true;
 	for (unsigned int i = 0; i < SKBT_ARRAY_SIZE(stage_needs); i++) {
 		if (ti->recorded[stage_needs[i].need[0]] || ti->recorded[stage_needs[i].need[1]])
@@ -324,7 +327,7 @@ static void print_journey(FILE *out, const struct skbt_stats *st, const struct s
 int skbt_report_text(FILE *out, const struct skbt_trace_info *ti, const struct skbt_stats *st,
 		     const struct skbt_report_opts *o)
 {
-	print_summary(out, ti, st);
+	print_summary(out, ti, st, o);
 	print_paths(out, st, o);
 	print_cpus(out, st);
 	print_napi(out, st);

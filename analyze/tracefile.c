@@ -118,6 +118,7 @@ struct skbt_tracefile {
 	int fd;
 	const uint8_t *mem;	/* open_mem: the caller's bytes, else NULL */
 	uint64_t fsize;
+	uint64_t bytes_read;	/* by read_at(), for skbt_tracefile_bytes_read() */
 
 	int version;
 	bool big_endian;
@@ -215,6 +216,7 @@ static ssize_t read_at(struct skbt_tracefile *tf, uint64_t off, void *buf, size_
 		return 0;
 	if (n > tf->fsize - off)
 		n = tf->fsize - off;
+	tf->bytes_read += n;
 	if (tf->mem) {
 		memcpy(buf, tf->mem + off, n);
 		return n;
@@ -1929,6 +1931,16 @@ int skbt_tracefile_option(const struct skbt_tracefile *tf, unsigned int id, int 
 		return 0;
 	}
 	return -ENOENT;
+}
+
+uint64_t skbt_tracefile_size(const struct skbt_tracefile *tf)
+{
+	return tf->fsize;
+}
+
+uint64_t skbt_tracefile_bytes_read(const struct skbt_tracefile *tf)
+{
+	return tf->bytes_read;
 }
 
 bool skbt_tracefile_truncated(const struct skbt_tracefile *tf)

@@ -40,6 +40,7 @@ struct skbt_trace_info {
 
 struct skbt_report_opts {
 	bool show_addrs;	/* print skb addresses (off: stable journey ids only) */
+	bool color;		/* text report: ANSI colours (the caller decides: a tty, no NO_COLOR) */
 	unsigned int top;	/* slowest journeys to list */
 	bool hist;		/* log2 histograms in the text report */
 };

@@ -69,6 +69,10 @@ const char *skbt_tracefile_cpustat(const struct skbt_tracefile *tf, int buf, int
 int skbt_tracefile_option(const struct skbt_tracefile *tf, unsigned int id, int nth,
 			  const void **data, uint32_t *size);
 
+/* Size of the file, and bytes read from it so far (for a progress display). */
+uint64_t skbt_tracefile_size(const struct skbt_tracefile *tf);
+uint64_t skbt_tracefile_bytes_read(const struct skbt_tracefile *tf);
+
 /* True once some stream or section hit the end of the file early or a corrupt sub-buffer. */
 bool skbt_tracefile_truncated(const struct skbt_tracefile *tf);
 
