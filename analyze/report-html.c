@@ -326,9 +326,10 @@ static void stages(struct html *h, const struct skbt_stats *st)
 		for (unsigned int k = 0; k < p->nstages; k++) {
 			const struct skbt_stage_stats *s = &p->stages[k];
 
-			fprintf(f, "<div class=\"hist\"><div>%s ", skbt_stage_name(s->stage));
+			fprintf(f, "<div class=\"hist\"><div>%s %s@", skbt_stage_name(s->stage),
+				skbt_kind_short(s->from_kind));
 			esc(h, dev_name(h, s->from_dev));
-			fprintf(f, " &rarr; ");
+			fprintf(f, " &rarr; %s@", skbt_kind_short(s->to_kind));
 			esc(h, dev_name(h, s->to_dev));
 			fprintf(f, "</div>");
 			hist_svg(h, &s->h, stage_color(s->stage));
