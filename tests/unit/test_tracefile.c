@@ -35,9 +35,11 @@
 #ifdef SLOW_BUILD
 #define PAGE_WINDOW 8
 #define FLIPS 250
+#define STRIDE 3	/* every 3rd offset of the first and last 4 KiB */
 #else
 #define PAGE_WINDOW 24
 #define FLIPS 600
+#define STRIDE 1
 #endif
 
 /* libtraceevent 1.7 leaks a token when it rejects a (corrupt) format: not ours to fix */
@@ -524,7 +526,7 @@ static void test_truncation(void **state)
 			bool head = cut < 4096, tail = cut + tail_len >= len;
 			bool page = cut % 4096 < PAGE_WINDOW || cut % 4096 > 4096 - PAGE_WINDOW;
 
-			if (head || tail || page)
+			if (((head || tail) && cut % STRIDE == 0) || page)
 				check_cut(buf, cut, full);
 		}
 		/* the file path, with pread */
