@@ -458,6 +458,13 @@ int skbt_stats_add_event(struct skbt_stats *st, const struct skbt_event *ev)
 
 static const struct skbt_stats *sort_st;
 
+/* qsort() with an empty array: the pointer may be NULL, which qsort's contract forbids. */
+static void sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
 static int path_cmp(const void *a, const void *b)
 {
 	const struct skbt_path_stats *x = a, *y = b;
@@ -530,18 +537,18 @@ static int top_cmp(const void *a, const void *b)
 /* Hop order of a stage within a path: the mean position is not known; use the from-kind. */
 static void sort_stages_by_hop(struct skbt_path_stats *p)
 {
-	qsort(p->stages, p->nstages, sizeof(*p->stages), stage_cmp);
+	sort(p->stages, p->nstages, sizeof(*p->stages), stage_cmp);
 }
 
 void skbt_stats_done(struct skbt_stats *st)
 {
 	sort_st = st;
-	qsort(st->paths, st->npaths, sizeof(*st->paths), path_cmp);
+	sort(st->paths, st->npaths, sizeof(*st->paths), path_cmp);
 	for (unsigned int i = 0; i < st->npaths; i++)
 		sort_stages_by_hop(&st->paths[i]);
-	qsort(st->napi, st->nnapi, sizeof(*st->napi), napi_cmp);
-	qsort(st->drops, st->ndrops, sizeof(*st->drops), drop_cmp);
-	qsort(st->top, st->ntop, sizeof(*st->top), top_cmp);
+	sort(st->napi, st->nnapi, sizeof(*st->napi), napi_cmp);
+	sort(st->drops, st->ndrops, sizeof(*st->drops), drop_cmp);
+	sort(st->top, st->ntop, sizeof(*st->top), top_cmp);
 	sort_st = NULL;
 }
 
