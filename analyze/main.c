@@ -18,7 +18,9 @@
 #include <unistd.h>
 
 #include "skbtrail/common.h"
+#include "skbtrail/context.h"
 #include "skbtrail/event.h"
+#include "skbtrail/findings.h"
 #include "skbtrail/journey.h"
 #include "skbtrail/outputs.h"
 #include "skbtrail/report.h"
@@ -60,6 +62,8 @@ static void usage(FILE *out)
 "  --stage NAME        with --min-latency and --top: gro rps forward backlog xmit stack upcall\n"
 "Input:\n"
 "  --buffer NAME       read this instance of the file (default: the one with the events)\n"
+"  --context           print the node context stored by skbtrail-record (counters,\n"
+"                      tunables, devices) and exit; with --json - as JSON\n"
 "  -h, --help, -V, --version\n"
 "\n"
 "Exit status: 0 report written (it says when it is incomplete), 1 runtime failure,\n"
@@ -309,6 +313,7 @@ enum {
 	OPT_JSON = 256, OPT_TOP, OPT_NO_HIST, OPT_SHOW_ADDRS, OPT_DEV, OPT_PATH, OPT_CPU,
 	OPT_FROM, OPT_TO, OPT_MIN_LAT, OPT_STAGE, OPT_BUFFER,
 	OPT_PERFETTO, OPT_PERFETTO_LIMIT, OPT_HTML, OPT_JOURNEYS, OPT_CSV, OPT_REDACT_DEVS,
+	OPT_CONTEXT,
 };
 
 int main(int argc, char **argv)
@@ -327,6 +332,7 @@ int main(int argc, char **argv)
 		{ "min-latency", required_argument, NULL, OPT_MIN_LAT },
 		{ "stage", required_argument, NULL, OPT_STAGE },
 		{ "buffer", required_argument, NULL, OPT_BUFFER },
+		{ "context", no_argument, NULL, OPT_CONTEXT },
 		{ "perfetto", required_argument, NULL, OPT_PERFETTO },
 		{ "perfetto-limit", required_argument, NULL, OPT_PERFETTO_LIMIT },
 		{ "html", required_argument, NULL, OPT_HTML },
@@ -347,6 +353,9 @@ int main(int argc, char **argv)
 	struct skbt_err err = { 0 };
 	struct skbt_event e;
 	struct run run = { 0 };
+	struct skbt_context nctx = { 0 };
+	struct skbt_findings fx = { 0 };
+	bool context_only = false, fx_ready = false;
 	const char *json_path = NULL, *buffer = NULL, *file;
 	char *devlist = NULL;
 	const char *devs[64];
@@ -436,6 +445,9 @@ int main(int argc, char **argv)
 		case OPT_BUFFER:
 			buffer = optarg;
 			break;
+		case OPT_CONTEXT:
+			context_only = true;
+			break;
 		case OPT_PERFETTO:
 			perfetto_path = optarg;
 			break;
@@ -487,6 +499,17 @@ int main(int argc, char **argv)
 			ret == -ENOMSG || ret == -ENODATA ? SKBT_EXIT_BADFILE : SKBT_EXIT_FAIL;
 		goto cleanup;
 	}
+	if (skbt_context_load(tf, &nctx))
+		goto oom;
+	if (context_only) {
+		ret = json_path ? skbt_context_print_json(stdout, file, &nctx) :
+				  skbt_context_print_text(stdout, file, &nctx);
+		if (ret || fflush(stdout))
+			fprintf(stderr, "%s: writing the context: %s\n", prog, strerror(EIO));
+		else
+			status = SKBT_EXIT_OK;
+		goto cleanup;
+	}
 	ret = skbt_events_open(tf, buffer, &ev, &err);
 	if (ret) {
 		fprintf(stderr, "%s: %s: %s\n", prog, file, err.msg[0] ? err.msg : strerror(-ret));
@@ -500,6 +523,9 @@ int main(int argc, char **argv)
 	if (ret)
 		goto oom;
 	stats_ready = true;
+	if (skbt_findings_init(&fx, &nctx, &run.st.names))
+		goto oom;
+	fx_ready = true;
 	aliases.ev = ev;
 	out_names = redact_devs ? (struct skbt_names){ .dev = name_dev_alias,
 		.reason = name_reason_alias, .symbol = name_symbol_alias, .comm = name_comm_alias,
@@ -557,6 +583,8 @@ int main(int argc, char **argv)
 		}
 		if (feed(&run, jb, &e) || run.err)
 			goto failed;
+		if (skbt_findings_add_event(&fx, &e))
+			goto oom;
 	}
 	progress_end(&progress);
 	if (ret < 0) {
@@ -593,6 +621,9 @@ int main(int argc, char **argv)
 
 		ti.overrun_total = bi >= 0 ? file_overrun(tf, bi, ti.ncpus) : -1;
 	}
+	if (skbt_findings_done(&fx, &ti, &run.st))
+		goto oom;
+	ti.fx = &fx;
 	if (!strcmp(ti.clock, "local") && ti.ncpus > 1 && ti.nwarnings < SKBT_MAX_WARNINGS)
 		ti.warnings[ti.nwarnings++] = "trace clock 'local' is per CPU: stages that change "
 			"CPU may be off by the clocks' skew (record with mono or global)";
@@ -658,6 +689,9 @@ cleanup:
 	if (stats_ready)
 		skbt_stats_release(&run.st);
 	skbt_events_close(ev);
+	if (fx_ready)
+		skbt_findings_release(&fx);
+	skbt_context_release(&nctx);
 	skbt_tracefile_close(tf);
 	free(devlist);
 	free(aliases.name);

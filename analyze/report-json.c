@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 
+#include "skbtrail/findings.h"
 #include "skbtrail/report.h"
 
 static json_object *u64(uint64_t v)
@@ -215,6 +216,7 @@ int skbt_report_json(FILE *out, const struct skbt_trace_info *ti, const struct s
 	put(root, "schema_version", json_object_new_int(SKBT_REPORT_SCHEMA_VERSION));
 	put(root, "tool", str("skbtrail-analyze " SKBT_VERSION));
 	put(root, "trace", trace_obj(ti));
+	skbt_findings_json(root, ti->fx);	/* findings, counters, napi_softirq */
 
 	put(j, "seen", u64(st->journeys_seen));
 	put(j, "total", u64(st->journeys_selected));

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "skbtrail/findings.h"
 #include "skbtrail/report.h"
 
 /* Which events each stage needs, to say which ones this trace cannot measure. */
@@ -328,9 +329,11 @@ int skbt_report_text(FILE *out, const struct skbt_trace_info *ti, const struct s
 		     const struct skbt_report_opts *o)
 {
 	print_summary(out, ti, st, o);
+	skbt_findings_print_top(out, ti->fx);	/* right under the trace summary */
 	print_paths(out, st, o);
 	print_cpus(out, st);
 	print_napi(out, st);
+	skbt_findings_print_sections(out, ti->fx);
 	print_drops(out, st);
 	if (st->ntop) {
 		fprintf(out, "\nslowest journeys%s%s (%u):\n", st->filter.stage >= 0 ? " by stage " : "",

@@ -26,6 +26,7 @@
 #include <tracefs.h>
 
 #include "skbtrail/capture.h"
+#include "skbtrail/context.h"
 #include "skbtrail/record.h"
 #include "skbtrail/session.h"
 #include "skbtrail/tracefile.h"
@@ -54,6 +55,9 @@ struct skbt_recorder {
 	bool started;
 	char sum_instance[64], sum_clock[32];
 	char *sum_missing, *sum_filter;
+	/* node context (docs/file-format.md): kind=context-static, -start, -stop texts */
+	struct skbt_snapshot_config snap;
+	char *ctx_static, *ctx_start, *ctx_stop;
 };
 
 const char *skbt_stop_reason_name(enum skbt_stop_reason r)
@@ -151,6 +155,10 @@ int skbt_recorder_open(const struct skbt_record_config *cfg, struct skbt_recorde
 	}
 	for (i = 0; i < r->ncpus; i++)
 		skbt_session_cpu_stats(r->session, i, &r->start_text[i], &r->cpu[i].start);
+	/* The slow part (namespaces, ovs-dpctl) before tracing starts; failure is not fatal. */
+	r->snap = (struct skbt_snapshot_config){ .devs = cfg->session.devs,
+						 .ndevs = cfg->session.ndevs };
+	skbt_snapshot_static(&r->snap, &r->ctx_static);
 	*rp = r;
 	return 0;
 fail:
@@ -165,6 +173,8 @@ int skbt_recorder_start(struct skbt_recorder *r, struct skbt_err *err)
 {
 	int p[2], ret;
 
+	/* Counters just before tracing on, and before the guard forks so that it has them. */
+	skbt_snapshot_counters(&r->snap, "context-start", &r->ctx_start);
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return skbt_err_set(err, -errno, "pipe: %s", strerror(errno));
 	fflush(NULL);
@@ -336,6 +346,14 @@ static int add_options(struct skbt_recorder *r, enum skbt_stop_reason why,
 		return -ENOMEM;
 	ret |= skbt_writer_add_option(w, SKBT_OPTION_ID, sb.p, sb.len + 1);
 	free(sb.p);
+	{
+		const char *ctx[] = { r->ctx_static, r->ctx_start, r->ctx_stop };
+
+		for (i = 0; i < 3; i++)
+			if (ctx[i])
+				ret |= skbt_writer_add_option(w, SKBT_OPTION_ID, ctx[i],
+							      strlen(ctx[i]) + 1);
+	}
 	return ret ? -ENOMEM : 0;
 }
 
@@ -355,6 +373,9 @@ static int assemble(struct skbt_recorder *r, enum skbt_stop_reason why, const ch
 		r->cpu[i].spool_bytes = skbt_capture_cpu_bytes(r->capture, i);
 	}
 	skbt_session_update_cmdlines(r->session, r->writer);
+	/* Counters right after tracing off (the capture threads are joined: fork is safe). */
+	if (!r->ctx_stop)
+		skbt_snapshot_counters(&r->snap, "context-stop", &r->ctx_stop);
 	ret = add_options(r, why, by, end_text);
 	if (ret) {
 		skbt_err_set(err, ret, "out of memory");
@@ -498,6 +519,9 @@ void skbt_recorder_free(struct skbt_recorder *r)
 	free(r->tmp_path);
 	free(r->sum_missing);
 	free(r->sum_filter);
+	free(r->ctx_static);
+	free(r->ctx_start);
+	free(r->ctx_stop);
 	free(r);
 }
 

@@ -16,6 +16,8 @@
 #define SKBT_REPORT_SCHEMA_VERSION 1
 #define SKBT_MAX_WARNINGS 16
 
+struct skbt_findings;
+
 struct skbt_trace_info {
 	const char *file;
 	int version;			/* trace.dat version */
@@ -34,6 +36,7 @@ struct skbt_trace_info {
 	bool truncated;			/* file ended early or a sub-buffer was corrupt */
 	uint64_t backwards;		/* records whose timestamp went backwards */
 	const struct skbt_journeys_counters *jc;
+	const struct skbt_findings *fx;	/* findings, counters vs trace, NAPI/softirq; or NULL */
 	unsigned int nwarnings;
 	const char *warnings[SKBT_MAX_WARNINGS];
 };

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * context: key=value text, /proc/net/dev and softnet_stat parsers, and a file's node context.
+ * Shared by the recorder (which turns /proc text into keys) and the analyzer (which reads
+ * them back): one parser for both sides.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "skbtrail/context.h"
+#include "skbtrail/tracefile.h"
+
+const char *const skbt_netdev_fields[SKBT_NETDEV_NFIELDS] = {
+	"rx_bytes", "rx_packets", "rx_errs", "rx_drop", "rx_fifo", "rx_frame", "rx_compressed",
+	"rx_multicast", "tx_bytes", "tx_packets", "tx_errs", "tx_drop", "tx_fifo", "tx_colls",
+	"tx_carrier", "tx_compressed",
+};
+
+const char *const skbt_softnet_fields[SKBT_SOFTNET_NFIELDS] = {
+	"processed", "dropped", "time_squeeze", "zero3", "zero4", "zero5", "zero6", "zero7",
+	"cpu_collision", "received_rps", "flow_limit_count", "backlog_len", "cpu", "input_qlen",
+	"process_qlen",
+};
+
+int skbt_kvlist_parse(const char *text, size_t len, struct skbt_kvlist *l)
+{
+	const char *p = text, *end;
+	unsigned int cap = 0;
+
+	*l = (struct skbt_kvlist){ 0 };
+	end = memchr(text, 0, len);
+	if (!end)
+		end = text + len;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', end - p), *eq;
+		size_t ll;
+
+		if (!nl)
+			nl = end;
+		ll = nl - p;
+		eq = memchr(p, '=', ll);
+		if (eq && eq > p) {
+			struct skbt_kv kv;
+
+			if (l->n == cap) {
+				unsigned int nc = cap ? cap * 2 : 64;
+				struct skbt_kv *nv = realloc(l->v, nc * sizeof(*nv));
+
+				if (!nv)
+					goto oom;
+				l->v = nv;
+				cap = nc;
+			}
+			kv.key = strndup(p, eq - p);
+			kv.val = strndup(eq + 1, nl - eq - 1);
+			if (!kv.key || !kv.val) {
+				free(kv.key);
+				free(kv.val);
+				goto oom;
+			}
+			l->v[l->n++] = kv;
+		}
+		p = nl + 1;
+	}
+	return 0;
+oom:
+	skbt_kvlist_release(l);
+	return -ENOMEM;
+}
+
+const char *skbt_kvlist_get(const struct skbt_kvlist *l, const char *key)
+{
+	for (unsigned int i = 0; i < l->n; i++)
+		if (!strcmp(l->v[i].key, key))
+			return l->v[i].val;
+	return NULL;
+}
+
+bool skbt_kvlist_u64(const struct skbt_kvlist *l, const char *key, uint64_t *v)
+{
+	const char *s = skbt_kvlist_get(l, key);
+	char *end;
+
+	if (!s || !*s || *s == '-')
+		return false;
+	errno = 0;
+	*v = strtoull(s, &end, 0);
+	return !errno && !*end;
+}
+
+void skbt_kvlist_release(struct skbt_kvlist *l)
+{
+	for (unsigned int i = 0; i < l->n; i++) {
+		free(l->v[i].key);
+		free(l->v[i].val);
+	}
+	free(l->v);
+	*l = (struct skbt_kvlist){ 0 };
+}
+
+/* Next line of @p into [*ls, *le); returns the start of the following line. */
+static const char *next_line(const char *p, const char **le)
+{
+	const char *nl = strchr(p, '\n');
+
+	*le = nl ? nl : p + strlen(p);
+	return nl ? nl + 1 : *le;
+}
+
+int skbt_netdev_parse(const char *text, struct skbt_netdev_row **rows, unsigned int *n)
+{
+	struct skbt_netdev_row *v = NULL;
+	unsigned int cnt = 0, cap = 0;
+	const char *p = text;
+
+	while (*p) {
+		const char *le, *ls = p, *colon;
+		struct skbt_netdev_row r = { 0 };
+		char line[512];
+		size_t ll;
+		int k = 0;
+
+		p = next_line(p, &le);
+		ll = le - ls;
+		if (ll >= sizeof(line))
+			continue;
+		memcpy(line, ls, ll);
+		line[ll] = 0;
+		/* Header lines contain '|'; a device line is "  name: n n n ..." */
+		colon = strchr(line, ':');
+		if (!colon || strchr(line, '|'))
+			continue;
+		{
+			const char *s = line;
+			size_t nl;
+
+			while (*s == ' ')
+				s++;
+			nl = colon - s;
+			if (!nl || nl >= sizeof(r.name))
+				continue;
+			memcpy(r.name, s, nl);
+		}
+		{
+			const char *s = colon + 1;
+			char *end;
+
+			for (k = 0; k < SKBT_NETDEV_NFIELDS; k++) {
+				r.v[k] = strtoull(s, &end, 10);
+				if (end == s)
+					break;
+				s = end;
+			}
+		}
+		if (k != SKBT_NETDEV_NFIELDS)
+			continue;
+		if (cnt == cap) {
+			unsigned int nc = cap ? cap * 2 : 16;
+			struct skbt_netdev_row *nv = realloc(v, nc * sizeof(*nv));
+
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+			cap = nc;
+		}
+		v[cnt++] = r;
+	}
+	*rows = v;
+	*n = cnt;
+	return 0;
+}
+
+int skbt_softnet_parse(const char *text, struct skbt_softnet_row **rows, unsigned int *n)
+{
+	struct skbt_softnet_row *v = NULL;
+	unsigned int cnt = 0, cap = 0, idx = 0;
+	const char *p = text;
+
+	while (*p) {
+		const char *le, *s = p;
+		struct skbt_softnet_row r = { 0 };
+
+		p = next_line(p, &le);
+		while (s < le && r.ncols < SKBT_SOFTNET_NFIELDS) {
+			char *end;
+			uint64_t x;
+
+			while (s < le && *s == ' ')
+				s++;
+			if (s >= le)
+				break;
+			x = strtoull(s, &end, 16);
+			if (end == s || end > le)
+				break;
+			r.v[r.ncols++] = x;
+			s = end;
+		}
+		if (r.ncols < 3)
+			continue;
+		/* Column 13 is the CPU index since Linux 5.10 (softnet_seq_show) */
+		r.cpu = r.ncols > 12 ? (int)r.v[12] : (int)idx;
+		idx++;
+		if (cnt == cap) {
+			unsigned int nc = cap ? cap * 2 : 8;
+			struct skbt_softnet_row *nv = realloc(v, nc * sizeof(*nv));
+
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+			cap = nc;
+		}
+		v[cnt++] = r;
+	}
+	*rows = v;
+	*n = cnt;
+	return 0;
+}
+
+int skbt_context_load(struct skbt_tracefile *tf, struct skbt_context *c)
+{
+	const void *data;
+	uint32_t size;
+
+	*c = (struct skbt_context){ 0 };
+	for (int i = 0; skbt_tracefile_option(tf, SKBT_OPTION_ID, i, &data, &size) == 0; i++) {
+		static const char *const kinds[] = { "kind=context-static\n",
+						     "kind=context-start\n",
+						     "kind=context-stop\n", "kind=record\n" };
+		struct skbt_kvlist *lists[] = { &c->stat, &c->start, &c->stop, &c->record };
+		bool *has[] = { &c->has_static, &c->has_start, &c->has_stop, &c->has_record };
+
+		for (int k = 0; k < 4; k++) {
+			size_t kl = strlen(kinds[k]);
+
+			if (size < kl || memcmp(data, kinds[k], kl) || *has[k])
+				continue;
+			if (skbt_kvlist_parse(data, size, lists[k])) {
+				skbt_context_release(c);
+				return -ENOMEM;
+			}
+			*has[k] = true;
+		}
+	}
+	return 0;
+}
+
+void skbt_context_release(struct skbt_context *c)
+{
+	skbt_kvlist_release(&c->stat);
+	skbt_kvlist_release(&c->start);
+	skbt_kvlist_release(&c->stop);
+	skbt_kvlist_release(&c->record);
+	*c = (struct skbt_context){ 0 };
+}
+
+bool skbt_context_delta(const struct skbt_context *c, const char *key, uint64_t *d)
+{
+	uint64_t a, b;
+
+	if (!skbt_kvlist_u64(&c->start, key, &a) || !skbt_kvlist_u64(&c->stop, key, &b))
+		return false;
+	/* softnet_stat columns are 32-bit (unsigned int in struct softnet_data) */
+	*d = b >= a ? b - a : (b + (1ULL << 32) - a) & 0xffffffffULL;
+	return true;
+}

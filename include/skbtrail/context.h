@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * context: the node's state around a recording (counters, tunables, devices), stored in the
+ * trace file as skbtrail options (id SKBT_OPTION_ID) of kind context-static, context-start
+ * and context-stop.  Keys are described in docs/file-format.md ("Node context").
+ *
+ * Two halves:
+ *  - analyze/context.c (libskbtrail, linked into both programs): the key=value model, the
+ *    parsers of /proc/net/dev and /proc/net/softnet_stat text, and the reader of a file's
+ *    context.  No I/O besides what the caller hands over.
+ *  - record/context.c (the recorder only): snapshots of the live node into key=value text.
+ */
+#ifndef SKBTRAIL_CONTEXT_H
+#define SKBTRAIL_CONTEXT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+struct skbt_tracefile;
+
+/* ---------- key=value text ---------- */
+
+struct skbt_kv {
+	char *key, *val;
+};
+
+struct skbt_kvlist {
+	unsigned int n;
+	struct skbt_kv *v;		/* in text order */
+};
+
+/*
+ * Parse @len bytes of "key=value\n" lines (a NUL ends the text early; lines without '='
+ * are ignored).  On success @l owns copies of the strings: skbt_kvlist_release().
+ * -ENOMEM.
+ */
+int skbt_kvlist_parse(const char *text, size_t len, struct skbt_kvlist *l);
+/* Value of the first line with @key, or NULL. */
+const char *skbt_kvlist_get(const struct skbt_kvlist *l, const char *key);
+/* The same as an unsigned number; false when absent or not a number. */
+bool skbt_kvlist_u64(const struct skbt_kvlist *l, const char *key, uint64_t *v);
+void skbt_kvlist_release(struct skbt_kvlist *l);
+
+/* ---------- /proc/net/dev ---------- */
+
+#define SKBT_NETDEV_NFIELDS 16
+/* rx_bytes rx_packets rx_errs rx_drop rx_fifo rx_frame rx_compressed rx_multicast, tx_... */
+extern const char *const skbt_netdev_fields[SKBT_NETDEV_NFIELDS];
+
+struct skbt_netdev_row {
+	char name[16];			/* IFNAMSIZ */
+	uint64_t v[SKBT_NETDEV_NFIELDS];
+};
+
+/*
+ * Parse the text of /proc/net/dev (dev_seq_show() in the kernel's net/core/net-procfs.c:
+ * two header lines, then "name: 16 numbers").  *rows is malloc'ed (free()), *n rows.
+ * Malformed lines are skipped.  -ENOMEM.
+ */
+int skbt_netdev_parse(const char *text, struct skbt_netdev_row **rows, unsigned int *n);
+
+/* ---------- /proc/net/softnet_stat ---------- */
+
+#define SKBT_SOFTNET_NFIELDS 15
+/*
+ * Columns of softnet_seq_show() (net/core/net-procfs.c), all hex: processed, dropped,
+ * time_squeeze, four zeroes (were fastroute), cpu_collision (0), received_rps,
+ * flow_limit_count, backlog_len, cpu (index), input_qlen, process_qlen.  Older kernels
+ * print fewer columns; the row index is then the CPU (only online CPUs are printed since
+ * 5.x kernels also print the index).
+ */
+extern const char *const skbt_softnet_fields[SKBT_SOFTNET_NFIELDS];
+
+struct skbt_softnet_row {
+	int cpu;
+	unsigned int ncols;
+	uint64_t v[SKBT_SOFTNET_NFIELDS];
+};
+
+int skbt_softnet_parse(const char *text, struct skbt_softnet_row **rows, unsigned int *n);
+
+/* ---------- a file's context ---------- */
+
+struct skbt_context {
+	bool has_static, has_start, has_stop, has_record;
+	struct skbt_kvlist stat, start, stop;
+	struct skbt_kvlist record;	/* kind=record (skbtrail-record's own option) */
+};
+
+/*
+ * Load the context options of @tf into @c (zeroed first).  0 also when the file has none
+ * (every has_* false); -ENOMEM.  Release with skbt_context_release().
+ */
+int skbt_context_load(struct skbt_tracefile *tf, struct skbt_context *c);
+void skbt_context_release(struct skbt_context *c);
+/* Counters were captured at both ends of the recording. */
+static inline bool skbt_context_has_counters(const struct skbt_context *c)
+{
+	return c->has_start && c->has_stop;
+}
+/*
+ * stop - start of counter @key; false when either end lacks it.  A counter that went
+ * backwards (32-bit wrap of a softnet column) is taken modulo 2^32.
+ */
+bool skbt_context_delta(const struct skbt_context *c, const char *key, uint64_t *d);
+
+/*
+ * Render a file's context (skbtrail-analyze --context): text, one "key = value" per line
+ * grouped by kind, counters as start, stop and delta; or one JSON object.  -EIO.
+ */
+int skbt_context_print_text(FILE *out, const char *file, const struct skbt_context *c);
+int skbt_context_print_json(FILE *out, const char *file, const struct skbt_context *c);
+
+/* ---------- snapshots of the live node (record/context.c, recorder only) ---------- */
+
+struct skbt_snapshot_config {
+	const char *const *devs;	/* --dev list; NULL/0: every interface that is up */
+	int ndevs;
+	int max_namespaces;		/* named namespaces (/run/netns) visited; 0: 32 */
+	int timeout_ms;			/* per namespace and per external command; 0: 2000 */
+};
+
+/*
+ * "kind=context-static\n..." (once per recording) and "kind=context-start|stop\n..."
+ * (counters) into *text, malloc'ed.  They never fail because one source is missing: what
+ * cannot be read is left out (and "errors=" lists why).  -ENOMEM only.
+ */
+int skbt_snapshot_static(const struct skbt_snapshot_config *cfg, char **text);
+int skbt_snapshot_counters(const struct skbt_snapshot_config *cfg, const char *kind, char **text);
+
+#endif
