@@ -772,14 +772,27 @@ static struct jnode *find_upcall(struct skbt_journeys *jb, const struct skbt_eve
 
 /* ---- feeding ---- */
 
+#define LOST_HORIZON_NS 100000000ULL	/* 100 ms */
+
 static void mark_lost(struct skbt_journeys *jb, const struct skbt_event *ev)
 {
 	struct cpu_state *c = cpu_get(jb, ev->cpu);
 
 	jb->c.lost_markers++;
-	for (struct jnode *n = jb->lhead; n; n = n->lnext)
+	/*
+	 * A lost hop makes the next stage span two (netif_receive_skb(eth0) -> lost netif_rx ->
+	 * netif_receive_skb(br-int) would read as one forward stage).  Those hops follow each
+	 * other within micro- to milliseconds, so only journeys active shortly before the loss
+	 * can be affected; one idle for longer waits only for its free, and a lost free loses
+	 * a sample, never makes a wrong one.  The list is ordered by last event: walk from the
+	 * newest.
+	 */
+	for (struct jnode *n = jb->ltail; n; n = n->lprev) {
+		if (n->last_ts + LOST_HORIZON_NS < ev->ts)
+			break;
 		if (n->j.nhops && n->j.hops[n->j.nhops - 1].cpu == ev->cpu)
 			n->j.flags |= SKBT_JF_INCOMPLETE;
+	}
 	if (c) {
 		/*
 		 * Whole sub-buffers were lost before @ev: packets whose first hops were in them

@@ -302,6 +302,25 @@ static void test_lost_marks_incomplete(void **state)
 	fix_free(f);
 }
 
+/* A journey idle long before the loss only waits for its free: it stays measurable. */
+static void test_lost_spares_idle(void **state)
+{
+	struct fix *f = fix_new(false);
+	struct skbt_event lost = { .ts = 300000000, .cpu = 0, .kind = SKBT_EV_LOST };
+
+	(void)state;
+	ev(f, 0, 0, SKBT_EV_NETIF_RX, VETHB, 0x1, 100, PROC);
+	ev(f, 5, 0, SKBT_EV_NETIF_RECEIVE_SKB, VETHB, 0x1, 100, SOFT);
+	ev(f, 299990, 0, SKBT_EV_NETIF_RX, VETHB, 0x2, 100, PROC);	/* 10 us before */
+	assert_int_equal(skbt_journeys_feed(f->jb, &lost), 0);
+	skbt_journeys_finish(f->jb);
+	assert_int_equal(f->g.n, 2);
+	assert_false(f->g.j[0].flags & SKBT_JF_INCOMPLETE);
+	assert_non_null(stage(&f->g.j[0], SKBT_STAGE_BACKLOG));
+	assert_true(f->g.j[1].flags & SKBT_JF_INCOMPLETE);
+	fix_free(f);
+}
+
 /* OVS upcall with openvswitch events (run4-upcall): linked with high confidence. */
 static void test_upcall_link_full(void **state)
 {
@@ -446,6 +465,7 @@ int main(void)
 		cmocka_unit_test(test_rps_cross_cpu),
 		cmocka_unit_test(test_gro_merged),
 		cmocka_unit_test(test_lost_marks_incomplete),
+		cmocka_unit_test(test_lost_spares_idle),
 		cmocka_unit_test(test_upcall_link_full),
 		cmocka_unit_test(test_upcall_link_core),
 		cmocka_unit_test(test_tx_nesting_no_loop),
