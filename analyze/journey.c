@@ -535,6 +535,11 @@ static void finalize(struct skbt_journeys *jb, struct jnode *n, enum skbt_jend e
 			n->j.end = SKBT_JEND_GRO_MERGED;
 	}
 	compute_stages(n);
+	if (n->j.flow.kind == SKBT_FLOW_NONE && n->j.hash) {
+		/* no headers (yet): the skb hash tells flows apart, without addresses */
+		n->j.flow.kind = SKBT_FLOW_HASH;
+		n->j.flow.hash = n->j.hash;
+	}
 	jb->c.journeys++;
 	jb->cb.journey(&n->j, jb->cb.arg);
 	node_release(jb, n);
@@ -569,6 +574,13 @@ static void add_hop(struct skbt_journeys *jb, struct jnode *n, const struct skbt
 		h->aux = ev->u.drop.reason;
 	else if (ev->kind == SKBT_EV_OVS_DO_EXECUTE_ACTION)
 		h->aux = ev->u.ovs.action;
+	else if (ev->kind == SKBT_EV_NAPI_GRO_RECEIVE_ENTRY ||
+		 ev->kind == SKBT_EV_NETIF_RECEIVE_SKB_ENTRY ||
+		 ev->kind == SKBT_EV_NETIF_RECEIVE_SKB_LIST_ENTRY || ev->kind == SKBT_EV_NETIF_RX_ENTRY) {
+		h->aux = ev->u.entry.hash;	/* skb->hash: the flow key when no headers were captured */
+		if (!j->hash)
+			j->hash = ev->u.entry.hash;
+	}
 	if (r != R_EXEC && r != R_START && !(r == R_XMIT && n->last != NO_HOP &&
 					    role_of(j->hops[n->last].kind) != R_QUEUE &&
 					    role_of(j->hops[n->last].kind) != R_START))

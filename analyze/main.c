@@ -20,6 +20,9 @@
 #include "skbtrail/common.h"
 #include "skbtrail/context.h"
 #include "skbtrail/event.h"
+#include "skbtrail/flow.h"
+#include "skbtrail/pcap.h"
+#include "skbtrail/pcapng.h"
 #include "skbtrail/findings.h"
 #include "skbtrail/journey.h"
 #include "skbtrail/outputs.h"
@@ -60,6 +63,13 @@ static void usage(FILE *out)
 "                      1.5s, 200ms, ...)\n"
 "  --min-latency D     journeys slower than D (e.g. 500us), or whose --stage took D\n"
 "  --stage NAME        with --min-latency and --top: gro rps forward backlog xmit stack upcall\n"
+"                      (also ranks the per-flow table; default: the whole journey)\n"
+"  --filter EXPR       journeys whose captured headers match this pcap-filter expression\n"
+"                      (needs a trace recorded with skbtrail-record --pcap)\n"
+"Flows:\n"
+"  --flows N           list the N slowest flows by p99 (default 10, 0 = none)\n"
+"  --pcapng FILE       write the selected journeys' captured headers as pcapng, each\n"
+"                      packet commented with its journey id, path and stage latencies\n"
 "Input:\n"
 "  --buffer NAME       read this instance of the file (default: the one with the events)\n"
 "  --context           print the node context stored by skbtrail-record (counters,\n"
@@ -225,6 +235,8 @@ struct run {
 	const char *err_sink;		/* sink that failed, NULL: the statistics */
 	unsigned int nsinks;
 	struct skbt_sink sinks[MAX_SINKS];
+	struct skbt_pcap *pc;		/* captured headers of the file, or NULL */
+	struct skbt_flows *flows;
 };
 
 static void fail(struct run *r, int ret, const char *sink)
@@ -238,6 +250,13 @@ static void fail(struct run *r, int ret, const char *sink)
 static void on_journey(const struct skbt_journey *j, void *arg)
 {
 	struct run *r = arg;
+	struct skbt_journey withflow;
+
+	if (r->pc) {	/* the captured packet's 5-tuple, before any selection looks at it */
+		withflow = *j;
+		skbt_pcap_attach(r->pc, &withflow);
+		j = &withflow;
+	}
 
 	fail(r, skbt_stats_add_journey(&r->st, j), NULL);
 	if (!skbt_stats_selects(&r->st, j))
@@ -280,7 +299,17 @@ static int feed(struct run *r, struct skbt_journeys *jb, const struct skbt_event
 			return ret;
 		}
 	}
+	if (r->pc && e->kind == SKBT_EV_NETIF_RECEIVE_SKB) {
+		ret = skbt_pcap_on_event(r->pc, e, r->st.names.dev(r->st.names.ctx, e->dev));
+		if (ret)
+			return ret;
+	}
 	return skbt_journeys_feed(jb, e);
+}
+
+static bool select_pcap(void *ctx, const struct skbt_journey *j)
+{
+	return skbt_pcap_filter_match(ctx, j);
 }
 
 /* Sum of "overrun: N" over the CPUSTAT texts of @buf; -1 if the file has none. */
@@ -312,6 +341,7 @@ static int buffer_index(struct skbt_tracefile *tf, const char *name)
 enum {
 	OPT_JSON = 256, OPT_TOP, OPT_NO_HIST, OPT_SHOW_ADDRS, OPT_DEV, OPT_PATH, OPT_CPU,
 	OPT_FROM, OPT_TO, OPT_MIN_LAT, OPT_STAGE, OPT_BUFFER,
+	OPT_FILTER, OPT_FLOWS, OPT_PCAPNG,
 	OPT_PERFETTO, OPT_PERFETTO_LIMIT, OPT_HTML, OPT_JOURNEYS, OPT_CSV, OPT_REDACT_DEVS,
 	OPT_CONTEXT,
 };
@@ -332,6 +362,9 @@ int main(int argc, char **argv)
 		{ "min-latency", required_argument, NULL, OPT_MIN_LAT },
 		{ "stage", required_argument, NULL, OPT_STAGE },
 		{ "buffer", required_argument, NULL, OPT_BUFFER },
+		{ "filter", required_argument, NULL, OPT_FILTER },
+		{ "flows", required_argument, NULL, OPT_FLOWS },
+		{ "pcapng", required_argument, NULL, OPT_PCAPNG },
 		{ "context", no_argument, NULL, OPT_CONTEXT },
 		{ "perfetto", required_argument, NULL, OPT_PERFETTO },
 		{ "perfetto-limit", required_argument, NULL, OPT_PERFETTO_LIMIT },
@@ -343,7 +376,7 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct skbt_report_opts ropt = { .top = 10, .hist = true };
+	struct skbt_report_opts ropt = { .top = 10, .hist = true, .flows = 10 };
 	struct skbt_filter filter = { .cpu = -1, .stage = -1 };
 	struct skbt_journeys_config jcfg = { 0 };
 	struct skbt_trace_info ti = { 0 };
@@ -353,6 +386,9 @@ int main(int argc, char **argv)
 	struct skbt_err err = { 0 };
 	struct skbt_event e;
 	struct run run = { 0 };
+	const char *pcap_filter = NULL, *pcapng_path = NULL;
+	struct skbt_pcap_summary capsum = { 0 };
+	char warn_pcap[600];
 	struct skbt_context nctx = { 0 };
 	struct skbt_findings fx = { 0 };
 	bool context_only = false, fx_ready = false;
@@ -445,6 +481,19 @@ int main(int argc, char **argv)
 		case OPT_BUFFER:
 			buffer = optarg;
 			break;
+		case OPT_FILTER:
+			pcap_filter = optarg;
+			break;
+		case OPT_PCAPNG:
+			pcapng_path = optarg;
+			break;
+		case OPT_FLOWS:
+			ropt.flows = strtoul(optarg, &end, 10);
+			if (*end || !*optarg || ropt.flows > 100000) {
+				fprintf(stderr, "%s: --flows: not a count: %s\n", prog, optarg);
+				return SKBT_EXIT_USAGE;
+			}
+			break;
 		case OPT_CONTEXT:
 			context_only = true;
 			break;
@@ -487,6 +536,11 @@ int main(int argc, char **argv)
 		return SKBT_EXIT_USAGE;
 	}
 	file = argv[optind];
+	/* a filter that does not compile is a usage error, with pcap's own words */
+	if (pcap_filter && skbt_pcap_filter_check(pcap_filter, &err)) {
+		fprintf(stderr, "%s: --filter: %s\n", prog, err.msg);
+		return SKBT_EXIT_USAGE;
+	}
 	/* colour only on a terminal, never with NO_COLOR set (https://no-color.org) */
 	ropt.color = isatty(STDOUT_FILENO) && !(no_color && *no_color);
 	if (json_path && !strcmp(json_path, "-"))
@@ -517,12 +571,46 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
+	ret = skbt_pcap_open(tf, &run.pc, &err);
+	if (!ret && run.pc) {
+		ret = skbt_pcap_prepare(run.pc, skbt_events_clock(ev), &err);
+		if (ret == -ENOTSUP) {	/* no alignment: nothing to match, said in the report */
+			snprintf(warn_pcap, sizeof(warn_pcap), "captured headers not matched to "
+				 "events: %s", err.msg);
+			ret = 0;
+		}
+	}
+	if (ret) {
+		fprintf(stderr, "%s: %s: %s\n", prog, file, err.msg[0] ? err.msg : strerror(-ret));
+		status = ret == -ENOMEM ? SKBT_EXIT_FAIL : SKBT_EXIT_BADFILE;
+		goto cleanup;
+	}
+	if ((pcap_filter || pcapng_path) && !run.pc) {
+		fprintf(stderr, "%s: %s: %s needs captured packet headers and this trace has none "
+			"(record it with skbtrail-record --pcap)\n", prog, file,
+			pcap_filter ? "--filter" : "--pcapng");
+		status = SKBT_EXIT_USAGE;
+		goto cleanup;
+	}
+	if (pcap_filter) {
+		ret = skbt_pcap_filter_set(run.pc, pcap_filter, &err);
+		if (ret) {
+			fprintf(stderr, "%s: --filter: %s\n", prog, err.msg);
+			status = ret == -EINVAL ? SKBT_EXIT_USAGE : SKBT_EXIT_FAIL;
+			goto cleanup;
+		}
+		filter.select = select_pcap;
+		filter.select_ctx = run.pc;
+	}
 	ret = skbt_stats_init(&run.st, &filter, &(struct skbt_names){
 		.dev = name_dev, .reason = name_reason, .symbol = name_symbol,
 		.comm = name_comm, .ctx = ev }, ropt.top);
 	if (ret)
 		goto oom;
 	stats_ready = true;
+	if (skbt_flows_new(filter.stage, &run.flows))
+		goto oom;
+	run.st.flows = run.flows;
 	if (skbt_findings_init(&fx, &nctx, &run.st.names))
 		goto oom;
 	fx_ready = true;
@@ -549,6 +637,14 @@ int main(int argc, char **argv)
 		run.nsinks--;	/* the failed constructor left nothing to destroy */
 		fprintf(stderr, "%s: %s\n", prog, err.msg[0] ? err.msg : strerror(-ret));
 		goto cleanup;
+	}
+	if (pcapng_path) {
+		ret = skbt_pcapng_sink(pcapng_path, run.pc, &run.st, &run.sinks[run.nsinks], &err);
+		if (ret) {
+			fprintf(stderr, "%s: --pcapng: %s\n", prog, err.msg);
+			goto cleanup;
+		}
+		run.nsinks++;
 	}
 	jcfg.have_upcall_events = skbt_events_has(ev, SKBT_EV_OVS_DP_UPCALL);
 	ret = skbt_journeys_new(&jcfg, &(struct skbt_journeys_cb){
@@ -616,6 +712,12 @@ int main(int argc, char **argv)
 	ti.truncated = ti.truncated || skbt_tracefile_truncated(tf);
 	ti.backwards = skbt_events_backwards(ev);
 	ti.jc = skbt_journeys_counters(jb);
+	capsum.filter = pcap_filter;
+	capsum.selected = run.st.journeys_selected;
+	skbt_pcap_summarize(run.pc, &capsum);
+	ti.capture = &capsum;
+	if (run.pc && !capsum.aligned && ti.nwarnings < SKBT_MAX_WARNINGS)
+		ti.warnings[ti.nwarnings++] = warn_pcap;
 	{
 		int bi = buffer_index(tf, ti.buffer);
 
@@ -686,6 +788,8 @@ cleanup:
 		if (run.sinks[i].destroy)
 			run.sinks[i].destroy(run.sinks[i].priv);
 	skbt_journeys_free(jb);
+	skbt_flows_free(run.flows);
+	skbt_pcap_free(run.pc);
 	if (stats_ready)
 		skbt_stats_release(&run.st);
 	skbt_events_close(ev);

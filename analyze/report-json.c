@@ -11,6 +11,8 @@
 #include <json-c/json.h>
 
 #include "skbtrail/findings.h"
+#include "skbtrail/flow.h"
+#include "skbtrail/pcap.h"
 #include "skbtrail/report.h"
 
 static json_object *u64(uint64_t v)
@@ -155,6 +157,110 @@ static json_object *paths_arr(const struct skbt_stats *st)
 	return arr;
 }
 
+static json_object *flow_obj(const struct skbt_flow_key *k)
+{
+	json_object *o = json_object_new_object();
+	char buf[160];
+
+	put(o, "name", str(skbt_flow_name(k, buf, sizeof(buf))));
+	put(o, "kind", str(k->kind == SKBT_FLOW_TUPLE ? "tuple" : k->kind == SKBT_FLOW_HASH ?
+			   "hash" : "none"));
+	if (k->kind == SKBT_FLOW_TUPLE) {
+		put(o, "proto", str(skbt_flow_proto_name(k, buf, sizeof(buf))));
+		if (k->family) {
+			put(o, "family", json_object_new_int(k->family));
+			put(o, "src", str(skbt_flow_addr(k, true, buf, sizeof(buf))));
+			put(o, "dst", str(skbt_flow_addr(k, false, buf, sizeof(buf))));
+		}
+		if (k->ports) {
+			put(o, "sport", json_object_new_int(k->sport));
+			put(o, "dport", json_object_new_int(k->dport));
+		}
+	}
+	if (k->hash) {
+		snprintf(buf, sizeof(buf), "0x%08x", k->hash);
+		put(o, "hash", str(buf));
+	}
+	return o;
+}
+
+static json_object *flows_obj(const struct skbt_stats *st, const struct skbt_report_opts *opt)
+{
+	json_object *o = json_object_new_object(), *arr = json_object_new_array();
+	const struct skbt_flows *f = st->flows;
+	unsigned int n = skbt_flows_count(f);
+	int stage = f ? skbt_flows_stage(f) : -1;
+
+	put(o, "source", str(skbt_flows_by_kind(f, SKBT_FLOW_TUPLE) ? "pcap" :
+			     skbt_flows_by_kind(f, SKBT_FLOW_HASH) ? "hash" : "none"));
+	put(o, "addresses_known", json_object_new_boolean(skbt_flows_by_kind(f, SKBT_FLOW_TUPLE)));
+	put(o, "ranked_by", str(stage >= 0 ? skbt_stage_name(stage) : "total"));
+	put(o, "count", u64(n));
+	put(o, "journeys_tuple", u64(skbt_flows_by_kind(f, SKBT_FLOW_TUPLE)));
+	put(o, "journeys_hash", u64(skbt_flows_by_kind(f, SKBT_FLOW_HASH)));
+	put(o, "journeys_unknown", u64(skbt_flows_by_kind(f, SKBT_FLOW_NONE)));
+	for (unsigned int i = 0; i < n && i < opt->flows; i++) {
+		const struct skbt_flow_stats *s = skbt_flows_get(f, i);
+		json_object *e = json_object_new_object();
+
+		put(e, "flow", flow_obj(&s->key));
+		put(e, "journeys", u64(s->journeys));
+		put(e, "measured", u64(s->measured));
+		put(e, "min_ns", u64(s->measured ? s->min : 0));
+		put(e, "p50_ns", u64(skbt_flow_quantile(s, 0.5)));
+		put(e, "p99_ns", u64(skbt_flow_quantile(s, 0.99)));
+		put(e, "max_ns", u64(s->max));
+		put(e, "mean_ns", u64(s->measured ? (uint64_t)(s->sum / s->measured) : 0));
+		json_object_array_add(arr, e);
+	}
+	put(o, "list", arr);
+	return o;
+}
+
+static json_object *capture_obj(const struct skbt_trace_info *ti)
+{
+	const struct skbt_pcap_summary *c = ti->capture;
+	json_object *o = json_object_new_object(), *arr;
+
+	put(o, "present", json_object_new_boolean(c && c->present));
+	if (!c || !c->present)
+		return o;
+	put(o, "aligned", json_object_new_boolean(c->aligned));
+	if (!c->aligned)
+		put(o, "why_not", str(c->why_not));
+	put(o, "packets", u64(c->packets));
+	put(o, "matched", u64(c->matched));
+	put(o, "match_rate", json_object_new_double(c->packets ? (double)c->matched / c->packets :
+						     0.0));
+	put(o, "rx_events", u64(c->rx_events));
+	put(o, "rx_matched", u64(c->rx_matched));
+	put(o, "ps_drop", u64(c->ps_drop));
+	put(o, "ps_ifdrop", u64(c->ps_ifdrop));
+	put(o, "not_stored", u64(c->not_stored));
+	put(o, "capture_filter", str(skbt_pcap_capture_filter(c->pc)));
+	if (c->filter) {
+		put(o, "filter", str(c->filter));
+		put(o, "selected", u64(c->selected));
+	}
+	arr = json_object_new_array();
+	for (unsigned int i = 0; i < c->niface; i++) {
+		const struct skbt_pcap_iface *f = skbt_pcap_iface(c->pc, i);
+		json_object *e = json_object_new_object();
+
+		put(e, "dev", str(f->name));
+		put(e, "linktype", json_object_new_int(f->linktype));
+		put(e, "packets", u64(f->packets));
+		put(e, "matched", u64(f->matched));
+		put(e, "rx_events", u64(f->rx_events));
+		put(e, "ps_recv", u64(f->ps_recv));
+		put(e, "ps_drop", u64(f->ps_drop));
+		put(e, "ps_ifdrop", u64(f->ps_ifdrop));
+		json_object_array_add(arr, e);
+	}
+	put(o, "interfaces", arr);
+	return o;
+}
+
 static json_object *journey_obj(const struct skbt_stats *st, const struct skbt_journey *j,
 				const struct skbt_report_opts *opt)
 {
@@ -168,6 +274,8 @@ static json_object *journey_obj(const struct skbt_stats *st, const struct skbt_j
 	put(o, "duration_ns", u64(skbt_journey_duration(j)));
 	put(o, "end", str(skbt_jend_name(j->end)));
 	put(o, "complete", json_object_new_boolean(!(j->flags & SKBT_JF_INCOMPLETE)));
+	if (j->flow.kind != SKBT_FLOW_NONE)
+		put(o, "flow", flow_obj(&j->flow));
 	if (j->flags & SKBT_JF_LINKED)
 		put(o, "upcall_link", str(skbt_link_conf_name(j->link_conf)));
 	for (unsigned int i = 0; i < j->nhops; i++) {
@@ -302,6 +410,8 @@ int skbt_report_json(FILE *out, const struct skbt_trace_info *ti, const struct s
 		json_object_array_add(arr, o);
 	}
 	put(root, "drops", arr);
+	put(root, "capture", capture_obj(ti));
+	put(root, "flows", flows_obj(st, opt));
 
 	arr = json_object_new_array();
 	for (unsigned int i = 0; i < st->ntop; i++)

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "skbtrail/findings.h"
+#include "skbtrail/flow.h"
+#include "skbtrail/pcap.h"
 #include "skbtrail/report.h"
 
 /* Which events each stage needs, to say which ones this trace cannot measure. */
@@ -284,6 +286,8 @@ static void print_journey(FILE *out, const struct skbt_stats *st, const struct s
 	skbt_stats_path_name(st, j->devs, j->ndevs, j->flags & SKBT_JF_TX_ONLY, name, sizeof(name));
 	fprintf(out, "  journey #%" PRIu64 " %s: %s", j->id, name, DUR(skbt_journey_duration(j)));
 	fprintf(out, ", ended %s", skbt_jend_name(j->end));
+	if (j->flow.kind != SKBT_FLOW_NONE)
+		fprintf(out, ", %s", skbt_flow_name(&j->flow, name, sizeof(name)));
 	if (j->flags & SKBT_JF_INCOMPLETE)
 		fprintf(out, ", INCOMPLETE (lost events nearby)");
 	if (j->flags & SKBT_JF_LINKED)
@@ -325,6 +329,83 @@ static void print_journey(FILE *out, const struct skbt_stats *st, const struct s
 	}
 }
 
+static double pct(uint64_t a, uint64_t b)
+{
+	return b ? 100.0 * a / b : 0.0;
+}
+
+/* Captured headers (skbtrail-record --pcap): how many matched a receive event. */
+static void print_capture(FILE *out, const struct skbt_trace_info *ti)
+{
+	const struct skbt_pcap_summary *c = ti->capture;
+
+	if (!c || !c->present)
+		return;
+	fprintf(out, "\ncaptured headers (skbtrail-record --pcap) on %u device(s):", c->niface);
+	for (unsigned int i = 0; i < c->niface; i++)
+		fprintf(out, "%s %s", i ? "," : "", skbt_pcap_iface(c->pc, i)->name);
+	fprintf(out, "\n");
+	if (!c->aligned) {
+		fprintf(out, "  not matched to events: %s\n", c->why_not ? c->why_not : "?");
+	} else {
+		fprintf(out, "  match rate: %" PRIu64 " of %" PRIu64 " captured packets matched to a "
+			"receive event (%.1f %%); %" PRIu64 " of %" PRIu64 " netif_receive_skb events "
+			"on those devices matched (%.1f %%)\n", c->matched, c->packets,
+			pct(c->matched, c->packets), c->rx_matched, c->rx_events,
+			pct(c->rx_matched, c->rx_events));
+	}
+	fprintf(out, "  capture drops (pcap_stats): %" PRIu64 " by the kernel buffer, %" PRIu64
+		" by the interface; %" PRIu64 " not stored (--pcap-max)\n", c->ps_drop, c->ps_ifdrop,
+		c->not_stored);
+	if (c->filter)
+		fprintf(out, "  --filter '%s': %" PRIu64 " journeys selected\n", c->filter,
+			c->selected);
+}
+
+/* Per-flow table: top flows by p99 of the chosen stage (or the whole journey). */
+static void print_flows(FILE *out, const struct skbt_trace_info *ti, const struct skbt_stats *st,
+			const struct skbt_report_opts *o)
+{
+	const struct skbt_flows *f = st->flows;
+	unsigned int n = skbt_flows_count(f), shown;
+	int stage = f ? skbt_flows_stage(f) : -1;
+	bool tuples = skbt_flows_by_kind(f, SKBT_FLOW_TUPLE) > 0;
+	char name[160];
+
+	if (!f || (!n && !(ti->capture && ti->capture->present)))
+		return;
+	fprintf(out, "\nflows by p99 of %s%s", stage >= 0 ? "stage " : "",
+		stage >= 0 ? skbt_stage_name(stage) : "the whole journey");
+	if (tuples)
+		fprintf(out, " (5-tuples from the captured headers)");
+	if (skbt_flows_by_kind(f, SKBT_FLOW_HASH))
+		fprintf(out, "%s", tuples ? "; others by skb hash, no addresses known" :
+			" (by the skb hash of the *_entry events: no addresses are known; "
+			"record with skbtrail-record --pcap for 5-tuples)");
+	fprintf(out, ":\n");
+	shown = n < o->flows ? n : o->flows;
+	if (shown)
+		fprintf(out, "  %-52s %9s %9s %9s %9s %9s\n", "flow", "journeys", "measured", "p50",
+			"p99", "max");
+	for (unsigned int i = 0; i < shown; i++) {
+		const struct skbt_flow_stats *s = skbt_flows_get(f, i);
+
+		fprintf(out, "  %-52s %9" PRIu64 " %9" PRIu64 " %9s %9s %9s\n",
+			skbt_flow_name(&s->key, name, sizeof(name)), s->journeys, s->measured,
+			s->measured ? DUR(skbt_flow_quantile(s, 0.5)) : "-",
+			s->measured ? DUR(skbt_flow_quantile(s, 0.99)) : "-",
+			s->measured ? DUR(s->max) : "-");
+	}
+	if (n > shown)
+		fprintf(out, "  ... %u more flows\n", n - shown);
+	if (skbt_flows_by_kind(f, SKBT_FLOW_NONE))
+		fprintf(out, "  journeys with no known flow: %" PRIu64 "\n",
+			skbt_flows_by_kind(f, SKBT_FLOW_NONE));
+	if (skbt_flows_other(f))
+		fprintf(out, "  journeys of flows past the first %d: %" PRIu64 "\n", SKBT_FLOWS_MAX,
+			skbt_flows_other(f));
+}
+
 int skbt_report_text(FILE *out, const struct skbt_trace_info *ti, const struct skbt_stats *st,
 		     const struct skbt_report_opts *o)
 {
@@ -335,6 +416,8 @@ int skbt_report_text(FILE *out, const struct skbt_trace_info *ti, const struct s
 	print_napi(out, st);
 	skbt_findings_print_sections(out, ti->fx);
 	print_drops(out, st);
+	print_capture(out, ti);
+	print_flows(out, ti, st, o);
 	if (st->ntop) {
 		fprintf(out, "\nslowest journeys%s%s (%u):\n", st->filter.stage >= 0 ? " by stage " : "",
 			st->filter.stage >= 0 ? skbt_stage_name(st->filter.stage) : "", st->ntop);

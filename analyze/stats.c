@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "skbtrail/flow.h"
 #include "skbtrail/stats.h"
 
 /* ---- histogram ---- */
@@ -146,6 +147,8 @@ bool skbt_stats_selects(const struct skbt_stats *st, const struct skbt_journey *
 {
 	const struct skbt_filter *f = &st->filter;
 
+	if (f->select && !f->select(f->select_ctx, j))
+		return false;
 	if (f->ndevs) {
 		bool hit = j->origin_dev && dev_selected(st, j->origin_dev);
 
@@ -360,6 +363,8 @@ int skbt_stats_add_journey(struct skbt_stats *st, const struct skbt_journey *j)
 		st->gro_merged++;
 		return 0;
 	}
+	if (st->flows && skbt_flows_add(st->flows, j))
+		return -ENOMEM;
 	p = path_get(st, j);
 	if (!p)
 		return -ENOMEM;
@@ -549,6 +554,7 @@ void skbt_stats_done(struct skbt_stats *st)
 	sort(st->napi, st->nnapi, sizeof(*st->napi), napi_cmp);
 	sort(st->drops, st->ndrops, sizeof(*st->drops), drop_cmp);
 	sort(st->top, st->ntop, sizeof(*st->top), top_cmp);
+	skbt_flows_done(st->flows);
 	sort_st = NULL;
 }
 

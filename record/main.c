@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "skbtrail/common.h"
+#include "skbtrail/headers.h"
 #include "skbtrail/record.h"
 #include "skbtrail/session.h"
 
@@ -43,10 +44,14 @@ static void usage(FILE *f)
 		"  -b, --buffer-size KB   ring buffer per CPU (default %d)\n"
 		"  -m, --max-size MB      stop when MB of data have been captured\n"
 		"  -C, --clock CLOCK      trace clock (default mono, else global)\n"
+		"      --pcap             also capture packet headers (%d bytes) on each --dev\n"
+		"                         device (or every device that is up) into the file\n"
+		"      --filter EXPR      with --pcap: only packets matching this pcap-filter\n"
+		"      --pcap-max MB      with --pcap: store at most MB of headers (default 256)\n"
 		"  -h, --help             this text\n"
 		"  -V, --version          print the version\n"
 		"Exit status: 0 ok, 1 runtime failure, 2 usage, 4 not root or no tracefs.\n",
-		DEFAULT_BUFFER_KB);
+		DEFAULT_BUFFER_KB, SKBT_HEADERS_SNAPLEN);
 }
 
 /* Split "a,b,c" into a NULL-terminated array (pointers into @s, which is modified). */
@@ -123,6 +128,26 @@ static void print_summary(const struct skbt_record_summary *s, enum skbt_stop_re
 		(unsigned long long)s->file_bytes, (unsigned long long)s->data_bytes, s->seconds,
 		s->clock, s->buffer_kb, skbt_stop_reason_name(why),
 		(unsigned long long)lost_total);
+	if (s->headers) {
+		uint64_t captured, stored, dropped;
+
+		for (i = 0; i < skbt_headers_ndevs(s->headers); i++) {
+			uint64_t recv, drop, ifdrop;
+			const char *name = skbt_headers_dev(s->headers, i, &recv, &drop, &ifdrop);
+
+			fprintf(stderr, PROG ": pcap %s: received %llu, dropped %llu, "
+				"dropped by the interface %llu (pcap_stats)\n", name,
+				(unsigned long long)recv, (unsigned long long)drop,
+				(unsigned long long)ifdrop);
+		}
+		if (*skbt_headers_skipped(s->headers))
+			fprintf(stderr, PROG ": pcap: not captured (not in this network namespace): "
+				"%s\n", skbt_headers_skipped(s->headers));
+		skbt_headers_counts(s->headers, &captured, &stored, &dropped);
+		fprintf(stderr, PROG ": pcap: %llu packet headers captured, %llu stored, capture "
+			"drops: %llu\n", (unsigned long long)captured, (unsigned long long)stored,
+			(unsigned long long)dropped);
+	}
 }
 
 int main(int argc, char **argv)
@@ -135,6 +160,9 @@ int main(int argc, char **argv)
 		{ "buffer-size", required_argument, NULL, 'b' },
 		{ "max-size", required_argument, NULL, 'm' },
 		{ "clock", required_argument, NULL, 'C' },
+		{ "pcap", no_argument, NULL, 'P' },
+		{ "filter", required_argument, NULL, 'F' },
+		{ "pcap-max", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -233,6 +261,20 @@ int main(int argc, char **argv)
 		case 'C':
 			cfg.session.clock = optarg;
 			break;
+		case 'P':
+			cfg.pcap = true;
+			break;
+		case 'F':
+			cfg.pcap_filter = optarg;
+			break;
+		case 'M':
+			if (!parse_ulong(optarg, &v) || !v || v > (1UL << 20)) {
+				fprintf(stderr, PROG ": bad --pcap-max '%s' (MB)\n", optarg);
+				status = SKBT_EXIT_USAGE;
+				goto cleanup;
+			}
+			cfg.pcap_max_bytes = (uint64_t)v << 20;
+			break;
 		case 'h':
 			usage(stdout);
 			status = SKBT_EXIT_OK;
@@ -253,6 +295,14 @@ int main(int argc, char **argv)
 		status = SKBT_EXIT_USAGE;
 		goto cleanup;
 	}
+
+	if (cfg.pcap_filter && !cfg.pcap) {
+		fprintf(stderr, PROG ": --filter needs --pcap\n");
+		status = SKBT_EXIT_USAGE;
+		goto cleanup;
+	}
+	if (cfg.pcap && !cfg.pcap_max_bytes)
+		cfg.pcap_max_bytes = 256ULL << 20;
 
 	if (geteuid() != 0) {
 		fprintf(stderr, PROG ": must run as root (tracefs instances need it)\n");

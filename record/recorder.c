@@ -26,6 +26,7 @@
 #include <tracefs.h>
 
 #include "skbtrail/capture.h"
+#include "skbtrail/headers.h"
 #include "skbtrail/context.h"
 #include "skbtrail/record.h"
 #include "skbtrail/session.h"
@@ -55,6 +56,7 @@ struct skbt_recorder {
 	bool started;
 	char sum_instance[64], sum_clock[32];
 	char *sum_missing, *sum_filter;
+	struct skbt_headers *headers;	/* --pcap */
 	/* node context (docs/file-format.md): kind=context-static, -start, -stop texts */
 	struct skbt_snapshot_config snap;
 	char *ctx_static, *ctx_start, *ctx_stop;
@@ -108,6 +110,15 @@ int skbt_recorder_open(const struct skbt_record_config *cfg, struct skbt_recorde
 	if (r->out_fd < 0) {
 		ret = skbt_err_set(err, -errno, "%s: cannot create: %s", r->output, strerror(errno));
 		goto fail;
+	}
+	if (cfg->pcap) {
+		/* Before the kernel is touched: a bad filter or device fails here. */
+		ret = skbt_headers_open(&(struct skbt_headers_config){
+			.devs = cfg->session.devs, .ndevs = cfg->session.ndevs,
+			.filter = cfg->pcap_filter, .max_bytes = cfg->pcap_max_bytes,
+			.spool_base = r->output }, &r->headers, err);
+		if (ret)
+			goto fail;
 	}
 	ret = skbt_session_create(&cfg->session, &r->session, err);
 	if (ret)
@@ -198,6 +209,11 @@ int skbt_recorder_start(struct skbt_recorder *r, struct skbt_err *err)
 	ret = skbt_capture_start(r->capture, err);
 	if (ret)
 		return ret;
+	if (r->headers) {
+		ret = skbt_headers_start(r->headers, err);
+		if (ret)
+			return ret;
+	}
 	ret = skbt_session_start(r->session);
 	if (ret)
 		return skbt_err_set(err, ret, "cannot turn tracing on in instance %s",
@@ -381,6 +397,11 @@ static int assemble(struct skbt_recorder *r, enum skbt_stop_reason why, const ch
 		skbt_err_set(err, ret, "out of memory");
 		goto out;
 	}
+	if (r->headers) {
+		ret = skbt_headers_add_options(r->headers, r->writer, err);
+		if (ret)
+			goto out;
+	}
 	ret = skbt_writer_write(r->writer, r->out_fd, r->ncpus, skbt_capture_spool_fds(r->capture),
 				punch, ws, err);
 	if (ret == -ENOSPC && ws->header_bytes == 0) {
@@ -388,7 +409,8 @@ static int assemble(struct skbt_recorder *r, enum skbt_stop_reason why, const ch
 		skbt_writer_set_blob(r->writer, SKBT_WB_KALLSYMS, "", 0);
 		r->kallsyms = false;
 		r->kallsyms_note = "omitted (disk space)";
-		if (add_options(r, why, by, end_text) == 0)
+		if (add_options(r, why, by, end_text) == 0 &&
+		    (!r->headers || skbt_headers_add_options(r->headers, r->writer, err) == 0))
 			ret = skbt_writer_write(r->writer, r->out_fd, r->ncpus,
 						skbt_capture_spool_fds(r->capture), true, ws, err);
 	}
@@ -434,6 +456,7 @@ static void fill_summary(struct skbt_recorder *r, const struct skbt_writer_stats
 	sum->clock = r->sum_clock;
 	sum->missing = r->sum_missing ? r->sum_missing : "";
 	sum->filter = r->sum_filter ? r->sum_filter : "";
+	sum->headers = r->headers;
 }
 
 static void guard_tell(struct skbt_recorder *r, char what)
@@ -461,6 +484,8 @@ int skbt_recorder_finish(struct skbt_recorder *r, enum skbt_stop_reason why,
 
 	skbt_session_stop(r->session);
 	cret = skbt_capture_stop(r->capture, &cerr);
+	if (r->headers)
+		skbt_headers_stop(r->headers);
 	if (cret == -ENOSPC)
 		why = SKBT_STOP_DISK_FULL;
 	ret = assemble(r, why, "recorder", &ws, err);
@@ -494,6 +519,8 @@ void skbt_recorder_abort(struct skbt_recorder *r)
 	skbt_session_destroy(r->session);
 	r->session = NULL;
 	guard_tell(r, 'A');
+	skbt_headers_free(r->headers, true);
+	r->headers = NULL;
 	if (r->out_fd >= 0) {
 		close(r->out_fd);
 		r->out_fd = -1;
@@ -511,6 +538,7 @@ void skbt_recorder_free(struct skbt_recorder *r)
 	if (r->guard_fd >= 0 || r->capture || r->session)
 		skbt_recorder_abort(r);
 	skbt_writer_free(r->writer);
+	skbt_headers_free(r->headers, true);
 	for (i = 0; r->start_text && i < r->ncpus; i++)
 		free(r->start_text[i]);
 	free(r->start_text);
@@ -567,9 +595,13 @@ static void guard_main(struct skbt_recorder *r, int rfd)
 	/* The recorder died.  Turn tracing off and keep everything it had not read yet. */
 	skbt_session_stop(r->session);
 	skbt_capture_drain(r->capture, &err);
+	if (r->headers)		/* forked before the reader threads started: none to join */
+		skbt_headers_stop(r->headers);
 	assemble(r, SKBT_STOP_GUARD, "guard", &ws, &err);
-	if (ws.header_bytes)
+	if (ws.header_bytes) {
 		skbt_capture_close(r->capture, true);
+		skbt_headers_free(r->headers, true);
+	}
 	skbt_session_destroy(r->session);
 	_exit(0);
 }

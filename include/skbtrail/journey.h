@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "skbtrail/event.h"
+#include "skbtrail/flow.h"
 
 #define SKBT_MAX_HOPS 24	/* hops kept per journey; more set SKBT_JF_HOPS_TRUNCATED */
 #define SKBT_MAX_STAGES 16
@@ -90,6 +91,9 @@ struct skbt_journey {
 	uint16_t devs[SKBT_MAX_PATH_DEVS];
 	uint32_t drop_reason;
 	uint64_t drop_location;
+	uint32_t hash;		/* skb->hash of its first *_entry hop that had one, 0 if none */
+	uint32_t pkt;		/* captured packet matched to it + 1 (skbtrail/pcap.h), 0 if none */
+	struct skbt_flow_key flow;	/* its flow: skbt_pcap_attach() fills it (or from @hash) */
 	struct skbt_hop hops[SKBT_MAX_HOPS];
 	struct skbt_stage_span stages[SKBT_MAX_STAGES];
 };

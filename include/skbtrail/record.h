@@ -18,12 +18,17 @@
 #include "skbtrail/session.h"
 
 struct skbt_recorder;
+struct skbt_headers;
 
 struct skbt_record_config {
 	struct skbt_session_config session;
 	const char *output;		/* trace.dat path */
 	const char *devs_text;		/* --dev as given, for the file ("" when none) */
 	const char *events_text;	/* --events as given */
+	/* --pcap: capture headers next to the tracepoints (skbtrail/headers.h) */
+	bool pcap;
+	const char *pcap_filter;	/* --filter, NULL: none */
+	uint64_t pcap_max_bytes;	/* --pcap-max, 0: no cap */
 };
 
 /* Why a recording ended (stored in the file, printed at the end). */
@@ -57,6 +62,7 @@ struct skbt_record_summary {
 	unsigned long buffer_kb;
 	const char *missing;		/* events the kernel lacks, "" if none */
 	const char *filter;
+	const struct skbt_headers *headers;	/* --pcap: counts and pcap_stats; else NULL */
 };
 
 /*

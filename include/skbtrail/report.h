@@ -16,6 +16,8 @@
 #define SKBT_REPORT_SCHEMA_VERSION 1
 #define SKBT_MAX_WARNINGS 16
 
+struct skbt_pcap_summary;
+
 struct skbt_findings;
 
 struct skbt_trace_info {
@@ -36,6 +38,7 @@ struct skbt_trace_info {
 	bool truncated;			/* file ended early or a sub-buffer was corrupt */
 	uint64_t backwards;		/* records whose timestamp went backwards */
 	const struct skbt_journeys_counters *jc;
+	const struct skbt_pcap_summary *capture;	/* captured headers (--pcap), or NULL */
 	const struct skbt_findings *fx;	/* findings, counters vs trace, NAPI/softirq; or NULL */
 	unsigned int nwarnings;
 	const char *warnings[SKBT_MAX_WARNINGS];
@@ -46,6 +49,7 @@ struct skbt_report_opts {
 	bool color;		/* text report: ANSI colours (the caller decides: a tty, no NO_COLOR) */
 	unsigned int top;	/* slowest journeys to list */
 	bool hist;		/* log2 histograms in the text report */
+	unsigned int flows;	/* flows to list in the per-flow table */
 };
 
 /* Is the report incomplete (events lost, file truncated)? */

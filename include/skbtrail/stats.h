@@ -11,6 +11,8 @@
 
 #include "skbtrail/journey.h"
 
+struct skbt_flows;
+
 /*
  * Latency histogram with bounded relative error: values below 128 ns are exact; above, each
  * power of two is cut into 128 buckets, so a percentile is off by at most 1/256 (0.4 %) of
@@ -78,6 +80,9 @@ struct skbt_filter {
 	uint64_t from_ns, to_ns;	/* first hop within [from, to] (absolute trace time), 0 = open */
 	uint64_t min_latency_ns;	/* journey (or @stage) at least this slow */
 	int stage;			/* -1: whole journey */
+	/* one more test of the caller's (--filter on the captured headers); NULL: none */
+	bool (*select)(void *ctx, const struct skbt_journey *j);
+	void *select_ctx;
 };
 
 /* How reports name things (wired to the event decoder by the command layer). */
@@ -107,6 +112,8 @@ struct skbt_stats {
 	/* slowest selected journeys, slowest first after skbt_stats_done() */
 	unsigned int top_max, ntop;
 	struct skbt_journey *top;
+	/* per-flow table of the selected journeys (skbtrail/flow.h), owned by the caller; or NULL */
+	struct skbt_flows *flows;
 };
 
 int skbt_stats_init(struct skbt_stats *st, const struct skbt_filter *f,
