@@ -645,7 +645,7 @@ static void find_backlog(struct skbt_findings *fx, unsigned int cpu)
 	if (top && top->backlog_deq)
 		snprintf(rps, sizeof(rps), "; %" PRIu64 " %% of the packets received on %s from a "
 			 "backlog were steered there by RPS", top_n * 100 / top->backlog_deq,
-			 top->name);
+			 top->shown);
 	if (fx->max_backlog)
 		snprintf(full, sizeof(full), ": backlog full at %s = netdev_max_backlog",
 			 NUM(fx->max_backlog));
@@ -663,7 +663,7 @@ static void find_backlog(struct skbt_findings *fx, unsigned int cpu)
 		evn(f, "netdev_max_backlog", fx->max_backlog);
 	evn(f, "max_backlog_depth_seen", c->max_depth);
 	if (top) {
-		evs(f, "rps_dev", top->name);
+		evs(f, "rps_dev", top->shown);
 		evn(f, "rps_steered_here", top_n);
 		evn(f, "rps_dev_backlog_receives", top->backlog_deq);
 	}
@@ -685,9 +685,10 @@ static void find_budget(struct skbt_findings *fx, unsigned int cpu, const struct
 		snprintf(budget, sizeof(budget), ", netdev_budget = %s", NUM(fx->netdev_budget));
 	snprintf(id, sizeof(id), "budget-cpu%u", cpu);
 	if (c->d_time_squeeze)
-		f = add(fx, SKBT_FX_WARNING, id, "CPU %u: net_rx_action ran out of budget %s times "
-			"(time_squeeze%s); %s polls used their whole weight (%u)%s%s%s", cpu,
-			NUM(c->d_time_squeeze), budget, NUM(c->polls_full), weight,
+		f = add(fx, SKBT_FX_WARNING, id, "CPU %u: net_rx_action ran out of budget %s "
+			"time(s) (time_squeeze%s); %s polls used their whole weight%s%s%s%s%s%s", cpu,
+			NUM(c->d_time_squeeze), budget, NUM(c->polls_full),
+			weight ? " (" : "", weight ? NUM(weight) : "", weight ? ")" : "",
 			fx->softirq_recorded ? ", " : "",
 			fx->softirq_recorded ? NUM(c->softirq_budget_runs) : "",
 			fx->softirq_recorded ? " NET_RX runs did netdev_budget packets or more" : "");
@@ -733,14 +734,14 @@ static void findings_make(struct skbt_findings *fx, const struct skbt_trace_info
 
 		if (!d->steered)
 			continue;
-		mask = rps_cpus_of(fx, d->name);
-		snprintf(id, sizeof(id), "rps-%s", d->name);
+		mask = rps_cpus_of(fx, d->name);	/* the context knows real names */
+		snprintf(id, sizeof(id), "rps-%s", d->shown);
 		f = add(fx, SKBT_FX_INFO, id, "RPS moved %s of the %s packets received on %s from a "
 			"backlog (%" PRIu64 " %%) to another CPU than the one that queued them%s%s%s",
-			NUM(d->steered), NUM(d->backlog_deq), d->name,
+			NUM(d->steered), NUM(d->backlog_deq), d->shown,
 			d->steered * 100 / d->backlog_deq, mask ? " (rps_cpus = " : "",
 			mask ? mask : "", mask ? ")" : "");
-		evs(f, "dev", d->name);
+		evs(f, "dev", d->shown);
 		evn(f, "steered", d->steered);
 		evn(f, "backlog_receives", d->backlog_deq);
 		if (mask)
@@ -763,13 +764,13 @@ static void findings_make(struct skbt_findings *fx, const struct skbt_trace_info
 
 		if (d->gro <= d->rx || !d->gro)
 			continue;
-		snprintf(id, sizeof(id), "gro-%s", d->name);
+		snprintf(id, sizeof(id), "gro-%s", d->shown);
 		f = add(fx, SKBT_FX_INFO, id, "%s: GRO merged %s of %s received packets into the "
-			"%s skbs the stack saw%s%s%s", d->name, NUM(d->gro - d->rx), NUM(d->gro),
+			"%s skbs the stack saw%s%s%s", d->shown, NUM(d->gro - d->rx), NUM(d->gro),
 			NUM(d->rx), d->has_counters ? " (rx_packets +" : "",
 			d->has_counters ? NUM(d->d_rx_packets) : "",
 			d->has_counters ? " counts them before GRO)" : "");
-		evs(f, "dev", d->name);
+		evs(f, "dev", d->shown);
 		evn(f, "napi_gro_receive_entry", d->gro);
 		evn(f, "netif_receive_skb", d->rx);
 		if (d->has_counters)
@@ -783,12 +784,12 @@ static void findings_make(struct skbt_findings *fx, const struct skbt_trace_info
 
 		if (!d->has_counters || !n || d->drops)
 			continue;
-		snprintf(id, sizeof(id), "nic-drops-%s", d->name);
+		snprintf(id, sizeof(id), "nic-drops-%s", d->shown);
 		f = add(fx, SKBT_FX_WARNING, id, "%s dropped %s packets before the stack (rx_drop "
 			"+%s, driver *miss* counters +%s) and the trace shows none: NIC ring or "
-			"driver drops are invisible to tracepoints", d->name, NUM(n),
+			"driver drops are invisible to tracepoints", d->shown, NUM(n),
 			NUM(d->d_rx_drop), NUM(d->d_nic_missed));
-		evs(f, "dev", d->name);
+		evs(f, "dev", d->shown);
 		evn(f, "rx_drop_delta", d->d_rx_drop);
 		evn(f, "nic_missed_delta", d->d_nic_missed);
 	}
@@ -830,10 +831,10 @@ static void findings_make(struct skbt_findings *fx, const struct skbt_trace_info
 
 		if (d->verdict != SKBT_FXV_UNEXPLAINED)
 			continue;
-		snprintf(id, sizeof(id), "mismatch-%s", d->name);
+		snprintf(id, sizeof(id), "mismatch-%s", d->shown);
 		f = add(fx, SKBT_FX_WARNING, id, "%s: rx_packets +%s but %s netif_receive_skb "
-			"traced; cause unknown", d->name, NUM(d->d_rx_packets), NUM(d->rx));
-		evs(f, "dev", d->name);
+			"traced; cause unknown", d->shown, NUM(d->d_rx_packets), NUM(d->rx));
+		evs(f, "dev", d->shown);
 		evn(f, "rx_packets_delta", d->d_rx_packets);
 		evn(f, "netif_receive_skb", d->rx);
 	}
@@ -866,22 +867,34 @@ int skbt_findings_done(struct skbt_findings *fx, const struct skbt_trace_info *t
 	bool gro_recorded = ti->recorded[SKBT_EV_NAPI_GRO_RECEIVE_ENTRY];
 	uint64_t all_dropped = 0, all_traced = 0;
 	unsigned int ntrace_devs = fx->ndevs;
+	bool redacted;
 
 	fx->drop_events_recorded = ti->recorded[SKBT_EV_KFREE_SKB] ||
 				   ti->recorded[SKBT_EV_NETIF_RX_EXIT];
 	fx->softirq_recorded = ti->recorded[SKBT_EV_SOFTIRQ_ENTRY] &&
 			       ti->recorded[SKBT_EV_SOFTIRQ_EXIT];
 
+	/*
+	 * Real names (fx->names, taken at init) match the context's counters; reports show
+	 * st->names, which --redact-devs replaces with aliases after the events were read.
+	 */
+	redacted = st->names.dev != fx->names.dev;
 	for (unsigned int i = 1; i < ntrace_devs; i++) {
-		const char *n = st->names.dev ? st->names.dev(st->names.ctx, i) : NULL;
+		const char *n = fx->names.dev ? fx->names.dev(fx->names.ctx, i) : NULL;
+		const char *a = st->names.dev ? st->names.dev(st->names.ctx, i) : NULL;
 
 		snprintf(fx->devs[i].name, sizeof(fx->devs[i].name), "%s", n ? n : "?");
+		snprintf(fx->devs[i].shown, sizeof(fx->devs[i].shown), "%s", a ? a : "?");
 	}
 	for (unsigned int i = 0; i < st->ndrops; i++)
 		if (st->drops[i].dev && st->drops[i].dev < fx->ndevs)
 			fx->devs[st->drops[i].dev].drops += st->drops[i].count;
 	if (fx->has_counters)
 		load_counters(fx);
+	for (unsigned int i = ntrace_devs; i < fx->ndevs; i++)	/* counters only */
+		snprintf(fx->devs[i].shown, sizeof(fx->devs[i].shown), "%s",
+			 redacted && strcmp(fx->devs[i].name, "lo") ? "(not traced)" :
+			 fx->devs[i].name);
 	if (!fx->has_counters)
 		goto make;
 	for (unsigned int i = 1; i < fx->ndevs; i++)

