@@ -24,6 +24,9 @@
  */
 #define DEFAULT_BUFFER_KB 8192
 
+/* getopt values of long options without a short one */
+#define OPT_FORMAT 0x100
+
 static volatile sig_atomic_t exiting;
 
 static void on_signal(int sig)
@@ -44,6 +47,8 @@ static void usage(FILE *f)
 		"  -b, --buffer-size KB   ring buffer per CPU (default %d)\n"
 		"  -m, --max-size MB      stop when MB of data have been captured\n"
 		"  -C, --clock CLOCK      trace clock (default mono, else global)\n"
+		"      --format v7|v6     trace.dat version: v7, zstd-compressed (default), or v6,\n"
+		"                         uncompressed (about 10 times larger)\n"
 		"      --pcap             also capture packet headers (%d bytes) on each --dev\n"
 		"                         device (or every device that is up) into the file\n"
 		"      --filter EXPR      with --pcap: only packets matching this pcap-filter\n"
@@ -128,6 +133,11 @@ static void print_summary(const struct skbt_record_summary *s, enum skbt_stop_re
 		(unsigned long long)s->file_bytes, (unsigned long long)s->data_bytes, s->seconds,
 		s->clock, s->buffer_kb, skbt_stop_reason_name(why),
 		(unsigned long long)lost_total);
+	if (s->raw_data_bytes != s->data_bytes)
+		fprintf(stderr, PROG ": %s: %llu bytes of event data zstd-compressed to %llu "
+			"(%.1fx)\n", s->output, (unsigned long long)s->raw_data_bytes,
+			(unsigned long long)s->data_bytes,
+			s->data_bytes ? (double)s->raw_data_bytes / s->data_bytes : 0.0);
 	if (s->headers) {
 		uint64_t captured, stored, dropped;
 
@@ -160,6 +170,7 @@ int main(int argc, char **argv)
 		{ "buffer-size", required_argument, NULL, 'b' },
 		{ "max-size", required_argument, NULL, 'm' },
 		{ "clock", required_argument, NULL, 'C' },
+		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "pcap", no_argument, NULL, 'P' },
 		{ "filter", required_argument, NULL, 'F' },
 		{ "pcap-max", required_argument, NULL, 'M' },
@@ -260,6 +271,14 @@ int main(int argc, char **argv)
 			break;
 		case 'C':
 			cfg.session.clock = optarg;
+			break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "v7") && strcmp(optarg, "v6")) {
+				fprintf(stderr, PROG ": bad --format '%s' (v7 or v6)\n", optarg);
+				status = SKBT_EXIT_USAGE;
+				goto cleanup;
+			}
+			cfg.format_v6 = !strcmp(optarg, "v6");
 			break;
 		case 'P':
 			cfg.pcap = true;

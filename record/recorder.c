@@ -140,6 +140,8 @@ int skbt_recorder_open(const struct skbt_record_config *cfg, struct skbt_recorde
 		goto fail;
 	}
 	ret = skbt_writer_alloc(skbt_session_page_size(r->session), &r->writer);
+	if (!ret && !cfg->format_v6)
+		ret = skbt_writer_set_format(r->writer, SKBT_WF_V7_ZSTD, 0);
 	if (ret) {
 		skbt_err_set(err, ret, "out of memory");
 		goto fail;
@@ -439,6 +441,7 @@ static void fill_summary(struct skbt_recorder *r, const struct skbt_writer_stats
 		.cpu = r->cpu,
 		.file_bytes = ws->file_bytes,
 		.data_bytes = ws->data_bytes,
+		.raw_data_bytes = ws->raw_data_bytes,
 		.seconds = (r->t_end.tv_sec - r->t_start.tv_sec) +
 			   (r->t_end.tv_nsec - r->t_start.tv_nsec) / 1e9,
 		.kallsyms = r->kallsyms,

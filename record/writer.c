@@ -14,9 +14,9 @@
  * event formats, kallsyms, printk, cmdlines) each zstd-compressed as one block (u32
  * compressed size, u32 size, data); one options section, uncompressed, whose options point
  * at those sections and whose BUFFER option describes the CPU data; the strings section;
- * last the flyrecord section: padding to a page, then per CPU with data a u32 chunk count
- * and the chunks (u32 compressed size, u32 size, data), each chunk a run of whole
- * sub-buffers.  Everything before the CPU data is built in memory, written first with room
+ * last the flyrecord section: padding to a page, then per CPU a u32 chunk count and the
+ * chunks (u32 compressed size, u32 size, data), each chunk a run of whole sub-buffers (a
+ * CPU without data has nothing there and size 0; every CPU is in the BUFFER option).  Everything before the CPU data is built in memory, written first with room
  * for every CPU in the BUFFER option, and rewritten once the data are in (its length up to
  * the first CPU's data never changes), so an interrupted or disk-full write leaves the same
  * kind of file as v6 does.
@@ -866,12 +866,11 @@ static int write_v7(struct skbt_writer *w, int fd, int ncpus, const int *cpu_fds
 		uint64_t written, raw;
 
 		ret = compress_cpu(w, cpu_fds[i], fd, off, punch, buf, zbuf, zcap, &written, &raw);
-		if (written) {
-			/* the size leaves out the chunk count, as trace-cmd writes it */
-			ent[n++] = (struct cpu_ent){ .cpu = i, .off = off, .size = written - 4 };
-			off += written;
-			st->raw_data_bytes += raw;
-		}
+		/* the size leaves out the chunk count, as trace-cmd writes it */
+		ent[n++] = (struct cpu_ent){ .cpu = i, .off = off,
+					     .size = written ? written - 4 : 0 };
+		off += written;
+		st->raw_data_bytes += raw;
 		if (ret == -ENOSPC) {
 			st->truncated_cpus++;
 			if (!first_err)

@@ -25,6 +25,7 @@ struct skbt_record_config {
 	const char *output;		/* trace.dat path */
 	const char *devs_text;		/* --dev as given, for the file ("" when none) */
 	const char *events_text;	/* --events as given */
+	bool format_v6;			/* --format v6: version 6, uncompressed (default: v7, zstd) */
 	/* --pcap: capture headers next to the tracepoints (skbtrail/headers.h) */
 	bool pcap;
 	const char *pcap_filter;	/* --filter, NULL: none */
@@ -52,7 +53,8 @@ struct skbt_record_summary {
 	int ncpus;
 	struct skbt_record_cpu *cpu;	/* ncpus entries, owned by the recorder */
 	uint64_t file_bytes;
-	uint64_t data_bytes;
+	uint64_t data_bytes;		/* event data in the file (compressed in v7) */
+	uint64_t raw_data_bytes;	/* the same, uncompressed */
 	double seconds;
 	bool kallsyms;
 	int truncated_cpus;
