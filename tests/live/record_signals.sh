@@ -58,6 +58,14 @@ wait_tracing() {
 	return 1
 }
 readable() { trace-cmd report "$1" >"$TMP/report" 2>"$TMP/report.err" && [ -s "$TMP/report" ]; }
+# trace.dat version $2 (7: zstd-compressed, the default; 6: --format v6), per trace-cmd dump
+is_version() {
+	local sum
+	sum=$(trace-cmd dump --summary "$1" 2>/dev/null) || return 1
+	grep -q "^[[:space:]]*$2[[:space:]]*\[Version\]" <<<"$sum" || return 1
+	[ "$2" != 7 ] || grep -q "zstd[[:space:]]*\[Compression algorithm\]" <<<"$sum"
+}
+analyzable() { "$ANALYZE" -q --json /dev/null "$1" 2>"$TMP/analyze.err"; }
 no_instance() { test ! -e /sys/kernel/tracing/instances/skbtrail-"$1"; }
 guard_gone() {
 	local i
@@ -79,6 +87,8 @@ wait $pid
 check_eq "SIGINT: exit status" 0 $?
 check "SIGINT: trace-cmd report reads the file" readable "$TMP/int.dat"
 check "SIGINT: file has events" grep -q netif_rx "$TMP/report"
+check "SIGINT: v7, zstd (the default)" is_version "$TMP/int.dat" 7
+check "SIGINT: skbtrail-analyze reads the file" analyzable "$TMP/int.dat"
 check "SIGINT: instance removed (tracing off)" no_instance $pid
 check "SIGINT: guard exited" guard_gone $pid
 check "SIGINT: no spool left" test -z "$(ls "$TMP" | grep 'int\.dat\..*tmp')"
@@ -93,6 +103,7 @@ wait $pid 2>/dev/null
 check "SIGKILL: guard finished and exited" guard_gone $pid
 check "SIGKILL: trace-cmd report reads the file" readable "$TMP/kill.dat"
 check "SIGKILL: file has events" grep -q netif_rx "$TMP/report"
+check "SIGKILL: v7 assembled by the guard" is_version "$TMP/kill.dat" 7
 check "SIGKILL: instance removed by the guard" no_instance $pid
 check "SIGKILL: no spool left" test -z "$(ls "$TMP" | grep 'kill\.dat\..*tmp')"
 
@@ -112,6 +123,16 @@ check_eq "next run: exit status" 0 $?
 check "next run: says it removed the stale instance" grep -q "removed stale.*skbtrail-$pid" "$TMP/next.err"
 check "next run: stale instance gone (tracing off)" no_instance $pid
 check "next run: file readable" readable "$TMP/next.dat"
+
+# --- --format v6 ------------------------------------------------------------------------
+"$RECORD" -o "$TMP/v6.dat" --format v6 -d 1 2>"$TMP/v6.err"
+check_eq "--format v6: exit status" 0 $?
+check "--format v6: version 6" is_version "$TMP/v6.dat" 6
+check "--format v6: trace-cmd report reads the file" readable "$TMP/v6.dat"
+check "--format v6: file has events" grep -q netif_rx "$TMP/report"
+check "--format v6: skbtrail-analyze reads the file" analyzable "$TMP/v6.dat"
+"$RECORD" -o "$TMP/bad.dat" --format v8 -d 1 2>"$TMP/bad.err"
+check_eq "--format v8: exit status (usage)" 2 $?
 
 # --- --max-size -------------------------------------------------------------------------
 start=$(date +%s)
@@ -160,5 +181,7 @@ check "disk full: non-zero exit ($rc)" test $rc -ne 0
 check "disk full: message" grep -q "disk full" "$TMP/full.err"
 check "disk full: file readable" readable "$TMP/small/t.dat"
 check "disk full: file has events" grep -q netif_rx "$TMP/report"
+check "disk full: v7, zstd" is_version "$TMP/small/t.dat" 7
+check "disk full: skbtrail-analyze reads the file" analyzable "$TMP/small/t.dat"
 check "disk full: no spool left" test -z "$(ls "$TMP/small" | grep 'tmp$')"
 check "disk full: instance removed" no_instance $pid
