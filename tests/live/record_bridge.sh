@@ -144,7 +144,32 @@ record_and_check() {
 	check_eq "$t CPUSTAT in the file: overrun + dropped" 0 "$overruns"
 	check "$t no [EVENTS DROPPED] marker" test -z "$(grep -m1 'EVENTS DROPPED' "$TMP/report")"
 	check "$t trace clock recorded as mono" grep -q '\[mono\]' <(trace-cmd dump --options "$TMP/t.dat" 2>&1)
+	# v7+zstd (the default): the same events as the file rewritten uncompressed (v6) by
+	# trace-cmd convert, for trace-cmd report and for skbtrail-analyze
+	check "$t file is v7, zstd" grep -q 'zstd.*\[Compression algorithm\]' \
+		<(trace-cmd dump --summary "$TMP/t.dat" 2>&1)
+	trace-cmd convert -i "$TMP/t.dat" --file-version 6 --compression none -o "$TMP/t6.dat" \
+		>/dev/null 2>&1
+	check "$t trace-cmd convert to v6" test -s "$TMP/t6.dat"
+	check "$t trace-cmd report: v7 and v6 event lines identical" same_lines "$TMP/t6.dat"
+	check "$t skbtrail-analyze: v7 and v6 same event count" same_count "$TMP/t.dat" "$TMP/t6.dat"
+	rm -f "$TMP/t6.dat"
 	mv "$TMP/t.dat" "$TMP/last.dat"
+}
+
+# The event lines of $TMP/report (the v7 file) and of `trace-cmd report $1`: equal, not empty.
+same_lines() {
+	local re='\[[0-9]{3}\] +[0-9]+\.[0-9]+:'
+	grep -E "$re" "$TMP/report" >"$TMP/ev7"
+	trace-cmd report "$1" 2>/dev/null | grep -E "$re" >"$TMP/ev6"
+	[ -s "$TMP/ev7" ] && cmp -s "$TMP/ev7" "$TMP/ev6"
+}
+# skbtrail-analyze counts the same (non-zero) number of events in $1 and $2.
+same_count() {
+	local a b
+	a=$("$ANALYZE" "$1" 2>&1 | sed -n 's/^trace:.* \([0-9]*\) events$/\1/p')
+	b=$("$ANALYZE" "$2" 2>&1 | sed -n 's/^trace:.* \([0-9]*\) events$/\1/p')
+	[ -n "$a" ] && [ "$a" != 0 ] && [ "$a" = "$b" ]
 }
 
 record_and_check "default events"
