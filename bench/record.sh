@@ -7,6 +7,9 @@
 #   BENCH_SECONDS   flood length (default 5)
 #   BENCH_BUFFER_KB per-CPU buffer for both recorders (default: skbtrail-record's default)
 #   BENCH_RUNS      rounds of the three cases, interleaved (default 3); medians at the end
+#   BENCH_RECORD_ARGS extra skbtrail-record options (e.g. "--format v6")
+#   BENCH_KEEP      directory to keep skbtrail-record's last file in (skbt.dat)
+# "final s" is skbtrail-record's time from SIGINT to exit: drain, compress, write the file.
 set -u
 B=${B:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -64,24 +67,32 @@ stat_sum() { trace-cmd report --stat "$1" 2>/dev/null | awk -v k="$2" 'index($0,
 
 wait_on() { local f=$1 i; for i in $(seq 1 100); do [ "$(cat "$f" 2>/dev/null)" = 1 ] && return 0; sleep 0.1; done; return 1; }
 
-printf '%-16s %12s %10s %12s %10s %10s\n' case packets/s cost events lost MB
+read -r -a RARGS <<<"${BENCH_RECORD_ARGS:-}"
+printf '%-16s %12s %10s %12s %10s %10s %8s\n' case packets/s cost events lost MB "final s"
 for run in $(seq 1 "$RUNS"); do
 	base=$(flood)
 	printf '%-16s %12s %10s %12s %10s %10s\n' untraced "$base" - - - -
 	echo "untraced $base 0 0" >>"$TMP/results"
 
-	"$RECORD" -o "$TMP/skbt.dat" -b "$KB" 2>"$TMP/skbt.err" &
+	"$RECORD" -o "$TMP/skbt.dat" -b "$KB" "${RARGS[@]}" 2>"$TMP/skbt.err" &
 	BG=$!
 	wait_on /sys/kernel/tracing/instances/skbtrail-$BG/tracing_on
 	pps=$(flood)
+	t0=$(date +%s.%N)
 	kill -INT $BG; wait $BG; BG=
+	fin=$(python3 -c "import sys; print('%.2f' % (float(sys.argv[2]) - float(sys.argv[1])))" \
+		"$t0" "$(date +%s.%N)")
 	ev=$(stat_sum "$TMP/skbt.dat" "read events:")
 	lost=$(sed -n 's/.*lost events: \([0-9]*\)$/\1/p' "$TMP/skbt.err")
 	mb=$(( $(stat -c %s "$TMP/skbt.dat") / 1048576 ))
-	printf '%-16s %12s %9s%% %12s %10s %10s\n' skbtrail-record "$pps" \
-		$(( base ? (base - pps) * 100 / base : 0 )) "$ev" "${lost:-?}" "$mb"
+	printf '%-16s %12s %9s%% %12s %10s %10s %8s\n' skbtrail-record "$pps" \
+		$(( base ? (base - pps) * 100 / base : 0 )) "$ev" "${lost:-?}" "$mb" "$fin"
 	echo "skbtrail-record $pps ${lost:-0} $ev" >>"$TMP/results"
-	rm -f "$TMP/skbt.dat"
+	if [ -n "${BENCH_KEEP:-}" ]; then
+		mv "$TMP/skbt.dat" "$BENCH_KEEP/skbt.dat"
+	else
+		rm -f "$TMP/skbt.dat"
+	fi
 
 	targs=()
 	for e in "${EVENTS[@]}"; do targs+=(-e "$e"); done

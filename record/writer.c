@@ -34,6 +34,12 @@
 
 #include "skbtrail/writer.h"
 
+/*
+ * zstd level of the metadata sections at least: compressed once per recording, before
+ * tracing starts (kallsyms, 5.4 MB: level 3 1.01 MB in 20 ms, level 6 0.84 MB in 60 ms).
+ */
+#define META_LEVEL 6
+
 /* Bytes of spool read at a time; in v7 also the size of a chunk (rounded to sub-buffers). */
 #define COPY_CHUNK (256 * 1024)
 
@@ -481,7 +487,8 @@ static int zcache_fill(const struct skbt_writer *w)
 		put_meta(w, i, &o);
 		ret = o.err;
 		if (!ret)
-			ret = zcompress(zc, w->level, o.p, o.len, &zc->sec[i]);
+			ret = zcompress(zc, w->level > META_LEVEL ? w->level : META_LEVEL, o.p,
+					o.len, &zc->sec[i]);
 		free(o.p);
 		if (ret)
 			return ret;

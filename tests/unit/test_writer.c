@@ -433,7 +433,7 @@ static void test_v7_two_cpus(void **state)
 	assert_int_equal(run(cmd, out, sizeof(out)), 0);
 	assert_non_null(strstr(out, "zstd\t[Compression algorithm]"));
 	assert_non_null(strstr(out, "[9 sections]"));
-	assert_non_null(strstr(out, "[buffer \"\", \"mono\" clock, 4096 page size, 1 cpus"));
+	assert_non_null(strstr(out, "[buffer \"\", \"mono\" clock, 4096 page size, 2 cpus"));
 	assert_non_null(strstr(out, ": \"options\", flags 0x0"));
 	assert_non_null(strstr(out, ": \"buffer flyrecord\", flags 0x1"));
 	assert_non_null(strstr(out, "[Option KALLSYMS, 8 bytes]"));
