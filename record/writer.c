@@ -845,8 +845,9 @@ static int write_v7(struct skbt_writer *w, int fd, int ncpus, const int *cpu_fds
 	size_t zcap = ZSTD_compressBound(chunk_bytes(w)) + 8;
 	struct cpu_ent *ent = calloc(ncpus + 1, sizeof(*ent));
 	char *buf = malloc(chunk_bytes(w)), *zbuf = malloc(zcap);
+	struct obuf o = { 0 }, o2 = { 0 };
 	uint64_t start, off;
-	struct obuf o = { 0 };
+	size_t lo, hi;
 	int ret, first_err = 0, n = 0, i;
 
 	if (!ent || !buf || !zbuf) {
@@ -890,15 +891,22 @@ static int write_v7(struct skbt_writer *w, int fd, int ncpus, const int *cpu_fds
 	st->data_bytes = off - start;
 	st->file_bytes = off;
 
-	/* The real header, the same length up to the data: nothing moves. */
-	free(o.p);
-	o = (struct obuf){ 0 };
-	ret = header_v7(w, ent, n, start, off, &o);
+	/*
+	 * The real header, the same length up to the data: nothing moves.  Only the bytes that
+	 * changed are written again (the CPU table and the flyrecord size, not the options).
+	 */
+	ret = header_v7(w, ent, n, start, off, &o2);
 	if (ret) {
 		skbt_err_set(err, ret, "building the header: %s", strerror(-ret));
 		goto out;
 	}
-	ret = pwrite_all(fd, o.p, o.len, 0);
+	lo = 0;
+	hi = o2.len;
+	while (lo < hi && o.p[lo] == o2.p[lo])
+		lo++;
+	while (hi > lo && o.p[hi - 1] == o2.p[hi - 1])
+		hi--;
+	ret = pwrite_all(fd, o2.p + lo, hi - lo, lo);
 	if (ret) {
 		skbt_err_set(err, ret, "writing the header: %s", strerror(-ret));
 		goto out;
@@ -912,6 +920,7 @@ static int write_v7(struct skbt_writer *w, int fd, int ncpus, const int *cpu_fds
 		skbt_err_set(err, ret, "disk full: data of %d CPU(s) cut short", st->truncated_cpus);
 out:
 	free(o.p);
+	free(o2.p);
 	free(buf);
 	free(zbuf);
 	free(ent);
