@@ -479,7 +479,8 @@ void skbt_flows_done(struct skbt_flows *f)
 {
 	if (!f || f->sorted)
 		return;
-	qsort(f->v, f->n, sizeof(*f->v), flow_cmp);
+	if (f->n > 1)
+		qsort(f->v, f->n, sizeof(*f->v), flow_cmp);
 	/* the hash slots point into the old order: drop them, nothing is added after this */
 	free(f->slot);
 	f->slot = NULL;

@@ -177,7 +177,8 @@ static int finish(void *priv, const struct skbt_trace_info *ti, const struct skb
 	uint8_t tsresol = 9;	/* nanoseconds */
 	int ret;
 
-	qsort(g->v, g->n, sizeof(*g->v), item_cmp);
+	if (g->n > 1)
+		qsort(g->v, g->n, sizeof(*g->v), item_cmp);
 	begin(&b, BT_SHB);
 	put32(&b, 0x1A2B3C4D);
 	put16(&b, 1);
