@@ -147,6 +147,9 @@ struct skbt_events {
 	int nsrcs;
 	int *heap;		/* indices into srcs, ordered by (ts, cpu) */
 	int nheap;
+	/* key of the runner-up (the smaller child of the top): below it, the top stays top */
+	uint64_t lim_ts;
+	uint32_t lim_cpu;
 	int pending_err;	/* error of a stream, reported after the record before it */
 	char pending_msg[sizeof(((struct skbt_err *)0)->msg)];
 
@@ -592,6 +595,27 @@ static void sift_down(struct skbt_events *ev, int i)
 	}
 }
 
+/*
+ * Remember the key of the runner-up.  While the top source's next record sorts before it,
+ * the heap is left alone: one compare per record instead of a sift (a trace is mostly runs
+ * of records from one CPU).
+ */
+static void set_limit(struct skbt_events *ev)
+{
+	int i;
+
+	ev->lim_ts = UINT64_MAX;
+	ev->lim_cpu = UINT32_MAX;
+	for (i = 1; i <= 2 && i < ev->nheap; i++) {
+		const struct src *x = &ev->srcs[ev->heap[i]];
+
+		if (x->ts < ev->lim_ts || (x->ts == ev->lim_ts && x->cpu < ev->lim_cpu)) {
+			ev->lim_ts = x->ts;
+			ev->lim_cpu = x->cpu;
+		}
+	}
+}
+
 /* Fetch the next record of @src: 1 got one, 0 end, <0 error. */
 static int src_advance(struct skbt_events *ev, struct src *src, struct skbt_err *err)
 {
@@ -682,6 +706,7 @@ int skbt_events_open(struct skbt_tracefile *tf, const char *buffer, struct skbt_
 	}
 	for (k = ev->nheap / 2 - 1; k >= 0; k--)
 		sift_down(ev, k);
+	set_limit(ev);
 	*evp = ev;
 	return 0;
 fail:
@@ -820,10 +845,13 @@ int skbt_events_next(struct skbt_events *ev, struct skbt_event *out, struct skbt
 				memcpy(ev->pending_msg, e2.msg, sizeof(ev->pending_msg));
 			}
 			ev->heap[0] = ev->heap[--ev->nheap];
+		} else if (src->ts < ev->lim_ts || (src->ts == ev->lim_ts && src->cpu < ev->lim_cpu)) {
+			return 1;	/* still before the runner-up: the heap is unchanged */
 		}
 	}
 	if (ev->nheap > 1)
 		sift_down(ev, 0);
+	set_limit(ev);
 	return 1;
 }
 
