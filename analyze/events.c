@@ -914,7 +914,7 @@ const char *skbt_events_drop_reason(const struct skbt_events *ev, uint32_t reaso
 
 const char *skbt_events_symbol(const struct skbt_events *ev, uint64_t addr)
 {
-	return addr ? tep_find_function(ev->tep, addr) : NULL;
+	return addr ? skbt_tracefile_symbol(ev->tf, addr) : NULL;
 }
 
 const char *skbt_events_comm(const struct skbt_events *ev, int pid)

@@ -154,6 +154,10 @@ struct skbt_tracefile {
 	unsigned int noptions;
 
 	bool truncated;
+
+	/* kallsyms text, parsed on the first symbol lookup (most reports need none) */
+	char *kallsyms;
+	bool kallsyms_parsed;
 };
 
 struct skbt_cpu_stream {
@@ -832,9 +836,30 @@ static int parse_sized_text(struct skbt_tracefile *tf, struct cur *c, int lensiz
 	return 0;
 }
 
+/* Kept as text: libtraceevent parses it (tens of ms) only when a symbol is asked for. */
 static int do_kallsyms(struct skbt_tracefile *tf, char *s)
 {
-	return tep_parse_kallsyms(tf->tep, s) ? -EBADMSG : 0;
+	char *copy = strdup(s);
+
+	if (!copy)
+		return -ENOMEM;
+	free(tf->kallsyms);
+	tf->kallsyms = copy;
+	tf->kallsyms_parsed = false;
+	return 0;
+}
+
+const char *skbt_tracefile_symbol(struct skbt_tracefile *tf, uint64_t addr)
+{
+	if (!tf->kallsyms_parsed) {
+		tf->kallsyms_parsed = true;
+		/* a failure leaves what was parsed; lookups then find less */
+		if (tf->kallsyms && tf->kallsyms[0])
+			(void)tep_parse_kallsyms(tf->tep, tf->kallsyms);
+		free(tf->kallsyms);
+		tf->kallsyms = NULL;
+	}
+	return addr ? tep_find_function(tf->tep, addr) : NULL;
 }
 
 /*
@@ -1821,6 +1846,7 @@ void skbt_tracefile_close(struct skbt_tracefile *tf)
 		free(tf->opts[i].data);
 	free(tf->opts);
 	free(tf->trace_clock);
+	free(tf->kallsyms);
 	free(tf);
 }
 

@@ -43,8 +43,13 @@ int skbt_tracefile_version(const struct skbt_tracefile *tf);
 unsigned int skbt_tracefile_page_size(const struct skbt_tracefile *tf);
 const char *skbt_tracefile_compression(const struct skbt_tracefile *tf); /* "none", "zstd" */
 
-/* The event formats, header page, kallsyms, printk formats and cmdlines of the file. */
+/*
+ * The event formats, header page, printk formats and cmdlines of the file.  kallsyms are
+ * loaded into it on the first skbt_tracefile_symbol() call, not before.
+ */
 struct tep_handle *skbt_tracefile_tep(struct skbt_tracefile *tf);
+/* Function symbol containing @addr from the file's kallsyms, or NULL. */
+const char *skbt_tracefile_symbol(struct skbt_tracefile *tf, uint64_t addr);
 
 /* Buffers: index 0 is the top buffer (name ""), then instances in file order. */
 int skbt_tracefile_nbuffers(const struct skbt_tracefile *tf);
