@@ -30,6 +30,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (skbt_tracefile_open_mem(data, size, &tf, &err))
 		return 0;
+	/* kallsyms are parsed on the first lookup: make it happen whatever the events are */
+	(void)skbt_tracefile_symbol(tf, 0xffffffff81000000ULL);
 	for (b = 0; b < skbt_tracefile_nbuffers(tf); b++) {
 		(void)skbt_tracefile_buffer_clock(tf, b);
 		for (c = 0; c < skbt_tracefile_buffer_ncpus(tf, b); c++) {
