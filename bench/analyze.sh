@@ -4,6 +4,7 @@
 # namespaces (or given as BENCH_TRACE=FILE), measure in one run and on the same file:
 #   skbtrail-analyze (text), skbtrail-analyze --json, trace-cmd report > /dev/null,
 #   and bench/walk's bare kbuffer walk (the floor of any reader).
+# The recording is v6 (uncompressed); BENCH_TRACE may be v7 (then no bare walk).
 # Prints events/s, the ratios and peak RSS (/usr/bin/time -v).  A benchmark, not a test.
 set -u
 B=${B:-build}
@@ -39,7 +40,8 @@ record_flood() {	# record_flood SECONDS FILE
 	ip -n ${P}c link set ${P}a up || return 1
 	ip netns exec ${P}s iperf3 -s -1 >/dev/null 2>&1 &
 	sleep 0.3
-	"$RECORD" -o "$2" --events full -b 65536 >"$TMP/record.log" 2>&1 &
+	# v6, uncompressed: the bare kbuffer walk reads raw sub-buffers (the v7 default is zstd)
+	"$RECORD" -o "$2" --format v6 --events full -b 65536 >"$TMP/record.log" 2>&1 &
 	local rec=$!
 	sleep 1
 	ip netns exec ${P}c iperf3 -c 10.79.0.1 -u -b 0 -l 64 -t "$1" >/dev/null 2>&1
@@ -60,6 +62,8 @@ if [ -z "$TRACE" ]; then
 		secs=$(( secs * MIN_EVENTS / (n + 1) + 2 ))
 	done
 fi
+# BENCH_ONLY_RECORD=FILE: record (BENCH_MIN_EVENTS), move it there, stop (bench/scale.sh)
+if [ -n "${BENCH_ONLY_RECORD:-}" ]; then mv "$TRACE" "$BENCH_ONLY_RECORD"; exit; fi
 N=$(events_of "$TRACE")
 echo "trace: $TRACE, $N events, $(du -h "$TRACE" | cut -f1)"
 cat /proc/sys/vm/drop_caches >/dev/null 2>&1

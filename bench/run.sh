@@ -12,3 +12,8 @@ bash "$here/record.sh"
 echo
 echo "== analyzer: skbtrail-analyze vs trace-cmd report vs a bare kbuffer walk (bench/analyze.sh)"
 bash "$here/analyze.sh"
+
+# scaling
+echo
+echo "== analyzer scaling: trace length 1x 4x 16x, CPUs 2 4 8 16 (bench/scale.sh)"
+bash "$here/scale.sh"
