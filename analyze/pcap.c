@@ -383,7 +383,12 @@ static uint64_t to_trace(const struct skbt_pcap *pc, const struct sync *s, unsig
 		off = span > 0 ? o0 + (o1 - o0) * ((double)real - (double)s[k - 1].real) / span : o1;
 	}
 	(void)pc;
-	return (double)real - off < 0 ? 0 : (uint64_t)((double)real - off);
+	double mono = (double)real - off;
+
+	/* corrupt samples can put it outside u64: converting that is undefined (fuzz_pcap) */
+	if (!(mono > 0))
+		return 0;
+	return mono >= 0x1p64 ? UINT64_MAX : (uint64_t)mono;
 }
 
 static const struct skbt_pcap_record *sort_rec;
