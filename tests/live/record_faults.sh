@@ -92,7 +92,7 @@ guard_gone() {
 }
 readable() { trace-cmd report "$1" >"$TMP/report" 2>"$TMP/report.err" && [ -s "$TMP/report" ]; }
 analyzable() { "$ANALYZE" -q --json /dev/null "$1" 2>"$TMP/analyze.err"; }
-no_spool() { ! ls "$TMP" | grep -q "^$1\..*tmp$"; }
+no_spool() { local f; for f in "$TMP/$1".*tmp; do [ -e "$f" ] && return 1; done; return 0; }
 
 # after_case WHAT PID FILE STATUS: the checks every case ends with.  Accepted: exit 0 and a
 # readable file; or (signal before recording started) a failure status and no file at all.
@@ -164,6 +164,7 @@ check "two at once: second file has events" grep -q netif_rx "$TMP/report"
 flood_stop
 
 # --- tracefs not mounted (private mount namespace) -------------------------------------
+# shellcheck disable=SC2016  # expanded by the inner shell
 unshare -m --propagation private bash -c '
 	umount /sys/kernel/debug/tracing 2>/dev/null
 	umount /sys/kernel/debug 2>/dev/null
@@ -189,8 +190,10 @@ else
 	fi
 	[ -e "$TMP/nomount.dat" ] && { readable "$TMP/nomount.dat" && analyzable "$TMP/nomount.dat"; } &&
 		ok "tracefs not mounted: file readable"
-	check "tracefs not mounted: no skbtrail instance left" \
-		test -z "$(ls $INST 2>/dev/null | grep -E '^skbtrail-[0-9]+$' | while read -r i; do
-			kill -0 "${i#skbtrail-}" 2>/dev/null || echo "$i"; done)"
+	left=
+	for i in "$INST"/skbtrail-*; do	# an instance whose recorder is gone
+		[ -d "$i" ] && ! kill -0 "${i##*skbtrail-}" 2>/dev/null && left="$left ${i##*/}"
+	done
+	check_eq "tracefs not mounted: no skbtrail instance left" "" "$left"
 fi
 echo "1..$_tap_n"
