@@ -372,6 +372,11 @@ int main(int argc, char **argv)
 		skbt_recorder_abort(rec);
 		goto cleanup;
 	}
+	/*
+	 * Only now is tracing on: the node snapshot before it can take seconds (namespaces,
+	 * ovs-dpctl).  Scripts wait for this line before they send traffic.
+	 */
+	fprintf(stderr, PROG ": recording to %s; Ctrl-C to stop\n", cfg.output);
 	if (duration > 0)
 		deadline = now_s() + duration;
 	for (;;) {

@@ -150,12 +150,18 @@ rec_start() {
 	log "record: ${cmd[*]}"
 	(cd /tmp && exec "${cmd[@]}") >"$OUT/$name.record.log" 2>&1 &
 	REC_PID=$!
-	# Ready when some tracefs buffer (the top level for trace-cmd, a private instance for
-	# skbtrail-record) has netif_receive_skb enabled and the recorder still runs.
+	# Ready: skbtrail-record says "recording to" once tracing is on (its node snapshot comes
+	# before and can take seconds under emulation); trace-cmd when netif_receive_skb is
+	# enabled in the top buffer.
 	local f
 	for _ in $(seq 1 300); do
 		kill -0 $REC_PID 2>/dev/null || { log "recorder exited early"; return 1; }
-		for f in $T/events/net/netif_receive_skb/enable $T/instances/*/events/net/netif_receive_skb/enable; do
+		if grep -q "recording to" "$OUT/$name.record.log" 2>/dev/null; then
+			sleep 0.5
+			return 0
+		fi
+		[ "$RECORDER" = trace-cmd ] || { sleep 0.1; continue; }
+		for f in $T/events/net/netif_receive_skb/enable; do
 			if [ -f "$f" ] && [ "$(cat "$f")" = 1 ]; then
 				sleep 1   # the reader threads start after the events are enabled
 				return 0
