@@ -634,6 +634,8 @@ static int src_advance(struct skbt_events *ev, struct src *src, struct skbt_err 
 
 /* ---------- open / close ---------- */
 
+static void only_enabled(struct skbt_events *ev, const struct skbt_tracefile *tf);
+
 int skbt_events_open(struct skbt_tracefile *tf, const char *buffer, struct skbt_events **evp,
 		     struct skbt_err *err)
 {
@@ -672,6 +674,7 @@ int skbt_events_open(struct skbt_tracefile *tf, const char *buffer, struct skbt_
 	}
 	ev->has[SKBT_EV_LOST] = true;
 	ev->has[SKBT_EV_OTHER] = tep_get_events_count(tep) > 0;
+	only_enabled(ev, tf);
 	ret = load_symtab(tep_find_event_by_name(tep, "skb", "kfree_skb"), "reason",
 			  &ev->reasons);
 	if (!ret)
@@ -870,6 +873,53 @@ int skbt_events_ncpus(const struct skbt_events *ev)
 const char *skbt_events_clock(const struct skbt_events *ev)
 {
 	return skbt_tracefile_buffer_clock(ev->tf, ev->buf);
+}
+
+/*
+ * skbtrail-record stores the formats of whole event systems, so a format in the file does not
+ * mean the event was recorded: its own option says which were enabled (kind=record,
+ * events_enabled=sys:name,...).  Without that option (trace-cmd files) a format present is
+ * taken as recorded, as trace-cmd only stores the formats of what it enabled.
+ */
+static void only_enabled(struct skbt_events *ev, const struct skbt_tracefile *tf)
+{
+	static const char key[] = "\nevents_enabled=";
+	const void *data;
+	uint32_t size;
+
+	for (int i = 0; skbt_tracefile_option(tf, SKBT_OPTION_ID, i, &data, &size) == 0; i++) {
+		const char *p = data, *end = p + size, *v = NULL, *eol;
+
+		if (size < 12 || memcmp(p, "kind=record\n", 12))
+			continue;
+		for (const char *q = p; q + sizeof(key) - 1 <= end; q++) {
+			if (!memcmp(q, key, sizeof(key) - 1)) {
+				v = q + sizeof(key) - 1;
+				break;
+			}
+		}
+		if (!v)
+			return;
+		eol = memchr(v, '\n', end - v);
+		if (!eol)
+			eol = end;
+		for (int k = 0; k < SKBT_EV_LOST; k++) {
+			const char *name = skbt_kind_name(k);
+			size_t n = strlen(name);
+			bool found = false;
+
+			for (const char *t = v; t < eol && !found;) {
+				const char *c = memchr(t, ',', eol - t);
+				size_t len = (c ? c : eol) - t;
+
+				found = len == n && !memcmp(t, name, n);
+				t = c ? c + 1 : eol;
+			}
+			if (!found)
+				ev->has[k] = false;
+		}
+		return;
+	}
 }
 
 bool skbt_events_has(const struct skbt_events *ev, enum skbt_kind kind)

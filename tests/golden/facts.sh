@@ -65,3 +65,14 @@ fact "filter --dev br0 keeps whole journeys" samples/native-b_udp.dat \
 	"paths['vethB>br0']['journeys'] == 27 and 'vethB' not in paths" --dev br0
 fact "filter --min-latency --stage backlog" samples/ovs-fastpath.dat \
 	"r['journeys']['total'] == 2 and all(j['stages'] for j in r['slowest'])" --top 5 --min-latency 200us --stage backlog
+
+# The VM samples (tests/vm, skbtrail-record in the guest; their .meta files: sent = eth0
+# rx_packets delta = datapath hits + misses): fastpath 48 sent, 48 hits; upcall 12 sent, 3 misses
+fact "vm fast path: 48 journeys eth0>br-int, forward and backlog for each" samples/ovs-vm-fastpath.dat \
+	"paths['eth0>br-int']['journeys'] == 48 and stage('eth0>br-int','forward')[0]['count'] == 48 and stage('eth0>br-int','backlog')[0]['count'] == 48"
+fact "vm fast path: core events only, so gro/stack are not claimed" samples/ovs-vm-fastpath.dat \
+	"'net:napi_gro_receive_entry' not in r['trace']['events'] and r['trace']['clock'] == 'mono'"
+fact "vm upcall: 3 misses linked, 12 journeys" samples/ovs-vm-upcall.dat \
+	"r['upcalls']['seen'] == 3 and r['upcalls']['linked_high'] == 3 and paths['eth0>br-int']['journeys'] == 12 and len(stage('eth0>br-int','upcall')) == 1 and stage('eth0>br-int','upcall')[0]['count'] == 3"
+fact "vm rps: 48 journeys, gro + rps = 48" samples/ovs-vm-rps.dat \
+	"paths['eth0>br-int']['journeys'] == 48 and stage('eth0>br-int','gro')[0]['count'] + stage('eth0>br-int','rps')[0]['count'] == 48"
