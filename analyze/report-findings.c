@@ -14,20 +14,6 @@
 #include "skbtrail/findings.h"
 #include "skbtrail/report.h"
 
-static const char *dur(uint64_t ns, char *buf, size_t len)
-{
-	if (ns < 1000)
-		snprintf(buf, len, "%" PRIu64 "ns", ns);
-	else if (ns < 1000000)
-		snprintf(buf, len, "%.1fus", ns / 1e3);
-	else if (ns < 1000000000)
-		snprintf(buf, len, "%.2fms", ns / 1e6);
-	else
-		snprintf(buf, len, "%.3fs", ns / 1e9);
-	return buf;
-}
-
-#define DUR(ns) dur((ns), (char[24]){ 0 }, 24)
 
 void skbt_findings_print_top(FILE *out, const struct skbt_findings *fx)
 {
@@ -107,8 +93,8 @@ void skbt_findings_print_sections(FILE *out, const struct skbt_findings *fx)
 			continue;
 		fprintf(out, "  %4u %9" PRIu64 " %10" PRIu64 " %9" PRIu64 " %11s %9s %10" PRIu64
 			" %10" PRIu64 " %10" PRIu64 "\n", c, s->polls, s->polls_full, s->softirqs,
-			fx->softirq_recorded ? DUR(s->softirq_ns) : "-",
-			fx->softirq_recorded ? DUR(s->softirq_max_ns) : "-", s->backlog_deq,
+			fx->softirq_recorded ? SKBT_DUR(s->softirq_ns) : "-",
+			fx->softirq_recorded ? SKBT_DUR(s->softirq_max_ns) : "-", s->backlog_deq,
 			s->steered_in, s->max_depth);
 	}
 	for (unsigned int i = 1; i < fx->ndevs; i++) {
@@ -123,8 +109,8 @@ void skbt_findings_print_sections(FILE *out, const struct skbt_findings *fx)
 				"receives", "p50", "p90", "p99", "max");
 		any = true;
 		fprintf(out, "  %-16s %9" PRIu64 " %9s %9s %9s %9s\n", d->shown, h->count,
-			DUR(skbt_hist_quantile(h, 0.5)), DUR(skbt_hist_quantile(h, 0.9)),
-			DUR(skbt_hist_quantile(h, 0.99)), DUR(h->max));
+			SKBT_DUR(skbt_hist_quantile(h, 0.5)), SKBT_DUR(skbt_hist_quantile(h, 0.9)),
+			SKBT_DUR(skbt_hist_quantile(h, 0.99)), SKBT_DUR(h->max));
 	}
 }
 

@@ -54,20 +54,6 @@ static const char *dev_name(const struct html *h, unsigned int dev)
 	return s ? s : "?";
 }
 
-static const char *dur(uint64_t ns, char *buf, size_t len)
-{
-	if (ns < 1000)
-		snprintf(buf, len, "%" PRIu64 "ns", ns);
-	else if (ns < 1000000)
-		snprintf(buf, len, "%.1fus", ns / 1e3);
-	else if (ns < 1000000000)
-		snprintf(buf, len, "%.2fms", ns / 1e6);
-	else
-		snprintf(buf, len, "%.3fs", ns / 1e9);
-	return buf;
-}
-
-#define DUR(ns) dur((ns), (char[24]){ 0 }, 24)
 
 static void esc(struct html *h, const char *s)
 {
@@ -175,7 +161,7 @@ static void summary(struct html *h, const struct skbt_trace_info *ti, const stru
 	fprintf(f, ", clock ");
 	esc(h, ti->clock);
 	fprintf(f, "</td></tr>\n<tr><th class=\"l\">span</th><td class=\"l\">%s on %d CPUs, "
-		"%" PRIu64 " events</td></tr>\n", DUR(span), ti->ncpus, ti->events_total);
+		"%" PRIu64 " events</td></tr>\n", SKBT_DUR(span), ti->ncpus, ti->events_total);
 	fprintf(f, "<tr><th class=\"l\">completeness</th><td class=\"l\">");
 	if (skbt_report_incomplete(ti))
 		fprintf(f, "<span class=\"bad\">INCOMPLETE</span>: the kernel lost events %" PRIu64
@@ -204,9 +190,9 @@ static void summary(struct html *h, const struct skbt_trace_info *ti, const stru
 		esc(h, name);
 		fprintf(f, "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td>"
 			"<td>%s</td><td>%s</td><td>%s</td></tr>\n", p->journeys, p->incomplete,
-			p->cpu_change, p->total.count ? DUR(skbt_hist_quantile(&p->total, 0.5)) : "-",
-			p->total.count ? DUR(skbt_hist_quantile(&p->total, 0.99)) : "-",
-			p->total.count ? DUR(p->total.max) : "-");
+			p->cpu_change, p->total.count ? SKBT_DUR(skbt_hist_quantile(&p->total, 0.5)) : "-",
+			p->total.count ? SKBT_DUR(skbt_hist_quantile(&p->total, 0.99)) : "-",
+			p->total.count ? SKBT_DUR(p->total.max) : "-");
 	}
 	fprintf(f, "</table></section>\n");
 }
@@ -280,11 +266,11 @@ static void hist_svg(struct html *h, const struct skbt_hist *hs, const char *col
 			fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
 				"fill=\"%s\"><title>%s..%s: %" PRIu64 "</title></rect>", x + 1,
 				bh + 4 - bar, bw > 2 ? bw - 2 : bw, bar, color,
-				k < 0 ? "0" : DUR(1ULL << k), k < 0 ? "0" : DUR((1ULL << (k + 1)) - 1),
+				k < 0 ? "0" : SKBT_DUR(1ULL << k), k < 0 ? "0" : SKBT_DUR((1ULL << (k + 1)) - 1),
 				n);
 			if ((k - lo) % (nb > 12 ? 3 : 1) == 0)
 				fprintf(f, "<text x=\"%.1f\" y=\"%d\">%s</text>", x, bh + 18,
-					k < 0 ? "0" : DUR(1ULL << k));
+					k < 0 ? "0" : SKBT_DUR(1ULL << k));
 		}
 	}
 	fprintf(f, "</svg>");
@@ -318,9 +304,9 @@ static void stages(struct html *h, const struct skbt_stats *st)
 			fprintf(f, "</td><td class=\"l\">%s@", skbt_kind_short(s->to_kind));
 			esc(h, dev_name(h, s->to_dev));
 			fprintf(f, "</td><td>%" PRIu64 "</td><td>%s</td><td>%s</td><td>%s</td>"
-				"<td>%s</td><td>%s</td></tr>\n", s->h.count, DUR(s->h.min),
-				DUR(skbt_hist_quantile(&s->h, 0.5)), DUR(skbt_hist_quantile(&s->h, 0.9)),
-				DUR(skbt_hist_quantile(&s->h, 0.99)), DUR(s->h.max));
+				"<td>%s</td><td>%s</td></tr>\n", s->h.count, SKBT_DUR(s->h.min),
+				SKBT_DUR(skbt_hist_quantile(&s->h, 0.5)), SKBT_DUR(skbt_hist_quantile(&s->h, 0.9)),
+				SKBT_DUR(skbt_hist_quantile(&s->h, 0.99)), SKBT_DUR(s->h.max));
 		}
 		fprintf(f, "</table>\n");
 		for (unsigned int k = 0; k < p->nstages; k++) {
@@ -350,7 +336,7 @@ static void heat(struct html *h)
 
 	fprintf(f, "<section id=\"cpus\"><h2>Per-CPU activity</h2>\n<p class=\"small\">Traced "
 		"events per CPU over the trace (%s per column; darker: more events, log "
-		"scale).</p>\n", DUR((span + cols - 1) / cols));
+		"scale).</p>\n", SKBT_DUR((span + cols - 1) / cols));
 	if (!sum) {
 		fprintf(f, "<p>(out of memory)</p></section>\n");
 		return;
@@ -395,7 +381,7 @@ static void heat(struct html *h)
 	}
 	fprintf(f, "<text x=\"%d\" y=\"%u\">0</text><text x=\"%u\" y=\"%u\" "
 		"text-anchor=\"end\">%s</text></svg></section>\n", x0, rows * rh + 14,
-		x0 + cols * cw, rows * rh + 14, DUR(span - 1));
+		x0 + cols * cw, rows * rh + 14, SKBT_DUR(span - 1));
 	free(sum);
 }
 
@@ -412,7 +398,7 @@ static void timeline(struct html *h, const struct skbt_stats *st, const struct s
 	skbt_stats_path_name(st, j->devs, j->ndevs, j->flags & SKBT_JF_TX_ONLY, name, sizeof(name));
 	fprintf(f, "<h3>journey #%" PRIu64 " ", j->id);
 	esc(h, name);
-	fprintf(f, ": %s, ended %s%s%s</h3>\n", DUR(d), skbt_jend_name(j->end),
+	fprintf(f, ": %s, ended %s%s%s</h3>\n", SKBT_DUR(d), skbt_jend_name(j->end),
 		j->flags & SKBT_JF_INCOMPLETE ? ", <span class=\"bad\">INCOMPLETE</span>" : "",
 		j->flags & SKBT_JF_CPU_CHANGE ? ", changed CPU" : "");
 	fprintf(f, "<svg width=\"%d\" height=\"%u\" role=\"img\">", W, height);
@@ -426,7 +412,7 @@ static void timeline(struct html *h, const struct skbt_stats *st, const struct s
 
 		fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%u\" stroke=\"#bbb\" "
 			"stroke-dasharray=\"2,2\"><title>+%s %s%s", x, top - 12, x, height - 4,
-			DUR(hp->ts - t0), skbt_kind_short(hp->kind), devless ? "" : "@");
+			SKBT_DUR(hp->ts - t0), skbt_kind_short(hp->kind), devless ? "" : "@");
 		if (!devless)
 			esc(h, dev_name(h, hp->dev));
 		fprintf(f, " cpu%u</title></line>", hp->cpu);
@@ -444,7 +430,7 @@ static void timeline(struct html *h, const struct skbt_stats *st, const struct s
 		fprintf(f, "<rect x=\"%.1f\" y=\"%u\" width=\"%.1f\" height=\"%d\" fill=\"%s\"/>", x, y,
 			w < 1 ? 1 : w, lane - 6, stage_color(s->stage));
 		fprintf(f, "<text x=\"%d\" y=\"%u\">%s %s (%s@", lx, y + 12,
-			skbt_stage_name(s->stage), DUR(s->ns), skbt_kind_short(a->kind));
+			skbt_stage_name(s->stage), SKBT_DUR(s->ns), skbt_kind_short(a->kind));
 		esc(h, dev_name(h, a->dev));
 		fprintf(f, " cpu%u &rarr; %s", a->cpu, skbt_kind_short(b->kind));
 		if (b->kind != SKBT_EV_CONSUME_SKB && b->kind != SKBT_EV_KFREE_SKB) {

@@ -36,7 +36,7 @@ bool skbt_report_incomplete(const struct skbt_trace_info *ti)
 	return ti->lost_markers || ti->truncated || ti->overrun_total > 0;
 }
 
-static const char *dur(uint64_t ns, char *buf, size_t len)
+const char *skbt_fmt_duration(uint64_t ns, char *buf, size_t len)
 {
 	if (ns < 1000)
 		snprintf(buf, len, "%" PRIu64 "ns", ns);
@@ -48,8 +48,6 @@ static const char *dur(uint64_t ns, char *buf, size_t len)
 		snprintf(buf, len, "%.3fs", ns / 1e9);
 	return buf;
 }
-
-#define DUR(ns) dur((ns), (char[24]){ 0 }, 24)
 
 static const char *dev_name(const struct skbt_stats *st, unsigned int dev)
 {
@@ -79,7 +77,7 @@ static void print_summary(FILE *out, const struct skbt_trace_info *ti, const str
 	fprintf(out, "trace: trace.dat v%d (%s), buffer %s%s%s, clock %s, %d CPUs, %s, "
 		"%" PRIu64 " events\n", ti->version, ti->compression,
 		*ti->buffer ? "\"" : "", *ti->buffer ? ti->buffer : "top",
-		*ti->buffer ? "\"" : "", ti->clock, ti->ncpus, DUR(span), ti->events_total);
+		*ti->buffer ? "\"" : "", ti->clock, ti->ncpus, SKBT_DUR(span), ti->events_total);
 	if (skbt_report_incomplete(ti)) {
 		fprintf(out, "%sINCOMPLETE%s:", o->color ? "\033[1;31m" : "",
 			o->color ? "\033[0m" : "");
@@ -159,8 +157,8 @@ static void print_hist(FILE *out, const struct skbt_hist *h)
 		if (k < 0)
 			fprintf(out, "      %10s %-10s %8" PRIu64 " |", "0", "", n);
 		else
-			fprintf(out, "      %10s %-10s %8" PRIu64 " |", dur(1ULL << k, a, sizeof(a)),
-				dur((1ULL << (k + 1)) - 1, b, sizeof(b)), n);
+			fprintf(out, "      %10s %-10s %8" PRIu64 " |", skbt_fmt_duration(1ULL << k, a, sizeof(a)),
+				skbt_fmt_duration((1ULL << (k + 1)) - 1, b, sizeof(b)), n);
 		for (int i = 0; i < 40; i++)
 			fputc(i < bar ? '@' : ' ', out);
 		fprintf(out, "|\n");
@@ -196,19 +194,19 @@ static void print_paths(FILE *out, const struct skbt_stats *st, const struct skb
 			snprintf(to, sizeof(to), "%s@%s", skbt_kind_short(s->to_kind),
 				 dev_name(st, s->to_dev));
 			fprintf(out, "  %-8s %-30s %-30s %8" PRIu64 " %9s %9s %9s %9s %9s %9s %9s\n",
-				skbt_stage_name(s->stage), from, to, h->count, DUR(h->min),
-				DUR(skbt_hist_quantile(h, 0.5)), DUR(skbt_hist_quantile(h, 0.9)),
-				DUR(skbt_hist_quantile(h, 0.99)), DUR(skbt_hist_quantile(h, 0.999)),
-				DUR(h->max), DUR((uint64_t)(h->sum / h->count)));
+				skbt_stage_name(s->stage), from, to, h->count, SKBT_DUR(h->min),
+				SKBT_DUR(skbt_hist_quantile(h, 0.5)), SKBT_DUR(skbt_hist_quantile(h, 0.9)),
+				SKBT_DUR(skbt_hist_quantile(h, 0.99)), SKBT_DUR(skbt_hist_quantile(h, 0.999)),
+				SKBT_DUR(h->max), SKBT_DUR((uint64_t)(h->sum / h->count)));
 		}
 		if (p->total.count) {
 			const struct skbt_hist *h = &p->total;
 
 			fprintf(out, "  %-8s %-30s %-30s %8" PRIu64 " %9s %9s %9s %9s %9s %9s %9s\n",
-				"total", "first hop", "last hop", h->count, DUR(h->min),
-				DUR(skbt_hist_quantile(h, 0.5)), DUR(skbt_hist_quantile(h, 0.9)),
-				DUR(skbt_hist_quantile(h, 0.99)), DUR(skbt_hist_quantile(h, 0.999)),
-				DUR(h->max), DUR((uint64_t)(h->sum / h->count)));
+				"total", "first hop", "last hop", h->count, SKBT_DUR(h->min),
+				SKBT_DUR(skbt_hist_quantile(h, 0.5)), SKBT_DUR(skbt_hist_quantile(h, 0.9)),
+				SKBT_DUR(skbt_hist_quantile(h, 0.99)), SKBT_DUR(skbt_hist_quantile(h, 0.999)),
+				SKBT_DUR(h->max), SKBT_DUR((uint64_t)(h->sum / h->count)));
 		}
 		if (!o->hist)
 			continue;
@@ -284,7 +282,7 @@ static void print_journey(FILE *out, const struct skbt_stats *st, const struct s
 	char name[256];
 
 	skbt_stats_path_name(st, j->devs, j->ndevs, j->flags & SKBT_JF_TX_ONLY, name, sizeof(name));
-	fprintf(out, "  journey #%" PRIu64 " %s: %s", j->id, name, DUR(skbt_journey_duration(j)));
+	fprintf(out, "  journey #%" PRIu64 " %s: %s", j->id, name, SKBT_DUR(skbt_journey_duration(j)));
 	fprintf(out, ", ended %s", skbt_jend_name(j->end));
 	if (j->flow.kind != SKBT_FLOW_NONE)
 		fprintf(out, ", %s", skbt_flow_name(&j->flow, name, sizeof(name)));
@@ -310,7 +308,7 @@ static void print_journey(FILE *out, const struct skbt_stats *st, const struct s
 		size_t n = 0;
 
 		n += snprintf(line + n, sizeof(line) - n, "    %12s cpu%-3u %-26s %-12s len=%-6u %-16s",
-			      i ? DUR(h->ts - j->hops[0].ts) : "+0", h->cpu,
+			      i ? SKBT_DUR(h->ts - j->hops[0].ts) : "+0", h->cpu,
 			      skbt_kind_short(h->kind),
 			      h->kind == SKBT_EV_CONSUME_SKB || h->kind == SKBT_EV_KFREE_SKB ? "" :
 			      dev_name(st, h->dev), h->len,
@@ -318,7 +316,7 @@ static void print_journey(FILE *out, const struct skbt_stats *st, const struct s
 		if (o->show_addrs && n < sizeof(line))
 			n += snprintf(line + n, sizeof(line) - n, " skb=0x%" PRIx64, h->skb);
 		if (stage && n < sizeof(line))
-			n += snprintf(line + n, sizeof(line) - n, " [%s %s]", stage, DUR(sns));
+			n += snprintf(line + n, sizeof(line) - n, " [%s %s]", stage, SKBT_DUR(sns));
 		if (h->kind == SKBT_EV_KFREE_SKB && n < sizeof(line))
 			n += snprintf(line + n, sizeof(line) - n, " reason=%s",
 				      reason_name(st, h->aux, rb, sizeof(rb)));
@@ -392,9 +390,9 @@ static void print_flows(FILE *out, const struct skbt_trace_info *ti, const struc
 
 		fprintf(out, "  %-52s %9" PRIu64 " %9" PRIu64 " %9s %9s %9s\n",
 			skbt_flow_name(&s->key, name, sizeof(name)), s->journeys, s->measured,
-			s->measured ? DUR(skbt_flow_quantile(s, 0.5)) : "-",
-			s->measured ? DUR(skbt_flow_quantile(s, 0.99)) : "-",
-			s->measured ? DUR(s->max) : "-");
+			s->measured ? SKBT_DUR(skbt_flow_quantile(s, 0.5)) : "-",
+			s->measured ? SKBT_DUR(skbt_flow_quantile(s, 0.99)) : "-",
+			s->measured ? SKBT_DUR(s->max) : "-");
 	}
 	if (n > shown)
 		fprintf(out, "  ... %u more flows\n", n - shown);

@@ -52,6 +52,10 @@ struct skbt_report_opts {
 	unsigned int flows;	/* flows to list in the per-flow table */
 };
 
+/* "850ns", "914.5us", "1.18ms", "2.500s": one format for every report. */
+const char *skbt_fmt_duration(uint64_t ns, char *buf, size_t len);
+#define SKBT_DUR(ns) skbt_fmt_duration((ns), (char[24]){ 0 }, 24)
+
 /* Is the report incomplete (events lost, file truncated)? */
 bool skbt_report_incomplete(const struct skbt_trace_info *ti);
 
