@@ -496,42 +496,11 @@ static bool take_num(const char **p, const char *end, const char *key, long *v)
 	return true;
 }
 
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool fail;
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->fail)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *np = realloc(b->p, cap);
-
-		if (!np) {
-			b->fail = true;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_str(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
 /*
  * From "print fmt: ..." take __print_symbolic(REC->@field, { N, "S" }, ...) and append it,
  * checked, as the whole print fmt.
  */
-static void symbolic_fmt(struct sbuf *b, const char *pf, const char *end, const char *field)
+static void symbolic_fmt(struct skbt_sbuf *b, const char *pf, const char *end, const char *field)
 {
 	char head[192];
 	const char *p;
@@ -542,8 +511,8 @@ static void symbolic_fmt(struct sbuf *b, const char *pf, const char *end, const 
 	if (!p)
 		goto none;
 	p += strlen(head);
-	sb_str(b, "print fmt: \"%s\", ");
-	sb_str(b, head);
+	skbt_sbuf_str(b, "print fmt: \"%s\", ");
+	skbt_sbuf_str(b, head);
 	for (;;) {
 		const char *num, *str;
 		size_t nl, sl;
@@ -572,16 +541,16 @@ static void symbolic_fmt(struct sbuf *b, const char *pf, const char *end, const 
 		if (!sl || sl > 64 || p + 3 > end || memcmp(p, "\" }", 3))
 			goto bad;
 		p += 3;
-		sb_str(b, n ? ", { " : " { ");
-		sb_add(b, num, nl);
-		sb_str(b, ", \"");
-		sb_add(b, str, sl);
-		sb_str(b, "\" }");
+		skbt_sbuf_str(b, n ? ", { " : " { ");
+		skbt_sbuf_add(b, num, nl);
+		skbt_sbuf_str(b, ", \"");
+		skbt_sbuf_add(b, str, sl);
+		skbt_sbuf_str(b, "\" }");
 		n++;
 		if (p < end && *p == ',')
 			p++;
 	}
-	sb_str(b, ")\n");
+	skbt_sbuf_str(b, ")\n");
 	return;
 bad:
 	/* drop what was added for this table */
@@ -592,13 +561,13 @@ bad:
 			b->len = start - b->p;
 	}
 none:
-	sb_str(b, "print fmt: \"%s\"\n");
+	skbt_sbuf_str(b, "print fmt: \"%s\"\n");
 }
 
 static char *sanitize_format(const char *sys, const char *in, size_t n)
 {
 	const char *p = in, *end = in + n, *pf = NULL, *name = NULL;
-	struct sbuf b = { 0 };
+	struct skbt_sbuf b = { 0 };
 	size_t name_len = 0;
 	unsigned int nfields = 0;
 	bool blank = false, has_reason = false, has_action = false;
@@ -616,9 +585,9 @@ static char *sanitize_format(const char *sys, const char *in, size_t n)
 			name_len = eol - name;
 			if (!ident(name, name_len))
 				goto fail;
-			sb_str(&b, "name: ");
-			sb_add(&b, name, name_len);
-			sb_str(&b, "\n");
+			skbt_sbuf_str(&b, "name: ");
+			skbt_sbuf_add(&b, name, name_len);
+			skbt_sbuf_str(&b, "\n");
 		} else if (eol - p > 4 && !memcmp(p, "ID: ", 4) && name) {
 			long id = 0;
 			const char *d = p + 4;
@@ -628,7 +597,7 @@ static char *sanitize_format(const char *sys, const char *in, size_t n)
 			if (d != eol || d == p + 4 || id > 65535)
 				goto fail;
 			snprintf(tmp, sizeof(tmp), "ID: %ld\nformat:\n", id);
-			sb_str(&b, tmp);
+			skbt_sbuf_str(&b, tmp);
 		} else if (eol - p > 6 && !memcmp(p, "field:", 6) && name && b.len) {
 			/* field:TYPE NAME;<tab>offset:N;<tab>size:N;<tab>signed:N; */
 			const char *decl = p + 6, *semi = memchr(decl, ';', eol - decl);
@@ -654,11 +623,11 @@ static char *sanitize_format(const char *sys, const char *in, size_t n)
 				sgn = 0;	/* very old kernels: no signed: */
 			if (off > 65535 || size > 65535)
 				goto fail;
-			sb_str(&b, "\tfield:");
-			sb_add(&b, decl, semi - decl);
+			skbt_sbuf_str(&b, "\tfield:");
+			skbt_sbuf_add(&b, decl, semi - decl);
 			snprintf(tmp, sizeof(tmp), ";\toffset:%ld;\tsize:%ld;\tsigned:%d;\n", off, size,
 				 sgn ? 1 : 0);
-			sb_str(&b, tmp);
+			skbt_sbuf_str(&b, tmp);
 			nfields++;
 			/* the print fmt may only name a field that exists (1.7 crashes otherwise) */
 			q = semi;
@@ -670,7 +639,7 @@ static char *sanitize_format(const char *sys, const char *in, size_t n)
 				has_action = true;
 		} else if (p == eol && nfields && !blank) {
 			/* the blank line that ends the common fields: libtraceevent needs it */
-			sb_str(&b, "\n");
+			skbt_sbuf_str(&b, "\n");
 			blank = true;
 		} else if (eol - p >= 10 && !memcmp(p, "print fmt:", 10) && name) {
 			pf = p;
@@ -678,17 +647,17 @@ static char *sanitize_format(const char *sys, const char *in, size_t n)
 		}
 		p = eol < end ? eol + 1 : end;
 	}
-	if (!name || !nfields || b.fail)
+	if (!name || !nfields || b.failed)
 		goto fail;
-	sb_str(&b, "\n");
+	skbt_sbuf_str(&b, "\n");
 	if (pf && has_reason && !strcmp(sys, "skb") && name_len == 9 && !memcmp(name, "kfree_skb", 9))
 		symbolic_fmt(&b, pf, end, "reason");
 	else if (pf && has_action && !strcmp(sys, "openvswitch") && name_len == 21 &&
 		 !memcmp(name, "ovs_do_execute_action", 21))
 		symbolic_fmt(&b, pf, end, "action_type");
 	else
-		sb_str(&b, "print fmt: \"%s\"\n");
-	if (b.fail)
+		skbt_sbuf_str(&b, "print fmt: \"%s\"\n");
+	if (b.failed)
 		goto fail;
 	return b.p;
 fail:

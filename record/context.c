@@ -32,6 +32,7 @@
 #include <linux/ethtool.h>
 #include <linux/sockios.h>
 
+#include "skbtrail/common.h"
 #include "skbtrail/context.h"
 
 #define MAX_DEVS_PER_SCOPE 32
@@ -40,51 +41,6 @@
 #define MAX_IRQS 64
 #define MAX_RXQ 64
 #define MAX_CMD_LINES 200
-
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool oom;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (b->oom)
-		return;
-	for (;;) {
-		size_t room = b->cap - b->len;
-
-		va_start(ap, fmt);
-		n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? room : 0, fmt, ap);
-		va_end(ap);
-		if (n < 0) {
-			b->oom = true;
-			return;
-		}
-		if (b->p && (size_t)n < room) {
-			b->len += n;
-			return;
-		}
-		{
-			size_t nc = b->cap ? b->cap * 2 : 4096;
-			char *q;
-
-			while (nc < b->len + n + 1)
-				nc *= 2;
-			q = realloc(b->p, nc);
-			if (!q) {
-				b->oom = true;
-				return;
-			}
-			b->p = q;
-			b->cap = nc;
-		}
-	}
-}
 
 /* Keys and values never hold '=' (keys) or a newline (both): make a string safe for them. */
 static void clean(char *s, bool key)
@@ -155,8 +111,8 @@ static uint64_t mono_ns(void)
 struct scope {
 	const char *name;		/* "-" or the /run/netns name */
 	const struct skbt_snapshot_config *cfg;
-	struct sbuf *b;
-	struct sbuf *errs;
+	struct skbt_sbuf *b;
+	struct skbt_sbuf *errs;
 	int sock;			/* AF_INET datagram socket for the ioctls */
 	struct skbt_netdev_row *rows;
 	unsigned int nrows;
@@ -218,7 +174,7 @@ static void ethtool_stats(struct scope *s, const char *dev)
 	st->cmd = ETHTOOL_GSTATS;
 	st->n_stats = total;
 	if (ethtool(s, dev, strs) || ethtool(s, dev, st)) {
-		sb_printf(s->errs, "%sethtool -S %s/%s", s->errs->len ? "; " : "", s->name, dev);
+		skbt_sbuf_printf(s->errs, "%sethtool -S %s/%s", s->errs->len ? "; " : "", s->name, dev);
 		goto out;
 	}
 	for (uint32_t i = 0; i < n && i < st->n_stats; i++) {
@@ -229,7 +185,7 @@ static void ethtool_stats(struct scope *s, const char *dev)
 		if (!name[0])
 			continue;
 		clean(name, true);
-		sb_printf(s->b, "ethtool:%s:%s:%s=%llu\n", s->name, dev, name,
+		skbt_sbuf_printf(s->b, "ethtool:%s:%s:%s=%llu\n", s->name, dev, name,
 			  (unsigned long long)st->data[i]);
 	}
 out:
@@ -274,7 +230,7 @@ static void dev_irqs(struct scope *s, const char *dev)
 			snprintf(path, sizeof(path), "/proc/irq/%u/smp_affinity_list", irq);
 			read_line(path, aff, sizeof(aff));
 			clean(name, false);
-			sb_printf(s->b, "irq:%s:%s:%u=%s %s\n", s->name, dev, irq, aff, name);
+			skbt_sbuf_printf(s->b, "irq:%s:%s:%u=%s %s\n", s->name, dev, irq, aff, name);
 			count++;
 		}
 		p = le ? le + 1 : p + strlen(p);
@@ -292,13 +248,13 @@ static void dev_static(struct scope *s, const char *dev)
 
 	if (s->sock >= 0 && !ethtool(s, dev, &di)) {
 		clean(di.driver, false);
-		sb_printf(s->b, "dev:%s:%s:driver=%.32s\n", s->name, dev, di.driver);
+		skbt_sbuf_printf(s->b, "dev:%s:%s:driver=%.32s\n", s->name, dev, di.driver);
 	}
 	/* GRO is a feature flag (NETIF_F_GRO); ETHTOOL_GGRO reads it on every kernel */
 	if (s->sock >= 0 && !ethtool(s, dev, &gro))
-		sb_printf(s->b, "dev:%s:%s:gro=%s\n", s->name, dev, gro.data ? "on" : "off");
+		skbt_sbuf_printf(s->b, "dev:%s:%s:gro=%s\n", s->name, dev, gro.data ? "on" : "off");
 	if (s->sock >= 0 && !ethtool(s, dev, &ring))
-		sb_printf(s->b, "dev:%s:%s:rx_ring=%u\ndev:%s:%s:rx_ring_max=%u\n"
+		skbt_sbuf_printf(s->b, "dev:%s:%s:rx_ring=%u\ndev:%s:%s:rx_ring_max=%u\n"
 			  "dev:%s:%s:tx_ring=%u\ndev:%s:%s:tx_ring_max=%u\n", s->name, dev,
 			  ring.rx_pending, s->name, dev, ring.rx_max_pending, s->name, dev,
 			  ring.tx_pending, s->name, dev, ring.tx_max_pending);
@@ -316,14 +272,14 @@ static void dev_static(struct scope *s, const char *dev)
 			nq++;
 			snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%u/rps_cpus", dev, q);
 			if (read_line(path, val, sizeof(val)))
-				sb_printf(s->b, "rxq:%s:%s:%u:rps_cpus=%s\n", s->name, dev, q, val);
+				skbt_sbuf_printf(s->b, "rxq:%s:%s:%u:rps_cpus=%s\n", s->name, dev, q, val);
 			snprintf(path, sizeof(path), "/sys/class/net/%s/queues/rx-%u/rps_flow_cnt",
 				 dev, q);
 			if (read_line(path, val, sizeof(val)))
-				sb_printf(s->b, "rxq:%s:%s:%u:rps_flow_cnt=%s\n", s->name, dev, q, val);
+				skbt_sbuf_printf(s->b, "rxq:%s:%s:%u:rps_flow_cnt=%s\n", s->name, dev, q, val);
 		}
 		closedir(d);
-		sb_printf(s->b, "dev:%s:%s:rx_queues=%d\n", s->name, dev, nq);
+		skbt_sbuf_printf(s->b, "dev:%s:%s:rx_queues=%d\n", s->name, dev, nq);
 	}
 	dev_irqs(s, dev);
 }
@@ -335,7 +291,7 @@ static void scope_collect(struct scope *s, bool is_static)
 
 	s->sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (!text || skbt_netdev_parse(text, &s->rows, &s->nrows)) {
-		sb_printf(s->errs, "%s/proc/net/dev in %s", s->errs->len ? "; " : "", s->name);
+		skbt_sbuf_printf(s->errs, "%s/proc/net/dev in %s", s->errs->len ? "; " : "", s->name);
 		s->nrows = 0;
 	}
 	free(text);
@@ -350,19 +306,19 @@ static void scope_collect(struct scope *s, bool is_static)
 			struct ifreq ifr = { 0 };
 
 			snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", r->name);
-			sb_printf(s->b, "iface:%s:%s:ifindex=%u\n", s->name, r->name,
+			skbt_sbuf_printf(s->b, "iface:%s:%s:ifindex=%u\n", s->name, r->name,
 				  if_nametoindex(r->name));
 			if (s->sock >= 0 && ioctl(s->sock, SIOCGIFFLAGS, &ifr) == 0)
-				sb_printf(s->b, "iface:%s:%s:up=%d\n", s->name, r->name,
+				skbt_sbuf_printf(s->b, "iface:%s:%s:up=%d\n", s->name, r->name,
 					  !!(ifr.ifr_flags & IFF_UP));
 			if (s->sock >= 0 && ioctl(s->sock, SIOCGIFMTU, &ifr) == 0)
-				sb_printf(s->b, "iface:%s:%s:mtu=%d\n", s->name, r->name, ifr.ifr_mtu);
-			sb_printf(s->b, "iface:%s:%s:traced=%d\n", s->name, r->name, t);
+				skbt_sbuf_printf(s->b, "iface:%s:%s:mtu=%d\n", s->name, r->name, ifr.ifr_mtu);
+			skbt_sbuf_printf(s->b, "iface:%s:%s:traced=%d\n", s->name, r->name, t);
 			if (t)
 				dev_static(s, r->name);
 		} else {
 			for (int k = 0; k < SKBT_NETDEV_NFIELDS; k++)
-				sb_printf(s->b, "netdev:%s:%s:%s=%llu\n", s->name, r->name,
+				skbt_sbuf_printf(s->b, "netdev:%s:%s:%s=%llu\n", s->name, r->name,
 					  skbt_netdev_fields[k], (unsigned long long)r->v[k]);
 			if (t)
 				ethtool_stats(s, r->name);
@@ -380,7 +336,7 @@ static void scope_collect(struct scope *s, bool is_static)
  * pipe.  The child is killed after the timeout (a hung sysfs read must not hang the stop).
  */
 static void scope_in_child(const struct skbt_snapshot_config *cfg, const char *name,
-			   bool is_static, struct sbuf *b, struct sbuf *errs)
+			   bool is_static, struct skbt_sbuf *b, struct skbt_sbuf *errs)
 {
 	int p[2], status, to = cfg->timeout_ms > 0 ? cfg->timeout_ms : 2000;
 	uint64_t deadline;
@@ -395,7 +351,7 @@ static void scope_in_child(const struct skbt_snapshot_config *cfg, const char *n
 		return;
 	}
 	if (pid == 0) {
-		struct sbuf cb = { 0 }, ce = { 0 };
+		struct skbt_sbuf cb = { 0 }, ce = { 0 };
 		struct scope s = { .name = name, .cfg = cfg, .b = &cb, .errs = &ce, .sock = -1 };
 		char path[300];
 		int fd;
@@ -409,10 +365,10 @@ static void scope_in_child(const struct skbt_snapshot_config *cfg, const char *n
 			_exit(1);
 		umount2("/sys", MNT_DETACH);
 		if (mount("sysfs", "/sys", "sysfs", 0, NULL) < 0)
-			sb_printf(&ce, "sysfs in %s", name);
+			skbt_sbuf_printf(&ce, "sysfs in %s", name);
 		scope_collect(&s, is_static);
 		if (ce.len)
-			sb_printf(&cb, "\x01%s", ce.p);	/* errors after a marker byte */
+			skbt_sbuf_printf(&cb, "\x01%s", ce.p);	/* errors after a marker byte */
 		while (cb.p && off < cb.len) {
 			ssize_t n = write(p[1], cb.p + off, cb.len - off);
 
@@ -427,7 +383,7 @@ static void scope_in_child(const struct skbt_snapshot_config *cfg, const char *n
 	close(p[1]);
 	deadline = mono_ns() + (uint64_t)to * 1000000ULL;
 	{
-		struct sbuf cb = { 0 };
+		struct skbt_sbuf cb = { 0 };
 		char buf[8192];
 
 		for (;;) {
@@ -437,7 +393,7 @@ static void scope_in_child(const struct skbt_snapshot_config *cfg, const char *n
 
 			if (now >= deadline) {
 				kill(pid, SIGKILL);
-				sb_printf(errs, "%stimeout in %s", errs->len ? "; " : "", name);
+				skbt_sbuf_printf(errs, "%stimeout in %s", errs->len ? "; " : "", name);
 				break;
 			}
 			if (poll(&pf, 1, (int)((deadline - now) / 1000000) + 1) <= 0)
@@ -447,16 +403,16 @@ static void scope_in_child(const struct skbt_snapshot_config *cfg, const char *n
 				continue;
 			if (n <= 0)
 				break;
-			sb_printf(&cb, "%.*s", (int)n, buf);
+			skbt_sbuf_printf(&cb, "%.*s", (int)n, buf);
 		}
 		if (cb.p) {
 			char *e = strchr(cb.p, '\x01');
 
 			if (e) {
 				*e = 0;
-				sb_printf(errs, "%s%s", errs->len ? "; " : "", e + 1);
+				skbt_sbuf_printf(errs, "%s%s", errs->len ? "; " : "", e + 1);
 			}
-			sb_printf(b, "%s", cb.p);
+			skbt_sbuf_printf(b, "%s", cb.p);
 		}
 		free(cb.p);
 	}
@@ -466,8 +422,8 @@ static void scope_in_child(const struct skbt_snapshot_config *cfg, const char *n
 }
 
 /* Named namespaces; names with ':' are skipped (':' separates the parts of a key). */
-static void each_scope(const struct skbt_snapshot_config *cfg, bool is_static, struct sbuf *b,
-		       struct sbuf *errs)
+static void each_scope(const struct skbt_snapshot_config *cfg, bool is_static, struct skbt_sbuf *b,
+		       struct skbt_sbuf *errs)
 {
 	struct scope own = { .name = "-", .cfg = cfg, .b = b, .errs = errs, .sock = -1 };
 	int max = cfg->max_namespaces > 0 ? cfg->max_namespaces : 32, n = 0;
@@ -482,7 +438,7 @@ static void each_scope(const struct skbt_snapshot_config *cfg, bool is_static, s
 		if (nm[0] != '.' && !strchr(nm, ':') && !strchr(nm, '\n') && !strchr(nm, '=')) {
 			if (n < max) {
 				if (is_static)
-					sb_printf(b, "netns:%s=1\n", nm);
+					skbt_sbuf_printf(b, "netns:%s=1\n", nm);
 				scope_in_child(cfg, nm, is_static, b, errs);
 			}
 			n++;
@@ -491,15 +447,15 @@ static void each_scope(const struct skbt_snapshot_config *cfg, bool is_static, s
 	}
 	free(names);
 	if (n > max)
-		sb_printf(errs, "%sonly %d of %d namespaces", errs->len ? "; " : "", max, n);
+		skbt_sbuf_printf(errs, "%sonly %d of %d namespaces", errs->len ? "; " : "", max, n);
 }
 
 /* Output of an external command, one key per line, if the binary exists. */
 static void run_cmd(const struct skbt_snapshot_config *cfg, const char *key, char *const argv[],
-		    struct sbuf *b, struct sbuf *errs)
+		    struct skbt_sbuf *b, struct skbt_sbuf *errs)
 {
 	int p[2], to = cfg->timeout_ms > 0 ? cfg->timeout_ms : 2000, status, lines = 0;
-	struct sbuf out = { 0 };
+	struct skbt_sbuf out = { 0 };
 	uint64_t deadline;
 	char buf[4096];
 	pid_t pid;
@@ -532,7 +488,7 @@ static void run_cmd(const struct skbt_snapshot_config *cfg, const char *key, cha
 
 		if (now >= deadline) {
 			kill(pid, SIGKILL);
-			sb_printf(errs, "%s%s: timeout", errs->len ? "; " : "", argv[0]);
+			skbt_sbuf_printf(errs, "%s%s: timeout", errs->len ? "; " : "", argv[0]);
 			break;
 		}
 		if (poll(&pf, 1, (int)((deadline - now) / 1000000) + 1) <= 0)
@@ -542,7 +498,7 @@ static void run_cmd(const struct skbt_snapshot_config *cfg, const char *key, cha
 			continue;
 		if (n <= 0)
 			break;
-		sb_printf(&out, "%.*s", (int)n, buf);
+		skbt_sbuf_printf(&out, "%.*s", (int)n, buf);
 	}
 	close(p[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
@@ -552,19 +508,19 @@ static void run_cmd(const struct skbt_snapshot_config *cfg, const char *key, cha
 
 		for (char *l = strtok_r(out.p, "\n", &save); l && lines < MAX_CMD_LINES;
 		     l = strtok_r(NULL, "\n", &save))
-			sb_printf(b, "%s:%d=%s\n", key, ++lines, l);
+			skbt_sbuf_printf(b, "%s:%d=%s\n", key, ++lines, l);
 	}
 	free(out.p);
 }
 
-static int finish(struct sbuf *b, struct sbuf *errs, char **text)
+static int finish(struct skbt_sbuf *b, struct skbt_sbuf *errs, char **text)
 {
-	if (errs->oom)
-		b->oom = true;
+	if (errs->failed)
+		b->failed = true;
 	if (errs->len)
-		sb_printf(b, "errors=%s\n", errs->p);
+		skbt_sbuf_printf(b, "errors=%s\n", errs->p);
 	free(errs->p);
-	if (b->oom) {
+	if (b->failed) {
 		free(b->p);
 		return -ENOMEM;
 	}
@@ -582,32 +538,32 @@ int skbt_snapshot_static(const struct skbt_snapshot_config *cfg, char **text)
 	};
 	static char *const dpctl[] = { "/usr/bin/ovs-dpctl", "show", NULL };
 	static char *const vsctl[] = { "/usr/bin/ovs-vsctl", "show", NULL };
-	struct sbuf b = { 0 }, errs = { 0 };
+	struct skbt_sbuf b = { 0 }, errs = { 0 };
 	struct utsname u;
 	char path[128], val[256];
 
-	sb_printf(&b, "kind=context-static\nformat=1\ntime_mono_ns=%llu\n",
+	skbt_sbuf_printf(&b, "kind=context-static\nformat=1\ntime_mono_ns=%llu\n",
 		  (unsigned long long)mono_ns());
 	if (uname(&u) == 0) {
 		clean(u.release, false);
 		clean(u.version, false);
-		sb_printf(&b, "kernel=%s\nkernel_version=%s\nmachine=%s\n", u.release, u.version,
+		skbt_sbuf_printf(&b, "kernel=%s\nkernel_version=%s\nmachine=%s\n", u.release, u.version,
 			  u.machine);
 	}
-	sb_printf(&b, "ncpus_online=%ld\nncpus_configured=%ld\n", sysconf(_SC_NPROCESSORS_ONLN),
+	skbt_sbuf_printf(&b, "ncpus_online=%ld\nncpus_configured=%ld\n", sysconf(_SC_NPROCESSORS_ONLN),
 		  sysconf(_SC_NPROCESSORS_CONF));
 	for (size_t i = 0; i < sizeof(sysctls) / sizeof(sysctls[0]); i++) {
 		snprintf(path, sizeof(path), "/proc/sys/net/core/%s", sysctls[i]);
 		if (read_line(path, val, sizeof(val)))
-			sb_printf(&b, "sysctl:net.core.%s=%s\n", sysctls[i], val);
+			skbt_sbuf_printf(&b, "sysctl:net.core.%s=%s\n", sysctls[i], val);
 	}
 	if (cfg->ndevs) {
-		sb_printf(&b, "traced_devs=");
+		skbt_sbuf_printf(&b, "traced_devs=");
 		for (int i = 0; i < cfg->ndevs; i++)
-			sb_printf(&b, "%s%s", i ? "," : "", cfg->devs[i]);
-		sb_printf(&b, "\n");
+			skbt_sbuf_printf(&b, "%s%s", i ? "," : "", cfg->devs[i]);
+		skbt_sbuf_printf(&b, "\n");
 	} else {
-		sb_printf(&b, "traced_devs=(up)\n");
+		skbt_sbuf_printf(&b, "traced_devs=(up)\n");
 	}
 	each_scope(cfg, true, &b, &errs);
 	run_cmd(cfg, "ovs:dpctl", dpctl, &b, &errs);
@@ -617,26 +573,26 @@ int skbt_snapshot_static(const struct skbt_snapshot_config *cfg, char **text)
 
 int skbt_snapshot_counters(const struct skbt_snapshot_config *cfg, const char *kind, char **text)
 {
-	struct sbuf b = { 0 }, errs = { 0 };
+	struct skbt_sbuf b = { 0 }, errs = { 0 };
 	struct skbt_softnet_row *rows = NULL;
 	unsigned int n = 0;
 	char *sn;
 
-	sb_printf(&b, "kind=%s\nformat=1\ntime_mono_ns=%llu\n", kind,
+	skbt_sbuf_printf(&b, "kind=%s\nformat=1\ntime_mono_ns=%llu\n", kind,
 		  (unsigned long long)mono_ns());
 	/* softnet_data is per CPU, not per namespace: read it once */
 	sn = read_text("/proc/net/softnet_stat", 1 << 20);
 	if (sn && !skbt_softnet_parse(sn, &rows, &n)) {
 		for (unsigned int i = 0; i < n; i++)
 			for (unsigned int k = 0; k < rows[i].ncols; k++)
-				sb_printf(&b, "softnet:%d:%s=%llu\n", rows[i].cpu,
+				skbt_sbuf_printf(&b, "softnet:%d:%s=%llu\n", rows[i].cpu,
 					  skbt_softnet_fields[k], (unsigned long long)rows[i].v[k]);
 	} else {
-		sb_printf(&errs, "/proc/net/softnet_stat");
+		skbt_sbuf_printf(&errs, "/proc/net/softnet_stat");
 	}
 	free(sn);
 	free(rows);
 	each_scope(cfg, false, &b, &errs);
-	sb_printf(&b, "time_mono_end_ns=%llu\n", (unsigned long long)mono_ns());
+	skbt_sbuf_printf(&b, "time_mono_end_ns=%llu\n", (unsigned long long)mono_ns());
 	return finish(&b, &errs, text);
 }

@@ -333,71 +333,11 @@ int skbt_headers_stop(struct skbt_headers *h)
 	return ret;
 }
 
-/* printf into a growable buffer */
-struct sbuf {
-	char *p;
-	size_t len, cap;
-	bool fail;
-};
-
-static void sb_add(struct sbuf *b, const void *d, size_t n)
-{
-	if (b->fail)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *np = realloc(b->p, cap);
-
-		if (!np) {
-			b->fail = true;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, d, n);
-	b->len += n;
-	b->p[b->len] = 0;
-}
-
-__attribute__((format(printf, 2, 3)))
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		b->fail = true;
-		return;
-	}
-	sb_add(b, s, n);
-	free(s);
-}
-
-/* Make room for @n more bytes in @b. */
-static bool sb_room(struct sbuf *b, size_t n)
-{
-	if (!b->fail && b->len + n + 1 > b->cap) {
-		size_t cap = (b->len + n + 1) * 2;
-		char *np = realloc(b->p, cap);
-
-		if (!np)
-			b->fail = true;
-		else
-			b->p = np, b->cap = cap;
-	}
-	return !b->fail;
-}
-
 #define CHUNK_HDR_FMT "kind=pcap-records\nformat=1\nrecords=%020" PRIu64 "\n\n"
 #define CHUNK_HDR_LEN (sizeof("kind=pcap-records\nformat=1\nrecords=\n\n") - 1 + 20)
 
 /* Fill in the chunk's header (reserved at its front with a fixed width) and store it. */
-static int put_chunk(struct skbt_writer *w, struct sbuf *b, uint64_t nrec)
+static int put_chunk(struct skbt_writer *w, struct skbt_sbuf *b, uint64_t nrec)
 {
 	char hdr[CHUNK_HDR_LEN + 1];
 	int ret;
@@ -409,7 +349,7 @@ static int put_chunk(struct skbt_writer *w, struct sbuf *b, uint64_t nrec)
 	return ret;
 }
 
-static int copy_spool(struct dev *d, struct skbt_writer *w, struct sbuf *b, uint64_t *nrec)
+static int copy_spool(struct dev *d, struct skbt_writer *w, struct skbt_sbuf *b, uint64_t *nrec)
 {
 	uint8_t rh[REC_HDR];
 	off_t off = 0;
@@ -431,11 +371,11 @@ static int copy_spool(struct dev *d, struct skbt_writer *w, struct sbuf *b, uint
 			*nrec = 0;
 		}
 		if (!b->len) {
-			if (!sb_room(b, CHUNK_HDR_LEN))
+			if (!skbt_sbuf_reserve(b, CHUNK_HDR_LEN))
 				return -ENOMEM;
 			b->len = CHUNK_HDR_LEN;
 		}
-		if (!sb_room(b, REC_HDR + caplen))
+		if (!skbt_sbuf_reserve(b, REC_HDR + caplen))
 			return -ENOMEM;
 		n = pread(d->fd, b->p + b->len + REC_HDR, caplen, off + REC_HDR);
 		if (n < (ssize_t)caplen)	/* a record cut short: stop there */
@@ -449,31 +389,31 @@ static int copy_spool(struct dev *d, struct skbt_writer *w, struct sbuf *b, uint
 
 int skbt_headers_add_options(struct skbt_headers *h, struct skbt_writer *w, struct skbt_err *err)
 {
-	struct sbuf b = { 0 };
+	struct skbt_sbuf b = { 0 };
 	uint64_t nrec = 0;
 	int ret = 0;
 
-	sb_printf(&b, "kind=pcap\nformat=1\nrecorder=skbtrail-record %s\nsnaplen=%u\n"
+	skbt_sbuf_printf(&b, "kind=pcap\nformat=1\nrecorder=skbtrail-record %s\nsnaplen=%u\n"
 		  "tstamp=realtime_ns\nfilter=%s\nnetns=%" PRIu64 "\nsync=%u\n", SKBT_VERSION,
 		  h->snaplen, h->filter ? h->filter : "", h->netns, h->nsync);
 	for (unsigned int i = 0; i < h->nsync; i++)
-		sb_printf(&b, "sync%u.realtime_ns=%" PRIu64 "\nsync%u.monotonic_ns=%" PRIu64 "\n"
+		skbt_sbuf_printf(&b, "sync%u.realtime_ns=%" PRIu64 "\nsync%u.monotonic_ns=%" PRIu64 "\n"
 			  "sync%u.boottime_ns=%" PRIu64 "\n", i, h->sync[i].real, i,
 			  h->sync[i].mono, i, h->sync[i].boot);
-	sb_printf(&b, "interfaces=%d\n", h->ndev);
+	skbt_sbuf_printf(&b, "interfaces=%d\n", h->ndev);
 	for (int i = 0; i < h->ndev; i++) {
 		struct dev *d = &h->dev[i];
 
-		sb_printf(&b, "if%d.name=%s\nif%d.ifindex=%d\nif%d.netns=%" PRIu64 "\n"
+		skbt_sbuf_printf(&b, "if%d.name=%s\nif%d.ifindex=%d\nif%d.netns=%" PRIu64 "\n"
 			  "if%d.linktype=%d\nif%d.snaplen=%u\nif%d.captured=%" PRIu64 "\n"
 			  "if%d.not_stored=%" PRIu64 "\n", i, d->name, i, d->ifindex, i, h->netns,
 			  i, d->linktype, i, h->snaplen, i, atomic_load(&d->captured), i,
 			  atomic_load(&d->not_stored));
 		if (d->have_ps)
-			sb_printf(&b, "if%d.ps_recv=%u\nif%d.ps_drop=%u\nif%d.ps_ifdrop=%u\n", i,
+			skbt_sbuf_printf(&b, "if%d.ps_recv=%u\nif%d.ps_drop=%u\nif%d.ps_ifdrop=%u\n", i,
 				  d->ps.ps_recv, i, d->ps.ps_drop, i, d->ps.ps_ifdrop);
 	}
-	if (b.fail)
+	if (b.failed)
 		ret = -ENOMEM;
 	else
 		ret = skbt_writer_add_option(w, SKBT_OPTION_ID, b.p, (uint32_t)b.len + 1);

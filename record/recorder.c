@@ -240,40 +240,9 @@ int skbt_recorder_error(const struct skbt_recorder *r)
 }
 
 /* printf into a growable string; on ENOMEM the string stays as it was. */
-struct sbuf {
-	char *p;
-	size_t len;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void sb_printf(struct sbuf *b, const char *fmt, ...)
+static void sb_stats(struct skbt_sbuf *b, int cpu, const char *when, const struct skbt_cpu_stats *s)
 {
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	{
-		char *q = realloc(b->p, b->len + n + 1);
-
-		if (!q) {
-			free(s);
-			return;
-		}
-		b->p = q;
-		memcpy(b->p + b->len, s, n + 1);
-		b->len += n;
-	}
-	free(s);
-}
-
-static void sb_stats(struct sbuf *b, int cpu, const char *when, const struct skbt_cpu_stats *s)
-{
-	sb_printf(b, "cpu%d.%s.entries=%llu\ncpu%d.%s.overrun=%llu\n"
+	skbt_sbuf_printf(b, "cpu%d.%s.entries=%llu\ncpu%d.%s.overrun=%llu\n"
 		  "cpu%d.%s.commit_overrun=%llu\ncpu%d.%s.bytes=%llu\n"
 		  "cpu%d.%s.dropped_events=%llu\ncpu%d.%s.read_events=%llu\n",
 		  cpu, when, (unsigned long long)s->entries, cpu, when,
@@ -294,7 +263,7 @@ static int add_options(struct skbt_recorder *r, enum skbt_stop_reason why,
 {
 	struct skbt_writer *w = r->writer;
 	struct tracefs_instance *inst = skbt_session_instance(r->session);
-	struct sbuf sb = { 0 };
+	struct skbt_sbuf sb = { 0 };
 	struct utsname u;
 	uint32_t ncpus = r->ncpus;
 	char *clock;
@@ -314,48 +283,48 @@ static int add_options(struct skbt_recorder *r, enum skbt_stop_reason why,
 		free(clock);
 	}
 	if (uname(&u) == 0) {
-		sb_printf(&sb, "%s %s %s %s", u.sysname, u.nodename, u.release, u.machine);
+		skbt_sbuf_printf(&sb, "%s %s %s %s", u.sysname, u.nodename, u.release, u.machine);
 		if (sb.p)
 			ret |= skbt_writer_add_option(w, SKBT_TDAT_OPT_UNAME, sb.p, sb.len + 1);
 		free(sb.p);
-		sb = (struct sbuf){ 0 };
+		sb = (struct skbt_sbuf){ 0 };
 	}
-	sb_printf(&sb, "skbtrail-record %s", SKBT_VERSION);
+	skbt_sbuf_printf(&sb, "skbtrail-record %s", SKBT_VERSION);
 	if (sb.p)
 		ret |= skbt_writer_add_option(w, SKBT_TDAT_OPT_VERSION, sb.p, sb.len + 1);
 	free(sb.p);
-	sb = (struct sbuf){ 0 };
+	sb = (struct skbt_sbuf){ 0 };
 	for (i = 0; i < r->ncpus; i++) {
-		sb_printf(&sb, "CPU: %d\n%s", i, end_text[i] ? end_text[i] : "");
+		skbt_sbuf_printf(&sb, "CPU: %d\n%s", i, end_text[i] ? end_text[i] : "");
 		if (sb.p)
 			ret |= skbt_writer_add_option(w, SKBT_TDAT_OPT_CPUSTAT, sb.p, sb.len + 1);
 		free(sb.p);
-		sb = (struct sbuf){ 0 };
+		sb = (struct skbt_sbuf){ 0 };
 	}
 	ret |= skbt_writer_add_option(w, SKBT_TDAT_OPT_CPUCOUNT, &ncpus, 4);
 
-	sb_printf(&sb, "kind=record\nformat=1\nrecorder=skbtrail-record %s\n", SKBT_VERSION);
-	sb_printf(&sb, "instance=%s\nclock=%s\nbuffer_kb=%lu\npage_size=%u\nncpus=%d\n",
+	skbt_sbuf_printf(&sb, "kind=record\nformat=1\nrecorder=skbtrail-record %s\n", SKBT_VERSION);
+	skbt_sbuf_printf(&sb, "instance=%s\nclock=%s\nbuffer_kb=%lu\npage_size=%u\nncpus=%d\n",
 		  skbt_session_name(r->session), skbt_session_clock(r->session),
 		  skbt_session_buffer_kb(r->session), skbt_session_page_size(r->session),
 		  r->ncpus);
-	sb_printf(&sb, "events_option=%s\nevents_requested=%s\nevents_enabled=%s\n"
+	skbt_sbuf_printf(&sb, "events_option=%s\nevents_requested=%s\nevents_enabled=%s\n"
 		  "events_missing=%s\n", r->cfg.events_text ? r->cfg.events_text : "core",
 		  skbt_session_requested(r->session), skbt_session_enabled(r->session),
 		  skbt_session_missing(r->session));
-	sb_printf(&sb, "dev=%s\ndev_filter=%s\n", r->cfg.devs_text ? r->cfg.devs_text : "",
+	skbt_sbuf_printf(&sb, "dev=%s\ndev_filter=%s\n", r->cfg.devs_text ? r->cfg.devs_text : "",
 		  skbt_session_filter(r->session));
-	sb_printf(&sb, "start_time=%lld\nstart_monotonic_ns=%lld\nduration_s=%.6f\n",
+	skbt_sbuf_printf(&sb, "start_time=%lld\nstart_monotonic_ns=%lld\nduration_s=%.6f\n",
 		  (long long)r->wall_start,
 		  (long long)r->t_start.tv_sec * 1000000000LL + r->t_start.tv_nsec, secs);
-	sb_printf(&sb, "stop_reason=%s\nfinalised_by=%s\nkallsyms=%s\n", skbt_stop_reason_name(why),
+	skbt_sbuf_printf(&sb, "stop_reason=%s\nfinalised_by=%s\nkallsyms=%s\n", skbt_stop_reason_name(why),
 		  finalised_by, r->kallsyms_note);
 	for (i = 0; i < r->ncpus; i++) {
 		const struct skbt_record_cpu *c = &r->cpu[i];
 
 		sb_stats(&sb, i, "start", &c->start);
 		sb_stats(&sb, i, "end", &c->end);
-		sb_printf(&sb, "cpu%d.lost=%llu\ncpu%d.spool_bytes=%llu\n", i,
+		skbt_sbuf_printf(&sb, "cpu%d.lost=%llu\ncpu%d.spool_bytes=%llu\n", i,
 			  (unsigned long long)(delta(c->end.overrun, c->start.overrun) +
 					       delta(c->end.dropped_events, c->start.dropped_events)),
 			  i, (unsigned long long)c->spool_bytes);

@@ -37,6 +37,23 @@ struct skbt_err {
 int skbt_err_set(struct skbt_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * A growable, always NUL-terminated string buffer.  Appends after an allocation failure
+ * are dropped and set @failed, so a caller checks once at the end.  Free @p when done.
+ */
+struct skbt_sbuf {
+	char *p;
+	size_t len, cap;
+	bool failed;
+};
+
+/* Make room for @n more bytes (and the NUL); false once the buffer has failed. */
+bool skbt_sbuf_reserve(struct skbt_sbuf *b, size_t n);
+void skbt_sbuf_add(struct skbt_sbuf *b, const void *data, size_t n);
+void skbt_sbuf_str(struct skbt_sbuf *b, const char *s);
+void skbt_sbuf_printf(struct skbt_sbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 #define SKBT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif
