@@ -271,6 +271,8 @@ static json_object *journey_obj(const struct skbt_stats *st, const struct skbt_j
 	skbt_stats_path_name(st, j->devs, j->ndevs, j->flags & SKBT_JF_TX_ONLY, name, sizeof(name));
 	put(o, "id", u64(j->id));
 	put(o, "path", str(name));
+	/* the device it was sent from before its first receive (a veth peer), "" if none */
+	put(o, "origin", str(j->origin_dev ? dev_name(st, j->origin_dev) : ""));
 	put(o, "duration_ns", u64(skbt_journey_duration(j)));
 	put(o, "end", str(skbt_jend_name(j->end)));
 	put(o, "complete", json_object_new_boolean(!(j->flags & SKBT_JF_INCOMPLETE)));
