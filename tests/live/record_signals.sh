@@ -111,7 +111,11 @@ check "SIGKILL: no spool left" test -z "$(ls "$TMP" | grep 'kill\.dat\..*tmp')"
 "$RECORD" -o "$TMP/kill2.dat" 2>"$TMP/kill2.err" &
 pid=$!
 wait_tracing $pid
-gpid=$(pgrep -x "skbtg-$pid")
+# the guard names itself right after fork(), which may run after tracing is on: poll
+for _ in $(seq 1 40); do
+	gpid=$(pgrep -x "skbtg-$pid") && break
+	sleep 0.05
+done
 check "guard process skbtg-$pid exists" test -n "$gpid"
 [ -n "$gpid" ] && kill -KILL $gpid
 kill -KILL $pid
