@@ -29,3 +29,28 @@ live_possible() {
 	ip netns del skbt-probe-$$
 	return 0
 }
+
+# flood_start SECONDS [PAUSE]: a bounded UDP flood on 127.0.0.1 inside network namespace $NS
+# (sender and a draining receiver), 200 datagrams of 64 bytes per round, PAUSE seconds between
+# rounds (default 0).  flood_stop ends it early.
+FLOOD_PID=
+flood_start() {
+	ip netns exec "$NS" python3 -c "
+import socket, time
+r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); r.bind(('127.0.0.1', 9))
+r.setblocking(False)
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+end = time.time() + $1
+while time.time() < end:
+    for i in range(200):
+        s.sendto(b'x' * 64, ('127.0.0.1', 9))
+    try:
+        while True: r.recv(2048)
+    except BlockingIOError:
+        pass
+    if ${2:-0}:
+        time.sleep(${2:-0})
+" &
+	FLOOD_PID=$!
+}
+flood_stop() { [ -n "$FLOOD_PID" ] && kill "$FLOOD_PID" 2>/dev/null; wait "$FLOOD_PID" 2>/dev/null; FLOOD_PID=; }

@@ -32,24 +32,6 @@ ip netns add "$NS" && ip -n "$NS" link set lo up
 INST=/sys/kernel/tracing/instances
 
 # UDP over lo in our namespace for $1 seconds.
-flood_start() {
-	ip netns exec "$NS" python3 -c "
-import socket, time
-r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); r.bind(('127.0.0.1', 9))
-r.setblocking(False)
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-end = time.time() + $1
-while time.time() < end:
-    for i in range(200):
-        s.sendto(b'x' * 64, ('127.0.0.1', 9))
-    try:
-        while True: r.recv(2048)
-    except BlockingIOError:
-        pass
-" &
-	FLOOD_PID=$!
-}
-flood_stop() { [ -n "$FLOOD_PID" ] && kill "$FLOOD_PID" 2>/dev/null; wait "$FLOOD_PID" 2>/dev/null; FLOOD_PID=; }
 
 wait_tracing() {
 	local pid=$1 i
@@ -115,7 +97,7 @@ after_case() {
 }
 
 # --- SIGINT / SIGTERM at start-up ------------------------------------------------------
-flood_start 120
+flood_start 120 0
 for sig in INT TERM; do
 	for ms in 0 5 10 20 30 50 100 250 500 1000; do
 		f=$TMP/start-$sig-$ms.dat

@@ -27,25 +27,6 @@ trap cleanup EXIT
 ip netns add "$NS" && ip -n "$NS" link set lo up
 
 # UDP over lo in our namespace for $1 seconds (events: net_dev_queue, netif_rx, ...).
-flood_start() {
-	ip netns exec "$NS" python3 -c "
-import socket, time, sys
-r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); r.bind(('127.0.0.1', 9))
-r.setblocking(False)
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-end = time.time() + $1
-while time.time() < end:
-    for i in range(200):
-        s.sendto(b'x' * 64, ('127.0.0.1', 9))
-    try:
-        while True: r.recv(2048)
-    except BlockingIOError:
-        pass
-    time.sleep(0.001)
-" &
-	FLOOD_PID=$!
-}
-flood_stop() { [ -n "$FLOOD_PID" ] && kill "$FLOOD_PID" 2>/dev/null; wait "$FLOOD_PID" 2>/dev/null; FLOOD_PID=; }
 
 wait_tracing() {
 	local pid=$1 i
@@ -77,7 +58,7 @@ guard_gone() {
 }
 
 # --- SIGINT -----------------------------------------------------------------------------
-flood_start 30
+flood_start 30 0.001
 "$RECORD" -o "$TMP/int.dat" 2>"$TMP/int.err" &
 pid=$!
 wait_tracing $pid
@@ -175,7 +156,7 @@ fi
 
 # --- disk full --------------------------------------------------------------------------
 mkdir -p "$TMP/small" && mount -t tmpfs -o size=2m none "$TMP/small"
-flood_start 30
+flood_start 30 0.001
 "$RECORD" -o "$TMP/small/t.dat" -d 25 2>"$TMP/full.err" &
 pid=$!
 wait $pid
