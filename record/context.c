@@ -106,6 +106,35 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
+/*
+ * Append what child @pid writes to @fd to @out until EOF; after @timeout_ms kill it.
+ * False on the timeout.  A namespace visit or ovs-dpctl can hang: the recording must not.
+ */
+static bool read_child(int fd, pid_t pid, int timeout_ms, struct skbt_sbuf *out)
+{
+	uint64_t deadline = mono_ns() + (uint64_t)timeout_ms * 1000000ULL;
+	char buf[8192];
+
+	for (;;) {
+		struct pollfd pf = { .fd = fd, .events = POLLIN };
+		uint64_t now = mono_ns();
+		ssize_t n;
+
+		if (now >= deadline) {
+			kill(pid, SIGKILL);
+			return false;
+		}
+		if (poll(&pf, 1, (int)((deadline - now) / 1000000) + 1) <= 0)
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return true;
+		skbt_sbuf_add(out, buf, n);
+	}
+}
+
 /* ---------- one namespace ---------- */
 
 struct scope {
@@ -339,7 +368,6 @@ static void scope_in_child(const struct skbt_snapshot_config *cfg, const char *n
 			   bool is_static, struct skbt_sbuf *b, struct skbt_sbuf *errs)
 {
 	int p[2], status, to = cfg->timeout_ms > 0 ? cfg->timeout_ms : 2000;
-	uint64_t deadline;
 	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -381,30 +409,11 @@ static void scope_in_child(const struct skbt_snapshot_config *cfg, const char *n
 		_exit(0);
 	}
 	close(p[1]);
-	deadline = mono_ns() + (uint64_t)to * 1000000ULL;
 	{
 		struct skbt_sbuf cb = { 0 };
-		char buf[8192];
 
-		for (;;) {
-			struct pollfd pf = { .fd = p[0], .events = POLLIN };
-			uint64_t now = mono_ns();
-			ssize_t n;
-
-			if (now >= deadline) {
-				kill(pid, SIGKILL);
-				skbt_sbuf_printf(errs, "%stimeout in %s", errs->len ? "; " : "", name);
-				break;
-			}
-			if (poll(&pf, 1, (int)((deadline - now) / 1000000) + 1) <= 0)
-				continue;
-			n = read(p[0], buf, sizeof(buf));
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			skbt_sbuf_printf(&cb, "%.*s", (int)n, buf);
-		}
+		if (!read_child(p[0], pid, to, &cb))
+			skbt_sbuf_printf(errs, "%stimeout in %s", errs->len ? "; " : "", name);
 		if (cb.p) {
 			char *e = strchr(cb.p, '\x01');
 
@@ -456,8 +465,6 @@ static void run_cmd(const struct skbt_snapshot_config *cfg, const char *key, cha
 {
 	int p[2], to = cfg->timeout_ms > 0 ? cfg->timeout_ms : 2000, status, lines = 0;
 	struct skbt_sbuf out = { 0 };
-	uint64_t deadline;
-	char buf[4096];
 	pid_t pid;
 
 	if (access(argv[0], X_OK) != 0 || pipe2(p, O_CLOEXEC) < 0)
@@ -480,26 +487,8 @@ static void run_cmd(const struct skbt_snapshot_config *cfg, const char *key, cha
 		_exit(127);
 	}
 	close(p[1]);
-	deadline = mono_ns() + (uint64_t)to * 1000000ULL;
-	for (;;) {
-		struct pollfd pf = { .fd = p[0], .events = POLLIN };
-		uint64_t now = mono_ns();
-		ssize_t n;
-
-		if (now >= deadline) {
-			kill(pid, SIGKILL);
-			skbt_sbuf_printf(errs, "%s%s: timeout", errs->len ? "; " : "", argv[0]);
-			break;
-		}
-		if (poll(&pf, 1, (int)((deadline - now) / 1000000) + 1) <= 0)
-			continue;
-		n = read(p[0], buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		skbt_sbuf_printf(&out, "%.*s", (int)n, buf);
-	}
+	if (!read_child(p[0], pid, to, &out))
+		skbt_sbuf_printf(errs, "%s%s: timeout", errs->len ? "; " : "", argv[0]);
 	close(p[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
