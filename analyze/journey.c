@@ -89,6 +89,42 @@ static const char *const stage_names[SKBT_STAGE__COUNT] = {
 	[SKBT_STAGE_UPCALL] = "upcall",
 };
 
+/*
+ * The events a stage is measured from (any one of them, besides the receive events every
+ * trace has): the table behind "what a missing event set costs" (docs/stages.md).
+ */
+static const enum skbt_kind stage_needs[SKBT_STAGE__COUNT][3] = {
+	[SKBT_STAGE_GRO] = { SKBT_EV_NAPI_GRO_RECEIVE_ENTRY, SKBT_EV__COUNT },
+	[SKBT_STAGE_RPS] = { SKBT_EV_NAPI_GRO_RECEIVE_ENTRY, SKBT_EV_NETIF_RECEIVE_SKB_ENTRY,
+			     SKBT_EV_NETIF_RECEIVE_SKB_LIST_ENTRY },
+	[SKBT_STAGE_FORWARD] = { SKBT_EV_NETIF_RECEIVE_SKB, SKBT_EV__COUNT },
+	[SKBT_STAGE_BACKLOG] = { SKBT_EV_NETIF_RX, SKBT_EV__COUNT },
+	[SKBT_STAGE_XMIT] = { SKBT_EV_NET_DEV_QUEUE, SKBT_EV__COUNT },
+	[SKBT_STAGE_STACK] = { SKBT_EV_CONSUME_SKB, SKBT_EV_KFREE_SKB, SKBT_EV__COUNT },
+	[SKBT_STAGE_UPCALL] = { SKBT_EV_NETIF_RX, SKBT_EV__COUNT },
+};
+
+bool skbt_stage_measurable(enum skbt_stage stage, const bool recorded[SKBT_EV__COUNT])
+{
+	if ((unsigned int)stage >= SKBT_STAGE__COUNT)
+		return false;
+	for (int i = 0; i < 3 && stage_needs[stage][i] != SKBT_EV__COUNT; i++)
+		if (recorded[stage_needs[stage][i]])
+			return true;
+	return false;
+}
+
+unsigned int skbt_stage_needs(enum skbt_stage stage, enum skbt_kind kinds[3])
+{
+	unsigned int n = 0;
+
+	if ((unsigned int)stage >= SKBT_STAGE__COUNT)
+		return 0;
+	for (int i = 0; i < 3 && stage_needs[stage][i] != SKBT_EV__COUNT; i++)
+		kinds[n++] = stage_needs[stage][i];
+	return n;
+}
+
 const char *skbt_stage_name(enum skbt_stage stage)
 {
 	return (unsigned int)stage < SKBT_STAGE__COUNT ? stage_names[stage] : "?";

@@ -79,7 +79,7 @@ static json_object *log2_hist(const struct skbt_hist *h)
 static json_object *trace_obj(const struct skbt_trace_info *ti)
 {
 	json_object *t = json_object_new_object(), *ev = json_object_new_object();
-	json_object *w = json_object_new_array();
+	json_object *w = json_object_new_array(), *um = json_object_new_array();
 
 	put(t, "file", str(ti->file));
 	put(t, "format_version", json_object_new_int(ti->version));
@@ -108,6 +108,23 @@ static json_object *trace_obj(const struct skbt_trace_info *ti)
 	for (unsigned int i = 0; i < ti->nwarnings; i++)
 		json_object_array_add(w, str(ti->warnings[i]));
 	put(t, "warnings", w);
+	for (int sg = 0; sg < SKBT_STAGE__COUNT; sg++) {
+		enum skbt_kind need[3];
+		json_object *o, *a;
+		unsigned int nn;
+
+		if (skbt_stage_measurable(sg, ti->recorded))
+			continue;
+		o = json_object_new_object();
+		a = json_object_new_array();
+		nn = skbt_stage_needs(sg, need);
+		for (unsigned int i = 0; i < nn; i++)
+			json_object_array_add(a, str(skbt_kind_name(need[i])));
+		put(o, "stage", str(skbt_stage_name(sg)));
+		put(o, "needs_any_of", a);
+		json_object_array_add(um, o);
+	}
+	put(t, "unmeasurable_stages", um);
 	return t;
 }
 
@@ -319,7 +336,7 @@ int skbt_report_json(FILE *out, const struct skbt_trace_info *ti, const struct s
 {
 	json_object *root = json_object_new_object(), *j = json_object_new_object();
 	json_object *ends = json_object_new_object(), *arr;
-	json_object *up = json_object_new_object();
+	json_object *up = json_object_new_object(), *by_ev = json_object_new_object();
 	const char *s;
 	int ret = 0;
 
@@ -347,6 +364,9 @@ int skbt_report_json(FILE *out, const struct skbt_trace_info *ti, const struct s
 	put(up, "linked_high", u64(st->linked[SKBT_LINK_HIGH]));
 	put(up, "linked_medium", u64(st->linked[SKBT_LINK_MEDIUM]));
 	put(up, "linked_low", u64(st->linked[SKBT_LINK_LOW]));
+	for (int k = 0; k < SKBT_LINK_EV__COUNT; k++)
+		put(by_ev, skbt_link_ev_name(k), u64(ti->jc ? ti->jc->links_by_ev[k] : 0));
+	put(up, "evidence", by_ev);
 	put(root, "upcalls", up);
 
 	put(root, "paths", paths_arr(st));

@@ -67,6 +67,29 @@ static const char *reason_name(const struct skbt_stats *st, uint32_t reason, cha
 	return buf;
 }
 
+/* What a missing event set costs: the stages this trace cannot measure, and what they need. */
+static void print_unmeasurable(FILE *out, const struct skbt_trace_info *ti)
+{
+	bool any = false;
+
+	for (int sg = 0; sg < SKBT_STAGE__COUNT; sg++) {
+		enum skbt_kind need[3];
+		unsigned int nn;
+
+		if (skbt_stage_measurable(sg, ti->recorded))
+			continue;
+		nn = skbt_stage_needs(sg, need);
+		fprintf(out, "%s %s (needs %s", any ? ";" : "not measurable with this event set:",
+			skbt_stage_name(sg), skbt_kind_name(need[0]));
+		for (unsigned int i = 1; i < nn; i++)
+			fprintf(out, " or %s", skbt_kind_name(need[i]));
+		fprintf(out, ")");
+		any = true;
+	}
+	if (any)
+		fprintf(out, "\n");
+}
+
 static void print_summary(FILE *out, const struct skbt_trace_info *ti, const struct skbt_stats *st,
 			  const struct skbt_report_opts *o)
 {
@@ -126,11 +149,21 @@ static void print_summary(FILE *out, const struct skbt_trace_info *ti, const str
 	if (st->gro_merged)
 		fprintf(out, "gro: %" PRIu64 " received packets were merged into other skbs by GRO "
 			"(napi_gro_receive_entry with no receive of their own)\n", st->gro_merged);
-	if (ti->jc && (ti->jc->upcalls || ti->jc->upcalls_linked))
+	if (ti->jc && (ti->jc->upcalls || ti->jc->upcalls_linked)) {
 		fprintf(out, "ovs upcalls: %" PRIu64 " seen, %" PRIu64 " linked to the re-injected "
-			"packet (confidence high %" PRIu64 ", medium %" PRIu64 ", low %" PRIu64 ")\n",
+			"packet (confidence high %" PRIu64 ", medium %" PRIu64 ", low %" PRIu64 ")",
 			ti->jc->upcalls, ti->jc->upcalls_linked, st->linked[SKBT_LINK_HIGH],
 			st->linked[SKBT_LINK_MEDIUM], st->linked[SKBT_LINK_LOW]);
+		for (int k = 0, first = 1; k < SKBT_LINK_EV__COUNT; k++) {
+			if (!ti->jc->links_by_ev[k])
+				continue;
+			fprintf(out, "%s %s %" PRIu64, first ? "; evidence:" : ",",
+				skbt_link_ev_name(k), ti->jc->links_by_ev[k]);
+			first = 0;
+		}
+		fprintf(out, "\n");
+	}
+	print_unmeasurable(out, ti);
 }
 
 static void print_hist(FILE *out, const struct skbt_hist *h)

@@ -34,6 +34,10 @@ enum skbt_stage {
 };
 
 const char *skbt_stage_name(enum skbt_stage stage);
+/* Can a trace that recorded these event kinds measure @stage at all? */
+bool skbt_stage_measurable(enum skbt_stage stage, const bool recorded[SKBT_EV__COUNT]);
+/* The event kinds @stage is measured from (any one suffices); how many. */
+unsigned int skbt_stage_needs(enum skbt_stage stage, enum skbt_kind kinds[3]);
 /* -1 if @name is not a stage name */
 int skbt_stage_from_name(const char *name);
 
