@@ -17,3 +17,8 @@ bash "$here/analyze.sh"
 echo
 echo "== analyzer scaling: trace length 1x 4x 16x, CPUs 2 4 8 16 (bench/scale.sh)"
 bash "$here/scale.sh"
+
+# the fidelity matrix's event sets on a flood
+echo
+echo "== event sets of the fidelity matrix on a >= 1 M event flood: analyzer vs trace-cmd report (bench/fidelity.sh)"
+bash "$here/fidelity.sh"
