@@ -1705,6 +1705,16 @@ static void finish_buffers(struct skbt_tracefile *tf)
 		if (b->nentries && (int)tf->cpucount > n && tf->cpucount <= MAX_CPUS)
 			n = tf->cpucount;
 		b->ncpus = n;
+		/*
+		 * trace-cmd 3.1 writes "local" in the BUFFER option of an instance recorded with
+		 * -B NAME -C mono (seen here): the TRACECLOCK option then names the clock that
+		 * ran.  "local" is also its placeholder, so only that value gives way.
+		 */
+		if (b->clock && !strcmp(b->clock, "local") && tf->trace_clock &&
+		    strcmp(tf->trace_clock, "local")) {
+			free(b->clock);
+			b->clock = NULL;
+		}
 		if (!b->clock)
 			b->clock = strdup(tf->trace_clock ? tf->trace_clock : "local");
 	}
