@@ -4,6 +4,9 @@ B=${B:-build}
 SKBT_ROOT=${SKBT_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 ANALYZE=$SKBT_ROOT/$B/skbtrail-analyze
 RECORD=$SKBT_ROOT/$B/skbtrail-record
+# Debian's tools first: its python3 has python3-jsonschema, and a version manager's python3
+# shim can take seconds to start under load (longer than a receiver's start-up wait).
+[ -x /usr/bin/python3 ] && PATH=/usr/bin:$PATH
 _tap_n=0
 
 ok() { _tap_n=$((_tap_n + 1)); echo "ok $_tap_n - $*"; }

@@ -40,7 +40,6 @@
 
 # python3 from /usr/bin first: a pyenv shim takes seconds to start, longer than a receiver
 # waits for the first datagram.
-[ -x /usr/bin/python3 ] && PATH=/usr/bin:$PATH
 
 N=${SKBT_TEST_DGRAMS:-200}
 FLOOD_SECS=${SKBT_FLOOD_SECS:-1}

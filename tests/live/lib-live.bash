@@ -193,9 +193,9 @@ except socket.timeout:
 print(n)
 " >"$TMP/recv.$3" &
 	BG_PIDS+=($!)
-	# Wait until the socket is bound.
+	# Wait until the socket is bound (python3 may take seconds to start on a loaded machine).
 	local i
-	for i in $(seq 1 50); do
+	for i in $(seq 1 300); do
 		ip netns exec "$1" ss -Hlun "sport = :$3" 2>/dev/null | grep -q . && return 0
 		sleep 0.05
 	done
