@@ -38,8 +38,6 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib-live.bash"
 
-# python3 from /usr/bin first: a pyenv shim takes seconds to start, longer than a receiver
-# waits for the first datagram.
 
 N=${SKBT_TEST_DGRAMS:-200}
 FLOOD_SECS=${SKBT_FLOOD_SECS:-1}
