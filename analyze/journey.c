@@ -226,6 +226,7 @@ struct pending {
 	uint32_t len;
 	int32_t bprev, bnext;	/* length-bucket chain, -1 ends it */
 	bool in;		/* in its chain (not unlinked yet) */
+	bool tx;		/* sent through an internal port (else received on a port) */
 };
 
 #define PENDING_CAP 4096
@@ -583,17 +584,28 @@ static void compute_stages(struct jnode *n)
 		j->origin_dev = 0;
 		for (unsigned int i = 0; i < j->nhops; i++)
 			queued |= j->hops[i].kind == SKBT_EV_NET_DEV_QUEUE;
-		for (unsigned int i = 0; i < j->nhops; i++) {
+		for (unsigned int i = 0, run = 0; i < j->nhops; i++) {
 			struct skbt_hop *h = &j->hops[i];
 			enum role hr = role_of(h->kind);
 
+			if (i == n->link_hop)
+				run = j->ndevs;	/* the re-injected skb's transmit comes after */
 			/* devices it was queued on; only completions when the queueing was not seen */
 			if (queued ? hr != R_QUEUE : !tx_side(hr))
 				continue;
 			if (j->ndevs && j->devs[j->ndevs - 1] == h->dev)
 				continue;
-			if (j->ndevs < SKBT_MAX_PATH_DEVS)
+			if (j->ndevs >= SKBT_MAX_PATH_DEVS)
+				continue;
+			if (queued) {
 				j->devs[j->ndevs++] = h->dev;
+				continue;
+			}
+			/* nested transmits complete inner first (br-int's after eth0's): the
+			 * outer device goes before the ones of its run */
+			memmove(&j->devs[run + 1], &j->devs[run], (j->ndevs - run) * sizeof(j->devs[0]));
+			j->devs[run] = h->dev;
+			j->ndevs++;
 		}
 	}
 	/* the free often runs in the receiving task, elsewhere: that is no CPU change */
@@ -656,6 +668,19 @@ static bool upcall_source(struct skbt_journeys *jb, unsigned int dev)
 		return true;
 	case SKBT_OVS_UNKNOWN:
 		return !(dev_flags(jb, dev) & (DF_FP_INTERNAL | DF_LINK_INTERNAL | DF_LOCAL));
+	default:
+		return false;
+	}
+}
+
+/* Can a packet sent through @dev be a transmit-side upcall's original?  An internal port's. */
+static bool tx_upcall_source(struct skbt_journeys *jb, unsigned int dev)
+{
+	switch (dev_role(jb, dev)) {
+	case SKBT_OVS_INTERNAL:
+		return true;
+	case SKBT_OVS_UNKNOWN:
+		return dev_flags(jb, dev) & (DF_FP_INTERNAL | DF_LINK_INTERNAL);
 	default:
 		return false;
 	}
@@ -857,7 +882,8 @@ static bool continues(const struct skbt_journeys *jb, const struct jnode *n,
 		 * the call that handed the skb on: veth_xmit() has already called the peer's
 		 * netif_rx(), OVS or the bridge received it on this CPU.  An annotation then.
 		 */
-		return !jb->cfg.have_queue_events && (rx_side(pr) || pr == R_EXEC) &&
+		return !jb->cfg.have_queue_events &&
+		       (rx_side(pr) || pr == R_EXEC || pr == R_XMIT || pr == R_START) &&
 		       p->dev != ev->dev && p->cpu == ev->cpu && len_compatible(p->len, ev->len);
 	}
 	if (r == R_EXEC || r == R_UPCALL)	/* OVS reports the input port */
@@ -938,7 +964,8 @@ static void pending_pop(struct skbt_journeys *jb)
 	jb->pend_len--;
 }
 
-static void pending_push(struct skbt_journeys *jb, struct jnode *n, const struct skbt_hop *h)
+static void pending_push(struct skbt_journeys *jb, struct jnode *n, const struct skbt_hop *h,
+			 bool tx)
 {
 	struct pending *p;
 	unsigned int b = h->len % PBUCKETS;
@@ -956,6 +983,7 @@ static void pending_push(struct skbt_journeys *jb, struct jnode *n, const struct
 	p->dev = h->dev;
 	p->len = h->len;
 	p->hop = h - n->j.hops;
+	p->tx = tx;
 	p->bnext = -1;
 	p->bprev = jb->btail[b];
 	if (p->bprev >= 0)
@@ -1003,8 +1031,11 @@ static bool ok_with_events(struct skbt_journeys *jb, const struct pending *p,
 static bool ok_without_events(struct skbt_journeys *jb, const struct pending *p,
 			      const struct skbt_event *ev)
 {
+	bool tx = tx_side(role_of(ev->kind));
+
 	/* what the trace learnt since the push may rule the device out */
-	return p->dev != ev->dev && upcall_source(jb, p->dev);
+	return p->dev != ev->dev && p->tx == tx &&
+	       (tx ? tx_upcall_source(jb, p->dev) : upcall_source(jb, p->dev));
 }
 
 /*
@@ -1044,17 +1075,24 @@ static struct jnode *find_upcall_plain(struct skbt_journeys *jb, const struct sk
 				       enum skbt_link_conf *conf, uint8_t *why)
 {
 	enum role r = role_of(ev->kind);
-	enum skbt_ovs_role br;
+	enum skbt_ovs_role br, ar;
 	struct pending *best = NULL;
 	unsigned int matches = 0, strong;
-	bool thread;
+	bool thread, tx = r == R_QUEUE || r == R_XMIT;
 	uint8_t ev_bits = 0;
 
-	if (r != R_RX && r != R_ENTRY)
+	if (r != R_RX && r != R_ENTRY && r != R_QUEUE && r != R_XMIT)
+		return NULL;
+	/* a transmit completes first where the queueing was not recorded */
+	if (r == R_XMIT && jb->cfg.have_queue_events)
 		return NULL;
 	thread = ovs_thread(jb, ev->pid);
 	br = dev_role(jb, ev->dev);
-	if (br == SKBT_OVS_NONE || br == SKBT_OVS_PORT) {
+	if (tx) {
+		/* the output action's dev_queue_xmit() on a port: only the thread tells */
+		if (!thread)
+			return NULL;
+	} else if (br == SKBT_OVS_NONE || br == SKBT_OVS_PORT) {
 		if (!thread)
 			return NULL;
 	} else if (!thread && br != SKBT_OVS_INTERNAL &&
@@ -1071,11 +1109,14 @@ static struct jnode *find_upcall_plain(struct skbt_journeys *jb, const struct sk
 	}
 	if (!best)
 		return NULL;
+	ar = dev_role(jb, best->dev);
 	if (thread)
 		ev_bits |= 1u << SKBT_LINK_EV_THREAD;
-	if (br == SKBT_OVS_INTERNAL && dev_role(jb, best->dev) == SKBT_OVS_PORT)
+	if (tx ? ar == SKBT_OVS_INTERNAL && br == SKBT_OVS_PORT :
+		 br == SKBT_OVS_INTERNAL && ar == SKBT_OVS_PORT)
 		ev_bits |= 1u << SKBT_LINK_EV_CONTEXT;
-	if ((dev_flags(jb, ev->dev) & DF_FP_INTERNAL) && (dev_flags(jb, best->dev) & DF_FP_PORT))
+	if (tx ? (dev_flags(jb, best->dev) & DF_FP_INTERNAL) && (dev_flags(jb, ev->dev) & DF_FP_PORT) :
+		 (dev_flags(jb, ev->dev) & DF_FP_INTERNAL) && (dev_flags(jb, best->dev) & DF_FP_PORT))
 		ev_bits |= 1u << SKBT_LINK_EV_TRACE;
 	if (best->n->freed_soft)
 		ev_bits |= 1u << SKBT_LINK_EV_FREED;
@@ -1083,7 +1124,8 @@ static struct jnode *find_upcall_plain(struct skbt_journeys *jb, const struct sk
 		 !!(ev_bits & 1u << SKBT_LINK_EV_TRACE);
 	*conf = strong >= 2 && matches == 1 ? SKBT_LINK_MEDIUM : SKBT_LINK_LOW;
 	*why = ev_bits;
-	dev_learn(jb, ev->dev, DF_LINK_INTERNAL);
+	if (!tx)
+		dev_learn(jb, ev->dev, DF_LINK_INTERNAL);
 	return best->n;
 }
 
@@ -1336,11 +1378,17 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 	if (r == R_UPCALL) {
 		jb->c.upcalls++;
 		if (jb->cfg.have_upcall_events)
-			pending_push(jb, n, &n->j.hops[n->j.nhops - 1]);
-	} else if (r == R_RECV && !jb->cfg.have_upcall_events && jb->cfg.ovs_node &&
-		   (ev->ctx & SKBT_CTX_SOFTIRQ) && n->link_hop == NO_HOP &&
-		   upcall_source(jb, ev->dev)) {
-		pending_push(jb, n, &n->j.hops[n->j.nhops - 1]);
+			pending_push(jb, n, &n->j.hops[n->j.nhops - 1], false);
+	} else if (!jb->cfg.have_upcall_events && jb->cfg.ovs_node && n->link_hop == NO_HOP) {
+		if (r == R_RECV && (ev->ctx & SKBT_CTX_SOFTIRQ) && upcall_source(jb, ev->dev))
+			pending_push(jb, n, &n->j.hops[n->j.nhops - 1], false);
+		/* sent through an internal port: OVS may miss it (ovs_vport_receive() from
+		 * internal_dev_xmit()); with only net_dev_xmit, a journey whose first hop it is
+		 * had nothing nested in it (a fast-path output completes first) */
+		else if (tx_upcall_source(jb, ev->dev) &&
+			 (r == R_QUEUE || (r == R_XMIT && !jb->cfg.have_queue_events &&
+					   n->j.nhops == 1)))
+			pending_push(jb, n, &n->j.hops[n->j.nhops - 1], true);
 	}
 	if (r == R_RX) {
 		struct cpu_state *c = cpu_get(jb, ev->cpu);

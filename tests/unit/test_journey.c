@@ -484,6 +484,39 @@ static void test_upcall_link_freed_fast_path(void **state)
 }
 
 /*
+ * A transmit-side miss without openvswitch events: the host's packet queued on the internal
+ * port goes nowhere; the handler thread queues the packet it executes on eth0.  The fast
+ * path taught that br-int is an internal port; a fast-path transmit is no candidate (it moved
+ * on to eth0 at once).
+ */
+static void test_upcall_link_tx(void **state)
+{
+	struct fix *f = fix_new_ovs(false, true);
+	const struct skbt_journey *j = NULL;
+
+	(void)state;
+	ev(f, 0, 0, SKBT_EV_NETIF_RECEIVE_SKB, ETH0, 0x100, 228, SOFT);
+	ev(f, 5, 0, SKBT_EV_NETIF_RX, BRINT, 0x100, 228, SOFT);
+	ev(f, 20, 0, SKBT_EV_NETIF_RECEIVE_SKB, BRINT, 0x100, 228, SOFT);
+	evp(f, 40, 1, SKBT_EV_CONSUME_SKB, SKBT_DEV_NONE, 0x100, 0, PROC, 1234);
+	evp(f, 100, 1, SKBT_EV_NET_DEV_QUEUE, BRINT, 0x5, 90, PROC, 1234);	/* fast path */
+	evp(f, 110, 1, SKBT_EV_NET_DEV_QUEUE, ETH0, 0x5, 90, PROC, 1234);
+	evp(f, 200, 1, SKBT_EV_NET_DEV_QUEUE, BRINT, 0x6, 90, PROC, 1234);	/* the miss */
+	evp(f, 2200, 0, SKBT_EV_NET_DEV_QUEUE, ETH0, 0x7, 90, PROC, HANDLER_PID);
+	skbt_journeys_finish(f->jb);
+	assert_int_equal(f->g.n, 3);
+	for (unsigned int i = 0; i < f->g.n; i++)
+		if (f->g.j[i].flags & SKBT_JF_LINKED)
+			j = &f->g.j[i];
+	assert_non_null(j);
+	assert_int_equal(j->skb, 0x6);
+	assert_true(j->flags & SKBT_JF_TX_ONLY);
+	assert_path(j, 2, BRINT, ETH0);
+	assert_int_equal(stage(j, SKBT_STAGE_UPCALL)->ns, 2000000);
+	fix_free(f);
+}
+
+/*
  * No phantom links (veth into a bridge with IP on br0, recorded without net_dev_queue or
  * frees): a datagram delivered at br0, then the next datagram's netif_rx(vethB) from the
  * sender's task reuses its address.  Not an OVS node: two journeys, no upcall stage.  On an
@@ -608,6 +641,7 @@ int main(void)
 		cmocka_unit_test(test_upcall_link_core),
 		cmocka_unit_test(test_upcall_link_context_reuse),
 		cmocka_unit_test(test_upcall_link_freed_fast_path),
+		cmocka_unit_test(test_upcall_link_tx),
 		cmocka_unit_test(test_no_phantom_upcall),
 		cmocka_unit_test(test_tx_nesting_no_loop),
 		cmocka_unit_test(test_loopback),
