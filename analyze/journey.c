@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "skbtrail/journey.h"
 
@@ -232,7 +233,8 @@ struct pending {
 #define PENDING_CAP 4096
 #define PBUCKETS 512
 #define PIDCACHE 1024
-#define CHUNK 256
+#define CHUNK_BYTES (2u << 20)
+#define CHUNK ((int)(CHUNK_BYTES / sizeof(struct jnode)))
 
 /* What this trace taught about a device (devf[]). */
 #define DF_ROLE_KNOWN	0x01	/* role (bits 1-2) asked of the node context */
@@ -388,9 +390,15 @@ static struct jnode *node_alloc(struct skbt_journeys *jb)
 		if (!c)
 			return NULL;
 		jb->chunks = c;
-		blk = malloc(CHUNK * sizeof(*blk));
+		/*
+		 * 2 MiB, aligned, and a transparent huge page where the kernel gives one: a
+		 * flood without free events keeps tens of thousands of journeys in flight, and
+		 * faulting their memory in 4 KiB pages was a fifth of the analyzer's time.
+		 */
+		blk = aligned_alloc(CHUNK_BYTES, CHUNK_BYTES);
 		if (!blk)
 			return NULL;
+		madvise(blk, CHUNK_BYTES, MADV_HUGEPAGE);
 		jb->chunks[jb->nchunks++] = blk;
 		for (int i = CHUNK - 1; i >= 0; i--) {
 			blk[i].fnext = jb->free;

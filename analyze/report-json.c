@@ -278,6 +278,17 @@ static json_object *capture_obj(const struct skbt_trace_info *ti)
 	return o;
 }
 
+/* The evidence names behind a link, in the order of enum skbt_link_ev. */
+static json_object *link_evidence(uint8_t bits)
+{
+	json_object *a = json_object_new_array();
+
+	for (int k = 0; k < SKBT_LINK_EV__COUNT; k++)
+		if (bits & 1u << k)
+			json_object_array_add(a, str(skbt_link_ev_name(k)));
+	return a;
+}
+
 static json_object *journey_obj(const struct skbt_stats *st, const struct skbt_journey *j,
 				const struct skbt_report_opts *opt)
 {
@@ -295,8 +306,10 @@ static json_object *journey_obj(const struct skbt_stats *st, const struct skbt_j
 	put(o, "complete", json_object_new_boolean(!(j->flags & SKBT_JF_INCOMPLETE)));
 	if (j->flow.kind != SKBT_FLOW_NONE)
 		put(o, "flow", flow_obj(&j->flow));
-	if (j->flags & SKBT_JF_LINKED)
+	if (j->flags & SKBT_JF_LINKED) {
 		put(o, "upcall_link", str(skbt_link_conf_name(j->link_conf)));
+		put(o, "upcall_evidence", link_evidence(j->link_ev));
+	}
 	for (unsigned int i = 0; i < j->nhops; i++) {
 		const struct skbt_hop *h = &j->hops[i];
 		json_object *ho = json_object_new_object();
