@@ -56,4 +56,23 @@ void skbt_sbuf_printf(struct skbt_sbuf *b, const char *fmt, ...)
 
 #define SKBT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * Command-line helpers both programs share (analyze/cli.c).  They append to @sb; the caller
+ * prints it.
+ */
+struct option;
+/*
+ * --version: "PROG VERSION" and the versions of the libraries this build was compiled
+ * against (pkg-config --modversion at build time), plus the ones loaded now where a library
+ * can tell and they differ.
+ */
+void skbt_version_text(struct skbt_sbuf *sb, const char *prog);
+/*
+ * --complete options (for the bash completion): one line per long option of @opts except
+ * @hidden, "--name" with "=" appended when it takes an argument, then its short option
+ * when @shortopts has one, e.g. "--output= -o".
+ */
+void skbt_options_text(struct skbt_sbuf *sb, const struct option *opts, const char *shortopts,
+		       const char *hidden);
+
 #endif
