@@ -259,6 +259,49 @@ void skbt_context_release(struct skbt_context *c)
 	*c = (struct skbt_context){ 0 };
 }
 
+int skbt_context_ovs_ports(const struct skbt_context *c, struct skbt_ovs_port **ports,
+			   unsigned int *n)
+{
+	struct skbt_ovs_port *v = NULL;
+	unsigned int cnt = 0, cap = 0;
+
+	*ports = NULL;
+	*n = 0;
+	for (unsigned int i = 0; i < c->stat.n && cnt < SKBT_MAX_OVS_PORTS; i++) {
+		const char *k = c->stat.v[i].key, *val = c->stat.v[i].val, *name, *end;
+		struct skbt_ovs_port p = { 0 };
+
+		/* "  port 2: eth0", "  port 1: br-int (internal)" (dpif_show() in lib/dpctl.c) */
+		if (strncmp(k, "ovs:dpctl:", 10))
+			continue;
+		while (*val == ' ')
+			val++;
+		if (strncmp(val, "port ", 5) || !(name = strstr(val, ": ")))
+			continue;
+		name += 2;
+		end = strchrnul(name, ' ');
+		if (end == name || (size_t)(end - name) >= sizeof(p.name))
+			continue;
+		memcpy(p.name, name, end - name);
+		p.internal = !strncmp(end, " (internal", 10);
+		if (cnt == cap) {
+			unsigned int nc = cap ? cap * 2 : 8;
+			struct skbt_ovs_port *nv = realloc(v, nc * sizeof(*nv));
+
+			if (!nv) {
+				free(v);
+				return -ENOMEM;
+			}
+			v = nv;
+			cap = nc;
+		}
+		v[cnt++] = p;
+	}
+	*ports = v;
+	*n = cnt;
+	return 0;
+}
+
 bool skbt_context_delta(const struct skbt_context *c, const char *key, uint64_t *d)
 {
 	uint64_t a, b;

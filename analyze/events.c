@@ -922,6 +922,35 @@ static void only_enabled(struct skbt_events *ev, const struct skbt_tracefile *tf
 	}
 }
 
+int skbt_events_without(struct skbt_events *ev, const char *list, struct skbt_err *err)
+{
+	const char *t = list;
+
+	while (*t) {
+		const char *c = strchrnul(t, ',');
+		size_t len = c - t;
+		bool glob = len >= 2 && t[len - 1] == '*' && t[len - 2] == ':', any = false;
+
+		for (int k = 0; k < SKBT_EV_LOST; k++) {
+			const char *name = skbt_kind_name(k);
+
+			if (glob ? strncmp(name, t, len - 1) :
+				   strlen(name) != len || memcmp(name, t, len))
+				continue;
+			any = true;
+			ev->has[k] = false;
+			for (unsigned int id = 0; id <= 0xffff; id++)
+				if (ev->slot[id] == k + 1)
+					ev->slot[id] = 0;	/* its records count as "other" */
+		}
+		if (!any)
+			return skbt_err_set(err, -EINVAL, "unknown event \"%.*s\" (system:name, "
+					    "or system:*)", (int)len, t);
+		t = *c ? c + 1 : c;
+	}
+	return 0;
+}
+
 bool skbt_events_has(const struct skbt_events *ev, enum skbt_kind kind)
 {
 	return (unsigned int)kind < SKBT_EV__COUNT && ev->has[kind];

@@ -124,6 +124,37 @@ const char *skbt_link_conf_name(enum skbt_link_conf conf)
 	return (unsigned int)conf < SKBT_ARRAY_SIZE(n) ? n[conf] : "?";
 }
 
+static const char *const link_ev_names[SKBT_LINK_EV__COUNT] = {
+	[SKBT_LINK_EV_EVENTS] = "ovs_events",
+	[SKBT_LINK_EV_THREAD] = "handler_thread",
+	[SKBT_LINK_EV_CONTEXT] = "node_context",
+	[SKBT_LINK_EV_TRACE] = "fast_path_seen",
+	[SKBT_LINK_EV_FREED] = "freed_at_receive",
+};
+
+bool skbt_ovs_thread_comm(const char *comm, size_t len)
+{
+	/*
+	 * ovs-vswitchd names the threads that run upcalls and execute their packets
+	 * "handler<N>" (ofproto/ofproto-dpif-upcall.c in Open vSwitch); its main thread also
+	 * executes packets (packet-out).  Comms are cut at 15 bytes (TASK_COMM_LEN).
+	 */
+	size_t i = 7;
+
+	if (len == 12 && !memcmp(comm, "ovs-vswitchd", 12))
+		return true;
+	if (len <= 7 || memcmp(comm, "handler", 7))
+		return false;
+	while (i < len && comm[i] >= '0' && comm[i] <= '9')
+		i++;
+	return i == len;
+}
+
+const char *skbt_link_ev_name(enum skbt_link_ev ev)
+{
+	return (unsigned int)ev < SKBT_LINK_EV__COUNT ? link_ev_names[ev] : "?";
+}
+
 #define NO_HOP 0xffff
 
 struct jnode {
@@ -137,11 +168,19 @@ struct jnode {
 	uint16_t link_hop;		/* first hop of the linked skb, or NO_HOP */
 	uint16_t counted_cpu;		/* poll accounting: CPU and poll sequence last counted */
 	uint32_t counted_seq;
+	int32_t pend;			/* its slot in the pending ring, or -1 */
 	bool live;			/* in flight (in the list) */
-	bool awaiting_link;		/* consumed after an upcall, waiting for its packet */
+	bool awaiting_link;		/* off the list, waiting only for its re-injected packet */
+	bool freed_soft;		/* freed in the softirq of its receive (an upcall's end) */
+	uint8_t wait_end;		/* enum skbt_jend if no packet comes back */
 };
 
-/* A journey that may be linked to an skb coming back from ovs-vswitchd. */
+/*
+ * A journey that may be linked to an skb coming back from ovs-vswitchd.  The ring keeps them
+ * in time order (expiry); a chain per length bucket lets a re-injected packet find its
+ * candidates without a scan, and a journey that moves on leaves its chain at once, so a
+ * chain holds only packets that went nowhere since their receive.
+ */
 struct pending {
 	struct jnode *n;
 	uint64_t id;
@@ -149,10 +188,22 @@ struct pending {
 	uint16_t dev;
 	uint16_t hop;
 	uint32_t len;
+	int32_t bprev, bnext;	/* length-bucket chain, -1 ends it */
+	bool in;		/* in its chain (not unlinked yet) */
 };
 
-#define PENDING_CAP 1024
+#define PENDING_CAP 4096
+#define PBUCKETS 512
+#define PIDCACHE 1024
 #define CHUNK 256
+
+/* What this trace taught about a device (devf[]). */
+#define DF_ROLE_KNOWN	0x01	/* role (bits 1-2) asked of the node context */
+#define DF_ROLE_SHIFT	1
+#define DF_FP_PORT	0x08	/* received a packet that OVS then handed to netif_rx */
+#define DF_FP_INTERNAL	0x10	/* that netif_rx's device: an internal port */
+#define DF_LINK_INTERNAL 0x20	/* a re-injected packet arrived on it */
+#define DF_LOCAL	0x40	/* a packet received on it was freed by a task: local delivery */
 
 struct cpu_state {
 	uint32_t poll_seq;
@@ -176,8 +227,12 @@ struct skbt_journeys {
 	uint64_t next_id;
 	struct pending pend[PENDING_CAP];
 	unsigned int pend_head, pend_len;
+	int32_t bhead[PBUCKETS], btail[PBUCKETS];
 	struct cpu_state *cpus;
 	unsigned int ncpus;
+	uint8_t *devf;
+	unsigned int ndevf;
+	struct { int32_t pid1; bool ovs; } pidc[PIDCACHE];	/* pid + 1, 0 = empty */
 };
 
 static size_t hash_addr(uint64_t a, size_t n)
@@ -315,8 +370,10 @@ static struct jnode *node_alloc(struct skbt_journeys *jb)
 	n->link_hop = NO_HOP;
 	n->counted_cpu = 0xffff;
 	n->counted_seq = 0;
+	n->pend = -1;
 	n->live = false;
 	n->awaiting_link = false;
+	n->freed_soft = false;
 	return n;
 }
 
@@ -509,11 +566,137 @@ static void compute_stages(struct jnode *n)
 			j->flags |= SKBT_JF_CPU_CHANGE;
 }
 
+/* ---- facts about devices and tasks, asked once each ---- */
+
+static uint8_t *devf_get(struct skbt_journeys *jb, unsigned int dev)
+{
+	if (dev >= jb->ndevf) {
+		unsigned int n = dev + 1 > 2 * jb->ndevf ? dev + 1 : 2 * jb->ndevf;
+		uint8_t *f = realloc(jb->devf, n);
+
+		if (!f)
+			return NULL;
+		memset(f + jb->ndevf, 0, n - jb->ndevf);
+		jb->devf = f;
+		jb->ndevf = n;
+	}
+	return &jb->devf[dev];
+}
+
+/* The node context's word on @dev (SKBT_OVS_UNKNOWN without one). */
+static enum skbt_ovs_role dev_role(struct skbt_journeys *jb, unsigned int dev)
+{
+	uint8_t *f = devf_get(jb, dev);
+
+	if (!f || dev == SKBT_DEV_NONE || !jb->cfg.dev_ovs)
+		return SKBT_OVS_UNKNOWN;
+	if (!(*f & DF_ROLE_KNOWN))
+		*f |= DF_ROLE_KNOWN | (jb->cfg.dev_ovs(dev, jb->cfg.hint_arg) & 3) << DF_ROLE_SHIFT;
+	return (*f >> DF_ROLE_SHIFT) & 3;
+}
+
+static uint8_t dev_flags(const struct skbt_journeys *jb, unsigned int dev)
+{
+	return dev < jb->ndevf ? jb->devf[dev] : 0;
+}
+
+static void dev_learn(struct skbt_journeys *jb, unsigned int dev, uint8_t flag)
+{
+	uint8_t *f = devf_get(jb, dev);
+
+	if (f)
+		*f |= flag;
+}
+
+/*
+ * Can a packet received on @dev be an upcall's original?  Only a datapath port's packets go
+ * to OVS: not an internal port's (they are delivered to this host), nor a device that this
+ * trace showed delivering locally.
+ */
+static bool upcall_source(struct skbt_journeys *jb, unsigned int dev)
+{
+	switch (dev_role(jb, dev)) {
+	case SKBT_OVS_PORT:
+		return true;
+	case SKBT_OVS_UNKNOWN:
+		return !(dev_flags(jb, dev) & (DF_FP_INTERNAL | DF_LINK_INTERNAL | DF_LOCAL));
+	default:
+		return false;
+	}
+}
+
+static bool ovs_thread(struct skbt_journeys *jb, int pid)
+{
+	unsigned int k = (unsigned int)pid % PIDCACHE;
+
+	if (!jb->cfg.ovs_thread || pid <= 0)
+		return false;
+	if (jb->pidc[k].pid1 != pid + 1) {
+		jb->pidc[k].pid1 = pid + 1;
+		jb->pidc[k].ovs = jb->cfg.ovs_thread(pid, jb->cfg.hint_arg);
+	}
+	return jb->pidc[k].ovs;
+}
+
+static void pending_unlink(struct skbt_journeys *jb, int32_t slot)
+{
+	struct pending *p = &jb->pend[slot];
+	unsigned int b = p->len % PBUCKETS;
+
+	if (!p->in)
+		return;
+	if (p->bprev >= 0)
+		jb->pend[p->bprev].bnext = p->bnext;
+	else
+		jb->bhead[b] = p->bnext;
+	if (p->bnext >= 0)
+		jb->pend[p->bnext].bprev = p->bprev;
+	else
+		jb->btail[b] = p->bprev;
+	p->in = false;
+	if (p->n->j.id == p->id && p->n->pend == slot)
+		p->n->pend = -1;
+}
+
+/*
+ * Learn from a finished journey that OVS handed a packet received on A to netif_rx(B): B is
+ * an internal port (internal_dev_recv(), net/openvswitch/vport-internal_dev.c), A a datapath
+ * port.  A Linux bridge forwarding to a veth looks the same unless the transmit shows: with
+ * net_dev_queue recorded the queue hop stands between, with only net_dev_xmit it follows.
+ */
+static void learn_fast_path(struct skbt_journeys *jb, const struct skbt_journey *j)
+{
+	if (!jb->cfg.ovs_node || (!jb->cfg.have_queue_events && !jb->cfg.have_xmit_events))
+		return;
+	for (unsigned int i = 0; i + 1 < j->nhops; i++) {
+		const struct skbt_hop *a = &j->hops[i], *b;
+		unsigned int k = i + 1;
+
+		if (a->kind != SKBT_EV_NETIF_RECEIVE_SKB || !(a->ctx & SKBT_CTX_SOFTIRQ))
+			continue;
+		while (k < j->nhops && role_of(j->hops[k].kind) == R_EXEC)
+			k++;
+		if (k >= j->nhops)
+			return;
+		b = &j->hops[k];
+		if (b->kind != SKBT_EV_NETIF_RX || b->dev == a->dev || b->cpu != a->cpu)
+			continue;
+		for (unsigned int t = k; t < j->nhops; t++)
+			if (tx_side(role_of(j->hops[t].kind)))
+				return;
+		dev_learn(jb, a->dev, DF_FP_PORT);
+		dev_learn(jb, b->dev, DF_FP_INTERNAL);
+		return;
+	}
+}
+
 /* End a journey: compute its stages, hand it over, recycle it. */
 static void finalize(struct skbt_journeys *jb, struct jnode *n, enum skbt_jend end)
 {
 	table_del(jb, n);
 	list_del(jb, n);
+	if (n->pend >= 0)
+		pending_unlink(jb, n->pend);
 	n->awaiting_link = false;
 	n->j.end = end;
 	if (end == SKBT_JEND_REUSED || end == SKBT_JEND_IDLE || end == SKBT_JEND_EOF ||
@@ -535,6 +718,7 @@ static void finalize(struct skbt_journeys *jb, struct jnode *n, enum skbt_jend e
 			n->j.end = SKBT_JEND_GRO_MERGED;
 	}
 	compute_stages(n);
+	learn_fast_path(jb, &n->j);
 	if (n->j.flow.kind == SKBT_FLOW_NONE && n->j.hash) {
 		/* no headers (yet): the skb hash tells flows apart, without addresses */
 		n->j.flow.kind = SKBT_FLOW_HASH;
@@ -585,6 +769,9 @@ static void add_hop(struct skbt_journeys *jb, struct jnode *n, const struct skbt
 					    role_of(j->hops[n->last].kind) != R_QUEUE &&
 					    role_of(j->hops[n->last].kind) != R_START))
 		n->last = h - j->hops;
+	/* it moved on from the hop it waited at: no longer a packet that went nowhere */
+	if (n->pend >= 0 && !n->awaiting_link && r != R_FREE && n->last != jb->pend[n->pend].hop)
+		pending_unlink(jb, n->pend);
 	touch(jb, n, ev->ts);
 }
 
@@ -622,12 +809,21 @@ static bool continues(const struct skbt_journeys *jb, const struct jnode *n,
 
 	if (r == R_FREE)
 		return true;
-	if (r == R_START || r == R_XMIT)
-		return has_open_queue(j, ev->dev);
 	if (n->last == NO_HOP)
-		return false;
+		return (r == R_START || r == R_XMIT) && has_open_queue(j, ev->dev);
 	p = &j->hops[n->last];
 	pr = role_of(p->kind);
+	if (r == R_START || r == R_XMIT) {
+		if (has_open_queue(j, ev->dev))
+			return true;
+		/*
+		 * Without net_dev_queue the transmit shows only when it completes, nested in
+		 * the call that handed the skb on: veth_xmit() has already called the peer's
+		 * netif_rx(), OVS or the bridge received it on this CPU.  An annotation then.
+		 */
+		return !jb->cfg.have_queue_events && (rx_side(pr) || pr == R_EXEC) &&
+		       p->dev != ev->dev && p->cpu == ev->cpu && len_compatible(p->len, ev->len);
+	}
 	if (r == R_EXEC || r == R_UPCALL)	/* OVS reports the input port */
 		return (pr == R_RECV || pr == R_QUEUE || pr == R_EXEC) && p->dev == ev->dev;
 	if (pr == R_EXEC)	/* re-injected by ovs-vswitchd: the output action's hand-off */
@@ -680,106 +876,213 @@ static bool continues(const struct skbt_journeys *jb, const struct jnode *n,
 
 /* ---- OVS upcall linking ---- */
 
+static bool pending_valid(const struct pending *p)
+{
+	const struct jnode *n = p->n;
+
+	if (!p->in || n->j.id != p->id || n->link_hop != NO_HOP)
+		return false;
+	if (n->awaiting_link)
+		return true;
+	/* still in flight and nothing happened since the hop it waits at */
+	return n->live && n->last == p->hop;
+}
+
+/* The journey's wait is over with no packet back: end it as it would have ended. */
+static void pending_pop(struct skbt_journeys *jb)
+{
+	int32_t slot = jb->pend_head;
+	struct pending *o = &jb->pend[slot];
+	bool waiting = o->in && o->n->j.id == o->id && o->n->awaiting_link;
+
+	pending_unlink(jb, slot);
+	if (waiting)
+		finalize(jb, o->n, o->n->wait_end);
+	jb->pend_head = (jb->pend_head + 1) % PENDING_CAP;
+	jb->pend_len--;
+}
+
 static void pending_push(struct skbt_journeys *jb, struct jnode *n, const struct skbt_hop *h)
 {
 	struct pending *p;
+	unsigned int b = h->len % PBUCKETS;
+	int32_t slot;
 
-	if (jb->pend_len == PENDING_CAP) {
-		/* full: the oldest waited long enough */
-		struct pending *o = &jb->pend[jb->pend_head];
-
-		if (o->n->j.id == o->id && o->n->awaiting_link)
-			finalize(jb, o->n, SKBT_JEND_UPCALL);
-		jb->pend_head = (jb->pend_head + 1) % PENDING_CAP;
-		jb->pend_len--;
-	}
-	p = &jb->pend[(jb->pend_head + jb->pend_len++) % PENDING_CAP];
+	if (n->pend >= 0)
+		pending_unlink(jb, n->pend);
+	if (jb->pend_len == PENDING_CAP)
+		pending_pop(jb);	/* full: the oldest waited long enough */
+	slot = (jb->pend_head + jb->pend_len++) % PENDING_CAP;
+	p = &jb->pend[slot];
 	p->n = n;
 	p->id = n->j.id;
 	p->ts = h->ts;
 	p->dev = h->dev;
 	p->len = h->len;
 	p->hop = h - n->j.hops;
+	p->bnext = -1;
+	p->bprev = jb->btail[b];
+	if (p->bprev >= 0)
+		jb->pend[p->bprev].bnext = slot;
+	else
+		jb->bhead[b] = slot;
+	jb->btail[b] = slot;
+	p->in = true;
+	n->pend = slot;
 }
 
 static void pending_expire(struct skbt_journeys *jb, uint64_t now)
 {
-	while (jb->pend_len) {
-		struct pending *o = &jb->pend[jb->pend_head];
-
-		if (o->ts + jb->cfg.link_window_ns >= now)
-			break;
-		if (o->n->j.id == o->id && o->n->awaiting_link)
-			finalize(jb, o->n, SKBT_JEND_UPCALL);
-		jb->pend_head = (jb->pend_head + 1) % PENDING_CAP;
-		jb->pend_len--;
-	}
+	while (jb->pend_len && jb->pend[jb->pend_head].ts + jb->cfg.link_window_ns < now)
+		pending_pop(jb);
 }
 
-static bool pending_valid(const struct pending *p)
+/* The oldest valid candidate of length @len for which @ok() holds, or NULL. */
+static struct pending *pending_oldest(struct skbt_journeys *jb, uint32_t len,
+				      bool (*ok)(struct skbt_journeys *, const struct pending *,
+						 const struct skbt_event *),
+				      const struct skbt_event *ev, unsigned int *matches)
 {
-	const struct jnode *n = p->n;
+	struct pending *best = NULL;
 
-	if (n->j.id != p->id || n->link_hop != NO_HOP)
-		return false;
-	if (n->awaiting_link)
-		return true;
-	/* without upcall events: still in flight and nothing happened since its receive */
-	return n->live && n->last == p->hop;
+	for (int32_t i = jb->bhead[len % PBUCKETS]; i >= 0; i = jb->pend[i].bnext) {
+		struct pending *p = &jb->pend[i];
+
+		if (p->len != len || !pending_valid(p) || !ok(jb, p, ev))
+			continue;
+		if (!best)
+			best = p;
+		++*matches;
+	}
+	return best;
+}
+
+static bool ok_with_events(struct skbt_journeys *jb, const struct pending *p,
+			   const struct skbt_event *ev)
+{
+	/* ovs_do_execute_action reports the upcall's input port, a hand-off another device */
+	return role_of(ev->kind) == R_EXEC ? p->dev == ev->dev : p->dev != ev->dev;
+}
+
+static bool ok_without_events(struct skbt_journeys *jb, const struct pending *p,
+			      const struct skbt_event *ev)
+{
+	/* what the trace learnt since the push may rule the device out */
+	return p->dev != ev->dev && upcall_source(jb, p->dev);
+}
+
+/*
+ * With openvswitch events: match the upcall's input port and length (the execute event
+ * reports the same port and length; netif_rx counts from the network header, the upcall
+ * from the Ethernet header).  The oldest candidate wins: a handler thread serves its upcalls
+ * in order.
+ */
+static struct jnode *find_upcall_events(struct skbt_journeys *jb, const struct skbt_event *ev,
+					enum skbt_link_conf *conf, uint8_t *why)
+{
+	enum role r = role_of(ev->kind);
+	struct pending *best;
+	unsigned int matches = 0;
+
+	if (r != R_EXEC && r != R_RX && r != R_ENTRY && r != R_QUEUE)
+		return NULL;
+	best = pending_oldest(jb, r == R_RX || r == R_ENTRY ? ev->len + 14 : ev->len,
+			      ok_with_events, ev, &matches);
+	if (!best)
+		return NULL;
+	*conf = matches == 1 ? SKBT_LINK_HIGH : SKBT_LINK_MEDIUM;
+	*why = 1u << SKBT_LINK_EV_EVENTS;
+	return best->n;
+}
+
+/*
+ * Without them, ovs_packet_cmd_execute() (net/openvswitch/datapath.c) still shows: the
+ * packet comes back through netif_rx() of an internal port in process context, in the
+ * ovs-vswitchd thread that handled the upcall, with the original's length.  A link needs
+ * OVS evidence on that side (the thread's comm, the node context, or the fast path seen in
+ * this trace), so a veth sender's netif_rx on a host without OVS never links; the original
+ * must be a datapath port's packet that went nowhere since its receive (or was freed right
+ * there, in its softirq).  Oldest first, as above.
+ */
+static struct jnode *find_upcall_plain(struct skbt_journeys *jb, const struct skbt_event *ev,
+				       enum skbt_link_conf *conf, uint8_t *why)
+{
+	enum role r = role_of(ev->kind);
+	enum skbt_ovs_role br;
+	struct pending *best = NULL;
+	unsigned int matches = 0, strong;
+	bool thread;
+	uint8_t ev_bits = 0;
+
+	if (r != R_RX && r != R_ENTRY)
+		return NULL;
+	thread = ovs_thread(jb, ev->pid);
+	br = dev_role(jb, ev->dev);
+	if (br == SKBT_OVS_NONE || br == SKBT_OVS_PORT) {
+		if (!thread)
+			return NULL;
+	} else if (!thread && br != SKBT_OVS_INTERNAL &&
+		   !(dev_flags(jb, ev->dev) & (DF_FP_INTERNAL | DF_LINK_INTERNAL))) {
+		return NULL;
+	}
+	/* the same length, or 4 apart when the datapath pushed or popped a VLAN tag */
+	for (int d = 0; d < 3 && !best; d++) {
+		uint32_t len = d == 0 ? ev->len : d == 1 ? ev->len + 4 : ev->len - 4;
+
+		if (d == 2 && ev->len < 4)
+			break;
+		best = pending_oldest(jb, len, ok_without_events, ev, &matches);
+	}
+	if (!best)
+		return NULL;
+	if (thread)
+		ev_bits |= 1u << SKBT_LINK_EV_THREAD;
+	if (br == SKBT_OVS_INTERNAL && dev_role(jb, best->dev) == SKBT_OVS_PORT)
+		ev_bits |= 1u << SKBT_LINK_EV_CONTEXT;
+	if ((dev_flags(jb, ev->dev) & DF_FP_INTERNAL) && (dev_flags(jb, best->dev) & DF_FP_PORT))
+		ev_bits |= 1u << SKBT_LINK_EV_TRACE;
+	if (best->n->freed_soft)
+		ev_bits |= 1u << SKBT_LINK_EV_FREED;
+	strong = !!(ev_bits & 1u << SKBT_LINK_EV_THREAD) + !!(ev_bits & 1u << SKBT_LINK_EV_CONTEXT) +
+		 !!(ev_bits & 1u << SKBT_LINK_EV_TRACE);
+	*conf = strong >= 2 && matches == 1 ? SKBT_LINK_MEDIUM : SKBT_LINK_LOW;
+	*why = ev_bits;
+	dev_learn(jb, ev->dev, DF_LINK_INTERNAL);
+	return best->n;
 }
 
 /*
  * @ev starts a new skb in process context: is it a packet ovs-vswitchd sent back after an
- * upcall (ovs_packet_cmd_execute())?  With openvswitch:ovs_dp_upcall recorded, match the
- * upcall's input port and length (the execute event reports the same port and length);
- * without it, match an earlier receive of the same length on another device that went
- * nowhere.  The oldest candidate wins: a handler thread serves its upcalls in order.
+ * upcall?  Nothing to look for on a node without OVS.
  */
 static struct jnode *find_upcall(struct skbt_journeys *jb, const struct skbt_event *ev,
-				 enum skbt_link_conf *conf)
+				 enum skbt_link_conf *conf, uint8_t *why)
 {
-	enum role r = role_of(ev->kind);
-	struct pending *best = NULL;
-	unsigned int matches = 0;
+	struct jnode *n;
 
-	if (ev->ctx & (SKBT_CTX_SOFTIRQ | SKBT_CTX_HARDIRQ | SKBT_CTX_NMI))
+	if (!jb->cfg.ovs_node || (ev->ctx & (SKBT_CTX_SOFTIRQ | SKBT_CTX_HARDIRQ | SKBT_CTX_NMI)))
 		return NULL;
-	if (r != R_EXEC && r != R_RX && r != R_ENTRY && r != R_QUEUE)
-		return NULL;
-	/* Without upcall events only netif_rx can tell: a sender's net_dev_queue starts new
-	 * journeys in process context all the time (and scanning for each would be costly). */
-	if (!jb->cfg.have_upcall_events && r != R_RX && r != R_ENTRY)
-		return NULL;
-	for (unsigned int k = 0; k < jb->pend_len; k++) {
-		struct pending *p = &jb->pend[(jb->pend_head + k) % PENDING_CAP];
-		bool m;
+	n = jb->cfg.have_upcall_events ? find_upcall_events(jb, ev, conf, why) :
+					 find_upcall_plain(jb, ev, conf, why);
+	if (n)
+		pending_unlink(jb, n->pend);
+	return n;
+}
 
-		if (!pending_valid(p))
-			continue;
-		if (jb->cfg.have_upcall_events) {
-			if (r == R_EXEC)
-				m = p->dev == ev->dev && p->len == ev->len;
-			else if (r == R_QUEUE)
-				m = p->dev != ev->dev && p->len == ev->len;
-			else	/* netif_rx counts from the network header, the upcall from Ethernet */
-				m = p->dev != ev->dev && p->len == ev->len + 14;
-		} else {
-			m = r != R_EXEC && p->dev != ev->dev && len_compatible(p->len, ev->len);
-		}
-		if (!m)
-			continue;
-		if (!best)
-			best = p;
-		matches++;
-	}
-	if (!best)
-		return NULL;
-	if (!jb->cfg.have_upcall_events)
-		*conf = SKBT_LINK_LOW;
-	else
-		*conf = matches == 1 ? SKBT_LINK_HIGH : SKBT_LINK_MEDIUM;
-	best->id = 0;	/* used */
-	return best->n;
+/*
+ * The address of @n is taken by a new packet: if @n may still be waiting for its upcall's
+ * packet, keep it aside (off the in-flight list, out of the table) until the link window
+ * ends, instead of ending it now.
+ */
+static bool set_aside(struct skbt_journeys *jb, struct jnode *n, enum skbt_jend end)
+{
+	if (n->pend < 0 || !pending_valid(&jb->pend[n->pend]))
+		return false;
+	table_del(jb, n);
+	list_del(jb, n);
+	n->awaiting_link = true;
+	n->wait_end = end;
+	return true;
 }
 
 /* ---- feeding ---- */
@@ -928,7 +1231,24 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 			 */
 			list_del(jb, n);
 			n->awaiting_link = true;
+			n->wait_end = SKBT_JEND_UPCALL;
 			return 0;
+		}
+		if (n->j.nhops >= 2) {
+			const struct skbt_hop *rh = &n->j.hops[n->j.nhops - 2];
+
+			if (n->pend >= 0 && jb->pend[n->pend].hop == n->j.nhops - 2 &&
+			    (ev->ctx & SKBT_CTX_SOFTIRQ) && ev->cpu == rh->cpu) {
+				/* freed in its receive's softirq: what ovs_dp_upcall() leaves */
+				list_del(jb, n);
+				n->awaiting_link = true;
+				n->freed_soft = true;
+				n->wait_end = SKBT_JEND_CONSUMED;
+				return 0;
+			}
+			if (rh->kind == SKBT_EV_NETIF_RECEIVE_SKB && !(ev->ctx & SKBT_CTX_SOFTIRQ) &&
+			    !(ev->ctx & SKBT_CTX_HARDIRQ) && ev->pid)
+				dev_learn(jb, rh->dev, DF_LOCAL);	/* a task took it */
 		}
 		finalize(jb, n, SKBT_JEND_CONSUMED);
 		return 0;
@@ -939,18 +1259,22 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 	} else {
 		struct jnode *up = NULL;
 		enum skbt_link_conf conf = SKBT_LINK_NONE;
+		uint8_t why = 0;
 
 		if (n && n->awaiting_link)
 			table_del(jb, n);	/* keeps waiting, but the address is someone else's */
-		else if (n)
+		else if (n && !set_aside(jb, n, SKBT_JEND_REUSED))
 			finalize(jb, n, SKBT_JEND_REUSED);
-		up = find_upcall(jb, ev, &conf);
+		up = find_upcall(jb, ev, &conf, &why);
 		if (up) {
 			table_del(jb, up);	/* its own address is no longer its packet */
 			up->awaiting_link = false;
 			up->j.flags |= SKBT_JF_LINKED;
 			up->j.link_conf = conf;
+			up->j.link_ev = why;
 			jb->c.upcalls_linked++;
+			for (int k = 0; k < SKBT_LINK_EV__COUNT; k++)
+				jb->c.links_by_ev[k] += (why >> k) & 1;
 			n = up;
 			if (!n->live)
 				list_add_tail(jb, n);
@@ -977,8 +1301,9 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 		jb->c.upcalls++;
 		if (jb->cfg.have_upcall_events)
 			pending_push(jb, n, &n->j.hops[n->j.nhops - 1]);
-	} else if (r == R_RECV && !jb->cfg.have_upcall_events &&
-		   (ev->ctx & SKBT_CTX_SOFTIRQ)) {
+	} else if (r == R_RECV && !jb->cfg.have_upcall_events && jb->cfg.ovs_node &&
+		   (ev->ctx & SKBT_CTX_SOFTIRQ) && n->link_hop == NO_HOP &&
+		   upcall_source(jb, ev->dev)) {
 		pending_push(jb, n, &n->j.hops[n->j.nhops - 1]);
 	}
 	if (r == R_RX) {
@@ -998,14 +1323,8 @@ void skbt_journeys_finish(struct skbt_journeys *jb)
 	/* oldest first, so ids and callbacks stay in a stable order */
 	while (jb->lhead)
 		finalize(jb, jb->lhead, SKBT_JEND_EOF);
-	while (jb->pend_len) {
-		struct pending *o = &jb->pend[jb->pend_head];
-
-		if (o->n->j.id == o->id && o->n->awaiting_link)
-			finalize(jb, o->n, SKBT_JEND_UPCALL);
-		jb->pend_head = (jb->pend_head + 1) % PENDING_CAP;
-		jb->pend_len--;
-	}
+	while (jb->pend_len)
+		pending_pop(jb);
 }
 
 const struct skbt_journeys_counters *skbt_journeys_counters(const struct skbt_journeys *jb)
@@ -1029,7 +1348,10 @@ int skbt_journeys_new(const struct skbt_journeys_config *cfg, const struct skbt_
 		jb->cfg.idle_ns = 2000000000ULL;
 	if (!jb->cfg.link_window_ns)
 		jb->cfg.link_window_ns = 500000000ULL;
+	jb->cfg.ovs_node |= jb->cfg.have_upcall_events;
 	jb->cb = *cb;
+	for (int i = 0; i < PBUCKETS; i++)
+		jb->bhead[i] = jb->btail[i] = -1;
 	jb->nbuckets = 1024;
 	jb->buckets = calloc(jb->nbuckets, sizeof(*jb->buckets));
 	if (!jb->buckets) {
@@ -1049,5 +1371,6 @@ void skbt_journeys_free(struct skbt_journeys *jb)
 	free(jb->chunks);
 	free(jb->buckets);
 	free(jb->cpus);
+	free(jb->devf);
 	free(jb);
 }

@@ -72,6 +72,8 @@ static void usage(FILE *out)
 "                      packet commented with its journey id, path and stage latencies\n"
 "Input:\n"
 "  --buffer NAME       read this instance of the file (default: the one with the events)\n"
+"  --without EVENTS    analyze as if these events (system:name or system:*, comma-separated)\n"
+"                      had not been recorded: what a smaller event set would have shown\n"
 "  --context           print the node context stored by skbtrail-record (counters,\n"
 "                      tunables, devices) and exit; with --json - as JSON\n"
 "  -h, --help, -V, --version\n"
@@ -239,6 +241,48 @@ struct run {
 	struct skbt_flows *flows;
 };
 
+/* What the file says of Open vSwitch beyond the events: for the upcall linker. */
+struct ovs_hints {
+	struct skbt_events *ev;
+	struct skbt_ovs_port *ports;	/* from the node context */
+	unsigned int nports;
+};
+
+static enum skbt_ovs_role hint_dev_ovs(unsigned int dev, void *arg)
+{
+	const struct ovs_hints *h = arg;
+	const char *name = skbt_events_dev_name(h->ev, dev);
+
+	if (!h->nports)
+		return SKBT_OVS_UNKNOWN;
+	for (unsigned int i = 0; i < h->nports; i++)
+		if (!strcmp(h->ports[i].name, name))
+			return h->ports[i].internal ? SKBT_OVS_INTERNAL : SKBT_OVS_PORT;
+	return SKBT_OVS_NONE;
+}
+
+static bool hint_ovs_thread(int pid, void *arg)
+{
+	const struct ovs_hints *h = arg;
+	const char *comm = skbt_events_comm(h->ev, pid);
+
+	return comm && skbt_ovs_thread_comm(comm, strlen(comm));
+}
+
+static int comm_is_ovs(int pid, const char *comm, size_t len, void *arg)
+{
+	return skbt_ovs_thread_comm(comm, len);
+}
+
+/* Does OVS run on the recorded node?  Its events, its datapaths, or its threads say so. */
+static bool ovs_node(struct skbt_tracefile *tf, struct skbt_events *ev,
+		     const struct ovs_hints *h)
+{
+	return skbt_events_has(ev, SKBT_EV_OVS_DP_UPCALL) ||
+	       skbt_events_has(ev, SKBT_EV_OVS_DO_EXECUTE_ACTION) || h->nports ||
+	       skbt_tracefile_foreach_comm(tf, comm_is_ovs, NULL) > 0;
+}
+
 static void fail(struct run *r, int ret, const char *sink)
 {
 	if (ret && !r->err) {
@@ -340,7 +384,7 @@ static int buffer_index(struct skbt_tracefile *tf, const char *name)
 
 enum {
 	OPT_JSON = 256, OPT_TOP, OPT_NO_HIST, OPT_SHOW_ADDRS, OPT_DEV, OPT_PATH, OPT_CPU,
-	OPT_FROM, OPT_TO, OPT_MIN_LAT, OPT_STAGE, OPT_BUFFER,
+	OPT_FROM, OPT_TO, OPT_MIN_LAT, OPT_STAGE, OPT_BUFFER, OPT_WITHOUT,
 	OPT_FILTER, OPT_FLOWS, OPT_PCAPNG,
 	OPT_PERFETTO, OPT_PERFETTO_LIMIT, OPT_HTML, OPT_JOURNEYS, OPT_CSV, OPT_REDACT_DEVS,
 	OPT_CONTEXT, OPT_COMPLETE,
@@ -391,6 +435,7 @@ int main(int argc, char **argv)
 		{ "min-latency", required_argument, NULL, OPT_MIN_LAT },
 		{ "stage", required_argument, NULL, OPT_STAGE },
 		{ "buffer", required_argument, NULL, OPT_BUFFER },
+		{ "without", required_argument, NULL, OPT_WITHOUT },
 		{ "filter", required_argument, NULL, OPT_FILTER },
 		{ "flows", required_argument, NULL, OPT_FLOWS },
 		{ "pcapng", required_argument, NULL, OPT_PCAPNG },
@@ -410,6 +455,7 @@ int main(int argc, char **argv)
 	struct skbt_report_opts ropt = { .top = 10, .hist = true, .flows = 10 };
 	struct skbt_filter filter = { .cpu = -1, .stage = -1 };
 	struct skbt_journeys_config jcfg = { 0 };
+	struct ovs_hints hints = { 0 };
 	struct skbt_trace_info ti = { 0 };
 	struct skbt_tracefile *tf = NULL;
 	struct skbt_events *ev = NULL;
@@ -423,7 +469,7 @@ int main(int argc, char **argv)
 	struct skbt_context nctx = { 0 };
 	struct skbt_findings fx = { 0 };
 	bool context_only = false, fx_ready = false;
-	const char *json_path = NULL, *buffer = NULL, *file;
+	const char *json_path = NULL, *buffer = NULL, *without = NULL, *file;
 	char *devlist = NULL;
 	const char *devs[64];
 	int64_t from_rel = -1, to_rel = -1;
@@ -511,6 +557,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_BUFFER:
 			buffer = optarg;
+			break;
+		case OPT_WITHOUT:
+			without = optarg;
 			break;
 		case OPT_FILTER:
 			pcap_filter = optarg;
@@ -601,6 +650,11 @@ int main(int argc, char **argv)
 		status = ret == -ENOMEM ? SKBT_EXIT_FAIL : SKBT_EXIT_BADFILE;
 		goto cleanup;
 	}
+	if (without && skbt_events_without(ev, without, &err)) {
+		fprintf(stderr, "%s: --without: %s\n", prog, err.msg);
+		status = SKBT_EXIT_USAGE;
+		goto cleanup;
+	}
 
 	ret = skbt_pcap_open(tf, &run.pc, &err);
 	if (!ret && run.pc) {
@@ -677,7 +731,16 @@ int main(int argc, char **argv)
 		}
 		run.nsinks++;
 	}
+	hints.ev = ev;
+	if (skbt_context_ovs_ports(&nctx, &hints.ports, &hints.nports))
+		goto oom;
 	jcfg.have_upcall_events = skbt_events_has(ev, SKBT_EV_OVS_DP_UPCALL);
+	jcfg.have_queue_events = skbt_events_has(ev, SKBT_EV_NET_DEV_QUEUE);
+	jcfg.have_xmit_events = skbt_events_has(ev, SKBT_EV_NET_DEV_XMIT);
+	jcfg.ovs_node = ovs_node(tf, ev, &hints);
+	jcfg.dev_ovs = hint_dev_ovs;
+	jcfg.ovs_thread = hint_ovs_thread;
+	jcfg.hint_arg = &hints;
 	ret = skbt_journeys_new(&jcfg, &(struct skbt_journeys_cb){
 		.journey = on_journey, .orphan_drop = on_orphan_drop, .poll = on_poll,
 		.arg = &run }, &jb);
@@ -819,6 +882,7 @@ cleanup:
 		if (run.sinks[i].destroy)
 			run.sinks[i].destroy(run.sinks[i].priv);
 	skbt_journeys_free(jb);
+	free(hints.ports);
 	skbt_flows_free(run.flows);
 	skbt_pcap_free(run.pc);
 	if (stats_ready)

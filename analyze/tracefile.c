@@ -155,6 +155,8 @@ struct skbt_tracefile {
 
 	bool truncated;
 
+	char *cmdlines;		/* saved_cmdlines text, for skbt_tracefile_foreach_comm() */
+
 	/* kallsyms text, parsed on the first symbol lookup (most reports need none) */
 	char *kallsyms;
 	bool kallsyms_parsed;
@@ -870,6 +872,10 @@ static int do_cmdlines(struct skbt_tracefile *tf, char *s)
 	unsigned int n = 0;
 	char *line, *save = NULL;
 
+	free(tf->cmdlines);
+	tf->cmdlines = strdup(s);
+	if (!tf->cmdlines)
+		return -ENOMEM;
 	for (line = strtok_r(s, "\n", &save); line && n < MAX_CMDLINES;
 	     line = strtok_r(NULL, "\n", &save)) {
 		char *end;
@@ -880,6 +886,29 @@ static int do_cmdlines(struct skbt_tracefile *tf, char *s)
 		if (tep_register_comm(tf->tep, end + 1, (int)pid))
 			return -ENOMEM;
 		n++;
+	}
+	return 0;
+}
+
+int skbt_tracefile_foreach_comm(const struct skbt_tracefile *tf,
+				int (*fn)(int pid, const char *comm, size_t len, void *arg), void *arg)
+{
+	const char *p = tf->cmdlines;
+	unsigned int n = 0;
+
+	while (p && *p && n < MAX_CMDLINES) {
+		const char *nl = strchrnul(p, '\n');
+		char *end;
+		long pid = strtol(p, &end, 10);
+
+		if (end != p && end < nl && *end == ' ' && pid >= 0 && pid <= INT_MAX) {
+			int ret = fn((int)pid, end + 1, nl - end - 1, arg);
+
+			if (ret)
+				return ret;
+			n++;
+		}
+		p = *nl ? nl + 1 : nl;
 	}
 	return 0;
 }
@@ -1798,6 +1827,7 @@ void skbt_tracefile_close(struct skbt_tracefile *tf)
 		close(tf->fd);
 	if (tf->tep)
 		tep_free(tf->tep);
+	free(tf->cmdlines);
 	ZSTD_freeDCtx(tf->zctx);
 	for (i = 0; i < tf->nbufs; i++) {
 		free(tf->bufs[i].name);

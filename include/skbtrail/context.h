@@ -106,6 +106,16 @@ static inline bool skbt_context_has_counters(const struct skbt_context *c)
  */
 bool skbt_context_delta(const struct skbt_context *c, const char *key, uint64_t *d);
 
+/* A port of an Open vSwitch datapath, from the stored `ovs-dpctl show` (ovs:dpctl:N). */
+#define SKBT_MAX_OVS_PORTS 4096
+struct skbt_ovs_port {
+	char name[16];			/* IFNAMSIZ */
+	bool internal;			/* "(internal)": OVS hands it packets with netif_rx */
+};
+/* Every datapath port listed (at most SKBT_MAX_OVS_PORTS); *ports malloc'ed.  -ENOMEM. */
+int skbt_context_ovs_ports(const struct skbt_context *c, struct skbt_ovs_port **ports,
+			   unsigned int *n);
+
 /*
  * Render a file's context (skbtrail-analyze --context): text, one "key = value" per line
  * grouped by kind, counters as start, stop and delta; or one JSON object.  -EIO.

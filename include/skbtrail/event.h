@@ -110,6 +110,13 @@ const char *skbt_events_buffer(const struct skbt_events *ev);
 int skbt_events_ncpus(const struct skbt_events *ev);
 const char *skbt_events_clock(const struct skbt_events *ev);
 
+/*
+ * Read the file as if the events of @list ("net:net_dev_queue,skb:*") had not been recorded:
+ * their records count as "other" and skbt_events_has() is false for them.  Call before the
+ * first skbt_events_next().  -EINVAL (err names it) for a name skbtrail does not know.
+ */
+int skbt_events_without(struct skbt_events *ev, const char *list, struct skbt_err *err);
+
 /* Did the file define this event's format (was it recorded)? */
 bool skbt_events_has(const struct skbt_events *ev, enum skbt_kind kind);
 /* Records delivered so far, per kind, and in total for SKBT_EV__COUNT. */

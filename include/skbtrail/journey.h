@@ -12,6 +12,7 @@
 #define SKBTRAIL_JOURNEY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "skbtrail/event.h"
@@ -59,6 +60,23 @@ const char *skbt_jend_name(enum skbt_jend end);
 enum skbt_link_conf { SKBT_LINK_NONE, SKBT_LINK_LOW, SKBT_LINK_MEDIUM, SKBT_LINK_HIGH };
 const char *skbt_link_conf_name(enum skbt_link_conf conf);
 
+/*
+ * Evidence behind an upcall link (a bit each; docs/stages.md "Upcall links").  A link is made
+ * only when the re-injected side has OVS evidence of its own (EVENTS, THREAD, CONTEXT or
+ * TRACE); FREED and LENGTH only choose among candidates.
+ */
+enum skbt_link_ev {
+	SKBT_LINK_EV_EVENTS,	/* openvswitch:ovs_dp_upcall and ovs_do_execute_action recorded */
+	SKBT_LINK_EV_THREAD,	/* re-injected by an ovs-vswitchd thread (its comm: handlerN) */
+	SKBT_LINK_EV_CONTEXT,	/* the node context lists both devices as ports of a datapath */
+	SKBT_LINK_EV_TRACE,	/* this trace showed both devices on the OVS fast path */
+	SKBT_LINK_EV_FREED,	/* the original was freed in the softirq of its receive */
+	SKBT_LINK_EV__COUNT
+};
+const char *skbt_link_ev_name(enum skbt_link_ev ev);
+/* Is @comm (@len bytes) the name of an ovs-vswitchd thread that executes packets? */
+bool skbt_ovs_thread_comm(const char *comm, size_t len);
+
 struct skbt_hop {
 	uint64_t ts;
 	uint64_t skb;		/* address (differs from the first after an upcall link) */
@@ -84,6 +102,7 @@ struct skbt_journey {
 	uint32_t flags;		/* SKBT_JF_* */
 	uint8_t end;		/* enum skbt_jend */
 	uint8_t link_conf;	/* enum skbt_link_conf when SKBT_JF_LINKED */
+	uint8_t link_ev;	/* bits 1 << enum skbt_link_ev when SKBT_JF_LINKED */
 	uint16_t nhops;
 	uint16_t nstages;
 	uint16_t ndevs;		/* path: devices received on (then transmitted to), in order */
@@ -104,10 +123,31 @@ static inline uint64_t skbt_journey_duration(const struct skbt_journey *j)
 	return j->nhops ? j->hops[j->nhops - 1].ts - j->hops[0].ts : 0;
 }
 
+/* What the node context says of a device (skbt_journeys_config.dev_ovs). */
+enum skbt_ovs_role {
+	SKBT_OVS_UNKNOWN,	/* the context lists no datapath (or there is no context) */
+	SKBT_OVS_NONE,		/* the context lists datapaths, and not this device */
+	SKBT_OVS_PORT,		/* a datapath port: its packets go through OVS (eth0) */
+	SKBT_OVS_INTERNAL,	/* an internal port: OVS hands packets to it with netif_rx */
+};
+
 struct skbt_journeys_config {
 	uint64_t idle_ns;	/* end journeys with no event for this long (0: 2 s) */
 	uint64_t link_window_ns;/* how long an upcall waits for its re-injected skb (0: 500 ms) */
 	bool have_upcall_events;/* the trace recorded openvswitch:ovs_dp_upcall */
+	bool have_queue_events;	/* net:net_dev_queue recorded */
+	bool have_xmit_events;	/* net:net_dev_xmit recorded */
+	/*
+	 * Open vSwitch runs on this node (OVS events recorded, datapaths in the node context,
+	 * or ovs-vswitchd threads among the saved cmdlines).  Without it no upcall is linked,
+	 * so a host without OVS never gets one.
+	 */
+	bool ovs_node;
+	/* Optional: role of interned device @dev in the node context (cached per device). */
+	enum skbt_ovs_role (*dev_ovs)(unsigned int dev, void *arg);
+	/* Optional: is task @pid an ovs-vswitchd thread that executes packets (cached per pid)? */
+	bool (*ovs_thread)(int pid, void *arg);
+	void *hint_arg;
 };
 
 /* Counters of what the builder saw besides journeys. */
@@ -118,6 +158,7 @@ struct skbt_journeys_counters {
 	uint64_t lost_markers;		/* SKBT_EV_LOST events */
 	uint64_t upcalls;		/* journeys with an upcall hop */
 	uint64_t upcalls_linked;
+	uint64_t links_by_ev[SKBT_LINK_EV__COUNT];	/* links that had each evidence */
 	uint64_t peak_live;		/* most journeys in flight at once */
 	uint64_t live;
 };

@@ -50,6 +50,12 @@ const char *skbt_tracefile_compression(const struct skbt_tracefile *tf); /* "non
 struct tep_handle *skbt_tracefile_tep(struct skbt_tracefile *tf);
 /* Function symbol containing @addr from the file's kallsyms, or NULL. */
 const char *skbt_tracefile_symbol(struct skbt_tracefile *tf, uint64_t addr);
+/*
+ * Call @fn for each saved cmdline (pid, comm of @len bytes, not NUL-terminated) in file
+ * order; a non-zero return stops the walk and is returned.
+ */
+int skbt_tracefile_foreach_comm(const struct skbt_tracefile *tf,
+				int (*fn)(int pid, const char *comm, size_t len, void *arg), void *arg);
 
 /* Buffers: index 0 is the top buffer (name ""), then instances in file order. */
 int skbt_tracefile_nbuffers(const struct skbt_tracefile *tf);

@@ -49,15 +49,51 @@ struct fix {
 	struct got g;
 };
 
-static struct fix *fix_new(bool upcall_events)
+/* OVS hints of the tests: pid 700 is a handler thread; the context knows ETH0 and BRINT
+ * when ctx_known is set. */
+#define HANDLER_PID 700
+static bool ctx_known;
+
+static enum skbt_ovs_role t_dev_ovs(unsigned int dev, void *arg)
+{
+	(void)arg;
+	if (!ctx_known)
+		return SKBT_OVS_UNKNOWN;
+	return dev == ETH0 ? SKBT_OVS_PORT : dev == BRINT ? SKBT_OVS_INTERNAL : SKBT_OVS_NONE;
+}
+
+static bool t_ovs_thread(int pid, void *arg)
+{
+	(void)arg;
+	return pid == HANDLER_PID;
+}
+
+static struct fix *fix_new_cfg(struct skbt_journeys_config cfg)
 {
 	struct fix *f = calloc(1, sizeof(*f));
-	struct skbt_journeys_config cfg = { .have_upcall_events = upcall_events };
 	struct skbt_journeys_cb cb = { .journey = on_journey, .poll = on_poll };
 
 	assert_non_null(f);
 	cb.arg = &f->g;
 	assert_int_equal(skbt_journeys_new(&cfg, &cb, &f->jb), 0);
+	return f;
+}
+
+static struct fix *fix_new(bool upcall_events)
+{
+	ctx_known = false;
+	return fix_new_cfg((struct skbt_journeys_config){ .have_upcall_events = upcall_events,
+		.have_queue_events = true, .dev_ovs = t_dev_ovs, .ovs_thread = t_ovs_thread });
+}
+
+/* A node that runs OVS (its threads are in the file), with the node context or without. */
+static struct fix *fix_new_ovs(bool with_context, bool queue_events)
+{
+	struct fix *f = fix_new_cfg((struct skbt_journeys_config){ .ovs_node = true,
+		.have_queue_events = queue_events, .dev_ovs = t_dev_ovs,
+		.ovs_thread = t_ovs_thread });
+
+	ctx_known = with_context;
 	return f;
 }
 
@@ -67,12 +103,12 @@ static void fix_free(struct fix *f)
 	free(f);
 }
 
-static void ev(struct fix *f, uint64_t ts_us, unsigned int cpu, enum skbt_kind kind,
-	       unsigned int dev, uint64_t skb, uint32_t len, uint8_t ctx)
+static void evp(struct fix *f, uint64_t ts_us, unsigned int cpu, enum skbt_kind kind,
+		unsigned int dev, uint64_t skb, uint32_t len, uint8_t ctx, int pid)
 {
 	struct skbt_event e = {
 		.ts = ts_us * 1000, .skb = skb, .cpu = cpu, .ctx = ctx, .kind = kind, .dev = dev,
-		.len = len,
+		.len = len, .pid = pid,
 	};
 
 	if (kind == SKBT_EV_NAPI_POLL) {
@@ -81,6 +117,12 @@ static void ev(struct fix *f, uint64_t ts_us, unsigned int cpu, enum skbt_kind k
 		e.len = 0;
 	}
 	assert_int_equal(skbt_journeys_feed(f->jb, &e), 0);
+}
+
+static void ev(struct fix *f, uint64_t ts_us, unsigned int cpu, enum skbt_kind kind,
+	       unsigned int dev, uint64_t skb, uint32_t len, uint8_t ctx)
+{
+	evp(f, ts_us, cpu, kind, dev, skb, len, ctx, 0);
 }
 
 static const struct skbt_stage_span *stage(const struct skbt_journey *j, enum skbt_stage s)
@@ -356,25 +398,121 @@ static void test_upcall_link_full(void **state)
 }
 
 /* Without openvswitch events: a receive that went nowhere, then a process-context netif_rx
- * of the same length on another device, linked with low confidence; fast-path packets are not. */
+ * of the same length by an ovs-vswitchd handler thread, linked with low confidence. */
 static void test_upcall_link_core(void **state)
 {
-	struct fix *f = fix_new(false);
+	struct fix *f;
 	const struct skbt_journey *j;
 
 	(void)state;
+	f = fix_new_ovs(false, true);
 	ev(f, 0, 0, SKBT_EV_NETIF_RECEIVE_SKB, ETH0, 0xaa00, 228, SOFT);
 	ev(f, 10, 0, SKBT_EV_NAPI_POLL, ETH0, 0x1, 1, SOFT);
-	ev(f, 3000, 1, SKBT_EV_NETIF_RX, BRINT, 0x3f00, 228, PROC);
+	evp(f, 3000, 1, SKBT_EV_NETIF_RX, BRINT, 0x3f00, 228, PROC, HANDLER_PID);
 	ev(f, 3100, 1, SKBT_EV_NETIF_RECEIVE_SKB, BRINT, 0x3f00, 228, SOFT);
 	skbt_journeys_finish(f->jb);
 	assert_int_equal(f->g.n, 1);
 	j = &f->g.j[0];
 	assert_true(j->flags & SKBT_JF_LINKED);
 	assert_int_equal(j->link_conf, SKBT_LINK_LOW);
+	assert_int_equal(j->link_ev, 1u << SKBT_LINK_EV_THREAD);
 	assert_path(j, 2, ETH0, BRINT);
 	assert_int_equal(stage(j, SKBT_STAGE_UPCALL)->ns, 3000000);
 	fix_free(f);
+}
+
+/*
+ * The same on a node whose context lists the datapath: two pieces of evidence, medium.  The
+ * original's address is taken by the next packet before ovs-vswitchd answers (the four core
+ * events have no free): it is set aside, not ended, and still linked.
+ */
+static void test_upcall_link_context_reuse(void **state)
+{
+	struct fix *f = fix_new_ovs(true, true);
+	const struct skbt_journey *j;
+
+	(void)state;
+	ev(f, 0, 0, SKBT_EV_NETIF_RECEIVE_SKB, ETH0, 0xaa00, 228, SOFT);
+	ev(f, 10, 0, SKBT_EV_NAPI_POLL, ETH0, 0x1, 1, SOFT);
+	ev(f, 500, 0, SKBT_EV_NETIF_RECEIVE_SKB, ETH0, 0xaa00, 300, SOFT);	/* reuse */
+	ev(f, 510, 0, SKBT_EV_NAPI_POLL, ETH0, 0x1, 1, SOFT);
+	evp(f, 3000, 1, SKBT_EV_NETIF_RX, BRINT, 0x3f00, 228, PROC, HANDLER_PID);
+	ev(f, 3100, 1, SKBT_EV_NETIF_RECEIVE_SKB, BRINT, 0x3f00, 228, SOFT);
+	skbt_journeys_finish(f->jb);
+	assert_int_equal(f->g.n, 2);
+	j = f->g.j[0].id == 1 ? &f->g.j[0] : &f->g.j[1];
+	assert_true(j->flags & SKBT_JF_LINKED);
+	assert_int_equal(j->link_conf, SKBT_LINK_MEDIUM);
+	assert_int_equal(j->link_ev, 1u << SKBT_LINK_EV_THREAD | 1u << SKBT_LINK_EV_CONTEXT);
+	assert_path(j, 2, ETH0, BRINT);
+	assert_int_equal(skbt_journeys_counters(f->jb)->links_by_ev[SKBT_LINK_EV_CONTEXT], 1);
+	fix_free(f);
+}
+
+/*
+ * With frees recorded, the upcall's original is consumed in its receive's softirq; the
+ * re-injected packet comes from a task whose comm was lost (saved_cmdlines overflow), but the
+ * fast path seen earlier in the trace named eth0 and br-int.
+ */
+static void test_upcall_link_freed_fast_path(void **state)
+{
+	struct fix *f = fix_new_ovs(false, true);
+	const struct skbt_journey *j;
+
+	(void)state;
+	/* a fast-path packet teaches eth0 -> br-int */
+	ev(f, 0, 0, SKBT_EV_NETIF_RECEIVE_SKB, ETH0, 0x100, 228, SOFT);
+	ev(f, 5, 0, SKBT_EV_NETIF_RX, BRINT, 0x100, 228, SOFT);
+	ev(f, 9, 0, SKBT_EV_NAPI_POLL, ETH0, 0x1, 1, SOFT);
+	ev(f, 20, 0, SKBT_EV_NETIF_RECEIVE_SKB, BRINT, 0x100, 228, SOFT);
+	ev(f, 25, 0, SKBT_EV_NAPI_POLL, SKBT_DEV_NONE, 0x2, 1, SOFT);
+	evp(f, 40, 1, SKBT_EV_CONSUME_SKB, SKBT_DEV_NONE, 0x100, 0, PROC, 1234);
+	/* the miss */
+	ev(f, 1000, 0, SKBT_EV_NETIF_RECEIVE_SKB, ETH0, 0xaa00, 228, SOFT);
+	ev(f, 1010, 0, SKBT_EV_CONSUME_SKB, SKBT_DEV_NONE, 0xaa00, 0, SOFT);
+	ev(f, 1020, 0, SKBT_EV_NAPI_POLL, ETH0, 0x1, 1, SOFT);
+	evp(f, 4000, 1, SKBT_EV_NETIF_RX, BRINT, 0x3f00, 228, PROC, 999);
+	ev(f, 4100, 1, SKBT_EV_NETIF_RECEIVE_SKB, BRINT, 0x3f00, 228, SOFT);
+	skbt_journeys_finish(f->jb);
+	assert_int_equal(f->g.n, 2);
+	j = &f->g.j[1];
+	assert_true(j->flags & SKBT_JF_LINKED);
+	assert_int_equal(j->link_conf, SKBT_LINK_LOW);
+	assert_int_equal(j->link_ev, 1u << SKBT_LINK_EV_TRACE | 1u << SKBT_LINK_EV_FREED);
+	assert_path(j, 2, ETH0, BRINT);
+	fix_free(f);
+}
+
+/*
+ * No phantom links (veth into a bridge with IP on br0, recorded without net_dev_queue or
+ * frees): a datagram delivered at br0, then the next datagram's netif_rx(vethB) from the
+ * sender's task reuses its address.  Not an OVS node: two journeys, no upcall stage.  On an
+ * OVS node the sender is no ovs-vswitchd thread and vethB no internal port: the same.
+ */
+static void test_no_phantom_upcall(void **state)
+{
+	for (int ovs = 0; ovs < 2; ovs++) {
+		struct fix *f = ovs ? fix_new_ovs(false, false) : fix_new(false);
+
+		(void)state;
+		for (int k = 0; k < 2; k++) {
+			uint64_t t = k * 1000;
+
+			evp(f, t, 0, SKBT_EV_NETIF_RX, VETHB, 0x700, 100, PROC, 4321);
+			ev(f, t + 20, 0, SKBT_EV_NETIF_RECEIVE_SKB, VETHB, 0x700, 100, SOFT);
+			ev(f, t + 25, 0, SKBT_EV_NETIF_RECEIVE_SKB, BR0, 0x700, 100, SOFT);
+			ev(f, t + 30, 0, SKBT_EV_NAPI_POLL, SKBT_DEV_NONE, 0x2, 1, SOFT);
+		}
+		skbt_journeys_finish(f->jb);
+		assert_int_equal(f->g.n, 2);
+		for (unsigned int i = 0; i < 2; i++) {
+			assert_false(f->g.j[i].flags & SKBT_JF_LINKED);
+			assert_path(&f->g.j[i], 2, VETHB, BR0);
+			assert_non_null(stage(&f->g.j[i], SKBT_STAGE_BACKLOG));
+			assert_null(stage(&f->g.j[i], SKBT_STAGE_UPCALL));
+		}
+		fix_free(f);
+	}
 }
 
 /* A retransmitted skb at the same address never makes a tx loop br-int>eth0>br-int. */
@@ -468,6 +606,9 @@ int main(void)
 		cmocka_unit_test(test_lost_spares_idle),
 		cmocka_unit_test(test_upcall_link_full),
 		cmocka_unit_test(test_upcall_link_core),
+		cmocka_unit_test(test_upcall_link_context_reuse),
+		cmocka_unit_test(test_upcall_link_freed_fast_path),
+		cmocka_unit_test(test_no_phantom_upcall),
 		cmocka_unit_test(test_tx_nesting_no_loop),
 		cmocka_unit_test(test_loopback),
 		cmocka_unit_test(test_drop),
