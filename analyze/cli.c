@@ -6,13 +6,17 @@
 #include <getopt.h>
 #include <string.h>
 
-#include <json-c/json_c_version.h>
+#include <json-c/json_c_version.h>	/* JSON_C_VERSION only */
 #include <pcap/pcap.h>
 #include <zstd.h>
 
 #include "skbtrail/common.h"
 
-/* pkg-config --modversion of each library at build time, passed by the GNUmakefile. */
+/*
+ * pkg-config --modversion of the libraries without a version macro, at build time (the
+ * GNUmakefile passes them).  json-c is asked nothing at run time: the static recorder
+ * (make static) links no json-c.
+ */
 #ifndef SKBT_BUILT_LIBTRACEFS
 #define SKBT_BUILT_LIBTRACEFS "?"
 #endif
@@ -23,52 +27,65 @@
 #define SKBT_BUILT_LIBPCAP "?"
 #endif
 
-/* "libpcap version 1.10.3 (with TPACKET_V3)" -> "1.10.3" in @buf; else the whole string */
-static const char *pcap_version(char *buf, size_t n)
+/* The loaded library's version where it can tell (libpcap, libzstd), else NULL */
+static const char *running(unsigned int lib, char *buf, size_t n)
 {
 	static const char pfx[] = "libpcap version ";
-	const char *v = pcap_lib_version();
+	const char *v;
 
-	if (strncmp(v, pfx, sizeof(pfx) - 1))
-		return v;
-	v += sizeof(pfx) - 1;
-	snprintf(buf, n, "%.*s", (int)strcspn(v, " "), v);
-	return buf;
+	switch (lib) {
+	case SKBT_LIB_PCAP:
+		/* "libpcap version 1.10.3 (with TPACKET_V3)" -> "1.10.3" */
+		v = pcap_lib_version();
+		if (strncmp(v, pfx, sizeof(pfx) - 1))
+			return v;
+		v += sizeof(pfx) - 1;
+		snprintf(buf, n, "%.*s", (int)strcspn(v, " "), v);
+		return buf;
+	case SKBT_LIB_ZSTD:
+		return ZSTD_versionString();
+	default:
+		return NULL;
+	}
 }
 
-void skbt_version_text(struct skbt_sbuf *sb, const char *prog)
+void skbt_version_text(struct skbt_sbuf *sb, const char *prog, unsigned int libs)
 {
 	static const struct {
+		unsigned int lib;
 		const char *name, *built;
 	} built[] = {
-		{ "libtracefs", SKBT_BUILT_LIBTRACEFS },
-		{ "libtraceevent", SKBT_BUILT_LIBTRACEEVENT },
-		{ "libpcap", SKBT_BUILT_LIBPCAP },
-		{ "json-c", JSON_C_VERSION },
-		{ "libzstd", ZSTD_VERSION_STRING },
+		{ SKBT_LIB_TRACEFS, "libtracefs", SKBT_BUILT_LIBTRACEFS },
+		{ SKBT_LIB_TRACEEVENT, "libtraceevent", SKBT_BUILT_LIBTRACEEVENT },
+		{ SKBT_LIB_PCAP, "libpcap", SKBT_BUILT_LIBPCAP },
+		{ SKBT_LIB_JSONC, "json-c", JSON_C_VERSION },
+		{ SKBT_LIB_ZSTD, "libzstd", ZSTD_VERSION_STRING },
 	};
-	char pbuf[64];
-	/* the loaded library's own word, where it has one (NULL: it has none) */
-	const char *now[SKBT_ARRAY_SIZE(built)] = {
-		NULL, NULL, pcap_version(pbuf, sizeof(pbuf)), json_c_version(), ZSTD_versionString(),
-	};
-	bool differ = false, first = true;
+	const char *now[SKBT_ARRAY_SIZE(built)] = { NULL };
+	char buf[64];
+	const char *sep = " ";
+	bool differ = false;
 	size_t i;
 
 	skbt_sbuf_printf(sb, "%s %s\nbuilt with:", prog, SKBT_VERSION);
 	for (i = 0; i < SKBT_ARRAY_SIZE(built); i++) {
-		skbt_sbuf_printf(sb, "%s %s %s", i ? "," : "", built[i].name, built[i].built);
+		if (!(libs & built[i].lib))
+			continue;
+		skbt_sbuf_printf(sb, "%s%s %s", sep, built[i].name, built[i].built);
+		sep = ", ";
+		now[i] = running(built[i].lib, buf, sizeof(buf));
 		differ |= now[i] && strcmp(now[i], built[i].built);
 	}
 	skbt_sbuf_str(sb, "\n");
 	if (!differ)
 		return;
 	skbt_sbuf_str(sb, "running with:");
-	for (i = 0; i < SKBT_ARRAY_SIZE(built); i++)
+	for (i = 0, sep = " "; i < SKBT_ARRAY_SIZE(built); i++) {
 		if (now[i] && strcmp(now[i], built[i].built)) {
-			skbt_sbuf_printf(sb, "%s %s %s", first ? "" : ",", built[i].name, now[i]);
-			first = false;
+			skbt_sbuf_printf(sb, "%s%s %s", sep, built[i].name, now[i]);
+			sep = ", ";
 		}
+	}
 	skbt_sbuf_str(sb, "\n");
 }
 

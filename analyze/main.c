@@ -392,8 +392,8 @@ enum {
 #define SHORTOPTS "qhV"
 
 /*
- * --version (@what NULL) or --complete WHAT: "options" (every option but this one) or
- * "stages" (the --stage names), one per line.
+ * --version (@what NULL) or --complete WHAT: "options" (every option but this one), "events"
+ * (the events it knows, for --without) or "stages" (the --stage names), one per line.
  */
 static int print_info(const char *what, const struct option *opts)
 {
@@ -401,14 +401,18 @@ static int print_info(const char *what, const struct option *opts)
 	int status = SKBT_EXIT_OK;
 
 	if (!what) {
-		skbt_version_text(&sb, prog);
+		skbt_version_text(&sb, prog, SKBT_LIB_TRACEEVENT | SKBT_LIB_PCAP | SKBT_LIB_JSONC |
+					     SKBT_LIB_ZSTD);
 	} else if (!strcmp(what, "options")) {
 		skbt_options_text(&sb, opts, SHORTOPTS, "complete");
+	} else if (!strcmp(what, "events")) {
+		for (int k = 0; k < SKBT_EV_LOST; k++)
+			skbt_sbuf_printf(&sb, "%s\n", skbt_kind_name(k));
 	} else if (!strcmp(what, "stages")) {
 		for (int i = 0; i < SKBT_STAGE__COUNT; i++)
 			skbt_sbuf_printf(&sb, "%s\n", skbt_stage_name(i));
 	} else {
-		fprintf(stderr, "%s: bad --complete '%s' (options or stages)\n", prog, what);
+		fprintf(stderr, "%s: bad --complete '%s' (options, events or stages)\n", prog, what);
 		return SKBT_EXIT_USAGE;
 	}
 	if (sb.failed)
@@ -448,7 +452,7 @@ int main(int argc, char **argv)
 		{ "redact-devs", no_argument, NULL, OPT_REDACT_DEVS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
-		/* hidden, for completion/skbtrail.bash: options, stages */
+		/* hidden, for completion/skbtrail.bash: options, events, stages */
 		{ "complete", required_argument, NULL, OPT_COMPLETE },
 		{ NULL, 0, NULL, 0 },
 	};

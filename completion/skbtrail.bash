@@ -3,8 +3,9 @@
 #
 # One file for both programs: installed as bash-completion/completions/skbtrail-record and
 # skbtrail-analyze (a symlink).  Nothing is listed here by hand that the programs know:
-# options, event sets and names, and stage names come from the program being completed
-# (its hidden --complete options|events|stages); devices from /sys/class/net.
+# options, event sets and names (record --events, analyze --without), and stage names come
+# from the program being completed (its hidden --complete options|events|stages); devices
+# from /sys/class/net.
 
 # _skbtrail_offer WORD...: add to COMPREPLY each WORD that starts with $cur
 _skbtrail_offer()
@@ -67,8 +68,9 @@ _skbtrail()
 			mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		fi
 		;;
-	--events)
-		# a set (core, full) stands alone; system:event names make a comma-separated list
+	--events|--without)
+		# a set (record: core, full) stands alone; system:event names make a comma-separated
+		# list
 		while read -r w; do
 			if [[ $w == *:* ]]; then
 				items+=("$w")

@@ -174,7 +174,8 @@ static int print_info(const char *what, const struct option *longopts)
 	int status = SKBT_EXIT_OK;
 
 	if (!what) {
-		skbt_version_text(&sb, PROG);
+		skbt_version_text(&sb, PROG, SKBT_LIB_TRACEFS | SKBT_LIB_TRACEEVENT | SKBT_LIB_PCAP |
+					     SKBT_LIB_ZSTD);
 	} else if (!strcmp(what, "options")) {
 		skbt_options_text(&sb, longopts, SHORTOPTS, "complete");
 	} else if (!strcmp(what, "events")) {

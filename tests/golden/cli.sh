@@ -7,14 +7,19 @@ set -u
 cd "$SKBT_ROOT" || exit 1
 version=$(sed -n 's/^#define SKBT_VERSION "\(.*\)"$/\1/p' include/skbtrail/common.h)
 
-for p in "$RECORD" "$ANALYZE"; do
+# the libraries each program links (the recorder no json-c, the analyzer no libtracefs)
+for p in "$RECORD:libtracefs libtraceevent libpcap libzstd:json-c" \
+	"$ANALYZE:libtraceevent libpcap json-c libzstd:libtracefs"; do
+	IFS=: read -r p libs nolib <<<"$p"
 	name=${p##*/}
 	out=$("$p" --version)
 	check_eq "$name --version: first line" "$name $version" "$(head -1 <<<"$out")"
-	for lib in libtracefs libtraceevent libpcap json-c libzstd; do
+	for lib in $libs; do
 		v=$(pkg-config --modversion "$lib" 2>/dev/null)
 		check "$name --version names $lib $v" grep -q "[:,] $lib $v\(,\|$\)" <<<"$out"
 	done
+	check "$name --version does not name $nolib" bash -c '! grep -q " $1 " <<<"$2"' _ \
+		"$nolib" "$out"
 	check "$name --complete nonsense is a usage error" \
 		bash -c '"$1" --complete nonsense 2>/dev/null; [ $? = 2 ]' _ "$p"
 done
@@ -57,6 +62,10 @@ check_eq "skbtrail-record --events=net:netif_rx,sk<TAB> (after the last :)" \
 	"$(comp 'skbtrail-record --events=net:netif_rx,sk')"
 check_eq "skbtrail-record --events net:netif_rx,<TAB>: no set, not netif_rx again" "" \
 	"$(comp 'skbtrail-record --events net:netif_rx,' | tr ' ' '\n' | grep -E 'core|full|,net:netif_rx$')"
+check_eq "skbtrail-analyze --without skb:<TAB>" "kfree_skb consume_skb" \
+	"$(comp 'skbtrail-analyze --without skb:')"
+check_eq "skbtrail-analyze --without <TAB>: no sets" "" \
+	"$(comp 'skbtrail-analyze --without ' | tr ' ' '\n' | grep -v :)"
 check_eq "skbtrail-record --format <TAB>" "v7 v6" "$(comp 'skbtrail-record --format ')"
 check_eq "skbtrail-analyze --stage <TAB>" "gro rps forward backlog xmit stack upcall" \
 	"$(comp 'skbtrail-analyze --stage ')"
