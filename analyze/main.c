@@ -387,8 +387,41 @@ enum {
 	OPT_FROM, OPT_TO, OPT_MIN_LAT, OPT_STAGE, OPT_BUFFER, OPT_WITHOUT,
 	OPT_FILTER, OPT_FLOWS, OPT_PCAPNG,
 	OPT_PERFETTO, OPT_PERFETTO_LIMIT, OPT_HTML, OPT_JOURNEYS, OPT_CSV, OPT_REDACT_DEVS,
-	OPT_CONTEXT,
+	OPT_CONTEXT, OPT_COMPLETE,
 };
+#define SHORTOPTS "qhV"
+
+/*
+ * --version (@what NULL) or --complete WHAT: "options" (every option but this one), "events"
+ * (the events it knows, for --without) or "stages" (the --stage names), one per line.
+ */
+static int print_info(const char *what, const struct option *opts)
+{
+	struct skbt_sbuf sb = { 0 };
+	int status = SKBT_EXIT_OK;
+
+	if (!what) {
+		skbt_version_text(&sb, prog, SKBT_LIB_TRACEEVENT | SKBT_LIB_PCAP | SKBT_LIB_JSONC |
+					     SKBT_LIB_ZSTD);
+	} else if (!strcmp(what, "options")) {
+		skbt_options_text(&sb, opts, SHORTOPTS, "complete");
+	} else if (!strcmp(what, "events")) {
+		for (int k = 0; k < SKBT_EV_LOST; k++)
+			skbt_sbuf_printf(&sb, "%s\n", skbt_kind_name(k));
+	} else if (!strcmp(what, "stages")) {
+		for (int i = 0; i < SKBT_STAGE__COUNT; i++)
+			skbt_sbuf_printf(&sb, "%s\n", skbt_stage_name(i));
+	} else {
+		fprintf(stderr, "%s: bad --complete '%s' (options, events or stages)\n", prog, what);
+		return SKBT_EXIT_USAGE;
+	}
+	if (sb.failed)
+		status = SKBT_EXIT_FAIL;
+	else if (sb.p)
+		fputs(sb.p, stdout);
+	free(sb.p);
+	return status;
+}
 
 int main(int argc, char **argv)
 {
@@ -419,6 +452,8 @@ int main(int argc, char **argv)
 		{ "redact-devs", no_argument, NULL, OPT_REDACT_DEVS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		/* hidden, for completion/skbtrail.bash: options, events, stages */
+		{ "complete", required_argument, NULL, OPT_COMPLETE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct skbt_report_opts ropt = { .top = 10, .hist = true, .flows = 10 };
@@ -454,7 +489,7 @@ int main(int argc, char **argv)
 	uint64_t nevents = 0;
 	const char *no_color = getenv("NO_COLOR");
 
-	while ((c = getopt_long(argc, argv, "qhV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, SHORTOPTS, opts, NULL)) != -1) {
 		char *end;
 		int64_t d;
 
@@ -573,8 +608,8 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return SKBT_EXIT_OK;
 		case 'V':
-			printf("%s %s\n", prog, SKBT_VERSION);
-			return SKBT_EXIT_OK;
+		case OPT_COMPLETE:
+			return print_info(c == 'V' ? NULL : optarg, opts);
 		default:
 			usage(stderr);
 			return SKBT_EXIT_USAGE;

@@ -26,6 +26,8 @@
 
 /* getopt values of long options without a short one */
 #define OPT_FORMAT 0x100
+#define OPT_COMPLETE 0x101
+#define SHORTOPTS "o:d:e:D:b:m:C:hV"
 
 static volatile sig_atomic_t exiting;
 
@@ -160,6 +162,38 @@ static void print_summary(const struct skbt_record_summary *s, enum skbt_stop_re
 	}
 }
 
+/*
+ * --version (@what NULL) or --complete WHAT: "options" (every option but this one) or
+ * "events" (the sets, then the events skbtrail knows), one per line.
+ */
+static int print_info(const char *what, const struct option *longopts)
+{
+	struct skbt_sbuf sb = { 0 };
+	const char *sys, *name;
+	bool core;
+	int status = SKBT_EXIT_OK;
+
+	if (!what) {
+		skbt_version_text(&sb, PROG, SKBT_LIB_TRACEFS | SKBT_LIB_TRACEEVENT | SKBT_LIB_PCAP |
+					     SKBT_LIB_ZSTD);
+	} else if (!strcmp(what, "options")) {
+		skbt_options_text(&sb, longopts, SHORTOPTS, "complete");
+	} else if (!strcmp(what, "events")) {
+		skbt_sbuf_str(&sb, "core\nfull\n");
+		for (unsigned int i = 0; skbt_session_known_event(i, &sys, &name, &core); i++)
+			skbt_sbuf_printf(&sb, "%s:%s\n", sys, name);
+	} else {
+		fprintf(stderr, PROG ": bad --complete '%s' (options or events)\n", what);
+		return SKBT_EXIT_USAGE;
+	}
+	if (sb.failed)
+		status = SKBT_EXIT_FAIL;
+	else if (sb.p)
+		fputs(sb.p, stdout);
+	free(sb.p);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -176,6 +210,8 @@ int main(int argc, char **argv)
 		{ "pcap-max", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		/* hidden, for completion/skbtrail.bash: options, events */
+		{ "complete", required_argument, NULL, OPT_COMPLETE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct skbt_record_config cfg = {
@@ -195,7 +231,7 @@ int main(int argc, char **argv)
 	struct sigaction sa;
 	int c, i, ret, status = SKBT_EXIT_FAIL;
 
-	while ((c = getopt_long(argc, argv, "o:d:e:D:b:m:C:hV", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, SHORTOPTS, longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			cfg.output = optarg;
@@ -299,8 +335,8 @@ int main(int argc, char **argv)
 			status = SKBT_EXIT_OK;
 			goto cleanup;
 		case 'V':
-			printf(PROG " %s\n", SKBT_VERSION);
-			status = SKBT_EXIT_OK;
+		case OPT_COMPLETE:
+			status = print_info(c == 'V' ? NULL : optarg, longopts);
 			goto cleanup;
 		default:
 			usage(stderr);

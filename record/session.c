@@ -53,6 +53,23 @@ static const struct skbt_event_def full_events[] = {
 	{ "openvswitch", "ovs_do_execute_action", false, NULL },
 };
 
+bool skbt_session_known_event(unsigned int i, const char **system, const char **name,
+			      bool *core)
+{
+	const struct skbt_event_def *d;
+
+	if (i < SKBT_ARRAY_SIZE(core_events))
+		d = &core_events[i];
+	else if (i - SKBT_ARRAY_SIZE(core_events) < SKBT_ARRAY_SIZE(full_events))
+		d = &full_events[i - SKBT_ARRAY_SIZE(core_events)];
+	else
+		return false;
+	*system = d->system;
+	*name = d->name;
+	*core = d->core;
+	return true;
+}
+
 /* A growable comma-separated string list. */
 struct strlist {
 	char *s;

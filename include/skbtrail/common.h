@@ -56,4 +56,31 @@ void skbt_sbuf_printf(struct skbt_sbuf *b, const char *fmt, ...)
 
 #define SKBT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * Command-line helpers both programs share (analyze/cli.c).  They append to @sb; the caller
+ * prints it.
+ */
+struct option;
+/* The libraries a program is built with, for skbt_version_text() */
+enum skbt_lib {
+	SKBT_LIB_TRACEFS = 1 << 0,
+	SKBT_LIB_TRACEEVENT = 1 << 1,
+	SKBT_LIB_PCAP = 1 << 2,
+	SKBT_LIB_JSONC = 1 << 3,
+	SKBT_LIB_ZSTD = 1 << 4,
+};
+/*
+ * --version: "PROG VERSION", then "built with:" and the versions of the libraries in @libs
+ * (a mask of enum skbt_lib) this build was compiled against, then "running with:" and the
+ * loaded libpcap and libzstd when they differ from those.
+ */
+void skbt_version_text(struct skbt_sbuf *sb, const char *prog, unsigned int libs);
+/*
+ * --complete options (for the bash completion): one line per long option of @opts except
+ * @hidden, "--name" with "=" appended when it takes an argument, then its short option
+ * when @shortopts has one, e.g. "--output= -o".
+ */
+void skbt_options_text(struct skbt_sbuf *sb, const struct option *opts, const char *shortopts,
+		       const char *hidden);
+
 #endif

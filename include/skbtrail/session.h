@@ -25,6 +25,13 @@ enum skbt_event_set {
 	SKBT_EVENTS_LIST,	/* exactly the user's list */
 };
 
+/*
+ * The events skbtrail knows: @i from 0, the core set first, then the rest of --events full.
+ * Sets *system and *name and returns true, false past the end (the bash completion).
+ */
+bool skbt_session_known_event(unsigned int i, const char **system, const char **name,
+			      bool *core);
+
 struct skbt_session_config {
 	enum skbt_event_set set;
 	const char *const *events;	/* SKBT_EVENTS_LIST: "system:event" strings */
