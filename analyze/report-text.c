@@ -12,25 +12,6 @@
 #include "skbtrail/pcap.h"
 #include "skbtrail/report.h"
 
-/* Which events each stage needs, to say which ones this trace cannot measure. */
-static const struct {
-	enum skbt_stage stage;
-	enum skbt_kind need[2];
-	const char *why;
-} stage_needs[] = {
-	{ SKBT_STAGE_GRO, { SKBT_EV_NAPI_GRO_RECEIVE_ENTRY, SKBT_EV_NAPI_GRO_RECEIVE_ENTRY },
-	  "needs net:napi_gro_receive_entry" },
-	{ SKBT_STAGE_RPS, { SKBT_EV_NETIF_RECEIVE_SKB_LIST_ENTRY, SKBT_EV_NAPI_GRO_RECEIVE_ENTRY },
-	  "needs net:netif_receive_skb_list_entry or net:napi_gro_receive_entry" },
-	{ SKBT_STAGE_BACKLOG, { SKBT_EV_NETIF_RX, SKBT_EV_NETIF_RX }, "needs net:netif_rx" },
-	{ SKBT_STAGE_STACK, { SKBT_EV_CONSUME_SKB, SKBT_EV_KFREE_SKB },
-	  "needs skb:consume_skb or skb:kfree_skb" },
-	{ SKBT_STAGE_UPCALL, { SKBT_EV_OVS_DP_UPCALL, SKBT_EV_OVS_DP_UPCALL },
-	  "needs openvswitch:ovs_dp_upcall (linked with low confidence without it)" },
-	{ SKBT_STAGE_XMIT, { SKBT_EV_NET_DEV_QUEUE, SKBT_EV_NET_DEV_QUEUE },
-	  "needs net:net_dev_queue" },
-};
-
 bool skbt_report_incomplete(const struct skbt_trace_info *ti)
 {
 	return ti->lost_markers || ti->truncated || ti->overrun_total > 0;
@@ -129,16 +110,7 @@ static void print_summary(FILE *out, const struct skbt_trace_info *ti, const str
 	for (unsigned int i = 0; i < ti->nwarnings; i++)
 		fprintf(out, "%swarning%s: %s\n", o->color ? "\033[33m" : "", o->color ? "\033[0m" : "",
 			ti->warnings[i]);
-	first = true;
-	for (unsigned int i = 0; i < SKBT_ARRAY_SIZE(stage_needs); i++) {
-		if (ti->recorded[stage_needs[i].need[0]] || ti->recorded[stage_needs[i].need[1]])
-			continue;
-		fprintf(out, "%s %s (%s)", first ? "not measurable:" : ";",
-			skbt_stage_name(stage_needs[i].stage), stage_needs[i].why);
-		first = false;
-	}
-	if (!first)
-		fprintf(out, "\n");
+	print_unmeasurable(out, ti);
 
 	fprintf(out, "journeys: %" PRIu64 " selected of %" PRIu64 "; incomplete %" PRIu64 ";",
 		st->journeys_selected, st->journeys_seen, st->incomplete);
@@ -163,7 +135,6 @@ static void print_summary(FILE *out, const struct skbt_trace_info *ti, const str
 		}
 		fprintf(out, "\n");
 	}
-	print_unmeasurable(out, ti);
 }
 
 static void print_hist(FILE *out, const struct skbt_hist *h)
