@@ -14,7 +14,7 @@
 #   SKBT_VM_RECORDER  auto (default: build/skbtrail-record) | trace-cmd (stand-in recorder)
 #   SKBT_VM_SCENARIOS subset of "fastpath full core4 rps upcall tc-fastpath tc-rps tc-upcall
 #                     tc-core4-upcall tc-xmit-rps tc-frees-allupcall" (tc-*: plain trace-cmd)
-#   SKBT_VM_TIMEOUT   hard cap in seconds for the guest session (default 600)
+#   SKBT_VM_TIMEOUT   hard cap in seconds for the guest session (default 1200)
 #   SKBT_VM_ACCEL     tcg (default; this machine's KVM cannot run a stock kernel) | kvm
 #   SKBT_VM_KEEP      1: keep the 9p share directory after the run (it is printed)
 #
@@ -30,7 +30,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE_ROOT=${SKBT_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/skbtrail-vm}
 TRACES=$SKBT_ROOT/$B/vm-traces
 SCENARIOS=${SKBT_VM_SCENARIOS:-fastpath full core4 rps upcall tc-fastpath tc-rps tc-upcall tc-core4-upcall tc-xmit-rps tc-frees-allupcall}
-TIMEOUT=${SKBT_VM_TIMEOUT:-600}
+TIMEOUT=${SKBT_VM_TIMEOUT:-1200}
 ACCEL=${SKBT_VM_ACCEL:-tcg}
 RECORDER_MODE=${SKBT_VM_RECORDER:-auto}
 N_FLOWS=16                    # hostfwd ports = guest UDP ports 5601.. (distinct RPS flows)
