@@ -11,6 +11,10 @@ Reads, per scenario NAME, from TRACES_DIR:
                      dp_hit_delta, dp_missed_delta, rps_cpus, ...
     NAME.sent-R.json what send.py sent in round R
     NAME.dat         the trace; `trace-cmd report` on it gives an independent event count
+    NAME.truth.json  (tc-* scenarios, recorded with plain trace-cmd) the guest's truth.py: the
+                     same counters plus what `trace-cmd report` in the guest counted, e.g. the
+                     netif_rx(br-int) that ovs-vswitchd's handler threads made (re-injected
+                     upcalls); its trace_* keys are also in NAME.meta
 Prints one result per line for ovs.sh to number: "ok\\tWHAT", "not ok\\tWHAT", "skip\\tWHAT",
 and "# ..." comment lines (the scenario table) which ovs.sh passes through.
 
@@ -29,6 +33,28 @@ CORE_EVENTS = ["net:netif_receive_skb", "net:netif_rx", "napi:napi_poll", "net:n
 FULL_MUST_HAVE = ["openvswitch:ovs_do_execute_action", "skb:consume_skb",
                   "irq:softirq_entry", "net:napi_gro_receive_entry"]
 PATH = "eth0>br-int"       # NIC -> OVS -> internal port, the path every datagram takes
+
+# The scenarios recorded with plain trace-cmd in the guest (no openvswitch events: upcalls are
+# seen only as a softirq netif_receive_skb(eth0) without a netif_rx(br-int), then a
+# netif_rx(br-int) in an ovs-vswitchd handler thread).  Truth from the guest: the datapath's
+# missed count (ovs-dpctl show) and the handler-thread netif_rx(br-int) count (truth.py).
+#   events   what was recorded (and all that may be in the trace)
+#   upcalls  None: warm flows, no miss; "rounds": one miss per del-flows round; "flush": flows
+#            flushed once before the traffic, misses until the handler installs the megaflow;
+#            "all": no datapath flows at all (flow-limit=0), every packet is a miss
+#   rps      rps_cpus on eth0 (the IRQ is on CPU0)
+#   tcp      UDP + TCP, the guest answers TCP (its segments go br-int -> OVS -> eth0)
+#   frees    skb:consume_skb recorded: every datagram's journey ends in the socket read
+NET_XMIT_SET = ["net:netif_rx", "net:netif_receive_skb", "napi:napi_poll", "net:net_dev_xmit"]
+TC_SCENARIOS = {
+    "tc-fastpath": {"events": CORE_EVENTS, "upcalls": None},
+    "tc-rps": {"events": CORE_EVENTS, "upcalls": None, "rps": "3"},
+    "tc-upcall": {"events": CORE_EVENTS, "upcalls": "rounds"},
+    "tc-core4-upcall": {"events": CORE_EVENTS, "upcalls": "flush"},
+    "tc-xmit-rps": {"events": NET_XMIT_SET, "upcalls": "flush", "rps": "2", "tcp": True},
+    "tc-frees-allupcall": {"events": CORE_EVENTS + ["skb:consume_skb", "skb:kfree_skb"],
+                           "upcalls": "all", "frees": True},
+}
 
 
 class Report:
@@ -91,6 +117,26 @@ class Report:
 
     def upcalls_linked(self):
         return self.doc.get("upcalls", {}).get("linked")
+
+    def path_upcalls_linked(self, name):
+        p = self.path(name)
+        return p.get("upcalls_linked", 0) if p else 0
+
+    def tx_upcalls_linked(self):
+        return sum(p.get("upcalls_linked", 0) for p in self.paths() if p.get("direction") == "tx")
+
+    def upcall_stages_elsewhere(self, keep, keep_tx=False):
+        """{path: upcall stages + upcalls_linked} of every path not in keep (nor a transmit
+        path, with keep_tx) that has any."""
+        out = {}
+        for p in self.paths():
+            if p.get("name") in keep or (keep_tx and p.get("direction") == "tx"):
+                continue
+            n = sum(s.get("count", 0) for s in p.get("stages", []) if s.get("name") == "upcall")
+            n = max(n, p.get("upcalls_linked", 0))
+            if n:
+                out[p.get("name")] = n
+        return out
 
 
 class Results:
@@ -199,6 +245,8 @@ def fmt_ns(v):
 
 
 def check_scenario(d, name, res, table):
+    if name in TC_SCENARIOS:
+        return check_tc_scenario(d, name, TC_SCENARIOS[name], res, table)
     meta = read_meta(os.path.join(d, name + ".meta"))
     sent, rounds = sent_total(d, name)
     dat = os.path.join(d, name + ".dat")
@@ -342,6 +390,174 @@ def check_scenario(d, name, res, table):
         res.eq("rps: rps + gro stages == sent", sent, rps + rep.stage_count(PATH, "gro"))
 
 
+def load_report(d, name, res):
+    """(Report or None, exit status); says "not ok" when there is no report."""
+    rc = None
+    try:
+        with open(os.path.join(d, name + ".analyze.rc")) as f:
+            rc = int(f.read().strip() or -1)
+    except (OSError, ValueError):
+        pass
+    try:
+        with open(os.path.join(d, name + ".json")) as f:
+            rep = Report(json.load(f))
+    except (OSError, ValueError) as e:
+        res.not_ok("%s: skbtrail-analyze --json gave a report (exit %s; %s)" % (name, rc, e))
+        return None
+    res.eq("%s: skbtrail-analyze --json exit status" % name, 0, rc)
+    return rep
+
+
+def check_tc_scenario(d, name, sc, res, table):
+    """A recording by plain trace-cmd (TC_SCENARIOS): the journeys into br-int against the
+    packets the guest's stack received, the upcalls against the datapath's misses and the
+    handler threads' re-injections."""
+    meta = read_meta(os.path.join(d, name + ".meta"))
+    sent, rounds = sent_total(d, name)
+    tcp_bytes_sent = 0
+    for f in sorted(glob.glob(os.path.join(d, "%s.sent-*.json" % name))):
+        with open(f) as fh:
+            tcp_bytes_sent += json.load(fh).get("tcp_bytes", 0)
+    dat = os.path.join(d, name + ".dat")
+    row = {"name": name, "sent": sent, "got": "-", "raw": "-", "paths": "-", "upcalls": "-",
+           "fwd": "-", "backlog": "-"}
+    table.append(row)
+    if not meta:
+        res.not_ok("%s: guest ran the scenario (no %s.meta)" % (name, name))
+        return
+    res.check("%s: recorded with %s (exit %s, %s)" % (
+        name, meta.get("recorder"), meta.get("record_rc"),
+        "trace kept" if os.path.exists(dat) else "no trace"),
+        meta.get("record_rc") == 0 and os.path.exists(dat) and meta.get("recorder") == "trace-cmd")
+    row["got"] = meta.get("sink_received", "-")
+    missed = meta.get("dp_missed_delta")
+    h_rx = meta.get("trace_handler_netif_rx_brint")     # rx upcalls, re-injected into br-int
+    h_tx = meta.get("trace_handler_xmit_eth0")          # tx upcalls, re-sent on eth0
+    res.check("%s: the guest counted the handler threads' netif_rx(br-int) (truth.py)" % name,
+              isinstance(h_rx, int) and isinstance(h_tx, int))
+
+    # Harness: the traffic and the datapath did what the scenario is about.
+    res.check("%s: host sent %d datagrams (> 0)" % (name, sent), sent > 0)
+    res.eq("%s: datagrams read by the guest's socket == sent" % name, sent, meta.get("sink_received"))
+    res.eq("%s: Udp InDatagrams delta == sent" % name, sent, meta.get("udp_in_delta"))
+    res.eq("%s: no upcall lost by the datapath (ovs-dpctl)" % name, 0, meta.get("dp_lost_delta"))
+    if sc.get("tcp"):
+        # What arrives as journeys is one per skb that the stack took in: GRO (virtio-net)
+        # may merge TCP segments, and eth0's rx_packets counts them before GRO.  Udp
+        # InDatagrams and Tcp InSegs count after it (one per skb, like the journeys).
+        tcp_in = meta.get("tcp_in_delta") or 0
+        expected = sent + tcp_in
+        res.check("%s: TCP segments received (Tcp InSegs delta %d > 0)" % (name, tcp_in), tcp_in > 0)
+        res.eq("%s: TCP bytes read by the guest's socket == written by the host" % name,
+               tcp_bytes_sent, meta.get("sink_tcp_bytes"))
+        res.check("%s: eth0 rx_packets delta (%s, before GRO) >= UDP sent + Tcp InSegs (%d)" % (
+            name, meta.get("eth0_rx_delta"), expected), (meta.get("eth0_rx_delta") or 0) >= expected)
+        res.check("%s: the guest sent TCP (Tcp OutSegs delta %s > 0)" % (
+            name, meta.get("tcp_out_delta")), (meta.get("tcp_out_delta") or 0) > 0)
+        what = "UDP sent + Tcp InSegs"
+    else:
+        expected = sent
+        res.eq("%s: eth0 rx_packets delta == sent" % name, sent, meta.get("eth0_rx_delta"))
+        res.eq("%s: br-int rx_packets delta == sent" % name, sent, meta.get("brint_rx_delta"))
+        what = "sent"
+    mode = sc.get("upcalls")
+    if mode is None:
+        res.eq("%s: no datapath misses, flows were warm (ovs-dpctl)" % name, 0, missed)
+    elif mode == "rounds":
+        res.eq("%s: datapath misses == flow flushes (ovs-dpctl)" % name, rounds, missed)
+    elif mode == "all":
+        res.eq("%s: datapath misses == packets into the datapath, no flow installed (ovs-dpctl)"
+               % name, expected, missed)
+    else:
+        res.check("%s: datapath misses after the flush (ovs-dpctl: %s)" % (name, missed),
+                  (missed or 0) >= 1)
+    if mode is not None and isinstance(h_rx, int):
+        # each miss came back from ovs-vswitchd as exactly one re-injected skb
+        res.eq("%s: handler netif_rx(br-int) + net_dev_xmit/queue(eth0) in the trace == datapath "
+               "misses (truth.py)" % name, missed, h_rx + (h_tx or 0))
+
+    raw = raw_events(dat) if os.path.exists(dat) else None
+    if raw is not None:
+        n_eth0 = sum(raw["eth0_cpu"].values())
+        row["raw"] = n_eth0
+        res.eq("%s: netif_receive_skb(eth0) events in the trace == %s (trace-cmd report)" % (
+            name, what), expected, n_eth0)
+        if sc.get("rps") == "3":
+            res.check("%s: RPS moved packets to CPU1 (%s of %d netif_receive_skb(eth0), trace-cmd "
+                      "report)" % (name, raw["eth0_cpu"].get(1, 0), n_eth0),
+                      raw["eth0_cpu"].get(1, 0) >= 1)
+        if sc.get("rps") == "2":
+            res.eq("%s: every netif_receive_skb(eth0) on CPU1 (rps_cpus=2; trace-cmd report)" % name,
+                   n_eth0, raw["eth0_cpu"].get(1, 0))
+    else:
+        res.skip("%s: cross-checks with trace-cmd report (trace-cmd missing or cannot read the file)" % name)
+    if sc.get("rps"):
+        res.eq("%s: rps_cpus on eth0" % name, sc["rps"], str(meta.get("rps_cpus")))
+
+    rep = load_report(d, name, res)
+    if rep is None:
+        return
+    ev = rep.event_counts()
+    schema_check(res, name, rep.doc)
+    res.eq("%s: no lost events" % name, 0, rep.lost_events())
+    res.eq("%s: trace not incomplete" % name, False, rep.trace_incomplete())
+    res.eq("%s: no incomplete journeys" % name, 0, rep.journeys_incomplete())
+    if raw is not None:
+        mism = []
+        for k, v in ev.items():
+            short = k.split(":", 1)[-1]
+            if raw["counts"].get(short, 0) != v:
+                mism.append("%s %s!=%s" % (k, v, raw["counts"].get(short, 0)))
+        res.check("%s: event counts agree with trace-cmd report%s" % (
+            name, (": " + ", ".join(mism[:4])) if mism else ""), not mism)
+    present = {k for k, v in ev.items() if v}
+    extra = sorted(present - set(sc["events"]))
+    res.check("%s: only the recorded events (%s)%s" % (
+        name, " ".join(e.split(":")[1] for e in sc["events"]),
+        (": also " + ", ".join(extra)) if extra else ""), not extra)
+
+    j = rep.path_journeys(PATH)
+    row["paths"] = " ".join("%s=%s" % (p.get("name"), p.get("journeys")) for p in rep.paths()) or "none"
+    row["fwd"] = fmt_ns(rep.stage_p50(PATH, "forward", "netif_rx"))
+    row["backlog"] = fmt_ns(rep.stage_p50(PATH, "backlog"))
+    res.eq("%s: journeys on path %s == %s" % (name, PATH, what), expected, j)
+    res.eq("%s: %s backlog stages == %s" % (name, PATH, what), expected,
+           rep.stage_count(PATH, "backlog"))
+    up = rep.stage_count(PATH, "upcall")
+    fwd = rep.stage_count(PATH, "forward", "netif_rx")
+    # into br-int either straight from the datapath (a flow hit: forward) or through
+    # ovs-vswitchd (a miss: the upcall stage, netif_receive_skb(eth0) -> handler's netif_rx)
+    res.eq("%s: %s forward (to netif_rx) + upcall stages == %s" % (name, PATH, what),
+           expected, fwd + up)
+    row["upcalls"] = "%s/%s (%s/%s)" % (rep.upcalls_linked(), rep.upcalls_seen(), missed, h_rx)
+    if mode is None:
+        res.eq("%s: no upcalls linked, flows were warm" % name, 0, rep.upcalls_linked())
+    else:
+        res.eq("%s: %s upcalls linked == handler netif_rx(br-int) (truth.py)" % (name, PATH),
+               h_rx, rep.path_upcalls_linked(PATH))
+        res.eq("%s: %s upcall stages == handler netif_rx(br-int) (truth.py)" % (name, PATH),
+               h_rx, up)
+        # all upcalls, rx and (tc-xmit-rps) tx: one per datapath miss
+        res.eq("%s: upcalls linked == datapath misses (ovs-dpctl)" % name, missed,
+               rep.upcalls_linked())
+        p50u = rep.stage_p50(PATH, "upcall")
+        res.check("%s: upcall stage median > 0 (%s ns)" % (name, fmt_ns(p50u)), bool(p50u))
+        row["upcalls"] += " %sus" % ("-" if p50u is None else int(p50u) // 1000)
+    # an upcall link anywhere else is a wrong one, except the guest's own TCP segments going
+    # out through a miss (tc-xmit-rps), at most one per handler net_dev_xmit(eth0)
+    if sc.get("tcp"):
+        res.check("%s: upcalls linked on transmit paths (%s) <= handler net_dev_xmit(eth0) (%s, "
+                  "truth.py)" % (name, rep.tx_upcalls_linked(), h_tx),
+                  rep.tx_upcalls_linked() <= (h_tx or 0))
+    other = rep.upcall_stages_elsewhere({PATH}, keep_tx=bool(sc.get("tcp")))
+    res.check("%s: no journey with an upcall on another path%s" % (
+        name, (": " + ", ".join("%s=%d" % kv for kv in sorted(other.items()))) if other else ""),
+        not other)
+    if sc.get("frees"):
+        res.eq("%s: %s stack stages (to the socket's consume_skb) == sent" % (name, PATH), sent,
+               rep.stage_count(PATH, "stack"))
+
+
 def main():
     d = sys.argv[1]
     res, table = Results(), []
@@ -352,8 +568,8 @@ def main():
     # "got": read by the guest's socket; "eth0 rx": netif_receive_skb(eth0) in the trace
     # (rps: /those on CPU1, i.e. RPS hops);
     # upcalls: linked/seen by the analyzer (datapath misses counted by ovs-dpctl) and the
-    # upcall stage's median
-    fmt = "# %-9s %5s %5s %7s  %-20s %15s %11s %11s"
+    # upcall stage's median; tc-*: (misses/handler netif_rx(br-int) in process context)
+    fmt = "# %-18s %5s %5s %7s  %-32s %22s %11s %11s"
     print(fmt % ("scenario", "sent", "got", "eth0 rx", "journeys per path", "upcalls",
                  "p50 fwd ns", "p50 bklg ns"))
     for r in table:

@@ -23,12 +23,16 @@ mkdir -p "$OUT" "$CTL"
 RECORDER=skbtrail          # skbtrail | trace-cmd (stand-in while skbtrail-record is not built)
 SCENARIOS="fastpath full core4 rps upcall"
 GUEST_PORTS="5601 5602 5603 5604"
+TCP_PORT=5700              # the TCP sink (scenario tc-xmit-rps)
 N_PKTS=48                  # datagrams per scenario (upcall: per round)
 UPCALL_ROUNDS=3
 # shellcheck source=/dev/null
 [ -f "$SHARE/config" ] && . "$SHARE/config"
 
 CORE_EVENTS="net:netif_receive_skb net:netif_rx napi:napi_poll net:net_dev_queue"
+# Plain trace-cmd (the tc-* scenarios, and the stand-in): a global clock because journeys
+# cross CPUs; 8 MiB per CPU is plenty for these bounded bursts; v7 + zstd like skbtrail-record.
+TRACE_CMD=(trace-cmd record -q -C mono -b 8192 --file-version 7 --compression zstd)
 
 log() { echo "[guest $(date +%T.%3N)] $*"; }
 
@@ -55,6 +59,9 @@ setup_network() {
 	ip addr add 10.0.2.15/24 dev br-int
 	ip link set br-int up
 	ip route add default via 10.0.2.2
+	# QEMU's gateway (the source of hostfwd TCP) has a fixed MAC: no ARP exchange in the
+	# middle of a recording when the guest answers TCP.
+	ip neigh replace 10.0.2.2 lladdr 52:55:0a:00:02:02 dev br-int nud permanent
 	# The virtio receive interrupt (and so the NIC's NAPI poll) on CPU0: RPS to CPU1 is then
 	# a visible cross-CPU hop, and without RPS everything stays on CPU0.
 	local irq
@@ -71,7 +78,7 @@ set_rps() {
 
 start_sink() {
 	# shellcheck disable=SC2086 # one argument per port
-	python3 "$SHARE/sink.py" /tmp/sink.log $GUEST_PORTS &
+	python3 "$SHARE/sink.py" /tmp/sink.log --tcp "$TCP_PORT" $GUEST_PORTS &
 	SINK_PID=$!
 }
 
@@ -116,13 +123,15 @@ request() {
 
 # ---------------------------------------------------------------------------------------------
 # Recording.  Everything recorder-specific is in these two functions.
-# rec_start NAME EVENTS   EVENTS: "default" (the recorder's own default, the four core
-#                         events), "full", or a space-separated list of system:event
+# rec_start NAME EVENTS [RECORDER]
+#                         EVENTS: "default" (the recorder's own default, the four core
+#                         events), "full", or a space-separated list of system:event;
+#                         RECORDER: skbtrail | trace-cmd (default $RECORDER)
 rec_start() {
-	local name=$1 events=$2 e
+	local name=$1 events=$2 recorder=${3:-$RECORDER} e
 	local -a cmd
 	REC_FILE=/tmp/$name.dat
-	if [ "$RECORDER" = skbtrail ]; then
+	if [ "$recorder" = skbtrail ]; then
 		cmd=(skbtrail-record -o "$REC_FILE")
 		case "$events" in
 		default) ;;
@@ -130,9 +139,8 @@ rec_start() {
 		*) cmd+=(--events "$(echo "$events" | tr ' ' ',')") ;;
 		esac
 	else
-		# Stand-in: trace-cmd with what skbtrail-record is meant to enable.  A global clock
-		# because journeys cross CPUs; 8 MiB per CPU is plenty for these bounded bursts.
-		cmd=(trace-cmd record -q -o "$REC_FILE" -C mono -b 8192)
+		# Plain trace-cmd; as the stand-in, with what skbtrail-record is meant to enable.
+		cmd=("${TRACE_CMD[@]}" -o "$REC_FILE")
 		case "$events" in
 		default) events=$CORE_EVENTS ;;
 		full)
@@ -160,7 +168,7 @@ rec_start() {
 			sleep 0.5
 			return 0
 		fi
-		[ "$RECORDER" = trace-cmd ] || { sleep 0.1; continue; }
+		[ "$recorder" = trace-cmd ] || { sleep 0.1; continue; }
 		for f in $T/events/net/netif_receive_skb/enable; do
 			if [ -f "$f" ] && [ "$(cat "$f")" = 1 ]; then
 				sleep 1   # the reader threads start after the events are enabled
@@ -197,6 +205,11 @@ counters() {
 	local s=/sys/class/net
 	echo "eth0_rx=$(cat $s/eth0/statistics/rx_packets)"
 	echo "brint_rx=$(cat $s/br-int/statistics/rx_packets)"
+	echo "eth0_tx=$(cat $s/eth0/statistics/tx_packets)"
+	echo "brint_tx=$(cat $s/br-int/statistics/tx_packets)"
+	# the stack's own: datagrams read by sockets, TCP segments in and out
+	awk '$1 == "Udp:" && $2 ~ /^[0-9]/ { print "udp_in=" $2 }
+	     $1 == "Tcp:" && $2 ~ /^[0-9]/ { print "tcp_in=" $11; print "tcp_out=" $12 }' /proc/net/snmp
 	ovs-dpctl show | awk '/lookups:/ { for (i = 2; i <= NF; i++) { split($i, kv, ":"); print "dp_" kv[1] "=" kv[2] } }'
 }
 
@@ -214,22 +227,36 @@ EOF
 }
 
 sink_count() { grep -c "^$1 " /tmp/sink.log 2>/dev/null || true; }
+sink_tcp_bytes() { awk -v t="$1" '$1 == "tcp" && $2 == t { n += $3 } END { print n + 0 }' /tmp/sink.log; }
 
-# run_scenario NAME EVENTS TRAFFIC-SPEC [ROUNDS [PER-ROUND-COMMAND]]
-# Records NAME while the host sends ROUNDS bursts (default 1); before each burst runs the
-# per-round command (the upcall scenario flushes the datapath flows there).
+# thread ids of ovs-vswitchd's handler threads (they re-inject upcalled packets)
+handler_tids() {
+	local t
+	for t in /proc/"$(pidof ovs-vswitchd)"/task/*; do
+		case "$(cat "$t/comm" 2>/dev/null)" in handler*) echo "${t##*/}" ;; esac
+	done
+}
+
+# [SCEN_RECORDER=R] [SCEN_SETUP=TEXT] run_scenario NAME EVENTS TRAFFIC-SPEC [ROUNDS [PER-ROUND-COMMAND]]
+# Records NAME (with R, default $RECORDER) while the host sends ROUNDS bursts (default 1);
+# before each burst runs the per-round command (the upcall scenarios flush the datapath flows
+# there).  Recordings made with trace-cmd get NAME.truth.json (truth.py).
 run_scenario() {
 	local name=$1 events=$2 spec=$3 rounds=${4:-1} per_round=${5:-} r before after
-	log "scenario $name: events=$events traffic: $spec x $rounds"
+	local recorder=${SCEN_RECORDER:-$RECORDER}
+	log "scenario $name: recorder=$recorder events=$events traffic: $spec x $rounds"
 	{
 		echo "name=$name"
 		echo "events=$events"
-		echo "recorder=$RECORDER"
+		echo "recorder=$recorder"
 		echo "rounds=$rounds"
 		echo "rps_cpus=$(cat /sys/class/net/eth0/queues/rx-0/rps_cpus)"
+		echo "setup=${SCEN_SETUP:-}"
 	} >"$OUT/$name.meta"
+	[ -n "$per_round" ] && FLOWS_DIRTY=1
 	ovs-dpctl dump-flows >"$OUT/$name.flows-before.txt" 2>&1
-	rec_start "$name" "$events" || { echo "record_started=0" >>"$OUT/$name.meta"; rec_stop "$name"; return 1; }
+	rec_start "$name" "$events" "$recorder" ||
+		{ echo "record_started=0" >>"$OUT/$name.meta"; rec_stop "$name"; return 1; }
 	echo "record_started=1" >>"$OUT/$name.meta"
 	before=$(counters)
 	for r in $(seq 1 "$rounds"); do
@@ -243,11 +270,39 @@ run_scenario() {
 	rec_stop "$name"
 	meta_delta "$name" "$before" "$after"
 	echo "sink_received=$(sink_count "$name")" >>"$OUT/$name.meta"
+	echo "sink_tcp_bytes=$(sink_tcp_bytes "$name")" >>"$OUT/$name.meta"
 	ovs-dpctl dump-flows >"$OUT/$name.flows-after.txt" 2>&1
+	if [ "$recorder" = trace-cmd ] && [ -f "$OUT/$name.dat" ]; then
+		# shellcheck disable=SC2046 # one argument per thread id
+		python3 "$SHARE/truth.py" "$OUT" "$name" $(handler_tids) ||
+			log "truth.py failed for $name"
+	fi
 	log "scenario $name done: $(tr '\n' ' ' <"$OUT/$name.meta")"
 }
 
 flush_flows() { ovs-dpctl del-flows; }
+
+# Warm scenarios expect the datapath flow of their traffic to be installed: after a scenario
+# that flushed the flows (or forbade them), send the warm-up burst again.
+FLOWS_DIRTY=0
+N_WARM=0
+warm_flows() {
+	[ "$FLOWS_DIRTY" = 1 ] || return 0
+	N_WARM=$((N_WARM + 1))
+	request "warmup-$N_WARM" "count=$nflows flows=$nflows gap_ms=20 size=200 tag=warmup" || return 1
+	sleep 1
+	FLOWS_DIRTY=0
+}
+
+# ovs-vswitchd installs no datapath flow while its flow limit is 0: every packet is a miss,
+# an upcall, and is re-injected by a handler thread (OVS_PACKET_CMD_EXECUTE).  The limit is
+# read by the revalidators (500 ms period), so wait for them before the traffic.
+no_datapath_flows() {
+	ovs-vsctl set Open_vSwitch . other_config:flow-limit=0
+	sleep 2
+	ovs-dpctl del-flows
+}
+datapath_flows_again() { ovs-vsctl remove Open_vSwitch . other_config flow-limit; FLOWS_DIRTY=1; }
 
 # ---------------------------------------------------------------------------------------------
 main() {
@@ -266,7 +321,6 @@ main() {
 	# Warm-up: slirp's ARP for the guest, OVS MAC learning, and one datapath flow for the
 	# traffic every later scenario sends; without it the first datagram of scenario 1 would
 	# take the upcall path.
-	local nflows
 	nflows=$(echo "$GUEST_PORTS" | wc -w)
 	request warmup "count=$nflows flows=$nflows gap_ms=20 size=200 tag=warmup" || return 1
 	sleep 1
@@ -274,6 +328,9 @@ main() {
 
 	local spec="count=$N_PKTS flows=$nflows gap_ms=25 size=200"
 	for s in $SCENARIOS; do
+		case "$s" in
+		fastpath | full | core4 | rps | tc-fastpath | tc-rps) warm_flows ;;
+		esac
 		case "$s" in
 		fastpath) run_scenario fastpath default "$spec" ;;
 		full) run_scenario full full "$spec" ;;
@@ -284,6 +341,46 @@ main() {
 			set_rps 3
 			run_scenario rps full "$spec"
 			set_rps 0
+			;;
+		# The same traffic recorded by plain trace-cmd with the four core events.
+		tc-fastpath) SCEN_RECORDER=trace-cmd run_scenario tc-fastpath "$CORE_EVENTS" "$spec" ;;
+		tc-rps)
+			set_rps 3
+			SCEN_RECORDER=trace-cmd SCEN_SETUP="rps_cpus=3" run_scenario tc-rps "$CORE_EVENTS" "$spec"
+			set_rps 0
+			;;
+		tc-upcall)
+			SCEN_RECORDER=trace-cmd SCEN_SETUP="ovs-dpctl del-flows before each round" \
+				run_scenario tc-upcall "$CORE_EVENTS" "count=4 flows=1 gap_ms=150 size=200" \
+				"$UPCALL_ROUNDS" flush_flows
+			;;
+		# Upcalls recorded without openvswitch events (plain trace-cmd), flows flushed just
+		# before the traffic.  A: a burst, 3 flows: every datagram that arrives before the
+		# handler installed the megaflow is a miss.
+		tc-core4-upcall)
+			SCEN_RECORDER=trace-cmd SCEN_SETUP="ovs-dpctl del-flows before the traffic" \
+				run_scenario tc-core4-upcall "$CORE_EVENTS" \
+				"count=60 flows=3 gap_ms=2 size=200" 1 flush_flows
+			;;
+		# B: net_dev_xmit instead of net_dev_queue, RPS from eth0 to CPU1 only, UDP and TCP
+		# (the guest answers TCP: its segments go br-int -> OVS -> eth0, upcalled too).
+		tc-xmit-rps)
+			set_rps 2
+			SCEN_RECORDER=trace-cmd SCEN_SETUP="rps_cpus=2 on eth0; ovs-dpctl del-flows before the traffic" \
+				run_scenario tc-xmit-rps \
+				"net:netif_rx net:netif_receive_skb napi:napi_poll net:net_dev_xmit" \
+				"count=150 flows=16 gap_ms=10 size=200 tcp=10" 1 flush_flows
+			set_rps 0
+			;;
+		# C: frees too, and no datapath flow at all (flow-limit=0): every datagram is an
+		# upcall.
+		tc-frees-allupcall)
+			no_datapath_flows
+			SCEN_RECORDER=trace-cmd \
+				SCEN_SETUP="other_config:flow-limit=0 (no datapath flows); ovs-dpctl del-flows before the traffic" \
+				run_scenario tc-frees-allupcall "$CORE_EVENTS skb:consume_skb skb:kfree_skb" \
+				"count=60 flows=3 gap_ms=25 size=200" 1 flush_flows
+			datapath_flows_again
 			;;
 		upcall)
 			# One megaflow covers all these datagrams (NORMAL: in_port + MACs + ethertype),

@@ -12,8 +12,9 @@
 #   SKBT_VM_CACHE     image cache (default ~/.cache/skbtrail-vm; key = sha256 of packages.txt
 #                     + build-image.sh, so editing either rebuilds the image)
 #   SKBT_VM_RECORDER  auto (default: build/skbtrail-record) | trace-cmd (stand-in recorder)
-#   SKBT_VM_SCENARIOS subset of "fastpath full core4 rps upcall"
-#   SKBT_VM_TIMEOUT   hard cap in seconds for the guest session (default 600)
+#   SKBT_VM_SCENARIOS subset of "fastpath full core4 rps upcall tc-fastpath tc-rps tc-upcall
+#                     tc-core4-upcall tc-xmit-rps tc-frees-allupcall" (tc-*: plain trace-cmd)
+#   SKBT_VM_TIMEOUT   hard cap in seconds for the guest session (default 1200)
 #   SKBT_VM_ACCEL     tcg (default; this machine's KVM cannot run a stock kernel) | kvm
 #   SKBT_VM_KEEP      1: keep the 9p share directory after the run (it is printed)
 #
@@ -28,11 +29,12 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 CACHE_ROOT=${SKBT_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/skbtrail-vm}
 TRACES=$SKBT_ROOT/$B/vm-traces
-SCENARIOS=${SKBT_VM_SCENARIOS:-fastpath full core4 rps upcall}
-TIMEOUT=${SKBT_VM_TIMEOUT:-600}
+SCENARIOS=${SKBT_VM_SCENARIOS:-fastpath full core4 rps upcall tc-fastpath tc-rps tc-upcall tc-core4-upcall tc-xmit-rps tc-frees-allupcall}
+TIMEOUT=${SKBT_VM_TIMEOUT:-1200}
 ACCEL=${SKBT_VM_ACCEL:-tcg}
 RECORDER_MODE=${SKBT_VM_RECORDER:-auto}
 N_FLOWS=16                    # hostfwd ports = guest UDP ports 5601.. (distinct RPS flows)
+GUEST_TCP_PORT=5700           # one TCP hostfwd to the guest's TCP sink
 HOST_PKGS="qemu-system-x86 mmdebstrap e2fsprogs python3 python3-jsonschema trace-cmd util-linux"
 # Debian's python3 (it has python3-jsonschema), not whatever python3 comes first in PATH
 PY=python3
@@ -129,12 +131,14 @@ ensure_image() {
 
 # ---------------------------------------------------------------------------------------------
 # N free UDP ports on 127.0.0.1 for hostfwd (a fixed port could collide with another run).
+# free_udp_ports N tcp: N free TCP ports.
 free_udp_ports() {
-	$PY - "$1" <<'EOF'
+	$PY - "$1" "${2:-udp}" <<'EOF'
 import socket, sys
 socks = []
+kind = socket.SOCK_STREAM if sys.argv[2] == "tcp" else socket.SOCK_DGRAM
 for _ in range(int(sys.argv[1])):
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s = socket.socket(socket.AF_INET, kind)
     s.bind(("127.0.0.1", 0))
     socks.append(s)
 print(" ".join(str(s.getsockname()[1]) for s in socks))
@@ -164,7 +168,7 @@ choose_recorder() {
 prepare_share() {
 	SHARE=$(mktemp -d /tmp/skbt-vm.XXXXXX) || return 1
 	mkdir -p "$SHARE/ctl" "$SHARE/out"
-	cp "$here/guest.sh" "$here/sink.py" "$SHARE/" || return 1
+	cp "$here/guest.sh" "$here/sink.py" "$here/truth.py" "$SHARE/" || return 1
 	if [ "$RECORDER" = skbtrail ]; then
 		cp "$RECORD" "$SHARE/skbtrail-record" || return 1
 	fi
@@ -172,6 +176,7 @@ prepare_share() {
 	RECORDER=$RECORDER
 	SCENARIOS="$SCENARIOS"
 	GUEST_PORTS="$GUEST_PORTS"
+	TCP_PORT=$GUEST_TCP_PORT
 	EOF
 }
 
@@ -188,6 +193,8 @@ run_guest() {
 		GUEST_PORTS="$GUEST_PORTS $port"
 		hostfwd="$hostfwd,hostfwd=udp:127.0.0.1:${HOST_PORTS[$i]}-10.0.2.15:$port"
 	done
+	HOST_TCP_PORT=$(free_udp_ports 1 tcp)
+	hostfwd="$hostfwd,hostfwd=tcp:127.0.0.1:$HOST_TCP_PORT-10.0.2.15:$GUEST_TCP_PORT"
 	prepare_share || return 1
 	if [ "$ACCEL" = kvm ]; then
 		accel=(-accel kvm -cpu host)
@@ -206,7 +213,7 @@ run_guest() {
 		-device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56 \
 		>"$TRACES/qemu.log" 2>&1 &
 	QEMU_PID=$!
-	$PY "$here/send.py" "$SHARE/ctl" "$QEMU_PID" "$TIMEOUT" "${HOST_PORTS[@]}" \
+	$PY "$here/send.py" "$SHARE/ctl" "$QEMU_PID" "$TIMEOUT" --tcp "$HOST_TCP_PORT" "${HOST_PORTS[@]}" \
 		>"$TRACES/send.log" 2>&1 &
 	SEND_PID=$!
 	# QEMU that dies at once (no TCG, bad option, no 9p support) cannot test: skip, not fail.
@@ -306,7 +313,7 @@ main() {
 	fi
 	report_checks
 	echo "# traces in $TRACES:"
-	(cd "$TRACES" && ls -l -- *.dat 2>/dev/null | awk '{ printf "#   %-14s %9d bytes\n", $9, $5 }')
+	(cd "$TRACES" && ls -l -- *.dat 2>/dev/null | awk '{ printf "#   %-24s %9d bytes\n", $9, $5 }')
 	echo "# timings: image ${IMAGE_STATE%% (*}; guest session ${BOOT_SECONDS:-?} s; total $(( $(date +%s) - T_START )) s"
 }
 

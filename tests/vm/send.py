@@ -4,11 +4,16 @@ share (CTL/req-NAME: "count=N flows=F gap_ms=G size=S tag=T"), sends that many U
 to 127.0.0.1 only -- QEMU's hostfwd ports, which lead into the guest's eth0 -- and answers
 with CTL/done-NAME, a JSON record of what was sent.
 
-    send.py CTL_DIR QEMU_PID DEADLINE_S HOSTPORT...
+    send.py CTL_DIR QEMU_PID DEADLINE_S [--tcp TCP_HOSTPORT] HOSTPORT...
 
 Flow i (0 <= i < flows) goes to HOSTPORT[i], i.e. to a different guest UDP port: distinct
 flows for RPS hashing.  Datagrams are spread over the flows round-robin.  Bounded: at most
 MAX_COUNT datagrams per request, stops at DEADLINE_S, at CTL/finished, or when QEMU exits.
+
+"tcp=W" in a request (needs --tcp) also opens one TCP connection to TCP_HOSTPORT (QEMU's tcp
+hostfwd, to the guest's TCP sink) before the datagrams, spreads W writes of "size" bytes
+evenly between them (TCP_NODELAY: one write, one segment unless QEMU coalesces) and closes it
+after the last datagram.
 """
 import json
 import os
@@ -36,15 +41,26 @@ def parse(spec):
         "gap_ms": float(kv.get("gap_ms", 20)),
         "size": max(int(kv.get("size", 200)), 32),
         "tag": kv.get("tag", "x"),
+        "tcp": min(int(kv.get("tcp", 0)), MAX_COUNT),
     }
 
 
-def send(req, ports):
+def send(req, ports, tcp_port):
     flows = max(1, min(req["flows"], len(ports)))
     socks = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(flows)]
     per_flow = [0] * flows
     errors = 0
+    tcp, tcp_writes, tcp_bytes, tcp_error = None, 0, 0, ""
     t0 = time.time()
+    if req["tcp"] and tcp_port:
+        try:
+            tcp = socket.create_connection((HOST, tcp_port), timeout=10)
+            tcp.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            time.sleep(0.2)     # QEMU connects to the guest only now: let the handshake end
+        except OSError as e:
+            tcp, tcp_error = None, str(e)
+    # write i goes after datagram (i + 1) * count / (tcp + 1)
+    tcp_at = {(i + 1) * req["count"] // (req["tcp"] + 1) for i in range(req["tcp"])}
     for seq in range(req["count"]):
         f = seq % flows
         payload = ("skbt %s %d " % (req["tag"], seq)).encode().ljust(req["size"], b".")
@@ -53,10 +69,24 @@ def send(req, ports):
             per_flow[f] += 1
         except OSError:
             errors += 1
+        if tcp is not None and seq in tcp_at:
+            data = ("skbt %s tcp%d " % (req["tag"], tcp_writes)).encode().ljust(req["size"], b"-")
+            try:
+                tcp.sendall(data)
+                tcp_writes += 1
+                tcp_bytes += len(data)
+            except OSError as e:
+                tcp_error = str(e)
         time.sleep(req["gap_ms"] / 1000.0)
     for s in socks:
         s.close()
+    if tcp is not None:
+        time.sleep(0.2)
+        tcp.close()
     return {
+        "tcp_writes": tcp_writes,
+        "tcp_bytes": tcp_bytes,
+        "tcp_error": tcp_error,
         "udp_sent": sum(per_flow),
         "per_flow": per_flow,
         "host_ports": ports[:flows],
@@ -72,7 +102,11 @@ def send(req, ports):
 
 def main():
     ctl, qemu_pid, deadline_s = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-    ports = [int(p) for p in sys.argv[4:]]
+    args = sys.argv[4:]
+    tcp_port = None
+    if len(args) >= 2 and args[0] == "--tcp":
+        tcp_port, args = int(args[1]), args[2:]
+    ports = [int(p) for p in args]
     deadline = time.time() + deadline_s
     done = set()
     while time.time() < deadline and alive(qemu_pid):
@@ -90,7 +124,7 @@ def main():
             with open(os.path.join(ctl, f)) as fh:
                 req = parse(fh.read())
             print(time.strftime("%T"), "send", name, req, flush=True)
-            res = send(req, ports)
+            res = send(req, ports, tcp_port)
             print(time.strftime("%T"), "sent", name, res["udp_sent"], flush=True)
             tmp = os.path.join(ctl, "done-%s.tmp" % name)
             with open(tmp, "w") as fh:
