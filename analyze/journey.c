@@ -250,6 +250,7 @@ struct cpu_state {
 	uint32_t lost_polls;	/* polls left in a lost-events window */
 	uint64_t lost_until;
 	struct jnode *last_rx;	/* last netif_rx on this CPU, for netif_rx_exit's verdict */
+	uint64_t last_skb;	/* address of the last event with one on this CPU */
 	uint64_t last_rx_id;
 };
 
@@ -922,7 +923,16 @@ static bool continues(const struct skbt_journeys *jb, const struct jnode *n,
 			return false;
 		if ((p->ctx & SKBT_CTX_SOFTIRQ) != (ev->ctx & SKBT_CTX_SOFTIRQ))
 			return false;
-		if (p->ctx & SKBT_CTX_SOFTIRQ)
+		/* a packet is never received twice on one device: a new packet took the address */
+		if (rx_side(r))
+			for (unsigned int i = 0; i < j->nhops; i++)
+				if (rx_side(role_of(j->hops[i].kind)) && j->hops[i].dev == ev->dev)
+					return false;
+		/* without napi_poll no poll boundary shows: the hand-off is the CPU's next event */
+		if (!jb->cfg.have_poll_events &&
+		    (ev->cpu >= jb->ncpus || jb->cpus[ev->cpu].last_skb != ev->skb))
+			return false;
+		if ((p->ctx & SKBT_CTX_SOFTIRQ) && jb->cfg.have_poll_events)
 			return n->counted_cpu == ev->cpu && ev->cpu < jb->ncpus &&
 			       n->counted_seq == jb->cpus[ev->cpu].poll_seq;
 		return true;
@@ -1407,6 +1417,12 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 		}
 	}
 	count_receive(jb, n, ev);
+	if (!jb->cfg.have_poll_events) {
+		struct cpu_state *c = cpu_get(jb, ev->cpu);
+
+		if (c)
+			c->last_skb = ev->skb;
+	}
 	return 0;
 }
 

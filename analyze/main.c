@@ -741,6 +741,7 @@ int main(int argc, char **argv)
 	jcfg.have_upcall_events = skbt_events_has(ev, SKBT_EV_OVS_DP_UPCALL);
 	jcfg.have_queue_events = skbt_events_has(ev, SKBT_EV_NET_DEV_QUEUE);
 	jcfg.have_xmit_events = skbt_events_has(ev, SKBT_EV_NET_DEV_XMIT);
+	jcfg.have_poll_events = skbt_events_has(ev, SKBT_EV_NAPI_POLL);
 	jcfg.ovs_node = ovs_node(tf, ev, &hints);
 	jcfg.dev_ovs = hint_dev_ovs;
 	jcfg.ovs_thread = hint_ovs_thread;

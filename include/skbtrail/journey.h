@@ -141,6 +141,7 @@ struct skbt_journeys_config {
 	bool have_upcall_events;/* the trace recorded openvswitch:ovs_dp_upcall */
 	bool have_queue_events;	/* net:net_dev_queue recorded */
 	bool have_xmit_events;	/* net:net_dev_xmit recorded */
+	bool have_poll_events;	/* napi:napi_poll recorded (poll boundaries known) */
 	/*
 	 * Open vSwitch runs on this node (OVS events recorded, datapaths in the node context,
 	 * or ovs-vswitchd threads among the saved cmdlines).  Without it no upcall is linked,

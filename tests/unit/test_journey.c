@@ -83,14 +83,15 @@ static struct fix *fix_new(bool upcall_events)
 {
 	ctx_known = false;
 	return fix_new_cfg((struct skbt_journeys_config){ .have_upcall_events = upcall_events,
-		.have_queue_events = true, .dev_ovs = t_dev_ovs, .ovs_thread = t_ovs_thread });
+		.have_queue_events = true, .have_poll_events = true, .dev_ovs = t_dev_ovs,
+		.ovs_thread = t_ovs_thread });
 }
 
 /* A node that runs OVS (its threads are in the file), with the node context or without. */
 static struct fix *fix_new_ovs(bool with_context, bool queue_events)
 {
 	struct fix *f = fix_new_cfg((struct skbt_journeys_config){ .ovs_node = true,
-		.have_queue_events = queue_events, .dev_ovs = t_dev_ovs,
+		.have_queue_events = queue_events, .have_poll_events = true, .dev_ovs = t_dev_ovs,
 		.ovs_thread = t_ovs_thread });
 
 	ctx_known = with_context;
@@ -517,6 +518,37 @@ static void test_upcall_link_tx(void **state)
 }
 
 /*
+ * Recorded without napi_poll (netif_rx and netif_receive_skb only): the OVS fast path stays
+ * one journey, and the next packet received on eth0 at the same address after its delivery on
+ * br-int starts a journey of its own (a packet is never received twice on one device, and a
+ * hand-off is the CPU's next event).
+ */
+static void test_no_poll_events(void **state)
+{
+	struct fix *f = fix_new_cfg((struct skbt_journeys_config){ 0 });
+
+	(void)state;
+	for (int k = 0; k < 3; k++) {
+		uint64_t t = k * 1000;
+
+		ev(f, t, 0, SKBT_EV_NETIF_RECEIVE_SKB, ETH0, 0x100, 228, SOFT);
+		ev(f, t + 5, 0, SKBT_EV_NETIF_RX, BRINT, 0x100, 228, SOFT);
+		ev(f, t + 20, 0, SKBT_EV_NETIF_RECEIVE_SKB, BRINT, 0x100, 228, SOFT);
+	}
+	/* a bridge port then its master, right after each other: one journey */
+	ev(f, 5000, 1, SKBT_EV_NETIF_RECEIVE_SKB, VETHB, 0x200, 100, SOFT);
+	ev(f, 5001, 1, SKBT_EV_NETIF_RECEIVE_SKB, BR0, 0x200, 100, SOFT);
+	skbt_journeys_finish(f->jb);
+	assert_int_equal(f->g.n, 4);
+	for (unsigned int i = 0; i < 3; i++) {
+		assert_path(&f->g.j[i], 2, ETH0, BRINT);
+		assert_non_null(stage(&f->g.j[i], SKBT_STAGE_BACKLOG));
+	}
+	assert_path(&f->g.j[3], 2, VETHB, BR0);
+	fix_free(f);
+}
+
+/*
  * No phantom links (veth into a bridge with IP on br0, recorded without net_dev_queue or
  * frees): a datagram delivered at br0, then the next datagram's netif_rx(vethB) from the
  * sender's task reuses its address.  Not an OVS node: two journeys, no upcall stage.  On an
@@ -643,6 +675,7 @@ int main(void)
 		cmocka_unit_test(test_upcall_link_freed_fast_path),
 		cmocka_unit_test(test_upcall_link_tx),
 		cmocka_unit_test(test_no_phantom_upcall),
+		cmocka_unit_test(test_no_poll_events),
 		cmocka_unit_test(test_tx_nesting_no_loop),
 		cmocka_unit_test(test_loopback),
 		cmocka_unit_test(test_drop),
