@@ -20,6 +20,7 @@
 #include <pcap/pcap.h>
 
 #include "skbtrail/headers.h"
+#include "skbtrail/netns.h"
 #include "skbtrail/tracefile.h"
 #include "skbtrail/writer.h"
 
@@ -35,6 +36,9 @@ struct sync {
 struct dev {
 	struct skbt_headers *h;
 	char name[IF_NAMESIZE];
+	const char *enter;	/* namespace to open it in: NULL or "-" the own one, else its name */
+	char netns[SKBT_NETNS_NAME_MAX];	/* its /run/netns name, "-" when it has none */
+	uint64_t netns_ino;	/* inode of its network namespace, 0 if unknown */
 	int ifindex;
 	int linktype;
 	pcap_t *p;
@@ -55,7 +59,7 @@ struct skbt_headers {
 	char *filter;
 	unsigned int snaplen;
 	uint64_t netns;
-	char skipped[256];	/* --dev devices not in this network namespace */
+	char own_name[SKBT_NETNS_NAME_MAX];	/* /run/netns name of the own namespace, or "-" */
 	int ndev;
 	struct dev dev[MAX_DEVS];
 	_Atomic uint64_t stored_bytes;
@@ -168,25 +172,53 @@ static void *reader(void *arg)
 	return NULL;
 }
 
+/*
+ * Create and activate @d's handle inside its namespace: the packet socket is created and
+ * bound there and stays so after the thread returns to its own.  Only this part runs in
+ * the other namespace (a filter's host names are resolved in the recorder's).
+ */
+static int activate_in_netns(struct skbt_headers *h, struct dev *d, char *ebuf, int *act,
+			     struct skbt_err *err)
+{
+	struct skbt_err e = { 0 };
+	int back, ret;
+
+	*act = 0;
+	ret = skbt_netns_enter(d->enter, &back, &e);
+	if (ret)
+		return skbt_err_set(err, ret, "--pcap: %s: %s", d->name, e.msg);
+	d->ifindex = if_nametoindex(d->name);
+	if (d->ifindex)
+		d->p = pcap_create(d->name, ebuf);
+	if (d->p) {
+		pcap_set_snaplen(d->p, h->snaplen);
+		pcap_set_promisc(d->p, 0);
+		pcap_set_immediate_mode(d->p, 1);
+		pcap_set_buffer_size(d->p, SKBT_HEADERS_BUFFER_KB * 1024);
+		pcap_set_tstamp_precision(d->p, PCAP_TSTAMP_PRECISION_NANO);
+		*act = pcap_activate(d->p);
+	}
+	ret = skbt_netns_leave(back, err);	/* on every path, before anything else */
+	if (ret)
+		return ret;
+	if (!d->ifindex)
+		return skbt_err_set(err, -ENODEV, "--pcap: no device '%s' in network namespace %s",
+				    d->name, d->netns);
+	if (!d->p)
+		return skbt_err_set(err, -ENODEV, "--pcap: %s: %s", d->name, ebuf);
+	return 0;
+}
+
 static int open_dev(struct skbt_headers *h, struct dev *d, struct skbt_err *err)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	struct bpf_program prog;
-	int ret;
+	int ret, act;
 
-	d->ifindex = if_nametoindex(d->name);
-	if (!d->ifindex)
-		return skbt_err_set(err, -ENODEV, "--pcap: no device '%s' in this network namespace "
-				    "(run the recorder with ip netns exec NS)", d->name);
-	d->p = pcap_create(d->name, ebuf);
-	if (!d->p)
-		return skbt_err_set(err, -ENODEV, "--pcap: %s: %s", d->name, ebuf);
-	pcap_set_snaplen(d->p, h->snaplen);
-	pcap_set_promisc(d->p, 0);
-	pcap_set_immediate_mode(d->p, 1);
-	pcap_set_buffer_size(d->p, SKBT_HEADERS_BUFFER_KB * 1024);
-	pcap_set_tstamp_precision(d->p, PCAP_TSTAMP_PRECISION_NANO);
-	ret = pcap_activate(d->p);
+	ret = activate_in_netns(h, d, ebuf, &act, err);
+	if (ret)
+		return ret;
+	ret = act;
 	if (ret < 0)
 		return skbt_err_set(err, ret == PCAP_ERROR_PERM_DENIED ? -EPERM : -ENODEV,
 				    "--pcap: %s: %s", d->name, pcap_geterr(d->p));
@@ -220,8 +252,10 @@ static int open_dev(struct skbt_headers *h, struct dev *d, struct skbt_err *err)
 	return 0;
 }
 
-static int add_dev(struct skbt_headers *h, const char *name, struct skbt_err *err)
+/* @ns: its namespace, NULL or "-" for the own one. */
+static int add_dev(struct skbt_headers *h, const char *name, const char *ns, struct skbt_err *err)
 {
+	bool own = !ns || !strcmp(ns, SKBT_NETNS_OWN);
 	struct dev *d;
 
 	for (int i = 0; i < h->ndev; i++)
@@ -231,17 +265,13 @@ static int add_dev(struct skbt_headers *h, const char *name, struct skbt_err *er
 		return skbt_err_set(err, -E2BIG, "--pcap: more than %d devices", MAX_DEVS);
 	if (strlen(name) >= IF_NAMESIZE)
 		return skbt_err_set(err, -EINVAL, "--pcap: bad device name '%s'", name);
-	if (!if_nametoindex(name)) {
-		/* in another network namespace: its events are traced, its packets not captured */
-		size_t n = strlen(h->skipped);
-
-		snprintf(h->skipped + n, sizeof(h->skipped) - n, "%s%s", n ? "," : "", name);
-		return 0;
-	}
 	d = &h->dev[h->ndev++];
 	d->h = h;
 	d->fd = -1;
 	snprintf(d->name, sizeof(d->name), "%s", name);
+	d->enter = own ? NULL : ns;
+	snprintf(d->netns, sizeof(d->netns), "%s", own ? h->own_name : ns);
+	d->netns_ino = own ? h->netns : skbt_netns_inode(ns);
 	return open_dev(h, d, err);
 }
 
@@ -263,9 +293,10 @@ int skbt_headers_open(const struct skbt_headers_config *cfg, struct skbt_headers
 	h->cfg.filter = h->filter;
 	if (stat("/proc/self/ns/net", &sb) == 0)
 		h->netns = sb.st_ino;
+	skbt_netns_own_name(h->own_name, sizeof(h->own_name));
 	if (cfg->ndevs) {
 		for (int i = 0; i < cfg->ndevs && !ret; i++)
-			ret = add_dev(h, cfg->devs[i], err);
+			ret = add_dev(h, cfg->devs[i], cfg->netns ? cfg->netns[i] : NULL, err);
 	} else {
 		char ebuf[PCAP_ERRBUF_SIZE] = "";
 		pcap_if_t *all = NULL;
@@ -277,16 +308,13 @@ int skbt_headers_open(const struct skbt_headers_config *cfg, struct skbt_headers
 				/* network interfaces that are up; not "any", usbmon, nflog... */
 				if (!(a->flags & PCAP_IF_UP) || !if_nametoindex(a->name))
 					continue;
-				ret = add_dev(h, a->name, err);
+				ret = add_dev(h, a->name, NULL, err);
 			}
 			pcap_freealldevs(all);
 			if (!ret && !h->ndev)
 				ret = skbt_err_set(err, -ENODEV, "--pcap: no device is up");
 		}
 	}
-	if (!ret && !h->ndev)
-		ret = skbt_err_set(err, -ENODEV, "--pcap: none of the --dev devices is in this "
-				   "network namespace (run the recorder with ip netns exec NS)");
 	if (ret) {
 		skbt_headers_free(h, true);
 		return ret;
@@ -394,8 +422,9 @@ int skbt_headers_add_options(struct skbt_headers *h, struct skbt_writer *w, stru
 	int ret = 0;
 
 	skbt_sbuf_printf(&b, "kind=pcap\nformat=1\nrecorder=skbtrail-record %s\nsnaplen=%u\n"
-		  "tstamp=realtime_ns\nfilter=%s\nnetns=%" PRIu64 "\nsync=%u\n", SKBT_VERSION,
-		  h->snaplen, h->filter ? h->filter : "", h->netns, h->nsync);
+		  "tstamp=realtime_ns\nfilter=%s\nnetns=%" PRIu64 "\nnetns_name=%s\nsync=%u\n",
+		  SKBT_VERSION, h->snaplen, h->filter ? h->filter : "", h->netns, h->own_name,
+		  h->nsync);
 	for (unsigned int i = 0; i < h->nsync; i++)
 		skbt_sbuf_printf(&b, "sync%u.realtime_ns=%" PRIu64 "\nsync%u.monotonic_ns=%" PRIu64 "\n"
 			  "sync%u.boottime_ns=%" PRIu64 "\n", i, h->sync[i].real, i,
@@ -405,10 +434,10 @@ int skbt_headers_add_options(struct skbt_headers *h, struct skbt_writer *w, stru
 		struct dev *d = &h->dev[i];
 
 		skbt_sbuf_printf(&b, "if%d.name=%s\nif%d.ifindex=%d\nif%d.netns=%" PRIu64 "\n"
-			  "if%d.linktype=%d\nif%d.snaplen=%u\nif%d.captured=%" PRIu64 "\n"
-			  "if%d.not_stored=%" PRIu64 "\n", i, d->name, i, d->ifindex, i, h->netns,
-			  i, d->linktype, i, h->snaplen, i, atomic_load(&d->captured), i,
-			  atomic_load(&d->not_stored));
+			  "if%d.netns_name=%s\nif%d.linktype=%d\nif%d.snaplen=%u\n"
+			  "if%d.captured=%" PRIu64 "\nif%d.not_stored=%" PRIu64 "\n", i, d->name, i,
+			  d->ifindex, i, d->netns_ino, i, d->netns, i, d->linktype, i, h->snaplen, i,
+			  atomic_load(&d->captured), i, atomic_load(&d->not_stored));
 		if (d->have_ps)
 			skbt_sbuf_printf(&b, "if%d.ps_recv=%u\nif%d.ps_drop=%u\nif%d.ps_ifdrop=%u\n", i,
 				  d->ps.ps_recv, i, d->ps.ps_drop, i, d->ps.ps_ifdrop);
@@ -447,9 +476,9 @@ void skbt_headers_counts(const struct skbt_headers *h, uint64_t *captured, uint6
 	}
 }
 
-const char *skbt_headers_skipped(const struct skbt_headers *h)
+const char *skbt_headers_dev_netns(const struct skbt_headers *h, int i)
 {
-	return h->skipped;
+	return h->dev[i].netns;
 }
 
 int skbt_headers_ndevs(const struct skbt_headers *h)

@@ -14,6 +14,7 @@
 
 #include "skbtrail/common.h"
 #include "skbtrail/headers.h"
+#include "skbtrail/netns.h"
 #include "skbtrail/record.h"
 #include "skbtrail/session.h"
 
@@ -39,20 +40,23 @@ static void on_signal(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: " PROG " [-o FILE] [-d SECONDS] [--events core|full|LIST] [--dev DEV,...]\n"
+		"Usage: " PROG " [-o FILE] [-d SECONDS] [--events core|full|LIST]\n"
+		"                       [--dev DEV[@NS],...] [--pcap [--filter EXPR]]\n"
 		"                       [--buffer-size KB] [--max-size MB] [--clock CLOCK]\n"
 		"  -o, --output FILE      trace.dat file to write (default trace.dat)\n"
 		"  -d, --duration SECONDS stop after SECONDS (default: at SIGINT/SIGTERM)\n"
 		"  -e, --events SET       core (default), full, or system:event,... \n"
-		"  -D, --dev DEV,...      keep only events of these devices (list every device of\n"
-		"                         a packet's journey: physical port AND internal port)\n"
+		"  -D, --dev DEV[@NS],... keep only events of these devices (list every device of\n"
+		"                         a packet's journey: physical port AND internal port);\n"
+		"                         @NS: the one in /run/netns/NS (@-: the recorder's own)\n"
 		"  -b, --buffer-size KB   ring buffer per CPU (default %d)\n"
 		"  -m, --max-size MB      stop when MB of data have been captured\n"
 		"  -C, --clock CLOCK      trace clock (default mono, else global)\n"
 		"      --format v7|v6     trace.dat version: v7, zstd-compressed (default), or v6,\n"
 		"                         uncompressed (about 10 times larger)\n"
 		"      --pcap             also capture packet headers (%d bytes) on each --dev\n"
-		"                         device (or every device that is up) into the file\n"
+		"                         device, in the network namespace it is in (or on every\n"
+		"                         device that is up here) into the file\n"
 		"      --filter EXPR      with --pcap: only packets matching this pcap-filter\n"
 		"      --pcap-max MB      with --pcap: store at most MB of headers (default 256)\n"
 		"  -h, --help             this text\n"
@@ -103,6 +107,80 @@ static bool dev_name_ok(const char *d)
 	return n > 0 && n < 16 && !strpbrk(d, "\"\\ \t\n/");
 }
 
+/*
+ * Where each --dev device is (skbtrail/netns.h): the recorder's own network namespace or a
+ * named one (/run/netns).  An X@NS not there, and with --pcap a device in no namespace or in
+ * several, are usage errors; without --pcap a device found nowhere is only warned about
+ * (tracepoints are global: it may be in an unnamed namespace, or appear later).  Fills
+ * where[i].netns, the namespace to capture device i in.
+ */
+static int resolve_devs(const char *const *devs, const char *const *want, int n, bool pcap,
+			struct skbt_netns_dev *where)
+{
+	struct skbt_err err = { 0 };
+	int ret;
+
+	for (int i = 0; i < n; i++)
+		where[i] = (struct skbt_netns_dev){ .name = devs[i], .want = want[i] };
+	ret = skbt_netns_locate(where, n, &err);
+	if (ret) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		return ret == -EIO || ret == -ENOMEM ? SKBT_EXIT_FAIL : SKBT_EXIT_USAGE;
+	}
+	for (int i = 0; i < n; i++) {
+		const struct skbt_netns_dev *w = &where[i];
+
+		if (w->want && !w->nfound) {
+			fprintf(stderr, PROG ": --dev %s@%s: no device %s in %s\n", w->name, w->want,
+				w->name, strcmp(w->want, SKBT_NETNS_OWN) ?
+				"that network namespace" : "the recorder's network namespace");
+			return SKBT_EXIT_USAGE;
+		}
+		if (!w->nfound && pcap) {
+			fprintf(stderr, PROG ": --dev %s: no such device in this or any named "
+				"network namespace\n", w->name);
+			return SKBT_EXIT_USAGE;
+		}
+		if (!w->nfound) {
+			fprintf(stderr, PROG ": warning: --dev %s: no such device in this or any "
+				"named network namespace (now); its events are kept if it appears\n",
+				w->name);
+			continue;
+		}
+		if (w->nfound > 1 && pcap) {
+			bool own = !strncmp(w->where, "(own), ", 7);
+			/* "(own), ns2, ..." or "ns1, ns2, ...": suggest the first named one */
+			const char *named = own ? w->where + 7 : w->where;
+
+			fprintf(stderr, PROG ": --dev %s: %s is in namespaces: %s; name it as "
+				"%s@%.*s%s%s%s\n", w->name, w->name, w->where, w->name,
+				(int)strcspn(named, ","), named, own ? " (or " : "",
+				own ? w->name : "", own ? "@- for the recorder's own)" : "");
+			return SKBT_EXIT_USAGE;
+		}
+		for (int j = 0; pcap && j < i; j++) {
+			/* tracepoints carry the name only: one capture per name */
+			if (!strcmp(where[j].name, w->name) &&
+			    skbt_netns_inode(where[j].netns) != skbt_netns_inode(w->netns)) {
+				fprintf(stderr, PROG ": --dev %s: named in two namespaces (%s, %s); "
+					"events carry only the device name, so capture it in one\n",
+					w->name, where[j].netns, w->netns);
+				return SKBT_EXIT_USAGE;
+			}
+		}
+	}
+	for (int i = 0; i < n && pcap; i++) {
+		bool again = false;
+
+		for (int j = 0; j < i; j++)
+			again |= !strcmp(where[j].name, where[i].name);
+		if (!again && strcmp(where[i].netns, SKBT_NETNS_OWN))
+			fprintf(stderr, PROG ": --pcap: %s is in network namespace %s: captured "
+				"there\n", where[i].name, where[i].netns);
+	}
+	return SKBT_EXIT_OK;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -147,14 +225,14 @@ static void print_summary(const struct skbt_record_summary *s, enum skbt_stop_re
 			uint64_t recv, drop, ifdrop;
 			const char *name = skbt_headers_dev(s->headers, i, &recv, &drop, &ifdrop);
 
-			fprintf(stderr, PROG ": pcap %s: received %llu, dropped %llu, "
+			const char *ns = skbt_headers_dev_netns(s->headers, i);
+
+			fprintf(stderr, PROG ": pcap %s%s%s: received %llu, dropped %llu, "
 				"dropped by the interface %llu (pcap_stats)\n", name,
-				(unsigned long long)recv, (unsigned long long)drop,
-				(unsigned long long)ifdrop);
+				strcmp(ns, SKBT_NETNS_OWN) ? " in netns " : "",
+				strcmp(ns, SKBT_NETNS_OWN) ? ns : "", (unsigned long long)recv,
+				(unsigned long long)drop, (unsigned long long)ifdrop);
 		}
-		if (*skbt_headers_skipped(s->headers))
-			fprintf(stderr, PROG ": pcap: not captured (not in this network namespace): "
-				"%s\n", skbt_headers_skipped(s->headers));
 		skbt_headers_counts(s->headers, &captured, &stored, &dropped);
 		fprintf(stderr, PROG ": pcap: %llu packet headers captured, %llu stored, capture "
 			"drops: %llu\n", (unsigned long long)captured, (unsigned long long)stored,
@@ -224,7 +302,8 @@ int main(int argc, char **argv)
 	enum skbt_stop_reason why = SKBT_STOP_SIGNAL;
 	struct skbt_recorder *rec = NULL;
 	struct skbt_err err = { 0 };
-	const char **events = NULL, **devs = NULL;
+	const char **events = NULL, **devs = NULL, **dev_want = NULL, **dev_netns = NULL;
+	struct skbt_netns_dev *where = NULL;
 	char *events_buf = NULL, *devs_buf = NULL, *stale = NULL;
 	double duration = 0, deadline = 0;
 	unsigned long max_mb = 0, v;
@@ -272,7 +351,8 @@ int main(int argc, char **argv)
 		case 'D':
 			free(devs_buf);
 			free(devs);
-			devs = NULL;
+			free(dev_want);
+			devs = dev_want = NULL;
 			cfg.devs_text = optarg;
 			devs_buf = strdup(optarg);
 			if (!devs_buf || split_list(devs_buf, &devs, &cfg.session.ndevs) ||
@@ -281,9 +361,21 @@ int main(int argc, char **argv)
 				status = SKBT_EXIT_USAGE;
 				goto cleanup;
 			}
+			dev_want = calloc(cfg.session.ndevs, sizeof(*dev_want));
+			if (!dev_want)
+				goto cleanup;
 			for (i = 0; i < cfg.session.ndevs; i++) {
-				if (!dev_name_ok(devs[i])) {
-					fprintf(stderr, PROG ": bad device name '%s'\n", devs[i]);
+				/* DEV@NS: the device of that namespace (the token is in devs_buf) */
+				char *at = strrchr((char *)devs[i], '@');
+
+				if (at) {
+					*at = 0;
+					dev_want[i] = at + 1;
+				}
+				if (!dev_name_ok(devs[i]) ||
+				    (at && !skbt_netns_name_ok(dev_want[i]))) {
+					fprintf(stderr, PROG ": bad device name '%s%s%s'\n", devs[i],
+						at ? "@" : "", at ? dev_want[i] : "");
 					status = SKBT_EXIT_USAGE;
 					goto cleanup;
 				}
@@ -375,6 +467,19 @@ int main(int argc, char **argv)
 			stale);
 	else if (ret < 0)
 		fprintf(stderr, PROG ": warning: %s\n", err.msg);
+	if (cfg.session.ndevs) {
+		where = calloc(cfg.session.ndevs, sizeof(*where));
+		dev_netns = calloc(cfg.session.ndevs, sizeof(*dev_netns));
+		if (!where || !dev_netns)
+			goto cleanup;
+		status = resolve_devs(devs, dev_want, cfg.session.ndevs, cfg.pcap, where);
+		if (status != SKBT_EXIT_OK)
+			goto cleanup;
+		status = SKBT_EXIT_FAIL;
+		for (i = 0; i < cfg.session.ndevs; i++)
+			dev_netns[i] = where[i].nfound ? where[i].netns : SKBT_NETNS_OWN;
+		cfg.dev_netns = dev_netns;
+	}
 	if (cfg.session.ndevs)
 		fprintf(stderr, PROG ": note: --dev filters each event by its own device; a packet "
 			"changes device on its way (e.g. eth0 -> br-int), so list every device of its "
@@ -458,6 +563,9 @@ cleanup:
 	free(events);
 	free(events_buf);
 	free(devs);
+	free(dev_want);
+	free(dev_netns);
+	free(where);
 	free(devs_buf);
 	return status;
 }

@@ -114,7 +114,8 @@ int skbt_recorder_open(const struct skbt_record_config *cfg, struct skbt_recorde
 	if (cfg->pcap) {
 		/* Before the kernel is touched: a bad filter or device fails here. */
 		ret = skbt_headers_open(&(struct skbt_headers_config){
-			.devs = cfg->session.devs, .ndevs = cfg->session.ndevs,
+			.devs = cfg->session.devs, .netns = cfg->dev_netns,
+			.ndevs = cfg->session.ndevs,
 			.filter = cfg->pcap_filter, .max_bytes = cfg->pcap_max_bytes,
 			.spool_base = r->output }, &r->headers, err);
 		if (ret)

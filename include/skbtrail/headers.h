@@ -8,8 +8,9 @@
  * (kind=pcap with the interfaces, pcap_stats and clock sync points; kind=pcap-records with
  * the records: docs/file-format.md), so one file still carries everything.
  *
- * Devices are looked up in the recorder's network namespace: run it with `ip netns exec NS`
- * to capture in another one (tracepoints are global either way).
+ * Each device is opened in the network namespace it lives in (the recorder finds it there
+ * first: skbtrail/netns.h); the handle stays bound to it.  Without devices, every device
+ * that is up in the recorder's own namespace.  Tracepoints are global either way.
  */
 #ifndef SKBTRAIL_HEADERS_H
 #define SKBTRAIL_HEADERS_H
@@ -28,6 +29,8 @@ struct skbt_headers;
 
 struct skbt_headers_config {
 	const char *const *devs;	/* devices; NULL/0: every device that is up */
+	const char *const *netns;	/* per device its namespace: a /run/netns name, or "-"
+					 * (or NULL, or a NULL array) for the recorder's own */
 	int ndevs;
 	const char *filter;		/* pcap-filter expression, NULL: none */
 	unsigned int snaplen;		/* 0: SKBT_HEADERS_SNAPLEN */
@@ -36,10 +39,11 @@ struct skbt_headers_config {
 };
 
 /*
- * Open and activate every handle and set the filter; nothing is read yet.  -EINVAL with
- * pcap's text for a filter that does not compile; -ENODEV when no device is left (devices of
- * --dev that are not in this network namespace are skipped: skbt_headers_skipped()); -EPERM.
- * On success *hp owns everything: skbt_headers_free().
+ * Open and activate every handle (each in its device's namespace) and set the filter;
+ * nothing is read yet.  -EINVAL with pcap's text for a filter that does not compile;
+ * -ENODEV when a device is not in its namespace, or no device is up; -EPERM; -EIO when the
+ * recorder could not return to its own namespace.  On success *hp owns everything:
+ * skbt_headers_free().
  */
 int skbt_headers_open(const struct skbt_headers_config *cfg, struct skbt_headers **hp,
 		      struct skbt_err *err);
@@ -53,8 +57,8 @@ int skbt_headers_add_options(struct skbt_headers *h, struct skbt_writer *w, stru
 void skbt_headers_counts(const struct skbt_headers *h, uint64_t *captured, uint64_t *stored,
 			 uint64_t *dropped);
 int skbt_headers_ndevs(const struct skbt_headers *h);
-/* --dev devices skipped because they are not in this network namespace ("a,b" or ""). */
-const char *skbt_headers_skipped(const struct skbt_headers *h);
+/* The /run/netns name of device @i's network namespace, "-" when it has none. */
+const char *skbt_headers_dev_netns(const struct skbt_headers *h, int i);
 /* Device name, pcap_stats received/dropped/ifdropped of device @i (after stop). */
 const char *skbt_headers_dev(const struct skbt_headers *h, int i, uint64_t *recv,
 			     uint64_t *drop, uint64_t *ifdrop);

@@ -34,7 +34,7 @@ struct skbt_pcap;
 struct skbt_pcap_iface {
 	char name[32];
 	int ifindex;
-	uint64_t netns;		/* inode of the recorder's network namespace, 0 if unknown */
+	uint64_t netns;		/* inode of the namespace it was captured in, 0 if unknown */
 	int linktype;		/* DLT_ */
 	uint32_t snaplen;
 	/* from the recorder (pcap_stats at the end, and its own count) */

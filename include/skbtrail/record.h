@@ -24,6 +24,8 @@ struct skbt_record_config {
 	struct skbt_session_config session;
 	const char *output;		/* trace.dat path */
 	const char *devs_text;		/* --dev as given, for the file ("" when none) */
+	const char *const *dev_netns;	/* per --dev device its namespace: "-" the recorder's,
+					 * else its /run/netns name (NULL: all the recorder's) */
 	const char *events_text;	/* --events as given */
 	bool format_v6;			/* --format v6: version 6, uncompressed (default: v7, zstd) */
 	/* --pcap: capture headers next to the tracepoints (skbtrail/headers.h) */
