@@ -183,7 +183,9 @@ prepare_share() {
 # ---------------------------------------------------------------------------------------------
 # Boot the guest and serve its traffic requests until it powers off (or the hard cap).
 # The only NIC is slirp with restrict=on: the guest cannot reach anything, and the only way in
-# is hostfwd on 127.0.0.1.  The root image is opened with snapshot=on: the cache stays pristine.
+# is hostfwd on 127.0.0.1.  ipv6=off: QEMU's own router advertisements (every few minutes, to
+# a multicast MAC: a datapath miss) would otherwise land in a recording now and then.
+# The root image is opened with snapshot=on: the cache stays pristine.
 run_guest() {
 	local accel hostfwd="" i port kver
 	read -r -a HOST_PORTS <<<"$(free_udp_ports $N_FLOWS)"
@@ -209,7 +211,7 @@ run_guest() {
 		-append "root=/dev/vda rw rootwait console=ttyS0 net.ifnames=0 panic=-1 tsc=reliable init=/sbin/skbt-vm-init" \
 		-drive file="$IMG_DIR/rootfs.img",format=raw,if=virtio,snapshot=on \
 		-virtfs local,path="$SHARE",mount_tag=share,security_model=none,id=share \
-		-netdev "user,id=n0,restrict=on$hostfwd" \
+		-netdev "user,id=n0,restrict=on,ipv6=off$hostfwd" \
 		-device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56 \
 		>"$TRACES/qemu.log" 2>&1 &
 	QEMU_PID=$!
