@@ -545,7 +545,8 @@ static void compute_stages(struct jnode *n)
 			anchor = i;
 			break;
 		case R_FREE:
-			if (ar == R_UPCALL)	/* the upcall's copy went up; keep its anchor */
+			/* the upcall's copy went up, the original is freed: keep the anchor */
+			if (ar == R_UPCALL || (n->link_hop != NO_HOP && i < n->link_hop))
 				break;
 			if (ar == R_RECV)
 				emit(j, SKBT_STAGE_STACK, anchor, i);

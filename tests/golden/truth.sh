@@ -32,6 +32,9 @@ stray = [p['name'] for p in r['paths'] if p['name'] not in ('eth0>br-int', 'tx:b
 out(not stray, 'no upcall stage on other paths %s' % stray)
 bl = [s['count'] for s in fp['stages'] if s['name'] == 'backlog']
 out(bl == [rx], 'backlog measured for every journey %s == %d' % (bl, rx))
+if 'skb:consume_skb' in t['events_requested'] and 'skb:*' not in '$*':
+    st = [(s['from']['dev'], s['count']) for s in fp['stages'] if s['name'] == 'stack']
+    out(st == [('br-int', rx)], 'stack stages only from br-int, one per journey %s' % st)
 ev = r['upcalls']['evidence']
 out(ev['handler_thread'] == up and ev['ovs_events'] == 0,
     'every link rests on the handler thread, none on openvswitch events %s' % ev)

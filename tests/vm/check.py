@@ -265,8 +265,10 @@ def check_scenario(d, name, res, table):
     row["got"] = meta.get("sink_received", "-")
     if name == "upcall":
         row["upcalls"] = "-/- (%s)" % meta.get("dp_missed_delta")
-        res.eq("upcall: datapath misses == flow flushes (ovs-dpctl)", rounds,
-               meta.get("dp_missed_delta"))
+        # a flush gives at least one miss; a second datagram of the flow that arrives before
+        # ovs-vswitchd installed it misses too (seen under load: 4 misses for 3 flushes)
+        res.check("upcall: datapath misses (%s) >= flow flushes (%d) (ovs-dpctl)" % (
+            meta.get("dp_missed_delta"), rounds), (meta.get("dp_missed_delta") or 0) >= rounds)
     else:
         res.eq("%s: no datapath misses, flows were warm (ovs-dpctl)" % name, 0,
                meta.get("dp_missed_delta"))
@@ -465,7 +467,8 @@ def check_tc_scenario(d, name, sc, res, table):
     if mode is None:
         res.eq("%s: no datapath misses, flows were warm (ovs-dpctl)" % name, 0, missed)
     elif mode == "rounds":
-        res.eq("%s: datapath misses == flow flushes (ovs-dpctl)" % name, rounds, missed)
+        res.check("%s: datapath misses (%s) >= flow flushes (%d) (ovs-dpctl)" % (
+            name, missed, rounds), (missed or 0) >= rounds)
     elif mode == "all":
         res.eq("%s: datapath misses == packets into the datapath, no flow installed (ovs-dpctl)"
                % name, expected, missed)
