@@ -364,6 +364,12 @@ int main(int argc, char **argv)
 		status = SKBT_EXIT_PERM;
 		goto cleanup;
 	}
+	/* A directory, a device or an unwritable directory fails now, not after recording. */
+	if (skbt_record_check_output(cfg.output, &err)) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		status = SKBT_EXIT_USAGE;
+		goto cleanup;
+	}
 	if (skbt_session_tracefs_check(&err)) {
 		fprintf(stderr, PROG ": %s\n", err.msg);
 		status = SKBT_EXIT_PERM;

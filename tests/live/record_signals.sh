@@ -131,12 +131,12 @@ flood_stop
 
 # --- errors -------------------------------------------------------------------------------
 "$RECORD" -o /proc/nope/t.dat -d 1 2>"$TMP/e1.err"
-check_eq "unwritable output (/proc/nope): exit status" 1 $?
+check_eq "unwritable output (/proc/nope): exit status (usage, before tracing)" 2 $?
 check "unwritable output: one-line message naming the file" \
 	test "$(wc -l <"$TMP/e1.err")" = 1 -a -n "$(grep '/proc/nope/t.dat' "$TMP/e1.err")"
 mkdir -p "$TMP/ro" && mount -t tmpfs -o ro,size=1m none "$TMP/ro"
 "$RECORD" -o "$TMP/ro/t.dat" -d 1 2>"$TMP/e2.err"
-check_eq "read-only directory: exit status" 1 $?
+check_eq "read-only directory: exit status (usage, before tracing)" 2 $?
 check "read-only directory: message" grep -q "Read-only file system" "$TMP/e2.err"
 "$RECORD" -o "$TMP/ev.dat" --events net:no_such_event -d 1 2>"$TMP/e3.err" &
 pid=$!
