@@ -225,7 +225,7 @@ int main(int argc, char **argv)
 	struct skbt_recorder *rec = NULL;
 	struct skbt_err err = { 0 };
 	const char **events = NULL, **devs = NULL;
-	char *events_buf = NULL, *devs_buf = NULL, *stale = NULL;
+	char *events_buf = NULL, *devs_buf = NULL, *stale = NULL, *kept = NULL;
 	double duration = 0, deadline = 0;
 	unsigned long max_mb = 0, v;
 	struct sigaction sa;
@@ -375,12 +375,18 @@ int main(int argc, char **argv)
 		status = SKBT_EXIT_PERM;
 		goto cleanup;
 	}
-	ret = skbt_session_remove_stale(&stale, &err);
+	ret = skbt_session_remove_stale(&stale, &kept, &err);
 	if (ret > 0)
 		fprintf(stderr, PROG ": removed stale tracefs instance(s) of a killed run: %s\n",
 			stale);
 	else if (ret < 0)
 		fprintf(stderr, PROG ": warning: %s\n", err.msg);
+	for (const char *k = kept; k && *k;) {
+		int n = (int)strcspn(k, "\n");
+
+		fprintf(stderr, PROG ": warning: tracefs instance %.*s left alone\n", n, k);
+		k += n + (k[n] == '\n');
+	}
 	if (cfg.session.ndevs)
 		fprintf(stderr, PROG ": note: --dev filters each event by its own device; a packet "
 			"changes device on its way (e.g. eth0 -> br-int), so list every device of its "
@@ -461,6 +467,7 @@ int main(int argc, char **argv)
 cleanup:
 	skbt_recorder_free(rec);
 	free(stale);
+	free(kept);
 	free(events);
 	free(events_buf);
 	free(devs);
