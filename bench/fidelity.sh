@@ -133,7 +133,7 @@ record() {
 	mkdir -p "$TMP/cwd"
 	(cd "$TMP/cwd" && exec "${args[@]}") >"$TMP/rec.log" 2>&1 &
 	REC=$!
-	if [[ $set == tc-* ]]; then inst=$P-$set; else inst=skbtrail-$REC; fi
+	if [[ $set == tc-* ]]; then inst=$P-$set; else inst="skbtrail-*-$REC-*"; fi
 	local i
 	for i in $(seq 1 300); do
 		[ "$(cat /sys/kernel/tracing/instances/$inst/tracing_on 2>/dev/null)" = 1 ] &&

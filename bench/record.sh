@@ -65,7 +65,8 @@ print(int(s['packets'] / s['seconds']))" 2>/dev/null || echo 0
 # Sum a per-CPU stats key over a trace.dat file's CPUSTAT options.
 stat_sum() { trace-cmd report --stat "$1" 2>/dev/null | awk -v k="$2" 'index($0, k) == 1 { s += $NF } END { print s + 0 }'; }
 
-wait_on() { local f=$1 i; for i in $(seq 1 100); do [ "$(cat "$f" 2>/dev/null)" = 1 ] && return 0; sleep 0.1; done; return 1; }
+# (unquoted: $1 may be a glob)
+wait_on() { local f=$1 i; for i in $(seq 1 100); do [ "$(cat $f 2>/dev/null)" = 1 ] && return 0; sleep 0.1; done; return 1; }
 
 read -r -a RARGS <<<"${BENCH_RECORD_ARGS:-}"
 printf '%-16s %12s %10s %12s %10s %10s %8s\n' case packets/s cost events lost MB "final s"
@@ -76,7 +77,7 @@ for run in $(seq 1 "$RUNS"); do
 
 	"$RECORD" -o "$TMP/skbt.dat" -b "$KB" "${RARGS[@]}" 2>"$TMP/skbt.err" &
 	BG=$!
-	wait_on /sys/kernel/tracing/instances/skbtrail-$BG/tracing_on
+	wait_on "/sys/kernel/tracing/instances/skbtrail-*-$BG-*/tracing_on"
 	pps=$(flood)
 	t0=$(date +%s.%N)
 	kill -INT $BG; wait $BG; BG=

@@ -99,7 +99,9 @@ int skbt_capture_open(struct tracefs_instance *inst, int ncpus, unsigned int pag
 			ret = skbt_err_set(err, -ENOMEM, "out of memory");
 			goto fail;
 		}
-		r->spool_fd = open(r->spool_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		/* a fresh name in the recorder's private directory: never an existing file */
+		r->spool_fd = open(r->spool_path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+				   0600);
 		if (r->spool_fd < 0) {
 			ret = skbt_err_set(err, -errno, "%s: %s", r->spool_path, strerror(errno));
 			goto fail;

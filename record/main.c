@@ -304,7 +304,7 @@ int main(int argc, char **argv)
 	struct skbt_err err = { 0 };
 	const char **events = NULL, **devs = NULL, **dev_want = NULL, **dev_netns = NULL;
 	struct skbt_netns_dev *where = NULL;
-	char *events_buf = NULL, *devs_buf = NULL, *stale = NULL;
+	char *events_buf = NULL, *devs_buf = NULL, *stale = NULL, *kept = NULL;
 	double duration = 0, deadline = 0;
 	unsigned long max_mb = 0, v;
 	struct sigaction sa;
@@ -456,17 +456,29 @@ int main(int argc, char **argv)
 		status = SKBT_EXIT_PERM;
 		goto cleanup;
 	}
+	/* A directory, a device or an unwritable directory fails now, not after recording. */
+	if (skbt_record_check_output(cfg.output, &err)) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		status = SKBT_EXIT_USAGE;
+		goto cleanup;
+	}
 	if (skbt_session_tracefs_check(&err)) {
 		fprintf(stderr, PROG ": %s\n", err.msg);
 		status = SKBT_EXIT_PERM;
 		goto cleanup;
 	}
-	ret = skbt_session_remove_stale(&stale, &err);
+	ret = skbt_session_remove_stale(&stale, &kept, &err);
 	if (ret > 0)
 		fprintf(stderr, PROG ": removed stale tracefs instance(s) of a killed run: %s\n",
 			stale);
 	else if (ret < 0)
 		fprintf(stderr, PROG ": warning: %s\n", err.msg);
+	for (const char *k = kept; k && *k;) {
+		int n = (int)strcspn(k, "\n");
+
+		fprintf(stderr, PROG ": warning: tracefs instance %.*s left alone\n", n, k);
+		k += n + (k[n] == '\n');
+	}
 	if (cfg.session.ndevs) {
 		where = calloc(cfg.session.ndevs, sizeof(*where));
 		dev_netns = calloc(cfg.session.ndevs, sizeof(*dev_netns));
@@ -560,6 +572,7 @@ int main(int argc, char **argv)
 cleanup:
 	skbt_recorder_free(rec);
 	free(stale);
+	free(kept);
 	free(events);
 	free(events_buf);
 	free(devs);

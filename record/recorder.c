@@ -39,7 +39,9 @@
 struct skbt_recorder {
 	struct skbt_record_config cfg;
 	char *output;
-	char *tmp_path;
+	char *tmp_dir;		/* private directory "OUT.tmp.XXXXXX" (0700) next to OUT */
+	char *tmp_path;		/* TMPDIR/file.tmp, renamed to OUT at the end */
+	char *spool_base;	/* TMPDIR/file: spools TMPDIR/file.cpuN.tmp, .pcapN.tmp */
 	int out_fd;
 	struct skbt_session *session;
 	struct skbt_capture *capture;
@@ -75,6 +77,56 @@ const char *skbt_stop_reason_name(enum skbt_stop_reason r)
 	return "unknown";
 }
 
+static const char *skbt_file_kind(mode_t m)
+{
+	if (S_ISDIR(m)) return "a directory";
+	if (S_ISCHR(m)) return "a character device";
+	if (S_ISBLK(m)) return "a block device";
+	if (S_ISFIFO(m)) return "a fifo";
+	if (S_ISSOCK(m)) return "a socket";
+	if (S_ISLNK(m)) return "a symlink";
+	return "not a regular file";
+}
+
+int skbt_record_check_output(const char *path, struct skbt_err *err)
+{
+	struct stat st;
+	char *dir, *slash;
+	int ret = 0;
+
+	if (!*path)
+		return skbt_err_set(err, -EINVAL, "-o: empty path");
+	if (stat(path, &st) == 0) {
+		/* stat follows a symlink: a link to a device is refused like the device */
+		if (!S_ISREG(st.st_mode))
+			return skbt_err_set(err, -EINVAL, "%s is %s, not a regular file: refusing "
+					    "to replace it", path, skbt_file_kind(st.st_mode));
+	} else if (errno != ENOENT) {
+		return skbt_err_set(err, -EINVAL, "%s: %s", path, strerror(errno));
+	} else if (path[strlen(path) - 1] == '/') {
+		return skbt_err_set(err, -EINVAL, "%s: names a directory, not a file", path);
+	}
+	dir = strdup(path);
+	if (!dir)
+		return skbt_err_set(err, -ENOMEM, "out of memory");
+	slash = strrchr(dir, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &st) < 0)
+		ret = skbt_err_set(err, -EINVAL, "%s: directory %s: %s", path, dir, strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		ret = skbt_err_set(err, -EINVAL, "%s: %s is not a directory", path, dir);
+	else if (access(dir, W_OK | X_OK) < 0)
+		ret = skbt_err_set(err, -EINVAL, "%s: directory %s is not writable: %s", path, dir,
+				   strerror(errno));
+	free(dir);
+	return ret;
+}
+
 static int reserve(struct skbt_recorder *r, struct skbt_err *err)
 {
 	uint64_t need = skbt_writer_header_size(r->writer, r->ncpus) + RESERVE_SLACK;
@@ -100,15 +152,35 @@ int skbt_recorder_open(const struct skbt_record_config *cfg, struct skbt_recorde
 	r->guard_fd = -1;
 	r->guard = -1;
 	r->output = strdup(cfg->output);
-	if (!r->output || asprintf(&r->tmp_path, "%s.tmp", cfg->output) < 0) {
-		r->tmp_path = NULL;
+	if (!r->output || asprintf(&r->tmp_dir, "%s.tmp.XXXXXX", cfg->output) < 0) {
+		r->tmp_dir = NULL;
 		ret = skbt_err_set(err, -ENOMEM, "out of memory");
 		goto fail;
 	}
-	/* The output first: an unwritable path fails before the kernel is touched. */
-	r->out_fd = open(r->tmp_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	/*
+	 * The output first: an unwritable path fails before the kernel is touched.  Every
+	 * temporary file lives in a fresh directory only root can write to (mkdtemp: 0700,
+	 * never an existing one), so no planted symlink or file is ever opened, followed or
+	 * truncated; the names inside it are created with O_EXCL|O_NOFOLLOW all the same.
+	 */
+	if (!mkdtemp(r->tmp_dir)) {
+		ret = skbt_err_set(err, -errno, "%s: cannot create a temporary directory %s: %s",
+				   r->output, r->tmp_dir, strerror(errno));
+		free(r->tmp_dir);
+		r->tmp_dir = NULL;
+		goto fail;
+	}
+	if (asprintf(&r->tmp_path, "%s/file.tmp", r->tmp_dir) < 0)
+		r->tmp_path = NULL;
+	if (asprintf(&r->spool_base, "%s/file", r->tmp_dir) < 0)
+		r->spool_base = NULL;
+	if (!r->tmp_path || !r->spool_base) {
+		ret = skbt_err_set(err, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	r->out_fd = open(r->tmp_path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (r->out_fd < 0) {
-		ret = skbt_err_set(err, -errno, "%s: cannot create: %s", r->output, strerror(errno));
+		ret = skbt_err_set(err, -errno, "%s: cannot create: %s", r->tmp_path, strerror(errno));
 		goto fail;
 	}
 	if (cfg->pcap) {
@@ -117,7 +189,7 @@ int skbt_recorder_open(const struct skbt_record_config *cfg, struct skbt_recorde
 			.devs = cfg->session.devs, .netns = cfg->dev_netns,
 			.ndevs = cfg->session.ndevs,
 			.filter = cfg->pcap_filter, .max_bytes = cfg->pcap_max_bytes,
-			.spool_base = r->output }, &r->headers, err);
+			.spool_base = r->spool_base }, &r->headers, err);
 		if (ret)
 			goto fail;
 	}
@@ -132,7 +204,7 @@ int skbt_recorder_open(const struct skbt_record_config *cfg, struct skbt_recorde
 		goto fail;
 	}
 	ret = skbt_capture_open(skbt_session_instance(r->session), r->ncpus,
-				skbt_session_page_size(r->session), r->output, &r->capture, err);
+				skbt_session_page_size(r->session), r->spool_base, &r->capture, err);
 	if (ret) {
 		char msg[sizeof(err->msg)];
 
@@ -345,6 +417,43 @@ static int add_options(struct skbt_recorder *r, enum skbt_stop_reason why,
 	return ret ? -ENOMEM : 0;
 }
 
+/*
+ * Rename the finished file over OUT, but never over anything but a regular file (or a
+ * symlink, which rename replaces without following): OUT may have been replaced by a
+ * device, fifo or directory since the check at start.  When OUT does not exist,
+ * RENAME_NOREPLACE closes the window between the lstat and the rename.  On refusal the
+ * file stays in the temporary directory, named in the error.
+ */
+static int place_output(struct skbt_recorder *r, struct skbt_err *err)
+{
+	struct stat st;
+	int ret;
+
+	if (lstat(r->output, &st) == 0) {
+		if (!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode))
+			return skbt_err_set(err, -EEXIST, "%s is now %s, not a regular file: not "
+					    "replaced; the recording is in %s", r->output,
+					    skbt_file_kind(st.st_mode), r->tmp_path);
+		ret = rename(r->tmp_path, r->output);
+	} else if (errno == ENOENT) {
+		ret = renameat2(AT_FDCWD, r->tmp_path, AT_FDCWD, r->output, RENAME_NOREPLACE);
+		if (ret < 0 && (errno == EINVAL || errno == ENOSYS))	/* fs without it */
+			ret = rename(r->tmp_path, r->output);
+		if (ret < 0 && errno == EEXIST)
+			return skbt_err_set(err, -EEXIST, "%s appeared while recording: not "
+					    "replaced; the recording is in %s", r->output,
+					    r->tmp_path);
+	} else {
+		ret = -1;
+	}
+	if (ret < 0) {
+		ret = -errno;
+		return skbt_err_set(err, ret, "cannot rename %s to %s: %s", r->tmp_path,
+				    r->output, strerror(-ret));
+	}
+	return 0;
+}
+
 /* Everything after the ring buffers are drained: stats, options, file, rename. */
 static int assemble(struct skbt_recorder *r, enum skbt_stop_reason why, const char *by,
 		    struct skbt_writer_stats *ws, struct skbt_err *err)
@@ -390,9 +499,11 @@ static int assemble(struct skbt_recorder *r, enum skbt_stop_reason why, const ch
 		goto out;
 	if (fsync(r->out_fd) < 0 && errno == ENOSPC && !ret)
 		ret = skbt_err_set(err, -ENOSPC, "disk full");
-	if (rename(r->tmp_path, r->output) < 0) {
-		ret = -errno;
-		skbt_err_set(err, ret, "cannot rename %s: %s", r->tmp_path, strerror(-ret));
+	{
+		int rret = place_output(r, err);
+
+		if (rret)
+			ret = rret;
 	}
 out:
 	for (i = 0; i < r->ncpus; i++)
@@ -478,6 +589,15 @@ int skbt_recorder_finish(struct skbt_recorder *r, enum skbt_stop_reason why,
 	return ret;
 }
 
+/* The temporary directory, once empty (a file kept after a failed rename stays). */
+static void remove_tmp_dir(struct skbt_recorder *r)
+{
+	if (r->tmp_dir && rmdir(r->tmp_dir) == 0) {
+		free(r->tmp_dir);
+		r->tmp_dir = NULL;
+	}
+}
+
 void skbt_recorder_abort(struct skbt_recorder *r)
 {
 	if (!r)
@@ -500,6 +620,7 @@ void skbt_recorder_abort(struct skbt_recorder *r)
 		if (r->tmp_path)
 			unlink(r->tmp_path);
 	}
+	remove_tmp_dir(r);
 }
 
 void skbt_recorder_free(struct skbt_recorder *r)
@@ -512,12 +633,16 @@ void skbt_recorder_free(struct skbt_recorder *r)
 		skbt_recorder_abort(r);
 	skbt_writer_free(r->writer);
 	skbt_headers_free(r->headers, true);
+	r->headers = NULL;
+	remove_tmp_dir(r);
 	for (i = 0; r->start_text && i < r->ncpus; i++)
 		free(r->start_text[i]);
 	free(r->start_text);
 	free(r->cpu);
 	free(r->output);
 	free(r->tmp_path);
+	free(r->tmp_dir);
+	free(r->spool_base);
 	free(r->sum_missing);
 	free(r->sum_filter);
 	free(r->ctx_static);
@@ -574,6 +699,8 @@ static void guard_main(struct skbt_recorder *r, int rfd)
 	if (ws.header_bytes) {
 		skbt_capture_close(r->capture, true);
 		skbt_headers_free(r->headers, true);
+		if (r->tmp_dir)
+			rmdir(r->tmp_dir);
 	}
 	skbt_session_destroy(r->session);
 	_exit(0);

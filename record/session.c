@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * The recorder's private tracefs instance.  Everything it writes is inside
- * instances/skbtrail-<pid>/ (tracing_on, trace_clock, buffer_size_kb, events/<sys>/<ev>/
+ * instances/skbtrail-<pidns inode>-<pid>-<start time>/ (tracing_on, trace_clock, buffer_size_kb, events/<sys>/<ev>/
  * enable and filter); top-level files are only read (formats, header_page, printk_formats,
  * saved_cmdlines).
  */
@@ -200,27 +200,117 @@ static bool guard_alive(int pid)
 	return found;
 }
 
-/* "skbtrail-<digits>" -> pid, else 0. */
-static int instance_pid(const char *name)
+/*
+ * Field 22 (starttime, clock ticks since boot) of /proc/<pid>/stat, or 0 when there is no
+ * such live (not zombie) process in our /proc.
+ */
+static unsigned long long proc_starttime(int pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	ssize_t n;
+	int fd, field;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');	/* comm may hold spaces and parentheses */
+	if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
+		return 0;
+	p += 2;			/* field 3, state */
+	for (field = 3; field < 22 && p; field++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	if (p)
+		start = strtoull(p, NULL, 10);
+	return start;
+}
+
+/* Inode of our pid namespace (/proc/self/ns/pid), or 0 when it cannot be read. */
+static unsigned long long pidns_inode(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/pid", &st) == 0 ? (unsigned long long)st.st_ino : 0;
+}
+
+/* A run of digits at *p (no sign, no leading garbage); advances *p past it. */
+static bool take_number(const char **p, unsigned long long *v)
+{
+	size_t n = strspn(*p, "0123456789");
+	char *end;
+
+	if (!n || n > 20)
+		return false;
+	errno = 0;
+	*v = strtoull(*p, &end, 10);
+	if (errno || end != *p + n)
+		return false;
+	*p = end;
+	return true;
+}
+
+/*
+ * Parse an instance name: "skbtrail-<pidns inode>-<pid>-<starttime>" (this version) -> 2,
+ * "skbtrail-<pid>" (older versions) -> 1, anything else -> 0.
+ */
+static int instance_parse(const char *name, unsigned long long *ns, int *pid,
+			  unsigned long long *start)
 {
 	size_t n = strlen(SKBT_INSTANCE_PREFIX);
 	const char *p = name + n;
+	unsigned long long a, b, c;
 
-	if (strncmp(name, SKBT_INSTANCE_PREFIX, n) || !*p || strspn(p, "0123456789") != strlen(p))
+	if (strncmp(name, SKBT_INSTANCE_PREFIX, n) || !take_number(&p, &a))
 		return 0;
-	return atoi(p);
+	if (!*p) {
+		if (!a || a > 0x7fffffff)
+			return 0;
+		*pid = (int)a;
+		return 1;
+	}
+	if (*p++ != '-' || !take_number(&p, &b) || *p++ != '-' || !take_number(&p, &c) || *p)
+		return 0;
+	if (!b || b > 0x7fffffff)
+		return 0;
+	*ns = a;
+	*pid = (int)b;
+	*start = c;
+	return 2;
 }
 
-int skbt_session_remove_stale(char **removed, struct skbt_err *err)
+/* Append "NAME (WHY)" as one line to @l. */
+static void note_kept(struct strlist *l, const char *name, const char *why)
 {
-	struct strlist gone = { 0 };
+	size_t n = strlen(name) + strlen(why) + 4;
+	char *p = realloc(l->s, l->len + n + 1);
+
+	if (!p)
+		return;
+	l->s = p;
+	l->len += sprintf(p + l->len, "%s%s (%s)", l->len ? "\n" : "", name, why);
+}
+
+int skbt_session_remove_stale(char **removed, char **kept, struct skbt_err *err)
+{
+	struct strlist gone = { 0 }, left = { 0 };
 	const char *top = tracefs_tracing_dir();
+	unsigned long long my_ns = pidns_inode();
 	struct dirent *de;
 	char path[4096];
 	int count = 0, ret = 0;
 	DIR *d;
 
 	*removed = NULL;
+	*kept = NULL;
 	if (!top)
 		return 0;
 	snprintf(path, sizeof(path), "%s/instances", top);
@@ -228,13 +318,30 @@ int skbt_session_remove_stale(char **removed, struct skbt_err *err)
 	if (!d)
 		return 0;
 	while ((de = readdir(d))) {
-		int pid = instance_pid(de->d_name);
+		unsigned long long ns = 0, start = 0, now;
 		struct tracefs_instance *inst;
+		int pid = 0, kind = instance_parse(de->d_name, &ns, &pid, &start);
 
-		if (pid <= 0 || pid == getpid())
+		if (!kind)
 			continue;
-		if (proc_is(pid, "skbtrail-record") || guard_alive(pid))
+		if (kind == 1) {
+			/* An older recorder's: its pid may be of another pid namespace. */
+			if (!proc_is(pid, "skbtrail-record") && !guard_alive(pid))
+				note_kept(&left, de->d_name, "old name format, cannot prove it stale");
 			continue;
+		}
+		if (!my_ns || ns != my_ns) {
+			/* A recorder in another pid namespace (a container, the host): not ours. */
+			note_kept(&left, de->d_name, my_ns ? "of another pid namespace"
+							   : "our pid namespace is unknown");
+			continue;
+		}
+		now = proc_starttime(pid);
+		if (now && now == start)
+			continue;	/* that recorder runs */
+		if (guard_alive(pid))
+			continue;	/* its guard is finishing the file */
+		/* Provably stale: our namespace, and that process is gone (or a new one). */
 		inst = tracefs_instance_alloc(NULL, de->d_name);
 		if (!inst)
 			continue;
@@ -250,6 +357,7 @@ int skbt_session_remove_stale(char **removed, struct skbt_err *err)
 	}
 	closedir(d);
 	*removed = gone.s;
+	*kept = left.s;
 	return ret ? ret : count;
 }
 
@@ -422,19 +530,26 @@ int skbt_session_create(const struct skbt_session_config *cfg, struct skbt_sessi
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return skbt_err_set(err, -ENOMEM, "out of memory");
-	snprintf(s->name, sizeof(s->name), SKBT_INSTANCE_PREFIX "%d", (int)getpid());
+	{
+		/* Owner that holds across pid namespaces: namespace, pid, start time. */
+		unsigned long long ns = pidns_inode(), start = proc_starttime(getpid());
+
+		if (!ns || !start) {
+			free(s);
+			return skbt_err_set(err, -EIO, "cannot read /proc/self (pid namespace, "
+					    "start time) to name the tracefs instance");
+		}
+		snprintf(s->name, sizeof(s->name), SKBT_INSTANCE_PREFIX "%llu-%d-%llu", ns,
+			 (int)getpid(), start);
+	}
 	s->ncpus = sysconf(_SC_NPROCESSORS_CONF);
 	if (s->ncpus < 1)
 		s->ncpus = 1;
 	if (tracefs_instance_exists(s->name)) {
-		/* Our own pid from an earlier life of this pid namespace: it is stale. */
-		struct tracefs_instance *old = tracefs_instance_alloc(NULL, s->name);
-
-		if (old) {
-			tracefs_instance_file_write(old, "tracing_on", "0");
-			tracefs_instance_destroy(old);
-			tracefs_instance_free(old);
-		}
+		/* Cannot be a live one's, but it is not provably ours either: leave it. */
+		ret = skbt_err_set(err, -EEXIST, "tracefs instance %s already exists", s->name);
+		free(s);
+		return ret;
 	}
 	s->inst = tracefs_instance_create(s->name);
 	if (!s->inst) {

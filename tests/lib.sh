@@ -57,3 +57,14 @@ while time.time() < end:
 	FLOOD_PID=$!
 }
 flood_stop() { [ -n "$FLOOD_PID" ] && kill "$FLOOD_PID" 2>/dev/null; wait "$FLOOD_PID" 2>/dev/null; FLOOD_PID=; }
+
+# skbt_instance PID: the tracefs instance directory of recorder PID (of our pid namespace):
+# instances/skbtrail-<pidns inode>-<pid>-<start time>; a path that does not exist when none.
+skbt_instance() {
+	local ns d
+	ns=$(stat -L -c %i /proc/self/ns/pid)
+	for d in /sys/kernel/tracing/instances/skbtrail-"$ns-$1"-*; do
+		[ -d "$d" ] && { echo "$d"; return 0; }
+	done
+	echo "/sys/kernel/tracing/instances/skbtrail-$ns-$1-none"
+}

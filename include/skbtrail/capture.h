@@ -17,7 +17,8 @@ struct tracefs_instance;
 struct skbt_capture;
 
 /*
- * Create the spool files "<spool_base>.cpuN.tmp" (truncated) for @ncpus CPUs of @inst.
+ * Create the spool files "<spool_base>.cpuN.tmp" (O_EXCL|O_NOFOLLOW: never an existing file;
+ * the recorder puts them in its private directory) for @ncpus CPUs of @inst.
  * Nothing is read yet.  On success *cp owns them; free with skbt_capture_close().
  */
 int skbt_capture_open(struct tracefs_instance *inst, int ncpus, unsigned int page_size,

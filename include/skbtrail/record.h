@@ -4,9 +4,11 @@
  * instance), the capture (per-CPU spools) and the writer together, and runs the guard
  * process that finishes the file if the recorder is killed (SIGKILL included).
  *
- * Files while recording: OUT.tmp (the file being built; space for its header is reserved
- * with fallocate(2) at start) and OUT.cpuN.tmp (raw sub-buffers of CPU N).  At the end
- * OUT.tmp is renamed to OUT and the spools are removed.
+ * Files while recording, all in a fresh private directory OUT.tmp.XXXXXX (mkdtemp, 0700)
+ * next to OUT: file.tmp (the file being built; space for its header is reserved with
+ * fallocate(2) at start), file.cpuN.tmp (raw sub-buffers of CPU N) and, with --pcap,
+ * file.pcapN.tmp.  At the end file.tmp is renamed to OUT (only over a regular file, or
+ * where nothing is), the spools are removed and so is the directory.
  */
 #ifndef SKBTRAIL_RECORD_H
 #define SKBTRAIL_RECORD_H
@@ -33,6 +35,13 @@ struct skbt_record_config {
 	const char *pcap_filter;	/* --filter, NULL: none */
 	uint64_t pcap_max_bytes;	/* --pcap-max, 0: no cap */
 };
+
+/*
+ * Check -o before anything is traced: -EINVAL with err set (one line naming the path) when
+ * @path exists and is not a regular file (directory, device, fifo, socket, or a symlink to
+ * one), or its directory does not exist or is not writable.  0 when it can be written.
+ */
+int skbt_record_check_output(const char *path, struct skbt_err *err);
 
 /* Why a recording ended (stored in the file, printed at the end). */
 enum skbt_stop_reason {

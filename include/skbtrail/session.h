@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * session: skbtrail's private tracefs instance "skbtrail-<pid>".  It never touches the
+ * session: skbtrail's private tracefs instance "skbtrail-<pidns inode>-<pid>-<start time>"
+ * (the inode of /proc/self/ns/pid, field 22 of /proc/self/stat).  It never touches the
  * top-level buffer, other instances, ftrace_enabled, set_ftrace_* or function tracers.
  */
 #ifndef SKBTRAIL_SESSION_H
@@ -54,11 +55,15 @@ struct skbt_cpu_stats {
 int skbt_session_tracefs_check(struct skbt_err *err);
 
 /*
- * Remove instances "skbtrail-<pid>" left by a killed recorder: the pid is no running
- * skbtrail-record and no guard "skbtg-<pid>" is alive.  Returns the number removed (their
- * names in *removed, a malloc'ed ", "-separated string, or NULL) or a negative errno.
+ * Remove instances left by a killed recorder, only those provably stale: named
+ * "skbtrail-<ns>-<pid>-<start>" with <ns> our pid namespace, no process <pid> started at
+ * <start> and no guard "skbtg-<pid>" alive.  Nothing else is touched, not even tracing_on:
+ * an instance of another pid namespace (a recorder in a container, or on the host) or in
+ * the old format "skbtrail-<pid>" whose pid is no visible recorder is left alone and named
+ * in *kept (malloc'ed, one "NAME (why)" per line, or NULL).  Returns the number removed
+ * (their names in *removed, a malloc'ed ","-separated string, or NULL) or a negative errno.
  */
-int skbt_session_remove_stale(char **removed, struct skbt_err *err);
+int skbt_session_remove_stale(char **removed, char **kept, struct skbt_err *err);
 
 /*
  * Create the instance and configure it, tracing off: clock, buffer size, events and the

@@ -423,7 +423,9 @@ results() {
 wait_on() {
 	local i
 	for i in $(seq 1 200); do
-		[ "$(cat "$TRACEFS/instances/$1/tracing_on" 2>/dev/null)" = 1 ] &&
+		local d=$TRACEFS/instances/$1
+		[[ $1 == skbtf-* ]] || d=$(skbt_instance "$2")	# skbtrail-<ns>-<pid>-<start>
+		[ "$(cat "$d/tracing_on" 2>/dev/null)" = 1 ] &&
 			{ [[ $1 == skbtf-* ]] || grep -qF 'recording to' "$3"; } && return 0
 		kill -0 "$2" 2>/dev/null || return 1
 		sleep 0.05

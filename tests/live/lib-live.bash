@@ -104,7 +104,7 @@ neigh_static() {		# NS DEV IP PEER_NS PEER_DEV
 wait_tracing() {
 	local pid=$1 i
 	for i in $(seq 1 100); do
-		[ "$(cat /sys/kernel/tracing/instances/skbtrail-"$pid"/tracing_on 2>/dev/null)" = 1 ] &&
+		[ "$(cat "$(skbt_instance "$pid")"/tracing_on 2>/dev/null)" = 1 ] &&
 			return 0
 		kill -0 "$pid" 2>/dev/null || return 1
 		sleep 0.1

@@ -55,7 +55,7 @@ check "topology: veth into bridge br0 with IP, two namespaces" setup
 wait_tracing() {
 	local pid=$1 i
 	for i in $(seq 1 100); do
-		[ "$(cat /sys/kernel/tracing/instances/skbtrail-"$pid"/tracing_on 2>/dev/null)" = 1 ] &&
+		[ "$(cat "$(skbt_instance "$pid")"/tracing_on 2>/dev/null)" = 1 ] &&
 			return 0
 		kill -0 "$pid" 2>/dev/null || return 1
 		sleep 0.1
@@ -115,8 +115,8 @@ record_and_check() {
 	pid=$REC_PID REC_PID=
 	check_eq "$t recorder exit status after SIGINT" 0 "$rc"
 	[ "$rc" = 0 ] || cat "$TMP/rec.err"
-	check "$t instance removed" test ! -e /sys/kernel/tracing/instances/skbtrail-$pid
-	check "$t no temporary files left" test -z "$(ls "$TMP" | grep '\.tmp$')"
+	check "$t instance removed" test ! -e "$(skbt_instance $pid)"
+	check "$t no temporary files left" test -z "$(ls "$TMP" | grep '\.tmp\($\|\.\)')"
 
 	trace-cmd report "$TMP/t.dat" >"$TMP/report" 2>"$TMP/report.err"
 	check "$t trace-cmd report reads the file" test $? = 0 -a -s "$TMP/report"

@@ -2,7 +2,7 @@
 # Live test of skbtrail-record under faults not covered by record_signals.sh: SIGINT and
 # SIGTERM at start-up (0-50 ms after exec) and mid-flush (a second signal while a big capture
 # is being written out), two recorders at once, and tracefs not mounted (a private mount
-# namespace).  After every case: no skbtrail-PID instance left (so tracing is off), no guard,
+# namespace).  After every case: no skbtrail-NS-PID-START instance left (so tracing is off), no guard,
 # no spool, and the file, when there is one, read by trace-cmd report and skbtrail-analyze.
 . "$(dirname "$0")/../lib.sh"
 
@@ -36,7 +36,7 @@ INST=/sys/kernel/tracing/instances
 wait_tracing() {
 	local pid=$1 i
 	for i in $(seq 1 200); do
-		[ "$(cat $INST/skbtrail-"$pid"/tracing_on 2>/dev/null)" = 1 ] && return 0
+		[ "$(cat "$(skbt_instance "$pid")"/tracing_on 2>/dev/null)" = 1 ] && return 0
 		kill -0 "$pid" 2>/dev/null || return 1
 		sleep 0.05
 	done
@@ -74,14 +74,14 @@ guard_gone() {
 }
 readable() { trace-cmd report "$1" >"$TMP/report" 2>"$TMP/report.err" && [ -s "$TMP/report" ]; }
 analyzable() { "$ANALYZE" -q --json /dev/null "$1" 2>"$TMP/analyze.err"; }
-no_spool() { local f; for f in "$TMP/$1".*tmp; do [ -e "$f" ] && return 1; done; return 0; }
+no_spool() { local f; for f in "$TMP/$1".*tmp "$TMP/$1".tmp.*; do [ -e "$f" ] && return 1; done; return 0; }
 
 # after_case WHAT PID FILE STATUS: the checks every case ends with.  Accepted: exit 0 and a
 # readable file; or (signal before recording started) a failure status and no file at all.
 after_case() {
 	local what=$1 pid=$2 file=$3 st=$4 bad=
 	guard_gone "$pid" || bad="guard skbtg-$pid still running"
-	[ -e "$INST/skbtrail-$pid" ] && bad="$bad; instance skbtrail-$pid left"
+	[ -e "$(skbt_instance "$pid")" ] && bad="$bad; instance $(basename "$(skbt_instance "$pid")") left"
 	no_spool "$(basename "$file")" || bad="$bad; spool left"
 	if [ "$st" = hang ]; then
 		bad="$bad; hang"
@@ -134,7 +134,7 @@ pa=$!
 "$RECORD" -o "$TMP/b.dat" 2>"$TMP/b.err" &
 pb=$!
 wait_tracing $pa && wait_tracing $pb
-check "two at once: each its own instance" test -d "$INST/skbtrail-$pa" -a -d "$INST/skbtrail-$pb"
+check "two at once: each its own instance" test -d "$(skbt_instance $pa)" -a -d "$(skbt_instance $pb)"
 sleep 1
 kill -INT $pa $pb
 wait_exit $pa 60; sa=$ST
@@ -173,8 +173,9 @@ else
 	[ -e "$TMP/nomount.dat" ] && { readable "$TMP/nomount.dat" && analyzable "$TMP/nomount.dat"; } &&
 		ok "tracefs not mounted: file readable"
 	left=
-	for i in "$INST"/skbtrail-*; do	# an instance whose recorder is gone
-		[ -d "$i" ] && ! kill -0 "${i##*skbtrail-}" 2>/dev/null && left="$left ${i##*/}"
+	for i in "$INST"/skbtrail-"$(stat -L -c %i /proc/self/ns/pid)"-*; do	# recorder gone
+		p=${i##*/}; p=${p#skbtrail-*-}; p=${p%-*}	# skbtrail-NS-PID-START -> PID
+		[ -d "$i" ] && ! kill -0 "$p" 2>/dev/null && left="$left ${i##*/}"
 	done
 	check_eq "tracefs not mounted: no skbtrail instance left" "" "$left"
 fi

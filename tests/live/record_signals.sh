@@ -31,7 +31,7 @@ ip netns add "$NS" && ip -n "$NS" link set lo up
 wait_tracing() {
 	local pid=$1 i
 	for i in $(seq 1 100); do
-		[ "$(cat /sys/kernel/tracing/instances/skbtrail-"$pid"/tracing_on 2>/dev/null)" = 1 ] &&
+		[ "$(cat "$(skbt_instance "$pid")"/tracing_on 2>/dev/null)" = 1 ] &&
 			return 0
 		kill -0 "$pid" 2>/dev/null || return 1
 		sleep 0.1
@@ -47,7 +47,7 @@ is_version() {
 	[ "$2" != 7 ] || grep -q "zstd[[:space:]]*\[Compression algorithm\]" <<<"$sum"
 }
 analyzable() { "$ANALYZE" -q --json /dev/null "$1" 2>"$TMP/analyze.err"; }
-no_instance() { test ! -e /sys/kernel/tracing/instances/skbtrail-"$1"; }
+no_instance() { test ! -e "$(skbt_instance "$1")"; }
 guard_gone() {
 	local i
 	for i in $(seq 1 100); do
@@ -102,10 +102,10 @@ check "guard process skbtg-$pid exists" test -n "$gpid"
 kill -KILL $pid
 wait $pid 2>/dev/null
 sleep 0.2
-check "double SIGKILL: stale instance left behind" test -e /sys/kernel/tracing/instances/skbtrail-$pid
+check "double SIGKILL: stale instance left behind" test -e "$(skbt_instance $pid)"
 "$RECORD" -o "$TMP/next.dat" -d 0.5 2>"$TMP/next.err"
 check_eq "next run: exit status" 0 $?
-check "next run: says it removed the stale instance" grep -q "removed stale.*skbtrail-$pid" "$TMP/next.err"
+check "next run: says it removed the stale instance" grep -q "removed stale.*skbtrail-[0-9]*-$pid-" "$TMP/next.err"
 check "next run: stale instance gone (tracing off)" no_instance $pid
 check "next run: file readable" readable "$TMP/next.dat"
 
@@ -131,12 +131,12 @@ flood_stop
 
 # --- errors -------------------------------------------------------------------------------
 "$RECORD" -o /proc/nope/t.dat -d 1 2>"$TMP/e1.err"
-check_eq "unwritable output (/proc/nope): exit status" 1 $?
+check_eq "unwritable output (/proc/nope): exit status (usage, before tracing)" 2 $?
 check "unwritable output: one-line message naming the file" \
 	test "$(wc -l <"$TMP/e1.err")" = 1 -a -n "$(grep '/proc/nope/t.dat' "$TMP/e1.err")"
 mkdir -p "$TMP/ro" && mount -t tmpfs -o ro,size=1m none "$TMP/ro"
 "$RECORD" -o "$TMP/ro/t.dat" -d 1 2>"$TMP/e2.err"
-check_eq "read-only directory: exit status" 1 $?
+check_eq "read-only directory: exit status (usage, before tracing)" 2 $?
 check "read-only directory: message" grep -q "Read-only file system" "$TMP/e2.err"
 "$RECORD" -o "$TMP/ev.dat" --events net:no_such_event -d 1 2>"$TMP/e3.err" &
 pid=$!

@@ -120,7 +120,7 @@ check_eq "receiver counted every datagram" "$N" "$received"
 pid=$REC_PID
 check "static recorder stopped cleanly (SIGINT)" rec_stop
 check_eq "static recorder lost no event" 0 "$REC_LOST"
-check "instance removed" test ! -e /sys/kernel/tracing/instances/skbtrail-"$pid"
+check "instance removed" test ! -e "$(skbt_instance "$pid")"
 check_eq "static recorder captured one header per datagram on $B (libpcap.a)" "$N" \
 	"$(sed -n 's/.*pcap: \([0-9]*\) packet headers captured.*/\1/p' "$TMP/rec.err")"
 
