@@ -286,6 +286,32 @@ static void drops(struct html *h, const struct skbt_stats *st)
 		}
 		fprintf(f, "</table>\n");
 	}
+	if (st->control_plane_frees) {
+		fprintf(f, "<p id=\"control-plane\">control-plane frees: %" PRIu64 ", not packets "
+			"(kfree_skb of a protocol 0 skb by netlink, genetlink, OVS command or socket "
+			"code)</p>\n<table><tr><th>count</th><th class=\"l\">reason</th>"
+			"<th class=\"l\">location</th></tr>\n", st->control_plane_frees);
+		for (unsigned int i = 0; i < st->ncp_frees; i++) {
+			const struct skbt_drop_stats *d = &st->cp_frees[i];
+			const char *r = st->names.reason ? st->names.reason(st->names.ctx, d->reason) :
+				NULL;
+			const char *sym = d->location && st->names.symbol ?
+				st->names.symbol(st->names.ctx, d->location) : NULL;
+			char rb[24];
+
+			if (!r) {
+				snprintf(rb, sizeof(rb), "%u", d->reason);
+				r = rb;
+			}
+			fprintf(f, "<tr class=\"cpfree\"><td>%" PRIu64 "</td><td class=\"l\">",
+				d->count);
+			esc(h, r);
+			fprintf(f, "</td><td class=\"l\">");
+			esc(h, sym ? sym : "-");
+			fprintf(f, "</td></tr>\n");
+		}
+		fprintf(f, "</table>\n");
+	}
 	fprintf(f, "</section>\n");
 }
 
