@@ -164,3 +164,24 @@ else
 	not_ok "no directory: the reports do not name the file x.dat"
 fi
 rm -rf "$secret"
+
+# Control-plane frees are not drops: the OVS datapath's genetlink replies freed by
+# ovs_vport_cmd_get and ovs_dp_cmd_set (protocol 0) are counted apart, never as packets.
+"$ANALYZE" --json - samples/ovs-vm-upcall.dat >"$tmp/cp.json" 2>/dev/null
+got=$(python3 - "$tmp/cp.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+cp = {c["location"]: c["count"] for c in r["control_plane_frees"]}
+drops = sum(d["count"] for d in r["drops"])
+fnd = [f["id"] for f in r["findings"] if f["id"].startswith("drops-")]
+print(f"cp={cp} drops={drops} drop_findings={fnd}")
+PY
+)
+check_eq "control-plane frees: ovs-vm-upcall" \
+	"cp={'ovs_vport_cmd_get': 30, 'ovs_dp_cmd_set': 10} drops=0 drop_findings=[]" "$got"
+# real packet drops stay drops
+got=$("$ANALYZE" --json - samples/native-h_drops.dat 2>/dev/null | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+print(sum(d["count"] for d in r["drops"]), len(r["control_plane_frees"]))')
+check_eq "control-plane frees: native-h_drops keeps its 4 packet drops" "4 0" "$got"
