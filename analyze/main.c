@@ -640,8 +640,8 @@ int main(int argc, char **argv)
 	if (skbt_context_load(tf, &nctx))
 		goto oom;
 	if (context_only) {
-		ret = json_path ? skbt_context_print_json(stdout, file, &nctx) :
-				  skbt_context_print_text(stdout, file, &nctx);
+		ret = json_path ? skbt_context_print_json(stdout, basename(file), &nctx) :
+				  skbt_context_print_text(stdout, basename(file), &nctx);
 		if (ret || fflush(stdout))
 			fprintf(stderr, "%s: writing the context: %s\n", prog, strerror(EIO));
 		else
@@ -796,7 +796,7 @@ int main(int argc, char **argv)
 	skbt_stats_done(&run.st);
 	run.st.names = out_names;	/* selections matched real names; outputs show these */
 
-	ti.file = file;
+	ti.file = basename(file);	/* never the directory: reports get attached to tickets */
 	ti.version = skbt_tracefile_version(tf);
 	ti.compression = skbt_tracefile_compression(tf);
 	ti.buffer = skbt_events_buffer(ev);

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "skbtrail/findings.h"
 #include "skbtrail/outputs.h"
 
 #define HEAT_MAX_BUCKETS 65536
@@ -199,13 +200,11 @@ static void summary(struct html *h, const struct skbt_trace_info *ti, const stru
 
 static void findings(struct html *h, const struct skbt_trace_info *ti)
 {
+	const struct skbt_findings *fx = ti->fx;
 	FILE *f = h->f;
 	unsigned int n = 0;
 
-	/*
-	 * TODO(issue 6): render the analyzer's findings here once include/skbtrail/ has a findings
-	 * API; until then this section shows the report's warnings and completeness notes.
-	 */
+	/* the same computed findings as the text and JSON reports (struct skbt_findings) */
 	fprintf(f, "<section id=\"findings\"><h2>Findings</h2>\n<ul>\n");
 	if (skbt_report_incomplete(ti)) {
 		fprintf(f, "<li class=\"bad\">INCOMPLETE: ");
@@ -220,6 +219,27 @@ static void findings(struct html *h, const struct skbt_trace_info *ti)
 		fprintf(f, "journeys near the gaps are marked incomplete and not measured</li>\n");
 		n++;
 	}
+	for (unsigned int i = 0; fx && i < fx->nfindings; i++, n++) {
+		const struct skbt_finding *fd = &fx->f[i];
+
+		fprintf(f, "<li class=\"finding\" data-id=\"");
+		esc(h, fd->id);
+		fprintf(f, "\"%s>[%s] ", fd->severity == SKBT_FX_WARNING ? " style=\"color:#b00\"" :
+			"", skbt_fx_severity_name(fd->severity));
+		esc(h, fd->text);
+		fprintf(f, "<br><span class=\"small\">evidence:");
+		for (unsigned int k = 0; k < fd->nev; k++) {
+			fprintf(f, " ");
+			esc(h, fd->ev[k].key);
+			if (fd->ev[k].is_num)
+				fprintf(f, "=%" PRIu64, fd->ev[k].num);
+			else {
+				fprintf(f, "=");
+				esc(h, *fd->ev[k].str ? fd->ev[k].str : "-");
+			}
+		}
+		fprintf(f, "</span></li>\n");
+	}
 	for (unsigned int i = 0; i < ti->nwarnings; i++, n++) {
 		fprintf(f, "<li>warning: ");
 		esc(h, ti->warnings[i]);
@@ -228,6 +248,71 @@ static void findings(struct html *h, const struct skbt_trace_info *ti)
 	if (!n)
 		fprintf(f, "<li>nothing to report</li>\n");
 	fprintf(f, "</ul></section>\n");
+}
+
+/* Drops by reason, location, device and stage: the text report's and JSON's drops table. */
+static void drops(struct html *h, const struct skbt_stats *st)
+{
+	FILE *f = h->f;
+
+	fprintf(f, "<section id=\"drops\"><h2>Drops</h2>\n");
+	if (!st->ndrops) {
+		fprintf(f, "<p>none traced</p>\n");
+	} else {
+		fprintf(f, "<table><tr><th>count</th><th class=\"l\">reason</th>"
+			"<th class=\"l\">location</th><th class=\"l\">device</th>"
+			"<th class=\"l\">stage</th></tr>\n");
+		for (unsigned int i = 0; i < st->ndrops; i++) {
+			const struct skbt_drop_stats *d = &st->drops[i];
+			const char *r = d->reason == UINT32_MAX ? "NETIF_RX_FAILED" :
+				(st->names.reason ? st->names.reason(st->names.ctx, d->reason) : NULL);
+			const char *sym = d->location && st->names.symbol ?
+				st->names.symbol(st->names.ctx, d->location) : NULL;
+			char rb[24];
+
+			if (!r) {
+				snprintf(rb, sizeof(rb), "%u", d->reason);
+				r = rb;
+			}
+			fprintf(f, "<tr class=\"drop\"><td>%" PRIu64 "</td><td class=\"l\">",
+				d->count);
+			esc(h, r);
+			fprintf(f, "</td><td class=\"l\">");
+			esc(h, sym ? sym : "-");
+			fprintf(f, "</td><td class=\"l\">");
+			esc(h, d->dev ? dev_name(h, d->dev) : "(no journey)");
+			fprintf(f, "</td><td class=\"l\">%s</td></tr>\n",
+				d->stage >= 0 ? skbt_stage_name(d->stage) : "-");
+		}
+		fprintf(f, "</table>\n");
+	}
+	if (st->control_plane_frees) {
+		fprintf(f, "<p id=\"control-plane\">control-plane frees: %" PRIu64 ", not packets "
+			"(kfree_skb of a protocol 0 skb by netlink, genetlink, OVS command or socket "
+			"code)</p>\n<table><tr><th>count</th><th class=\"l\">reason</th>"
+			"<th class=\"l\">location</th></tr>\n", st->control_plane_frees);
+		for (unsigned int i = 0; i < st->ncp_frees; i++) {
+			const struct skbt_drop_stats *d = &st->cp_frees[i];
+			const char *r = st->names.reason ? st->names.reason(st->names.ctx, d->reason) :
+				NULL;
+			const char *sym = d->location && st->names.symbol ?
+				st->names.symbol(st->names.ctx, d->location) : NULL;
+			char rb[24];
+
+			if (!r) {
+				snprintf(rb, sizeof(rb), "%u", d->reason);
+				r = rb;
+			}
+			fprintf(f, "<tr class=\"cpfree\"><td>%" PRIu64 "</td><td class=\"l\">",
+				d->count);
+			esc(h, r);
+			fprintf(f, "</td><td class=\"l\">");
+			esc(h, sym ? sym : "-");
+			fprintf(f, "</td></tr>\n");
+		}
+		fprintf(f, "</table>\n");
+	}
+	fprintf(f, "</section>\n");
 }
 
 /* One stage's log2 histogram: x = power-of-two latency buckets (log scale), y = journeys. */
@@ -464,6 +549,7 @@ static int html_finish(void *priv, const struct skbt_trace_info *ti, const struc
 	head(h, ti);
 	summary(h, ti, st);
 	findings(h, ti);
+	drops(h, st);
 	stages(h, st);
 	heat(h);
 	slowest(h, st);

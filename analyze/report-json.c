@@ -445,6 +445,25 @@ int skbt_report_json(FILE *out, const struct skbt_trace_info *ti, const struct s
 		json_object_array_add(arr, o);
 	}
 	put(root, "drops", arr);
+	arr = json_object_new_array();
+	for (unsigned int i = 0; i < st->ncp_frees; i++) {
+		const struct skbt_drop_stats *d = &st->cp_frees[i];
+		json_object *o = json_object_new_object();
+		const char *r = st->names.reason ? st->names.reason(st->names.ctx, d->reason) : NULL;
+		const char *sym = d->location && st->names.symbol ?
+			st->names.symbol(st->names.ctx, d->location) : NULL;
+		char rb[24];
+
+		if (!r) {
+			snprintf(rb, sizeof(rb), "%u", d->reason);
+			r = rb;
+		}
+		put(o, "reason", str(r));
+		put(o, "location", str(sym ? sym : ""));
+		put(o, "count", u64(d->count));
+		json_object_array_add(arr, o);
+	}
+	put(root, "control_plane_frees", arr);
 	put(root, "capture", capture_obj(ti));
 	put(root, "flows", flows_obj(st, opt));
 

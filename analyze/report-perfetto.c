@@ -487,7 +487,9 @@ static int pf_finish(void *priv, const struct skbt_trace_info *ti, const struct 
 	int ret;
 
 	fprintf(f, "{\"displayTimeUnit\":\"ns\",\n\"otherData\":{\"generator\":\"skbtrail-analyze "
-		SKBT_VERSION "\",\"clock\":\"");
+		SKBT_VERSION "\",\"file\":\"");
+	skbt_out_json_str(f, ti->file);
+	fprintf(f, "\",\"clock\":\"");
 	skbt_out_json_str(f, ti->clock);
 	fprintf(f, "\",\"journeys\":%" PRIu64 ",\"journeys_written\":%u,\"limit\":%u,"
 		"\"cpu_slices\":%" PRIu64 ",\"cpu_slices_left_out\":%" PRIu64 ",\"incomplete\":%s},\n"

@@ -280,6 +280,26 @@ static void print_drops(FILE *out, const struct skbt_stats *st)
 	}
 }
 
+/* kfree_skb of netlink/socket messages: apart from the drops, they are not packets */
+static void print_cp_frees(FILE *out, const struct skbt_stats *st)
+{
+	if (!st->control_plane_frees)
+		return;
+	fprintf(out, "\ncontrol-plane frees: %" PRIu64 ", not packets (kfree_skb of a protocol 0 "
+		"skb by netlink, genetlink, OVS command or socket code; docs/stages.md):\n",
+		st->control_plane_frees);
+	fprintf(out, "  %8s  %-28s %s\n", "count", "reason", "location");
+	for (unsigned int i = 0; i < st->ncp_frees; i++) {
+		const struct skbt_drop_stats *d = &st->cp_frees[i];
+		const char *sym = d->location && st->names.symbol ?
+			st->names.symbol(st->names.ctx, d->location) : NULL;
+		char rb[32];
+
+		fprintf(out, "  %8" PRIu64 "  %-28s %s\n", d->count,
+			reason_name(st, d->reason, rb, sizeof(rb)), sym ? sym : "-");
+	}
+}
+
 static void print_journey(FILE *out, const struct skbt_stats *st, const struct skbt_journey *j,
 			  const struct skbt_report_opts *o)
 {
@@ -418,6 +438,7 @@ int skbt_report_text(FILE *out, const struct skbt_trace_info *ti, const struct s
 	print_napi(out, st);
 	skbt_findings_print_sections(out, ti->fx);
 	print_drops(out, st);
+	print_cp_frees(out, st);
 	print_capture(out, ti);
 	print_flows(out, ti, st, o);
 	if (st->ntop) {

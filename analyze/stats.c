@@ -239,28 +239,55 @@ static struct skbt_stage_stats *stage_get(struct skbt_path_stats *p, const struc
 	return ss;
 }
 
-static int drop_add(struct skbt_stats *st, uint32_t reason, uint64_t loc, uint16_t dev, int stage)
+static int drop_add_to(struct skbt_drop_stats **arr, unsigned int *n, uint32_t reason,
+		       uint64_t loc, uint16_t dev, int stage)
 {
 	struct skbt_drop_stats *d;
 
-	for (unsigned int i = 0; i < st->ndrops; i++) {
-		d = &st->drops[i];
+	for (unsigned int i = 0; i < *n; i++) {
+		d = &(*arr)[i];
 		if (d->reason == reason && d->location == loc && d->dev == dev && d->stage == stage) {
 			d->count++;
 			return 0;
 		}
 	}
-	d = realloc(st->drops, (st->ndrops + 1) * sizeof(*d));
+	d = realloc(*arr, (*n + 1) * sizeof(*d));
 	if (!d)
 		return -ENOMEM;
-	st->drops = d;
-	d = &st->drops[st->ndrops++];
+	*arr = d;
+	d = &(*arr)[(*n)++];
 	d->reason = reason;
 	d->location = loc;
 	d->dev = dev;
 	d->stage = stage;
 	d->count = 1;
 	return 0;
+}
+
+static int drop_add(struct skbt_stats *st, uint32_t reason, uint64_t loc, uint16_t dev, int stage)
+{
+	return drop_add_to(&st->drops, &st->ndrops, reason, loc, dev, stage);
+}
+
+/*
+ * Functions that free skbs of the control plane, never packets: netlink and generic netlink
+ * messages (and the Open vSwitch datapath's genetlink command handlers, but not
+ * ovs_packet_cmd_execute, whose skb is a packet sent by ovs-vswitchd), rtnetlink, Unix sockets.
+ */
+bool skbt_control_plane_location(const char *sym)
+{
+	static const char *const prefix[] = {
+		"netlink_", "__netlink_", "genl_", "genlmsg_", "nlmsg_", "rtnetlink_", "rtnl_",
+		"unix_", "ovs_dp_cmd_", "ovs_vport_cmd_", "ovs_flow_cmd_", "ovs_meter_cmd_",
+		"ovs_ct_limit_cmd_",
+	};
+
+	if (!sym)
+		return false;
+	for (size_t i = 0; i < sizeof(prefix) / sizeof(prefix[0]); i++)
+		if (!strncmp(sym, prefix[i], strlen(prefix[i])))
+			return true;
+	return false;
 }
 
 static struct skbt_cpu_stats *cpu_get(struct skbt_stats *st, unsigned int cpu)
@@ -405,6 +432,15 @@ int skbt_stats_add_journey(struct skbt_stats *st, const struct skbt_journey *j)
 
 int skbt_stats_add_orphan_drop(struct skbt_stats *st, const struct skbt_event *ev)
 {
+	const char *sym = ev->u.drop.location && st->names.symbol ?
+		st->names.symbol(st->names.ctx, ev->u.drop.location) : NULL;
+
+	/* skb->protocol 0 freed by netlink/socket code: a message, not a packet (docs/stages.md) */
+	if (!ev->u.drop.protocol && skbt_control_plane_location(sym)) {
+		st->control_plane_frees++;
+		return drop_add_to(&st->cp_frees, &st->ncp_frees, ev->u.drop.reason,
+				   ev->u.drop.location, 0, -1);
+	}
 	return drop_add(st, ev->u.drop.reason, ev->u.drop.location, 0, -1);
 }
 
@@ -553,6 +589,7 @@ void skbt_stats_done(struct skbt_stats *st)
 		sort_stages_by_hop(&st->paths[i]);
 	sort(st->napi, st->nnapi, sizeof(*st->napi), napi_cmp);
 	sort(st->drops, st->ndrops, sizeof(*st->drops), drop_cmp);
+	sort(st->cp_frees, st->ncp_frees, sizeof(*st->cp_frees), drop_cmp);
 	sort(st->top, st->ntop, sizeof(*st->top), top_cmp);
 	skbt_flows_done(st->flows);
 	sort_st = NULL;
@@ -589,6 +626,7 @@ void skbt_stats_release(struct skbt_stats *st)
 	free(st->paths);
 	free(st->napi);
 	free(st->drops);
+	free(st->cp_frees);
 	free(st->cpus);
 	free(st->top);
 	memset(st, 0, sizeof(*st));

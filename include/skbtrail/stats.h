@@ -102,7 +102,12 @@ struct skbt_stats {
 	unsigned int nnapi;
 	struct skbt_napi_stats *napi;
 	unsigned int ndrops;
-	struct skbt_drop_stats *drops;
+	struct skbt_drop_stats *drops;	/* packets only */
+	/* kfree_skb with no journey of a control-plane skb (protocol 0, freed by netlink or
+	 * socket code: skbt_control_plane_location): not packets, not in @drops */
+	unsigned int ncp_frees;
+	struct skbt_drop_stats *cp_frees;
+	uint64_t control_plane_frees;
 	unsigned int ncpus;
 	struct skbt_cpu_stats *cpus;
 	uint64_t journeys_seen, journeys_selected, incomplete;
@@ -124,7 +129,11 @@ const char *skbt_stats_path_name(const struct skbt_stats *st, const uint16_t *de
 bool skbt_stats_selects(const struct skbt_stats *st, const struct skbt_journey *j);
 int skbt_stats_add_journey(struct skbt_stats *st, const struct skbt_journey *j);
 int skbt_stats_add_poll(struct skbt_stats *st, const struct skbt_event *ev, uint32_t traced);
+/* A kfree_skb no journey owned: a packet drop, or a control-plane free (see below). */
 int skbt_stats_add_orphan_drop(struct skbt_stats *st, const struct skbt_event *ev);
+/* Does the function @sym (a symbol, may be NULL) free control-plane skbs (netlink, genetlink,
+ * OVS datapath commands, Unix sockets) rather than packets? */
+bool skbt_control_plane_location(const char *sym);
 int skbt_stats_add_event(struct skbt_stats *st, const struct skbt_event *ev);
 /* Sort paths, stages, polls, drops and the slowest list for rendering. */
 void skbt_stats_done(struct skbt_stats *st);
