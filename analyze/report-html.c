@@ -264,16 +264,10 @@ static void drops(struct html *h, const struct skbt_stats *st)
 			"<th class=\"l\">stage</th></tr>\n");
 		for (unsigned int i = 0; i < st->ndrops; i++) {
 			const struct skbt_drop_stats *d = &st->drops[i];
-			const char *r = d->reason == UINT32_MAX ? "NETIF_RX_FAILED" :
-				(st->names.reason ? st->names.reason(st->names.ctx, d->reason) : NULL);
-			const char *sym = d->location && st->names.symbol ?
-				st->names.symbol(st->names.ctx, d->location) : NULL;
 			char rb[24];
+			const char *r = skbt_stats_drop_reason(st, d->reason, rb, sizeof(rb));
+			const char *sym = skbt_stats_drop_location(st, d->location);
 
-			if (!r) {
-				snprintf(rb, sizeof(rb), "%u", d->reason);
-				r = rb;
-			}
 			fprintf(f, "<tr class=\"drop\"><td>%" PRIu64 "</td><td class=\"l\">",
 				d->count);
 			esc(h, r);
@@ -293,16 +287,10 @@ static void drops(struct html *h, const struct skbt_stats *st)
 			"<th class=\"l\">location</th></tr>\n", st->control_plane_frees);
 		for (unsigned int i = 0; i < st->ncp_frees; i++) {
 			const struct skbt_drop_stats *d = &st->cp_frees[i];
-			const char *r = st->names.reason ? st->names.reason(st->names.ctx, d->reason) :
-				NULL;
-			const char *sym = d->location && st->names.symbol ?
-				st->names.symbol(st->names.ctx, d->location) : NULL;
 			char rb[24];
+			const char *r = skbt_stats_drop_reason(st, d->reason, rb, sizeof(rb));
+			const char *sym = skbt_stats_drop_location(st, d->location);
 
-			if (!r) {
-				snprintf(rb, sizeof(rb), "%u", d->reason);
-				r = rb;
-			}
 			fprintf(f, "<tr class=\"cpfree\"><td>%" PRIu64 "</td><td class=\"l\">",
 				d->count);
 			esc(h, r);

@@ -427,16 +427,10 @@ int skbt_report_json(FILE *out, const struct skbt_trace_info *ti, const struct s
 	for (unsigned int i = 0; i < st->ndrops; i++) {
 		const struct skbt_drop_stats *d = &st->drops[i];
 		json_object *o = json_object_new_object();
-		const char *r = d->reason == UINT32_MAX ? "NETIF_RX_FAILED" :
-			(st->names.reason ? st->names.reason(st->names.ctx, d->reason) : NULL);
-		const char *sym = d->location && st->names.symbol ?
-			st->names.symbol(st->names.ctx, d->location) : NULL;
 		char rb[24];
+		const char *r = skbt_stats_drop_reason(st, d->reason, rb, sizeof(rb));
+		const char *sym = skbt_stats_drop_location(st, d->location);
 
-		if (!r) {
-			snprintf(rb, sizeof(rb), "%u", d->reason);
-			r = rb;
-		}
 		put(o, "reason", str(r));
 		put(o, "location", str(sym ? sym : ""));
 		put(o, "dev", str(d->dev ? dev_name(st, d->dev) : ""));
@@ -449,15 +443,10 @@ int skbt_report_json(FILE *out, const struct skbt_trace_info *ti, const struct s
 	for (unsigned int i = 0; i < st->ncp_frees; i++) {
 		const struct skbt_drop_stats *d = &st->cp_frees[i];
 		json_object *o = json_object_new_object();
-		const char *r = st->names.reason ? st->names.reason(st->names.ctx, d->reason) : NULL;
-		const char *sym = d->location && st->names.symbol ?
-			st->names.symbol(st->names.ctx, d->location) : NULL;
 		char rb[24];
+		const char *r = skbt_stats_drop_reason(st, d->reason, rb, sizeof(rb));
+		const char *sym = skbt_stats_drop_location(st, d->location);
 
-		if (!r) {
-			snprintf(rb, sizeof(rb), "%u", d->reason);
-			r = rb;
-		}
 		put(o, "reason", str(r));
 		put(o, "location", str(sym ? sym : ""));
 		put(o, "count", u64(d->count));

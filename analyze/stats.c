@@ -631,3 +631,22 @@ void skbt_stats_release(struct skbt_stats *st)
 	free(st->top);
 	memset(st, 0, sizeof(*st));
 }
+
+const char *skbt_stats_drop_reason(const struct skbt_stats *st, uint32_t reason, char *buf,
+				   size_t len)
+{
+	const char *r;
+
+	if (reason == UINT32_MAX)
+		return "NETIF_RX_FAILED";
+	r = st->names.reason ? st->names.reason(st->names.ctx, reason) : NULL;
+	if (r)
+		return r;
+	snprintf(buf, len, "%u", reason);
+	return buf;
+}
+
+const char *skbt_stats_drop_location(const struct skbt_stats *st, uint64_t location)
+{
+	return location && st->names.symbol ? st->names.symbol(st->names.ctx, location) : NULL;
+}

@@ -124,6 +124,14 @@ struct skbt_stats {
 int skbt_stats_init(struct skbt_stats *st, const struct skbt_filter *f,
 		    const struct skbt_names *names, unsigned int top);
 /* Name of a path ("eth0>br-int", "tx:br-int>eth0") into @buf. */
+/*
+ * A drop row's reason as the machine-readable outputs name it: the kernel's drop reason name,
+ * NETIF_RX_FAILED for netif_rx()'s verdict (reason UINT32_MAX), else the number, written in
+ * @buf.  And the function that freed it, or NULL.
+ */
+const char *skbt_stats_drop_reason(const struct skbt_stats *st, uint32_t reason, char *buf,
+				   size_t len);
+const char *skbt_stats_drop_location(const struct skbt_stats *st, uint64_t location);
 const char *skbt_stats_path_name(const struct skbt_stats *st, const uint16_t *devs,
 				 unsigned int ndevs, bool tx_only, char *buf, size_t len);
 bool skbt_stats_selects(const struct skbt_stats *st, const struct skbt_journey *j);
