@@ -1161,7 +1161,7 @@ static struct jnode *find_upcall(struct skbt_journeys *jb, const struct skbt_eve
 		return NULL;
 	n = jb->cfg.have_upcall_events ? find_upcall_events(jb, ev, conf, why) :
 					 find_upcall_plain(jb, ev, conf, why);
-	if (n)
+	if (n && n->pend >= 0)
 		pending_unlink(jb, n->pend);
 	return n;
 }
