@@ -21,59 +21,10 @@ NS=${P}t T=${P}t TN=${P}n
 
 check "namespace $NS" ns_add "$NS"
 
-cat >"$TMP/tap.py" <<'PY'
-# tap.py NAME NAPI(0|1) ADDR PEER PORT N PAYLOAD: create the tap, put ADDR/24 on it, write N
-# frames PEER:4000 -> ADDR:PORT, count what a UDP socket on ADDR:PORT receives; print it.
-import fcntl, os, socket, struct, subprocess, sys, time
-name, napi, addr, peer, port, n, payload = sys.argv[1], int(sys.argv[2]), sys.argv[3], \
-    sys.argv[4], int(sys.argv[5]), int(sys.argv[6]), int(sys.argv[7])
-TUNSETIFF, IFF_TAP, IFF_NO_PI, IFF_NAPI = 0x400454ca, 0x0002, 0x1000, 0x0010
-fd = os.open('/dev/net/tun', os.O_RDWR)
-fcntl.ioctl(fd, TUNSETIFF, struct.pack('16sH', name.encode(), IFF_TAP | IFF_NO_PI | (IFF_NAPI if napi else 0)))
-subprocess.run(['ip', 'addr', 'add', addr + '/24', 'dev', name], check=True)
-subprocess.run(['ip', 'link', 'set', name, 'up'], check=True)
-mac = bytes.fromhex(open('/sys/class/net/%s/address' % name).read().strip().replace(':', ''))
-r = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-r.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 22)
-r.bind((addr, port))
-r.setblocking(False)
-
-def csum(b):
-    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
-    s = (s >> 16) + (s & 0xffff)
-    return ~(s + (s >> 16)) & 0xffff
-
-got = 0
-def drain():
-    global got
-    try:
-        while True:
-            r.recv(65536); got += 1
-    except BlockingIOError:
-        pass
-
-src = socket.inet_aton(peer); dst = socket.inet_aton(addr)
-for i in range(n):
-    data = b'%08d' % i + b'z' * (payload - 8)
-    udp = struct.pack('!HHHH', 4000, port, 8 + len(data), 0) + data
-    ip = struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(udp), i & 0xffff, 0, 64, 17, 0, src, dst)
-    ip = ip[:10] + struct.pack('!H', csum(ip)) + ip[12:]
-    os.write(fd, mac + b'\x02\x00\x00\x00\x00\x09' + b'\x08\x00' + ip + udp)
-    if i % 20 == 19:
-        time.sleep(0.002)
-        drain()
-end = time.time() + 2
-while got < n and time.time() < end:
-    time.sleep(0.01)
-    drain()
-print(got)
-os.close(fd)
-PY
-
 check "recorder started (--events full)" rec_start --events full
-sent_plain=$(ip netns exec "$NS" python3 "$TMP/tap.py" "$T" 0 10.205.0.1 10.205.0.9 7005 "$N" "$PAYLOAD")
+sent_plain=$(ip netns exec "$NS" python3 "$SKBT_ROOT/tests/live/tap_send.py" "$T" 0 10.205.0.1 10.205.0.9 7005 "$N" "$PAYLOAD")
 check_eq "tap $T (no IFF_NAPI): socket received every frame" "$N" "$sent_plain"
-sent_napi=$(ip netns exec "$NS" python3 "$TMP/tap.py" "$TN" 1 10.205.1.1 10.205.1.9 7005 "$N" "$PAYLOAD")
+sent_napi=$(ip netns exec "$NS" python3 "$SKBT_ROOT/tests/live/tap_send.py" "$TN" 1 10.205.1.1 10.205.1.9 7005 "$N" "$PAYLOAD")
 check_eq "tap $TN (IFF_NAPI): socket received every frame" "$N" "$sent_napi"
 check "recorder stopped cleanly" rec_stop
 check_eq "recorder lost no event" 0 "$REC_LOST"
