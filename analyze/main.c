@@ -49,6 +49,8 @@ static void usage(FILE *out)
 "                      to tickets)\n"
 "  --redact-devs       name devices dev1, dev2, ... (by first appearance; lo stays) in\n"
 "                      every output\n"
+"  --node NAME         call the node NAME in every output instead of the host name the\n"
+"                      file stores (to hide it in a report attached to a ticket)\n"
 "  --perfetto FILE     Chrome trace-event JSON for ui.perfetto.dev / chrome://tracing\n"
 "  --perfetto-limit N  at most N journeys in it (default 20000): the slowest half, a\n"
 "                      sample of the rest\n"
@@ -387,7 +389,7 @@ enum {
 	OPT_FROM, OPT_TO, OPT_MIN_LAT, OPT_STAGE, OPT_BUFFER, OPT_WITHOUT,
 	OPT_FILTER, OPT_FLOWS, OPT_PCAPNG,
 	OPT_PERFETTO, OPT_PERFETTO_LIMIT, OPT_HTML, OPT_JOURNEYS, OPT_CSV, OPT_REDACT_DEVS,
-	OPT_CONTEXT, OPT_COMPLETE,
+	OPT_CONTEXT, OPT_COMPLETE, OPT_NODE,
 };
 #define SHORTOPTS "qhV"
 
@@ -450,6 +452,7 @@ int main(int argc, char **argv)
 		{ "journeys", required_argument, NULL, OPT_JOURNEYS },
 		{ "csv", required_argument, NULL, OPT_CSV },
 		{ "redact-devs", no_argument, NULL, OPT_REDACT_DEVS },
+		{ "node", required_argument, NULL, OPT_NODE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		/* hidden, for completion/skbtrail.bash: options, events, stages */
@@ -467,7 +470,7 @@ int main(int argc, char **argv)
 	struct skbt_err err = { 0 };
 	struct skbt_event e;
 	struct run run = { 0 };
-	const char *pcap_filter = NULL, *pcapng_path = NULL;
+	const char *pcap_filter = NULL, *pcapng_path = NULL, *node_name = NULL;
 	struct skbt_pcap_summary capsum = { 0 };
 	char warn_pcap[600];
 	struct skbt_context nctx = { 0 };
@@ -603,6 +606,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_REDACT_DEVS:
 			redact_devs = true;
+			break;
+		case OPT_NODE:
+			node_name = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -770,6 +776,16 @@ int main(int argc, char **argv)
 		ti.last_ts = e.ts;
 		if (redact_devs && alias_note(&aliases, e.dev))
 			goto oom;
+		/*
+		 * The recorder's own tasks in process context: whatever they free or copy is its
+		 * activity (a capture socket, a snapshot), not the node's.  In softirq the pid is
+		 * only whoever the CPU interrupted, so those events stay.
+		 */
+		if (nctx.nown && !(e.ctx & (SKBT_CTX_HARDIRQ | SKBT_CTX_SOFTIRQ | SKBT_CTX_NMI)) &&
+		    e.kind != SKBT_EV_LOST && skbt_context_is_own(&nctx, e.pid)) {
+			ti.own_events++;
+			continue;
+		}
 		if (e.kind == SKBT_EV_LOST) {
 			if (e.u.lost.count == UINT64_MAX)
 				ti.lost_unknown = true;
@@ -797,6 +813,8 @@ int main(int argc, char **argv)
 	run.st.names = out_names;	/* selections matched real names; outputs show these */
 
 	ti.file = basename(file);	/* never the directory: reports get attached to tickets */
+	ti.node = node_name ? node_name : nctx.node;
+	ti.own_known = nctx.nown > 0;
 	ti.version = skbt_tracefile_version(tf);
 	ti.compression = skbt_tracefile_compression(tf);
 	ti.buffer = skbt_events_buffer(ev);

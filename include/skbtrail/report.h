@@ -22,6 +22,9 @@ struct skbt_findings;
 
 struct skbt_trace_info {
 	const char *file;
+	const char *node;		/* host name (UNAME option or --node), "" if unknown */
+	bool own_known;			/* the file lists the recorder's own tasks */
+	uint64_t own_events;		/* their events, left out of journeys and drops */
 	int version;			/* trace.dat version */
 	const char *compression;
 	const char *buffer;		/* instance name, "" = top */
