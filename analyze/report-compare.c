@@ -90,7 +90,7 @@ int skbt_report_compare_json(FILE *out, const struct skbt_compare_info *ci,
 	int ret = 0;
 
 	put(root, "schema_version", json_object_new_int(SKBT_REPORT_SCHEMA_VERSION));
-	put(root, "generator", str("skbtrail " SKBT_VERSION));
+	put(root, "tool", str("skbtrail-analyze " SKBT_VERSION));
 	put(root, "base", trace_obj(ci->base_file, ci->base_node));
 	put(root, "new", trace_obj(ci->new_file, ci->new_node));
 	put(cmp, "test", str(SKBT_COMPARE_TEST_NAME));
@@ -175,8 +175,10 @@ int skbt_report_compare_text(FILE *out, const struct skbt_compare_info *ci,
 			nstages++;
 			snprintf(cnt, sizeof(cnt), "%" PRIu64 " -> %" PRIu64, t->base.count,
 				 t->new.count);
-			for (int j = 0; j < 4; j++)
-				snprintf(q[j], sizeof(q[j]), "%s -> %s", SKBT_DUR(b[j]), SKBT_DUR(n[j]));
+			for (int j = 0; j < 4; j++)	/* "-": the stage is absent on that side */
+				snprintf(q[j], sizeof(q[j]), "%s -> %s",
+					 t->base.count ? SKBT_DUR(b[j]) : "-",
+					 t->new.count ? SKBT_DUR(n[j]) : "-");
 			fprintf(out, "  %-8s %15s %21s %21s %21s %21s %9.2g  %s", s->name, cnt, q[0],
 				q[1], q[2], q[3], t->p_value, verdict(t));
 			if (t->base.count && t->new.count)

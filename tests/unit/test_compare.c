@@ -416,6 +416,14 @@ static void test_render(void **state)
 	assert_int_equal(skbt_compare_map_parse(arg, &m), 0);
 	assert_int_equal(skbt_compare_build(&t->base, &t->new, &m, 1, NULL, &t->c), 0);
 	s = render(skbt_report_compare_json, &ci, &t->c);
+	/* tests/golden/compare.sh validates this document against docs/compare-schema.json */
+	if (getenv("SKBT_COMPARE_JSON")) {
+		FILE *f = fopen(getenv("SKBT_COMPARE_JSON"), "w");
+
+		assert_non_null(f);
+		fputs(s, f);
+		assert_int_equal(fclose(f), 0);
+	}
 	assert_non_null(strstr(s, "\"test\": \"wilcoxon-rank-sum\""));
 	assert_non_null(strstr(s, "\"alpha\": 0.01"));
 	assert_non_null(strstr(s, "\"name\": \"ens3>br0\""));
