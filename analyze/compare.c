@@ -356,6 +356,45 @@ static int add_side(struct skbt_comparison *c, const struct skbt_stats *st, bool
 	return 0;
 }
 
+static int add_drops(struct skbt_comparison *c, const struct skbt_stats *st, bool is_new)
+{
+	for (unsigned int i = 0; i < st->ndrops; i++) {
+		const struct skbt_drop_stats *d = &st->drops[i];
+		char rb[24];
+		const char *r = skbt_stats_drop_reason(st, d->reason, rb, sizeof(rb));
+		struct skbt_compare_drop *x = NULL;
+
+		for (unsigned int k = 0; k < c->ndrops && !x; k++)
+			if (!strcmp(c->drops[k].reason, r))
+				x = &c->drops[k];
+		if (!x) {
+			x = realloc(c->drops, (c->ndrops + 1) * sizeof(*x));
+			if (!x)
+				return -ENOMEM;
+			c->drops = x;
+			x = &c->drops[c->ndrops++];
+			memset(x, 0, sizeof(*x));
+			snprintf(x->reason, sizeof(x->reason), "%s", r);
+		}
+		if (is_new)
+			x->new += d->count;
+		else
+			x->base += d->count;
+	}
+	return 0;
+}
+
+static int drop_cmp(const void *a, const void *b)
+{
+	const struct skbt_compare_drop *x = a, *y = b;
+
+	if (x->new != y->new)
+		return x->new > y->new ? -1 : 1;
+	if (x->base != y->base)
+		return x->base > y->base ? -1 : 1;
+	return strcmp(x->reason, y->reason);
+}
+
 int skbt_compare_build(const struct skbt_stats *base, const struct skbt_stats *new,
 		       const struct skbt_compare_map *map, unsigned int nmap,
 		       const struct skbt_compare_opts *o, struct skbt_comparison *out)
@@ -364,7 +403,8 @@ int skbt_compare_build(const struct skbt_stats *base, const struct skbt_stats *n
 	if (o)
 		out->o = *o;
 	skbt_compare_opts_fill(&out->o);
-	if (add_side(out, new, true, NULL, 0) || add_side(out, base, false, map, nmap)) {
+	if (add_side(out, new, true, NULL, 0) || add_side(out, base, false, map, nmap) ||
+	    add_drops(out, new, true) || add_drops(out, base, false)) {
 		skbt_comparison_release(out);
 		return -ENOMEM;
 	}
@@ -376,6 +416,8 @@ int skbt_compare_build(const struct skbt_stats *base, const struct skbt_stats *n
 			out->nsignificant += s->t.significant;
 		}
 	}
+	if (out->ndrops > 1)
+		qsort(out->drops, out->ndrops, sizeof(*out->drops), drop_cmp);
 	return 0;
 }
 
@@ -386,5 +428,6 @@ void skbt_comparison_release(struct skbt_comparison *c)
 	for (unsigned int i = 0; i < c->npaths; i++)
 		free(c->paths[i].stages);
 	free(c->paths);
+	free(c->drops);
 	memset(c, 0, sizeof(*c));
 }

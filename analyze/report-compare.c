@@ -113,6 +113,16 @@ int skbt_report_compare_json(FILE *out, const struct skbt_compare_info *ci,
 		json_object_array_add(paths, po);
 	}
 	put(cmp, "paths", paths);
+	paths = json_object_new_array();
+	for (unsigned int i = 0; i < c->ndrops; i++) {
+		json_object *d = json_object_new_object();
+
+		put(d, "reason", str(c->drops[i].reason));
+		put(d, "base", u64(c->drops[i].base));
+		put(d, "new", u64(c->drops[i].new));
+		json_object_array_add(paths, d);
+	}
+	put(cmp, "drops", paths);
 	put(root, "comparison", cmp);
 	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 					   JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -187,6 +197,11 @@ int skbt_report_compare_text(FILE *out, const struct skbt_compare_info *ci,
 			fprintf(out, "\n  %-8s %s -> %s\n", "", s->from, s->to);
 		}
 	}
+	if (c->ndrops)
+		fprintf(out, "\nDrops by reason (base -> new):\n");
+	for (unsigned int i = 0; i < c->ndrops; i++)
+		fprintf(out, "  %-28s %" PRIu64 " -> %" PRIu64 "\n", c->drops[i].reason,
+			c->drops[i].base, c->drops[i].new);
 	fprintf(out, "\n%u of %u stages changed significantly\n", c->nsignificant, nstages);
 	return ferror(out) ? -EIO : 0;
 }

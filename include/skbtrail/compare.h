@@ -97,16 +97,24 @@ struct skbt_compare_path {
 	struct skbt_compare_stage *stages;
 };
 
+/* Packet drops of one reason (skbt_stats_drop_reason: NO_SOCKET, NETIF_RX_FAILED, ...). */
+struct skbt_compare_drop {
+	char reason[64];
+	uint64_t base, new;
+};
+
 struct skbt_comparison {
 	struct skbt_compare_opts o;
 	unsigned int npaths;
 	struct skbt_compare_path *paths;	/* new's order (busiest first), then base-only */
 	unsigned int nsignificant;		/* stages marked significant */
+	unsigned int ndrops;
+	struct skbt_compare_drop *drops;	/* by reason, most in new first */
 };
 
 /*
  * Match the paths and stages of two finished statistics (skbt_stats_done) by name, base
- * names renamed through @map, and test each stage.  The result points at the histograms of
+ * names renamed through @map, and test each stage; add up the packet drops of each by reason.  The result points at the histograms of
  * both: they must outlive it.  0 or -ENOMEM (@out then empty).
  */
 int skbt_compare_build(const struct skbt_stats *base, const struct skbt_stats *new,

@@ -339,6 +339,18 @@ static int two_setup(void **state)
 	add_path(&t->base, pb, 2, st2, 2, cb, 300, 11);
 	add_path(&t->base, pv, 2, st2, 1, cb, 50, 12);
 	add_path(&t->new, pn, 2, st2, 2, cn, 300, 13);
+	/* drops: NETIF_RX_FAILED 2 -> 7 (two rows in new), reason 5 only in base */
+	static const struct skbt_drop_stats db[] = { { .reason = UINT32_MAX, .dev = 2, .count = 2 },
+		{ .reason = 5, .dev = 1, .count = 4 } };
+	static const struct skbt_drop_stats dn[] = { { .reason = UINT32_MAX, .dev = 2, .count = 3 },
+		{ .reason = UINT32_MAX, .dev = 3, .count = 4 } };
+	t->base.drops = malloc(sizeof(db));
+	t->new.drops = malloc(sizeof(dn));
+	if (!t->base.drops || !t->new.drops)
+		return -1;
+	memcpy(t->base.drops, db, sizeof(db));
+	memcpy(t->new.drops, dn, sizeof(dn));
+	t->base.ndrops = t->new.ndrops = 2;
 	*state = t;
 	return 0;
 }
@@ -376,6 +388,13 @@ static void test_build(void **state)
 	assert_true(p->stages[1].t.significant);
 	assert_true(p->stages[1].t.p50_change_ns > 5000);
 	assert_int_equal(t->c.nsignificant, 1);
+	assert_int_equal(t->c.ndrops, 2);
+	assert_string_equal(t->c.drops[0].reason, "NETIF_RX_FAILED");
+	assert_int_equal(t->c.drops[0].base, 2);
+	assert_int_equal(t->c.drops[0].new, 7);
+	assert_string_equal(t->c.drops[1].reason, "5");	/* no name source: the number */
+	assert_int_equal(t->c.drops[1].base, 4);
+	assert_int_equal(t->c.drops[1].new, 0);
 	/* the base-only path keeps its base name and has no new sample */
 	p = &t->c.paths[1];
 	assert_string_equal(p->name, "veth1>br0");
@@ -431,12 +450,14 @@ static void test_render(void **state)
 	assert_non_null(strstr(s, "\"significant\": true"));
 	assert_non_null(strstr(s, "\"p999_ns\": "));
 	assert_non_null(strstr(s, "\"min_change_ns\": 1000"));
+	assert_non_null(strstr(s, "\"reason\": \"NETIF_RX_FAILED\""));
 	free(s);
 	s = render(skbt_report_compare_text, &ci, &t->c);
 	assert_non_null(strstr(s, "ens3>br0"));
 	assert_non_null(strstr(s, "backlog"));
 	assert_non_null(strstr(s, "SIGNIFICANT"));
 	assert_non_null(strstr(s, "1 of 3 stages changed significantly"));
+	assert_non_null(strstr(s, "NETIF_RX_FAILED"));
 	free(s);
 }
 
