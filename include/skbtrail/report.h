@@ -67,4 +67,17 @@ int skbt_report_text(FILE *out, const struct skbt_trace_info *ti, const struct s
 int skbt_report_json(FILE *out, const struct skbt_trace_info *ti, const struct skbt_stats *st,
 		     const struct skbt_report_opts *o);
 
+/* The comparison document of --compare (docs/compare-schema.json) and its terminal form. */
+struct skbt_comparison;
+
+struct skbt_compare_info {
+	const char *base_file, *base_node;	/* ti->file, ti->node of each trace */
+	const char *new_file, *new_node;
+};
+
+int skbt_report_compare_json(FILE *out, const struct skbt_compare_info *ci,
+			     const struct skbt_comparison *c);
+int skbt_report_compare_text(FILE *out, const struct skbt_compare_info *ci,
+			     const struct skbt_comparison *c);
+
 #endif
