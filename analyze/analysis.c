@@ -431,6 +431,11 @@ const struct skbt_context *skbt_analysis_context(const struct skbt_analysis *a)
 	return &a->ctx;
 }
 
+const char *skbt_analysis_node(const struct skbt_analysis *a)
+{
+	return a->cfg.node ? a->cfg.node : a->ctx.node;
+}
+
 int skbt_analysis_add_sink(struct skbt_analysis *a, const struct skbt_sink *sk)
 {
 	if (a->nsinks >= SKBT_ANALYSIS_MAX_SINKS)
@@ -448,7 +453,7 @@ static int finish_model(struct skbt_analysis *a)
 	a->st.names = a->out_names;	/* selections matched real names; outputs show these */
 
 	ti->file = a->source;		/* never the directory: reports get attached to tickets */
-	ti->node = a->cfg.node ? a->cfg.node : a->ctx.node;
+	ti->node = skbt_analysis_node(a);
 	ti->own_known = a->ctx.nown > 0;
 	ti->version = skbt_tracefile_version(a->tf);
 	ti->compression = skbt_tracefile_compression(a->tf);

@@ -76,6 +76,8 @@ const struct skbt_names *skbt_analysis_names(const struct skbt_analysis *a);
 struct skbt_pcap *skbt_analysis_pcap(const struct skbt_analysis *a);
 const char *skbt_analysis_source(const struct skbt_analysis *a);
 const struct skbt_context *skbt_analysis_context(const struct skbt_analysis *a);
+/* The node's name: --node, else the host name the file stores, else "". */
+const char *skbt_analysis_node(const struct skbt_analysis *a);
 
 /* The analysis owns @sk from here (destroyed by close).  -ENOSPC: too many. */
 int skbt_analysis_add_sink(struct skbt_analysis *a, const struct skbt_sink *sk);
