@@ -21,6 +21,7 @@
 
 #include "skbtrail/analysis.h"
 #include "skbtrail/common.h"
+#include "skbtrail/compare.h"
 #include "skbtrail/context.h"
 #include "skbtrail/event.h"
 #include "skbtrail/journey.h"
@@ -36,6 +37,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 "Usage: %s [OPTIONS] FILE\n"
+"       %s --compare [--map OLD=NEW ...] [--json FILE] BASE NEW\n"
 "Rebuild each packet's journey through the Linux receive path from a trace.dat FILE\n"
 "(skbtrail-record or trace-cmd record, v6 or v7) and report each stage's latency.\n"
 "\n"
@@ -52,7 +54,7 @@ static void usage(FILE *out)
 "  --perfetto-limit N  at most N journeys in --perfetto (default 20000): the slowest half,\n"
 "                      a sample of the rest\n"
 "  --flows N           list the N slowest flows by p99 (default 10, 0 = none)\n"
-"Output files (each FILE must differ from the trace file and from the others):\n", prog);
+"Output files (each FILE must differ from the trace file and from the others):\n", prog, prog);
 	for (unsigned int i = 0; i < skbt_noutputs; i++) {
 		const struct skbt_output *o = &skbt_outputs[i];
 		const char *h = o->help;
@@ -88,7 +90,14 @@ static void usage(FILE *out)
 "  -h, --help, -V, --version\n"
 "\n"
 "Exit status: 0 report written (it says when it is incomplete), 1 runtime failure,\n"
-"2 usage error, 3 FILE is not a usable trace file.\n");
+"2 usage error, 3 FILE is not a usable trace file.\n"
+"Comparison:\n"
+"  --compare BASE NEW  per path and stage, counts and p50/p90/p99/p99.9 of two traces side\n"
+"                      by side, each change tested (Wilcoxon rank-sum, alpha 0.01) and\n"
+"                      weighed (p50 moved more than 1 us and 10%%); drops by reason.\n"
+"                      Text on stdout; --json FILE: the comparison document\n"
+"                      (docs/compare-schema.json). Selections apply to both.\n"
+"  --map OLD=NEW       BASE's device OLD is NEW's device NEW (repeatable)\n");
 }
 
 /* "1.5ms", "200us", "3s", "42ns", "42" (ns) -> ns; -1 on error */
@@ -162,7 +171,7 @@ enum {
 	OPT_TOP = 256, OPT_NO_HIST, OPT_SHOW_ADDRS, OPT_DEV, OPT_PATH, OPT_CPU,
 	OPT_FROM, OPT_TO, OPT_MIN_LAT, OPT_STAGE, OPT_BUFFER, OPT_WITHOUT,
 	OPT_FILTER, OPT_FLOWS, OPT_PERFETTO_LIMIT, OPT_REDACT_DEVS,
-	OPT_CONTEXT, OPT_COMPLETE, OPT_NODE,
+	OPT_CONTEXT, OPT_COMPLETE, OPT_NODE, OPT_COMPARE, OPT_MAP,
 	OPT_OUTPUT = 512,	/* + index in skbt_outputs[] */
 };
 #define SHORTOPTS "qhV"
@@ -236,6 +245,20 @@ static bool same_file(const char *p, const struct stat *st_p, bool have_p, const
 	return !strcmp(cp, cq);
 }
 
+/* --compare --json FILE must not be either trace. */
+static int check_out_paths_2(const char *out, const char *base, const char *new)
+{
+	struct stat st;
+	bool have = stat(out, &st) == 0;
+
+	if (same_file(out, &st, have, base) || same_file(out, &st, have, new)) {
+		fprintf(stderr, "%s: --json %s: that is one of the trace files; nothing written\n",
+			prog, out);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int check_out_paths(const char *input, const char *const *out_path)
 {
 	for (unsigned int i = 0; i < skbt_noutputs; i++) {
@@ -263,6 +286,88 @@ static int check_out_paths(const char *input, const char *const *out_path)
 	return 0;
 }
 
+static int exit_of(enum skbt_analysis_fail kind)
+{
+	return kind == SKBT_ANALYSIS_FAIL_USAGE ? SKBT_EXIT_USAGE :
+	       kind == SKBT_ANALYSIS_FAIL_BADFILE ? SKBT_EXIT_BADFILE : SKBT_EXIT_FAIL;
+}
+
+/*
+ * --compare BASE NEW: two analyses with the same selections, then the comparison of their
+ * statistics (skbtrail/compare.h) as text on stdout or the JSON document in @json.
+ */
+static int run_compare(const struct skbt_analysis_config *base_cfg, const char *base,
+		       const char *new, const char *json, const struct skbt_compare_map *map,
+		       unsigned int nmap)
+{
+	struct skbt_analysis_config cfg[2] = { *base_cfg, *base_cfg };
+	struct skbt_analysis *a[2] = { NULL, NULL };
+	enum skbt_analysis_fail kind = SKBT_ANALYSIS_FAIL_RUNTIME;
+	struct skbt_comparison cmp = { 0 };
+	struct skbt_compare_opts copt = { 0 };
+	struct skbt_compare_info ci;
+	struct skbt_err err = { 0 };
+	int status = SKBT_EXIT_FAIL, ret = 0;
+	bool built = false;
+
+	if (json && strcmp(json, "-") && check_out_paths_2(json, base, new))
+		return SKBT_EXIT_USAGE;
+	cfg[0].path = base;
+	cfg[1].path = new;
+	for (int i = 0; i < 2; i++) {
+		ret = skbt_analysis_open(&cfg[i], &a[i], &err, &kind);
+		if (!ret) {
+			ret = skbt_analysis_run(a[i], &err);
+			if (ret > 0) {
+				fprintf(stderr, "%s: %s; the comparison covers the events before it\n",
+					prog, err.msg);
+				ret = 0;
+			}
+			kind = SKBT_ANALYSIS_FAIL_RUNTIME;
+		}
+		if (ret) {
+			fprintf(stderr, "%s: %s\n", prog, err.msg[0] ? err.msg : strerror(-ret));
+			status = exit_of(kind);
+			goto out;
+		}
+	}
+	skbt_compare_opts_fill(&copt);
+	if (skbt_compare_build(skbt_analysis_stats(a[0]), skbt_analysis_stats(a[1]), map, nmap,
+			       &copt, &cmp)) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		goto out;
+	}
+	built = true;
+	ci = (struct skbt_compare_info){
+		.base_file = skbt_analysis_source(a[0]), .base_node = skbt_analysis_node(a[0]),
+		.new_file = skbt_analysis_source(a[1]), .new_node = skbt_analysis_node(a[1]) };
+	if (json) {
+		FILE *f = strcmp(json, "-") ? fopen(json, "w") : stdout;
+
+		if (!f) {
+			fprintf(stderr, "%s: %s: %s\n", prog, json, strerror(errno));
+			goto out;
+		}
+		ret = skbt_report_compare_json(f, &ci, &cmp);
+		if (f != stdout && fclose(f) && !ret)
+			ret = -errno;
+	} else {
+		ret = skbt_report_compare_text(stdout, &ci, &cmp);
+	}
+	if (ret || fflush(stdout)) {
+		fprintf(stderr, "%s: writing the comparison: %s\n", prog,
+			strerror(ret ? -ret : errno));
+		goto out;
+	}
+	status = SKBT_EXIT_OK;
+out:
+	if (built)
+		skbt_comparison_release(&cmp);
+	skbt_analysis_close(a[0]);
+	skbt_analysis_close(a[1]);
+	return status;
+}
+
 /* The options that are not outputs; the registry's outputs are added after them. */
 static const struct option base_opts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
@@ -284,6 +389,8 @@ static const struct option base_opts[] = {
 	{ "perfetto-limit", required_argument, NULL, OPT_PERFETTO_LIMIT },
 	{ "redact-devs", no_argument, NULL, OPT_REDACT_DEVS },
 	{ "node", required_argument, NULL, OPT_NODE },
+	{ "compare", no_argument, NULL, OPT_COMPARE },
+	{ "map", required_argument, NULL, OPT_MAP },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	/* hidden, for completion/skbtrail.bash: options, events, stages */
@@ -306,7 +413,9 @@ int main(int argc, char **argv)
 	struct skbt_analysis *a = NULL;
 	struct skbt_err err = { 0 };
 	const char *no_color = getenv("NO_COLOR");
-	bool quiet = false, json_stdout = false;
+	bool quiet = false, json_stdout = false, compare = false;
+	struct skbt_compare_map map[32];
+	unsigned int nmap = 0;
 	int status = SKBT_EXIT_FAIL, c, ret;
 	char *devlist = NULL;
 	const char *devs[64];
@@ -423,6 +532,18 @@ int main(int argc, char **argv)
 		case OPT_NODE:
 			cfg.node = optarg;
 			break;
+		case OPT_COMPARE:
+			compare = true;
+			break;
+		case OPT_MAP:
+			if (nmap == SKBT_ARRAY_SIZE(map) ||
+			    skbt_compare_map_parse(optarg, &map[nmap])) {
+				fprintf(stderr, "%s: --map: want OLD=NEW (device names), at most %zu: "
+					"%s\n", prog, SKBT_ARRAY_SIZE(map), optarg);
+				return SKBT_EXIT_USAGE;
+			}
+			nmap++;
+			break;
 		case 'h':
 			usage(stdout);
 			return SKBT_EXIT_OK;
@@ -433,6 +554,27 @@ int main(int argc, char **argv)
 			usage(stderr);
 			return SKBT_EXIT_USAGE;
 		}
+	}
+	if (compare || nmap) {
+		if (!compare || optind != argc - 2) {
+			fprintf(stderr, "%s: --compare takes two trace files, BASE and NEW (see "
+				"--help)\n", prog);
+			return SKBT_EXIT_USAGE;
+		}
+		for (unsigned int i = 1; i < skbt_noutputs; i++) {
+			if (out_path[i]) {
+				fprintf(stderr, "%s: --compare writes text or --json, not --%s\n",
+					prog, skbt_outputs[i].name);
+				return SKBT_EXIT_USAGE;
+			}
+		}
+		if (cfg.context_only || cfg.pcap_filter) {
+			fprintf(stderr, "%s: --compare does not go with --%s\n", prog,
+				cfg.context_only ? "context" : "filter");
+			return SKBT_EXIT_USAGE;
+		}
+		cfg.top = ropt.top;
+		return run_compare(&cfg, argv[optind], argv[optind + 1], out_path[0], map, nmap);
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "%s: expected one trace file (see --help)\n", prog);
