@@ -91,8 +91,9 @@ struct sample {
 };
 
 struct comm {
+	uint64_t ts;		/* the last name of a pid in time (then file order) wins */
 	uint32_t pid;
-	uint32_t seq;		/* file order: the last name of a pid wins */
+	uint32_t seq;
 	const char *name;
 	size_t len;
 };
@@ -291,19 +292,29 @@ static unsigned int trailer_size(uint64_t st)
 	return 8 * n;
 }
 
-/* CPU from a non-sample record's trailer, or -1. */
-static int trailer_cpu(const struct conv *c, const uint8_t *rec, uint32_t size)
+/* Time stamp (S_TIME) and CPU (S_CPU) from a non-sample record's trailer: false if absent. */
+static bool trailer_field(const struct conv *c, const uint8_t *rec, uint32_t size, uint64_t bit,
+			  uint64_t *v)
 {
 	const struct attr *a = &c->attrs[0];
-	unsigned int t = trailer_size(a->sample_type);
+	uint64_t st = a->sample_type;
+	unsigned int t = trailer_size(st);
 	const uint8_t *p;
 
-	if (!a->sample_id_all || !(a->sample_type & S_CPU) || t + 8 > size)
-		return -1;
-	p = rec + size - t;
-	p += 8 * (!!(a->sample_type & S_TID) + !!(a->sample_type & S_TIME) +
-		  !!(a->sample_type & S_ID) + !!(a->sample_type & S_STREAM_ID));
-	return (int)g32(p);
+	if (!a->sample_id_all || !(st & bit) || t + 8 > size)
+		return false;
+	p = rec + size - t + 8 * !!(st & S_TID);
+	if (bit == S_CPU)
+		p += 8 * (!!(st & S_TIME) + !!(st & S_ID) + !!(st & S_STREAM_ID));
+	*v = bit == S_CPU ? g32(p) : g64(p);
+	return true;
+}
+
+static int trailer_cpu(const struct conv *c, const uint8_t *rec, uint32_t size)
+{
+	uint64_t v;
+
+	return trailer_field(c, rec, size, S_CPU, &v) && v < MAX_CPUS ? (int)v : -1;
 }
 
 static int owe_lost(struct conv *c, int cpu, uint64_t n)
@@ -467,7 +478,7 @@ static int do_sample(struct conv *c, const uint8_t *rec, uint32_t size)
 	return 0;
 }
 
-static int add_comm(struct conv *c, uint32_t pid, const char *name, size_t len)
+static int add_comm(struct conv *c, uint32_t pid, uint64_t ts, const char *name, size_t len)
 {
 	if (c->ncomms == c->ccomms) {
 		size_t n = c->ccomms ? c->ccomms * 2 : 1024;
@@ -478,9 +489,11 @@ static int add_comm(struct conv *c, uint32_t pid, const char *name, size_t len)
 		c->comms = p;
 		c->ccomms = n;
 	}
-	/* a name with a newline would break the cmdlines text: cut it there */
-	c->comms[c->ncomms] = (struct comm){ pid, (uint32_t)c->ncomms, name,
-					     strcspn(name, "\n") < len ? strcspn(name, "\n") : len };
+	/* a newline or NUL in a name would break the cmdlines text: cut it there */
+	for (size_t k = 0; k < len; k++)
+		if (name[k] == '\n' || name[k] == '\0')
+			len = k;
+	c->comms[c->ncomms] = (struct comm){ ts, pid, (uint32_t)c->ncomms, name, len };
 	c->ncomms++;
 	return 0;
 }
@@ -490,12 +503,15 @@ static int do_comm(struct conv *c, const uint8_t *rec, uint32_t size)
 	const struct attr *a = &c->attrs[0];
 	uint32_t t = a->sample_id_all ? trailer_size(a->sample_type) : 0;
 	const char *name = (const char *)rec + 16;
+	uint64_t ts = 0;
 	size_t room;
 
 	if (size < 16 + t)
 		return 0;
 	room = size - 16 - t;
-	return add_comm(c, g32(rec + 12), name, strnlen(name, room));
+	/* per-CPU buffers are written in turn: file order is not time order across CPUs */
+	trailer_field(c, rec, size, S_TIME, &ts);
+	return add_comm(c, g32(rec + 12), ts, name, strnlen(name, room));
 }
 
 static int read_data(struct conv *c, uint64_t off, uint64_t size)
@@ -651,10 +667,15 @@ static int comm_cmp(const void *a, const void *b)
 
 	if (x->pid != y->pid)
 		return x->pid < y->pid ? -1 : 1;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-/* The cmdlines block: the file's "pid comm" lines, then COMM records; one line per pid. */
+/*
+ * The cmdlines block: one line per pid, its last name: the tracing data's "pid comm" lines
+ * count as older than every COMM record (their time 0, before the records in order).
+ */
 static int write_cmdlines(struct conv *c, const char *cmd, size_t len)
 {
 	size_t i, base = c->ncomms, start, n = 0;
@@ -664,16 +685,18 @@ static int write_cmdlines(struct conv *c, const char *cmd, size_t len)
 
 	/* the file's lines count as older than every COMM record */
 	while (p && p < end) {
-		const char *nl = memchr(p, '\n', end - p), *sp;
-		char *e;
-		unsigned long pid;
+		const char *nl = memchr(p, '\n', end - p), *e = p;
+		uint64_t pid = 0;
 
 		if (!nl)
 			nl = end;
-		sp = memchr(p, ' ', nl - p);
-		pid = strtoul(p, &e, 10);
-		if (sp && e == sp && e != p && pid <= INT32_MAX) {
-			ret = add_comm(c, (uint32_t)pid, sp + 1, nl - sp - 1);
+		/* digits, one space, the name: parsed in place, never past the section */
+		while (e < nl && *e >= '0' && *e <= '9' && pid <= INT32_MAX)
+			pid = pid * 10 + (*e++ - '0');
+		if (e != p && e < nl && *e == ' ' && pid <= INT32_MAX) {
+			const char *sp = e;
+
+			ret = add_comm(c, (uint32_t)pid, 0, sp + 1, nl - sp - 1);
 			if (ret)
 				return ret;
 		}

@@ -1775,6 +1775,8 @@ static int open_common(struct skbt_tracefile *tf, struct skbt_err *err)
 	ret = tep_get_header_page_size(tf->tep);
 	tf->kb_long8 = ret ? ret == 8 : tf->long_size == 8;
 	finish_buffers(tf);
+	if (tf->perf_image)
+		strcpy(tf->compression, "perf.data");
 	for (int i = 0; i < tf->nbufs; i++)
 		if (!tf->bufs[i].clock)
 			return skbt_err_set(err, -ENOMEM, "out of memory");
