@@ -258,7 +258,7 @@ static int find_attr(const struct conv *c, uint64_t id)
 {
 	struct idmap key = { id, 0 }, *m;
 
-	m = bsearch(&key, c->ids, c->nids, sizeof(*m), id_cmp);
+	m = c->nids ? bsearch(&key, c->ids, c->nids, sizeof(*m), id_cmp) : NULL;
 	return m ? (int)m->attr : -1;
 }
 
@@ -679,7 +679,7 @@ static int comm_cmp(const void *a, const void *b)
 static int write_cmdlines(struct conv *c, const char *cmd, size_t len)
 {
 	size_t i, base = c->ncomms, start, n = 0;
-	const char *p = cmd, *end = cmd + len;
+	const char *p = cmd, *end = cmd ? cmd + len : NULL;
 	uint64_t total = 0;
 	int ret;
 
@@ -706,7 +706,8 @@ static int write_cmdlines(struct conv *c, const char *cmd, size_t len)
 		c->comms[i].seq = (uint32_t)(i - base);	/* before the records: renumber */
 	for (i = 0; i < base; i++)
 		c->comms[i].seq = (uint32_t)(c->ncomms - base + i);
-	qsort(c->comms, c->ncomms, sizeof(*c->comms), comm_cmp);
+	if (c->ncomms)
+		qsort(c->comms, c->ncomms, sizeof(*c->comms), comm_cmp);
 	/* keep the last entry of each pid, drop empty names */
 	for (i = 0; i < c->ncomms; i++) {
 		if (i + 1 < c->ncomms && c->comms[i + 1].pid == c->comms[i].pid)
@@ -884,7 +885,8 @@ static int convert(struct conv *c, struct skbt_perf_image *img)
 				    "several events and samples without ids");
 	if (!(c->attrs[0].sample_type & S_TIME))
 		return skbt_err_set(c->err, -EPROTONOSUPPORT, "samples have no time stamps");
-	qsort(c->ids, c->nids, sizeof(*c->ids), id_cmp);
+	if (c->nids)
+		qsort(c->ids, c->nids, sizeof(*c->ids), id_cmp);
 
 	/* feature sections: one (offset, size) per bit set, after the data */
 	if (data_off > c->fsize || data_size > c->fsize - data_off)
@@ -925,7 +927,8 @@ static int convert(struct conv *c, struct skbt_perf_image *img)
 	ret = read_data(c, data_off, data_size);
 	if (ret)
 		return ret;
-	qsort(c->smp, c->nsmp, sizeof(*c->smp), smp_cmp);
+	if (c->nsmp)
+		qsort(c->smp, c->nsmp, sizeof(*c->smp), smp_cmp);
 
 	/* the trace.dat v6 image */
 	out_add(c, "\x17\x08\x44tracing6", 12);
