@@ -60,6 +60,8 @@ enum {
 /* record types */
 enum {
 	REC_LOST = 2, REC_COMM = 3, REC_SAMPLE = 9, REC_LOST_SAMPLES = 13,
+	/* pipe mode: what a file keeps in its header and feature sections comes as records */
+	REC_HEADER_ATTR = 64, REC_HEADER_TRACING_DATA = 66,
 };
 
 /* ring buffer page layout, as tracefile.c reads it (kernel ring_buffer.c) */
@@ -75,6 +77,7 @@ struct attr {
 	uint64_t sample_type;
 	uint64_t read_format;
 	bool sample_id_all;
+	const char *clock;
 };
 
 struct idmap {
@@ -116,6 +119,9 @@ struct conv {
 	uint32_t npending;
 	uint64_t pending_any;	/* lost without a CPU: owed to the next sample */
 	uint32_t ncpus;
+
+	bool pipe;
+	uint64_t td_off, td_size;	/* the tracing data */
 
 	bool truncated;
 	uint64_t lost;
@@ -202,9 +208,56 @@ static void out_u64(struct conv *c, uint64_t v) { out_add(c, &v, 8); }
 
 /* ---------- header, attrs, ids ---------- */
 
+static int id_cmp(const void *a, const void *b);
+static const char *clock_of(const uint8_t *a, uint64_t attr_size);
+
+/*
+ * One event: the perf_event_attr at @a (@attr_size bytes of it are in the file) and its
+ * @nid sample ids at @ids.
+ */
+static int add_attr(struct conv *c, const uint8_t *a, uint64_t attr_size, const uint8_t *ids,
+		    uint64_t nid)
+{
+	struct attr *at;
+	struct idmap *m;
+	uint64_t k;
+
+	if (attr_size < 64)
+		return skbt_err_set(c->err, -EBADMSG, "perf_event_attr of %llu bytes",
+				    (unsigned long long)attr_size);
+	if (c->nattrs >= MAX_ATTRS)
+		return skbt_err_set(c->err, -EBADMSG, "more than %u events", MAX_ATTRS);
+	at = realloc(c->attrs, (c->nattrs + 1) * sizeof(*at));
+	if (!at)
+		return skbt_err_set(c->err, -ENOMEM, "out of memory");
+	c->attrs = at;
+	at += c->nattrs;
+	at->type = g32(a + ATTR_TYPE);
+	at->config = g64(a + ATTR_CONFIG);
+	at->sample_type = g64(a + ATTR_SAMPLE_TYPE);
+	at->read_format = g64(a + ATTR_READ_FORMAT);
+	at->sample_id_all = g64(a + ATTR_FLAGS) & ATTR_FLAG_SAMPLE_ID_ALL;
+	at->clock = clock_of(a, attr_size);
+	if (nid > MAX_IDS - c->nids)
+		return skbt_err_set(c->err, -EBADMSG, "implausible sample id count");
+	if (nid) {
+		m = realloc(c->ids, (c->nids + nid) * sizeof(*m));
+		if (!m)
+			return skbt_err_set(c->err, -ENOMEM, "out of memory");
+		c->ids = m;
+		for (k = 0; k < nid; k++)
+			c->ids[c->nids++] = (struct idmap){ g64(ids + 8 * k), c->nattrs };
+		qsort(c->ids, c->nids, sizeof(*c->ids), id_cmp);
+	}
+	c->nattrs++;
+	return 0;
+}
+
+/* File mode: the attrs section, entries of @attr_size (attr, then its ids' section). */
 static int read_attrs(struct conv *c, uint64_t attr_size, uint64_t off, uint64_t size)
 {
 	uint64_t n, i;
+	int ret;
 
 	if (attr_size < 64 + 16 || attr_size > 4096 || !in_file(c, off, size) ||
 	    size % attr_size)
@@ -214,36 +267,39 @@ static int read_attrs(struct conv *c, uint64_t attr_size, uint64_t off, uint64_t
 	if (n == 0 || n > MAX_ATTRS)
 		return skbt_err_set(c->err, -EBADMSG, "implausible event count %llu",
 				    (unsigned long long)n);
-	c->attrs = calloc(n, sizeof(*c->attrs));
-	if (!c->attrs)
-		return skbt_err_set(c->err, -ENOMEM, "out of memory");
-	c->nattrs = n;
 	for (i = 0; i < n; i++) {
 		const uint8_t *a = c->f + off + i * attr_size;
 		uint64_t ids_off = g64(a + attr_size - 16), ids_size = g64(a + attr_size - 8);
-		uint64_t k, nid;
-		struct idmap *m;
 
-		c->attrs[i].type = g32(a + ATTR_TYPE);
-		c->attrs[i].config = g64(a + ATTR_CONFIG);
-		c->attrs[i].sample_type = g64(a + ATTR_SAMPLE_TYPE);
-		c->attrs[i].read_format = g64(a + ATTR_READ_FORMAT);
-		c->attrs[i].sample_id_all = g64(a + ATTR_FLAGS) & ATTR_FLAG_SAMPLE_ID_ALL;
-		if (!ids_size)
-			continue;
-		if (!in_file(c, ids_off, ids_size) || ids_size % 8)
+		if (ids_size && (!in_file(c, ids_off, ids_size) || ids_size % 8))
 			return skbt_err_set(c->err, -EBADMSG, "bad id section of event %llu",
 					    (unsigned long long)i);
-		nid = ids_size / 8;
-		if (nid > MAX_IDS - c->nids)
-			return skbt_err_set(c->err, -EBADMSG, "implausible sample id count");
-		m = realloc(c->ids, (c->nids + nid) * sizeof(*m));
-		if (!m)
-			return skbt_err_set(c->err, -ENOMEM, "out of memory");
-		c->ids = m;
-		for (k = 0; k < nid; k++)
-			c->ids[c->nids++] = (struct idmap){ g64(c->f + ids_off + 8 * k), (uint32_t)i };
+		ret = add_attr(c, a, attr_size - 16, c->f + ids_off, ids_size / 8);
+		if (ret)
+			return ret;
 	}
+	return 0;
+}
+
+/*
+ * What do_sample() and the trailers need of the events: one sample layout, or ids to tell
+ * them apart; time stamps.
+ */
+static int check_attrs(struct conv *c)
+{
+	uint32_t i;
+
+	for (i = 1; i < c->nattrs; i++)
+		if (c->attrs[i].sample_type != c->attrs[0].sample_type &&
+		    !(c->attrs[i].sample_type & c->attrs[0].sample_type & S_IDENTIFIER))
+			return skbt_err_set(c->err, -EPROTONOSUPPORT,
+					    "events with different sample layouts and no "
+					    "sample identifier");
+	if (c->nattrs > 1 && !(c->attrs[0].sample_type & (S_IDENTIFIER | S_ID)))
+		return skbt_err_set(c->err, -EPROTONOSUPPORT,
+				    "several events and samples without ids");
+	if (c->nattrs && !(c->attrs[0].sample_type & S_TIME))
+		return skbt_err_set(c->err, -EPROTONOSUPPORT, "samples have no time stamps");
 	return 0;
 }
 
@@ -263,12 +319,11 @@ static int find_attr(const struct conv *c, uint64_t id)
 }
 
 /* The clock of the samples, as trace-cmd names it ("mono", "local", ...). */
-static const char *clock_of(const struct conv *c, uint64_t attr_off, uint64_t attr_size)
+static const char *clock_of(const uint8_t *a, uint64_t attr_size)
 {
-	const uint8_t *a = c->f + attr_off;
 	int32_t id;
 
-	if (!(g64(a + ATTR_FLAGS) & ATTR_FLAG_USE_CLOCKID) || attr_size < ATTR_CLOCKID + 4 + 16)
+	if (!(g64(a + ATTR_FLAGS) & ATTR_FLAG_USE_CLOCKID) || attr_size < ATTR_CLOCKID + 4)
 		return "local";	/* perf_clock(): the kernel's local_clock() */
 	memcpy(&id, a + ATTR_CLOCKID, 4);
 	switch (id) {
@@ -539,7 +594,39 @@ static int read_data(struct conv *c, uint64_t off, uint64_t size)
 			c->truncated = true;
 			break;
 		}
+		if (!c->nattrs && type < REC_HEADER_ATTR) {
+			off += rsize;	/* pipe mode: nothing is ours before the first event */
+			continue;
+		}
 		switch (type) {
+		case REC_HEADER_ATTR:	/* perf_event_attr, then its u64 ids */
+			if (c->pipe) {
+				uint32_t asz = rsize >= 16 ? g32(rec + 8 + ATTR_SIZE) : 0;
+
+				if (asz < 64 || asz > rsize - 8)
+					return skbt_err_set(c->err, -EBADMSG,
+							    "bad event record at offset %llu",
+							    (unsigned long long)off);
+				ret = add_attr(c, rec + 8, asz, rec + 8 + asz, (rsize - 8 - asz) / 8);
+				if (!ret)
+					ret = check_attrs(c);
+			}
+			break;
+		case REC_HEADER_TRACING_DATA:	/* u32 size; the data follows the record */
+			if (c->pipe && rsize >= 12) {
+				uint64_t n = g32(rec + 8), at = off + rsize;
+
+				if (n > end - at) {
+					c->truncated = true;
+					return 0;
+				}
+				c->td_off = at;
+				c->td_size = n;
+				off += (n + 7) & ~7ULL;
+				if (off > end - rsize)
+					off = end - rsize;
+			}
+			break;
 		case REC_SAMPLE:
 			ret = do_sample(c, rec, rsize);
 			break;
@@ -851,7 +938,7 @@ static int convert(struct conv *c, struct skbt_perf_image *img)
 	const uint8_t *h = c->f, *td, *fixed = NULL, *meta_end = NULL;
 	uint64_t hsize, attr_size, data_off, data_size, feat_tab, td_off = 0, td_size = 0;
 	const char *cmd, *clock;
-	size_t cmdlen, tab_at, i;
+	size_t cmdlen, tab_at;
 	unsigned int bit, nth = 0;
 	uint32_t ps, cpu;
 	int ret;
@@ -862,31 +949,28 @@ static int convert(struct conv *c, struct skbt_perf_image *img)
 		return skbt_err_set(c->err, -EPROTONOSUPPORT,
 				    "perf.data of the other byte order is not supported");
 	hsize = g64(h + 8);
-	if (hsize == PIPE_HDR_SIZE)
-		return skbt_err_set(c->err, -EPROTONOSUPPORT,
-				    "pipe-mode perf.data (perf record -o -) is not supported: "
-				    "record to a file");
+	if (hsize == PIPE_HDR_SIZE) {
+		/* pipe mode: events and tracing data come as records, before the samples */
+		c->pipe = true;
+		ret = read_data(c, PIPE_HDR_SIZE, c->fsize - PIPE_HDR_SIZE);
+		if (ret)
+			return ret;
+		if (!c->nattrs)
+			return skbt_err_set(c->err, -ENODATA, "perf.data has no events");
+		td_off = c->td_off;
+		td_size = c->td_size;
+		goto tracing;
+	}
 	if (hsize < FILE_HDR_SIZE || c->fsize < FILE_HDR_SIZE)
 		return skbt_err_set(c->err, -EBADMSG, "truncated perf.data header");
 	attr_size = g64(h + 16);
 	data_off = g64(h + 40);
 	data_size = g64(h + 48);
 	ret = read_attrs(c, attr_size, g64(h + 24), g64(h + 32));
+	if (!ret)
+		ret = check_attrs(c);
 	if (ret)
 		return ret;
-	for (i = 1; i < c->nattrs; i++)
-		if (c->attrs[i].sample_type != c->attrs[0].sample_type &&
-		    !(c->attrs[i].sample_type & c->attrs[0].sample_type & S_IDENTIFIER))
-			return skbt_err_set(c->err, -EPROTONOSUPPORT,
-					    "events with different sample layouts and no "
-					    "sample identifier");
-	if (c->nattrs > 1 && !(c->attrs[0].sample_type & (S_IDENTIFIER | S_ID)))
-		return skbt_err_set(c->err, -EPROTONOSUPPORT,
-				    "several events and samples without ids");
-	if (!(c->attrs[0].sample_type & S_TIME))
-		return skbt_err_set(c->err, -EPROTONOSUPPORT, "samples have no time stamps");
-	if (c->nids)
-		qsort(c->ids, c->nids, sizeof(*c->ids), id_cmp);
 
 	/* feature sections: one (offset, size) per bit set, after the data */
 	if (data_off > c->fsize || data_size > c->fsize - data_off)
@@ -906,6 +990,12 @@ static int convert(struct conv *c, struct skbt_perf_image *img)
 		}
 		nth++;
 	}
+	if (td_size) {
+		ret = read_data(c, data_off, data_size);
+		if (ret)
+			return ret;
+	}
+tracing:
 	if (!td_size)
 		return skbt_err_set(c->err, -ENODATA,
 				    "perf.data has no tracing data (record tracepoints: "
@@ -922,11 +1012,7 @@ static int convert(struct conv *c, struct skbt_perf_image *img)
 	ps = g32(fixed + 2);
 	if (ps < 256 || ps > (1u << 20) || (ps & (ps - 1)))
 		return skbt_err_set(c->err, -EBADMSG, "bad page size %u in the tracing data", ps);
-	clock = clock_of(c, g64(h + 24), attr_size);
-
-	ret = read_data(c, data_off, data_size);
-	if (ret)
-		return ret;
+	clock = c->attrs[0].clock;
 	if (c->nsmp)
 		qsort(c->smp, c->nsmp, sizeof(*c->smp), smp_cmp);
 

@@ -3,7 +3,8 @@
 # tracepoints and by skbtrail-record (default set) gives the same journeys.  Topology of
 # e2e_2_bridge.sh: veth A -> veth B in bridge BR with the IP; every datagram is one journey on
 # path "B>BR" with its backlog stage (netif_rx on B -> netif_receive_skb on B).  Twice: with
-# -k mono (the recorder's clock) and with perf's default clock.
+# -k mono (the recorder's clock, and a pipe-mode recording beside it) and with perf's default
+# clock.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib-live.bash"
 
@@ -67,6 +68,12 @@ run_round() {		# LABEL PORT CLOCK [perf options]
 	shift 3
 	rm -f "$TMP/t.dat" "$TMP/p.data"
 	check "$label: perf record started" perf_start "$TMP/p.data" "$@"
+	if [ -n "${PIPE:-}" ]; then
+		# and a pipe-mode recording (perf record -o -) saved to a file
+		perf record -a "$@" "${PERF_EVENTS[@]}" -o - >"$TMP/pipe.data" 2>"$TMP/pipe.err" &
+		PIPE_PID=$!
+		BG_PIDS+=($PIPE_PID)
+	fi
 	check "$label: skbtrail-record started" rec_start
 	check "$label: receiver bound" udp_recv_start "$NB" 10.203.0.2 "$port" "$N" 2
 	udp_send "$NA" 10.203.0.2 "$port" "$N" "$PAYLOAD"
@@ -74,6 +81,14 @@ run_round() {		# LABEL PORT CLOCK [perf options]
 	check_eq "$label: receiver counted every datagram" "$N" "$received"
 	check "$label: skbtrail-record stopped cleanly" rec_stop
 	check "$label: perf record stopped cleanly" perf_stop
+	if [ -n "${PIPE:-}" ]; then
+		kill -INT $PIPE_PID
+		wait $PIPE_PID
+		"$ANALYZE" --json "$TMP/rpp.json" -q --dev "$A,$B,$BR" "$TMP/pipe.data" 2>"$TMP/anpp.err"
+		check_eq "$label: analyzer read the pipe-mode perf.data" 0 $?
+		check_eq "$label: pipe mode: every datagram's journey on $PATH_NAME" \
+			"$PATH_NAME=$received" "$(paths_of "$TMP/rpp.json")"
+	fi
 
 	"$ANALYZE" --json "$TMP/rp.json" -q --dev "$A,$B,$BR" "$TMP/p.data" 2>"$TMP/anp.err"
 	check_eq "$label: analyzer read the perf.data" 0 $?
@@ -94,7 +109,7 @@ run_round() {		# LABEL PORT CLOCK [perf options]
 	echo "# $label: sent $N, received $received, journeys perf.data $(paths_of "$TMP/rp.json"), trace.dat $(paths_of "$TMP/rt.json")"
 }
 
-run_round "-k mono" 7003 mono -k mono
+PIPE=1 run_round "-k mono" 7003 mono -k mono
 run_round "default clock" 7004 local
 
 # Lost events: a 1 s flood into a 1-page perf buffer.  perf's PERF_RECORD_LOST counts (as
