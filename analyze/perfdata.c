@@ -977,16 +977,22 @@ static int convert(struct conv *c, struct skbt_perf_image *img)
 		c->truncated = true;
 	feat_tab = data_off + data_size;
 	for (bit = 0; bit < 256; bit++) {
+		bool there;
+
 		if (!(g64(h + 72 + 8 * (bit / 64)) >> (bit % 64) & 1))
 			continue;
+		there = feat_tab >= data_off && in_file(c, feat_tab + 16 * nth, 16);
 		if (bit == FEAT_TRACING_DATA) {
-			if (feat_tab < data_off || !in_file(c, feat_tab + 16 * nth, 16))
+			if (!there)
 				return skbt_err_set(c->err, -EBADMSG,
 						    "feature table at offset %llu past the end",
 						    (unsigned long long)feat_tab);
 			td_off = g64(c->f + feat_tab + 16 * nth);
 			td_size = g64(c->f + feat_tab + 16 * nth + 8);
-			break;
+		} else if (!there || !in_file(c, g64(c->f + feat_tab + 16 * nth),
+					      g64(c->f + feat_tab + 16 * nth + 8))) {
+			/* not read, but a section past the end says the file was cut */
+			c->truncated = true;
 		}
 		nth++;
 	}

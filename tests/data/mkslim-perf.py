@@ -5,6 +5,7 @@
 # feature sections as they are (moved up by what was dropped).  With --seed (the fuzzer's
 # seed, tests/fuzz/seeds/fuzz_perfdata/): also no ftrace formats, kallsyms, printk formats
 # or other feature sections, 20 saved cmdlines, only the first N samples and N COMM records.
+# A pipe-mode file (perf record -o -) keeps its layout: records, the tracing data after its own.
 #   usage: mkslim-perf.py [--seed N] IN OUT
 import struct
 import sys
@@ -58,6 +59,34 @@ DROP = {1, 4, 7, 10, 17, 18}
 
 d = open(sys.argv[1], 'rb').read()
 assert d[:8] == b'PERFILE2'
+if struct.unpack_from('<Q', d, 8)[0] == 16:
+    # pipe mode: records to the end, the tracing data after its record (8-byte padded)
+    out = bytearray(d[:16])
+    kept = {}
+    pos = 16
+    while pos + 8 <= len(d):
+        rtype, _misc, size = struct.unpack_from('<IHH', d, pos)
+        if size < 8:
+            break
+        rec = d[pos:pos + size]
+        pos += size
+        if rtype == 66:
+            n, = struct.unpack_from('<I', rec, 8)
+            t = d[pos:pos + n]
+            pos += (n + 7) & ~7
+            if SEED is not None:
+                t = slim_tracing(t)
+            rec = bytearray(rec)
+            struct.pack_into('<I', rec, 8, len(t))
+            out += rec + t + bytes(-len(t) % 8)
+            continue
+        if rtype in DROP:
+            continue
+        if SEED is None or rtype not in (3, 9) or kept.get(rtype, 0) < SEED:
+            out += rec
+            kept[rtype] = kept.get(rtype, 0) + 1
+    open(sys.argv[2], 'wb').write(out)
+    sys.exit(0)
 doff, dsz = struct.unpack_from('<QQ', d, 40)
 bits = struct.unpack_from('<4Q', d, 72)
 data = bytearray()
