@@ -27,6 +27,7 @@
 #define FILE_HDR_SIZE	104
 #define PIPE_HDR_SIZE	16
 #define FEAT_TRACING_DATA 1
+#define FEAT_NRCPUS	7	/* u32 CPUs available, u32 online */
 
 /* Sanity caps on counts read from the file */
 #define MAX_ATTRS	4096
@@ -61,7 +62,7 @@ enum {
 enum {
 	REC_LOST = 2, REC_COMM = 3, REC_SAMPLE = 9, REC_LOST_SAMPLES = 13,
 	/* pipe mode: what a file keeps in its header and feature sections comes as records */
-	REC_HEADER_ATTR = 64, REC_HEADER_TRACING_DATA = 66,
+	REC_HEADER_ATTR = 64, REC_HEADER_TRACING_DATA = 66, REC_HEADER_FEATURE = 80,
 };
 
 /* ring buffer page layout, as tracefile.c reads it (kernel ring_buffer.c) */
@@ -118,7 +119,7 @@ struct conv {
 	uint64_t *pending;	/* lost count owed per CPU */
 	uint32_t npending;
 	uint64_t pending_any;	/* lost without a CPU: owed to the next sample */
-	uint32_t ncpus;
+	uint32_t ncpus;		/* CPU ids seen + 1, or the machine's CPUs if more */
 
 	bool pipe;
 	uint64_t td_off, td_size;	/* the tracing data */
@@ -569,6 +570,13 @@ static int do_comm(struct conv *c, const uint8_t *rec, uint32_t size)
 	return add_comm(c, g32(rec + 12), ts, name, strnlen(name, room));
 }
 
+/* The machine's CPUs (HEADER_NRCPUS): a CPU without samples still counts, as in a trace.dat. */
+static void set_nrcpus(struct conv *c, uint32_t n)
+{
+	if (n <= MAX_CPUS && n > c->ncpus)
+		c->ncpus = n;
+}
+
 static int read_data(struct conv *c, uint64_t off, uint64_t size)
 {
 	uint64_t end;
@@ -626,6 +634,10 @@ static int read_data(struct conv *c, uint64_t off, uint64_t size)
 				if (off > end - rsize)
 					off = end - rsize;
 			}
+			break;
+		case REC_HEADER_FEATURE:	/* u64 feature id, its section */
+			if (c->pipe && rsize >= 24 && g64(rec + 8) == FEAT_NRCPUS)
+				set_nrcpus(c, g32(rec + 16));
 			break;
 		case REC_SAMPLE:
 			ret = do_sample(c, rec, rsize);
@@ -993,6 +1005,8 @@ static int convert(struct conv *c, struct skbt_perf_image *img)
 					      g64(c->f + feat_tab + 16 * nth + 8))) {
 			/* not read, but a section past the end says the file was cut */
 			c->truncated = true;
+		} else if (bit == FEAT_NRCPUS && g64(c->f + feat_tab + 16 * nth + 8) >= 8) {
+			set_nrcpus(c, g32(c->f + g64(c->f + feat_tab + 16 * nth)));
 		}
 		nth++;
 	}
