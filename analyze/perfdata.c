@@ -708,7 +708,9 @@ static int walk_tracing(struct conv *c, const uint8_t *start, const uint8_t *end
 	if (end - p < 10 || memcmp(p, "\x17\x08\x44tracing", 10))
 		return skbt_err_set(c->err, -EBADMSG, "bad tracing data magic");
 	p += 10;
-	v06 = end - p >= 4 && !memcmp(p, "0.6", 4);
+	/* saved cmdlines since version "0.6" (perf writes "0.6" today) */
+	v06 = end - p >= 3 && ((p[0] >= '1' && p[0] <= '9') ||
+			       (p[0] == '0' && p[1] == '.' && p[2] >= '6' && p[2] <= '9'));
 	if (!skip_str(&p, end) || end - p < 6)
 		goto trunc;
 	if (p[0] != 0)
