@@ -275,7 +275,7 @@ static int read_attrs(struct conv *c, uint64_t attr_size, uint64_t off, uint64_t
 		if (ids_size && (!in_file(c, ids_off, ids_size) || ids_size % 8))
 			return skbt_err_set(c->err, -EBADMSG, "bad id section of event %llu",
 					    (unsigned long long)i);
-		ret = add_attr(c, a, attr_size - 16, c->f + ids_off, ids_size / 8);
+		ret = add_attr(c, a, attr_size - 16, ids_size ? c->f + ids_off : NULL, ids_size / 8);
 		if (ret)
 			return ret;
 	}
