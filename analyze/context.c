@@ -5,12 +5,14 @@
  * them back): one parser for both sides.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "skbtrail/context.h"
 #include "skbtrail/tracefile.h"
+#include "skbtrail/writer.h"
 
 const char *const skbt_netdev_fields[SKBT_NETDEV_NFIELDS] = {
 	"rx_bytes", "rx_packets", "rx_errs", "rx_drop", "rx_fifo", "rx_frame", "rx_compressed",
@@ -222,6 +224,45 @@ int skbt_softnet_parse(const char *text, struct skbt_softnet_row **rows, unsigne
 	return 0;
 }
 
+/* The second word of the UNAME option; anything but printable ASCII becomes '?'. */
+static void load_node(struct skbt_tracefile *tf, struct skbt_context *c)
+{
+	const char *p, *end;
+	const void *data;
+	uint32_t size;
+	size_t n = 0;
+
+	if (skbt_tracefile_option(tf, SKBT_TDAT_OPT_UNAME, 0, &data, &size) || !size)
+		return;
+	p = data;
+	end = p + size;
+	while (p < end && *p && *p != ' ')
+		p++;
+	while (p < end && *p == ' ')
+		p++;
+	for (; p < end && *p && *p != ' ' && n < sizeof(c->node) - 1; p++)
+		c->node[n++] = *p > ' ' && *p < 0x7f ? *p : '?';
+	c->node[n] = '\0';
+}
+
+static void load_own_pids(struct skbt_context *c)
+{
+	const char *s = skbt_kvlist_get(&c->record, "recorder_pids");
+
+	while (s && *s && c->nown < SKBT_MAX_OWN_PIDS) {
+		char *end;
+		long v = strtol(s, &end, 10);
+
+		if (end == s)
+			break;
+		if (v > 0 && v <= INT32_MAX)
+			c->own_pids[c->nown++] = (int32_t)v;
+		s = *end == ',' ? end + 1 : end;
+		if (*end != ',')
+			break;
+	}
+}
+
 int skbt_context_load(struct skbt_tracefile *tf, struct skbt_context *c)
 {
 	const void *data;
@@ -247,7 +288,17 @@ int skbt_context_load(struct skbt_tracefile *tf, struct skbt_context *c)
 			*has[k] = true;
 		}
 	}
+	load_node(tf, c);
+	load_own_pids(c);
 	return 0;
+}
+
+bool skbt_context_is_own(const struct skbt_context *c, int32_t pid)
+{
+	for (unsigned int i = 0; i < c->nown; i++)
+		if (c->own_pids[i] == pid)
+			return true;
+	return false;
 }
 
 void skbt_context_release(struct skbt_context *c)

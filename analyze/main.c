@@ -10,24 +10,23 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "skbtrail/analysis.h"
 #include "skbtrail/common.h"
 #include "skbtrail/context.h"
 #include "skbtrail/event.h"
-#include "skbtrail/flow.h"
-#include "skbtrail/pcap.h"
-#include "skbtrail/pcapng.h"
-#include "skbtrail/findings.h"
 #include "skbtrail/journey.h"
-#include "skbtrail/outputs.h"
+#include "skbtrail/pcap.h"
+#include "skbtrail/registry.h"
 #include "skbtrail/report.h"
-#include "skbtrail/sink.h"
 #include "skbtrail/stats.h"
 #include "skbtrail/tracefile.h"
 
@@ -41,7 +40,6 @@ static void usage(FILE *out)
 "(skbtrail-record or trace-cmd record, v6 or v7) and report each stage's latency.\n"
 "\n"
 "Output:\n"
-"  --json FILE         write the JSON report to FILE ('-' = stdout, then no text report)\n"
 "  -q, --quiet         no text report\n"
 "  --top N             list the N slowest journeys (default 10, 0 = none)\n"
 "  --no-hist           no log2 histograms in the text report\n"
@@ -49,12 +47,27 @@ static void usage(FILE *out)
 "                      to tickets)\n"
 "  --redact-devs       name devices dev1, dev2, ... (by first appearance; lo stays) in\n"
 "                      every output\n"
-"  --perfetto FILE     Chrome trace-event JSON for ui.perfetto.dev / chrome://tracing\n"
-"  --perfetto-limit N  at most N journeys in it (default 20000): the slowest half, a\n"
-"                      sample of the rest\n"
-"  --html FILE         one self-contained HTML page (summary, findings, charts)\n"
-"  --journeys FILE     one JSON line per selected journey (JSON Lines)\n"
-"  --csv FILE          the same as CSV with a header line\n"
+"  --node NAME         call the node NAME in every output instead of the host name the\n"
+"                      file stores (to hide it in a report attached to a ticket)\n"
+"  --perfetto-limit N  at most N journeys in --perfetto (default 20000): the slowest half,\n"
+"                      a sample of the rest\n"
+"  --flows N           list the N slowest flows by p99 (default 10, 0 = none)\n"
+"Output files (each FILE must differ from the trace file and from the others):\n", prog);
+	for (unsigned int i = 0; i < skbt_noutputs; i++) {
+		const struct skbt_output *o = &skbt_outputs[i];
+		const char *h = o->help;
+		int w = fprintf(out, "  --%s FILE", o->name);
+
+		/* the help text in the second column, its lines aligned */
+		while (*h) {
+			size_t n = strcspn(h, "\n");
+
+			fprintf(out, "%*s%.*s\n", w < 22 ? 22 - w : 1, "", (int)n, h);
+			w = 0;
+			h += n + (h[n] == '\n');
+		}
+	}
+	fprintf(out,
 "Selection (always of whole journeys, never of single events):\n"
 "  --dev DEV[,DEV...]  journeys that visited (or came from) one of these devices\n"
 "  --path PATH         journeys on this path, e.g. eth0>br-int\n"
@@ -66,10 +79,6 @@ static void usage(FILE *out)
 "                      (also ranks the per-flow table; default: the whole journey)\n"
 "  --filter EXPR       journeys whose captured headers match this pcap-filter expression\n"
 "                      (needs a trace recorded with skbtrail-record --pcap)\n"
-"Flows:\n"
-"  --flows N           list the N slowest flows by p99 (default 10, 0 = none)\n"
-"  --pcapng FILE       write the selected journeys' captured headers as pcapng, each\n"
-"                      packet commented with its journey id, path and stage latencies\n"
 "Input:\n"
 "  --buffer NAME       read this instance of the file (default: the one with the events)\n"
 "  --without EVENTS    analyze as if these events (system:name or system:*, comma-separated)\n"
@@ -79,7 +88,7 @@ static void usage(FILE *out)
 "  -h, --help, -V, --version\n"
 "\n"
 "Exit status: 0 report written (it says when it is incomplete), 1 runtime failure,\n"
-"2 usage error, 3 FILE is not a usable trace file.\n", prog);
+"2 usage error, 3 FILE is not a usable trace file.\n");
 }
 
 /* "1.5ms", "200us", "3s", "42ns", "42" (ns) -> ns; -1 on error */
@@ -106,87 +115,6 @@ static int64_t parse_duration(const char *s)
 	return (int64_t)(v * mul + 0.5);
 }
 
-static const char *name_dev(void *ctx, unsigned int dev)
-{
-	return skbt_events_dev_name(ctx, dev);
-}
-
-static const char *name_reason(void *ctx, uint32_t reason)
-{
-	return skbt_events_drop_reason(ctx, reason);
-}
-
-static const char *name_symbol(void *ctx, uint64_t addr)
-{
-	return skbt_events_symbol(ctx, addr);
-}
-
-static const char *name_comm(void *ctx, int pid)
-{
-	return skbt_events_comm(ctx, pid);
-}
-
-/*
- * --redact-devs: devices are named dev1, dev2, ... in the order they first appear in the
- * event stream, so the same trace always gets the same aliases; loopback keeps its name.
- * Selections (--dev, --path) still match the real names: the aliases replace them only in
- * what is written.
- */
-struct dev_aliases {
-	struct skbt_events *ev;
-	char (*name)[16];	/* by device id; "" = not seen yet */
-	unsigned int n, next;
-};
-
-static int alias_note(struct dev_aliases *a, unsigned int dev)
-{
-	if (dev == SKBT_DEV_NONE)
-		return 0;
-	if (dev >= a->n) {
-		unsigned int n = dev + 64;
-		char (*p)[16] = realloc(a->name, n * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		memset(p + a->n, 0, (n - a->n) * sizeof(*p));
-		a->name = p;
-		a->n = n;
-	}
-	if (!a->name[dev][0]) {
-		if (!strcmp(skbt_events_dev_name(a->ev, dev), "lo"))
-			strcpy(a->name[dev], "lo");
-		else
-			snprintf(a->name[dev], sizeof(a->name[dev]), "dev%u", ++a->next);
-	}
-	return 0;
-}
-
-static const char *name_dev_alias(void *ctx, unsigned int dev)
-{
-	struct dev_aliases *a = ctx;
-
-	if (dev == SKBT_DEV_NONE)
-		return skbt_events_dev_name(a->ev, dev);
-	if (alias_note(a, dev))
-		return "dev?";
-	return a->name[dev];
-}
-
-static const char *name_reason_alias(void *ctx, uint32_t reason)
-{
-	return skbt_events_drop_reason(((struct dev_aliases *)ctx)->ev, reason);
-}
-
-static const char *name_symbol_alias(void *ctx, uint64_t addr)
-{
-	return skbt_events_symbol(((struct dev_aliases *)ctx)->ev, addr);
-}
-
-static const char *name_comm_alias(void *ctx, int pid)
-{
-	return skbt_events_comm(((struct dev_aliases *)ctx)->ev, pid);
-}
-
 /*
  * Progress on stderr while a long analysis runs, only when stderr is a terminal: bytes read
  * of the file, events per second, time left.  Quiet for the first second, then at most four
@@ -202,8 +130,9 @@ static double since(const struct timespec *a, const struct timespec *b)
 	return (b->tv_sec - a->tv_sec) + (b->tv_nsec - a->tv_nsec) / 1e9;
 }
 
-static void progress_show(struct progress *pg, struct skbt_tracefile *tf, uint64_t events)
+static void progress_show(void *arg, const struct skbt_tracefile *tf, uint64_t events)
 {
+	struct progress *pg = arg;
 	uint64_t done = skbt_tracefile_bytes_read(tf), size = skbt_tracefile_size(tf);
 	struct timespec now;
 	double el, frac;
@@ -229,165 +158,12 @@ static void progress_end(struct progress *pg)
 	pg->shown = false;
 }
 
-#define MAX_SINKS 8
-
-struct run {
-	struct skbt_stats st;
-	int err;
-	const char *err_sink;		/* sink that failed, NULL: the statistics */
-	unsigned int nsinks;
-	struct skbt_sink sinks[MAX_SINKS];
-	struct skbt_pcap *pc;		/* captured headers of the file, or NULL */
-	struct skbt_flows *flows;
-};
-
-/* What the file says of Open vSwitch beyond the events: for the upcall linker. */
-struct ovs_hints {
-	struct skbt_events *ev;
-	struct skbt_ovs_port *ports;	/* from the node context */
-	unsigned int nports;
-};
-
-static enum skbt_ovs_role hint_dev_ovs(unsigned int dev, void *arg)
-{
-	const struct ovs_hints *h = arg;
-	const char *name = skbt_events_dev_name(h->ev, dev);
-
-	if (!h->nports)
-		return SKBT_OVS_UNKNOWN;
-	for (unsigned int i = 0; i < h->nports; i++)
-		if (!strcmp(h->ports[i].name, name))
-			return h->ports[i].internal ? SKBT_OVS_INTERNAL : SKBT_OVS_PORT;
-	return SKBT_OVS_NONE;
-}
-
-static bool hint_ovs_thread(int pid, void *arg)
-{
-	const struct ovs_hints *h = arg;
-	const char *comm = skbt_events_comm(h->ev, pid);
-
-	return comm && skbt_ovs_thread_comm(comm, strlen(comm));
-}
-
-static int comm_is_ovs(int pid, const char *comm, size_t len, void *arg)
-{
-	return skbt_ovs_thread_comm(comm, len);
-}
-
-/* Does OVS run on the recorded node?  Its events, its datapaths, or its threads say so. */
-static bool ovs_node(struct skbt_tracefile *tf, struct skbt_events *ev,
-		     const struct ovs_hints *h)
-{
-	return skbt_events_has(ev, SKBT_EV_OVS_DP_UPCALL) ||
-	       skbt_events_has(ev, SKBT_EV_OVS_DO_EXECUTE_ACTION) || h->nports ||
-	       skbt_tracefile_foreach_comm(tf, comm_is_ovs, NULL) > 0;
-}
-
-static void fail(struct run *r, int ret, const char *sink)
-{
-	if (ret && !r->err) {
-		r->err = ret;
-		r->err_sink = sink;
-	}
-}
-
-static void on_journey(const struct skbt_journey *j, void *arg)
-{
-	struct run *r = arg;
-	struct skbt_journey withflow;
-
-	if (r->pc) {	/* the captured packet's 5-tuple, before any selection looks at it */
-		withflow = *j;
-		skbt_pcap_attach(r->pc, &withflow);
-		j = &withflow;
-	}
-
-	fail(r, skbt_stats_add_journey(&r->st, j), NULL);
-	if (!skbt_stats_selects(&r->st, j))
-		return;
-	for (unsigned int i = 0; i < r->nsinks; i++)
-		if (r->sinks[i].on_journey)
-			fail(r, r->sinks[i].on_journey(r->sinks[i].priv, j), r->sinks[i].name);
-}
-
-static void on_orphan_drop(const struct skbt_event *ev, void *arg)
-{
-	struct run *r = arg;
-
-	fail(r, skbt_stats_add_orphan_drop(&r->st, ev), NULL);
-}
-
-static void on_poll(const struct skbt_event *ev, uint32_t traced, void *arg)
-{
-	struct run *r = arg;
-
-	fail(r, skbt_stats_add_poll(&r->st, ev, traced), NULL);
-	for (unsigned int i = 0; i < r->nsinks; i++)
-		if (r->sinks[i].on_poll)
-			fail(r, r->sinks[i].on_poll(r->sinks[i].priv, ev, traced), r->sinks[i].name);
-}
-
-/* Each event goes to the statistics, the sinks, then the journey builder. */
-static int feed(struct run *r, struct skbt_journeys *jb, const struct skbt_event *e)
-{
-	int ret = skbt_stats_add_event(&r->st, e);
-
-	if (ret)
-		return ret;
-	for (unsigned int i = 0; i < r->nsinks; i++) {
-		if (!r->sinks[i].on_event)
-			continue;
-		ret = r->sinks[i].on_event(r->sinks[i].priv, e);
-		if (ret) {
-			fail(r, ret, r->sinks[i].name);
-			return ret;
-		}
-	}
-	if (r->pc && e->kind == SKBT_EV_NETIF_RECEIVE_SKB) {
-		ret = skbt_pcap_on_event(r->pc, e, r->st.names.dev(r->st.names.ctx, e->dev));
-		if (ret)
-			return ret;
-	}
-	return skbt_journeys_feed(jb, e);
-}
-
-static bool select_pcap(void *ctx, const struct skbt_journey *j)
-{
-	return skbt_pcap_filter_match(ctx, j);
-}
-
-/* Sum of "overrun: N" over the CPUSTAT texts of @buf; -1 if the file has none. */
-static int64_t file_overrun(struct skbt_tracefile *tf, int buf, int ncpus)
-{
-	int64_t total = -1;
-
-	for (int c = 0; c < ncpus; c++) {
-		const char *s = skbt_tracefile_cpustat(tf, buf, c);
-		const char *o = s ? strstr(s, "overrun:") : NULL;
-
-		if (!o)
-			continue;
-		if (total < 0)
-			total = 0;
-		total += strtoll(o + 8, NULL, 10);
-	}
-	return total;
-}
-
-static int buffer_index(struct skbt_tracefile *tf, const char *name)
-{
-	for (int i = 0; i < skbt_tracefile_nbuffers(tf); i++)
-		if (!strcmp(skbt_tracefile_buffer_name(tf, i), name))
-			return i;
-	return -1;
-}
-
 enum {
-	OPT_JSON = 256, OPT_TOP, OPT_NO_HIST, OPT_SHOW_ADDRS, OPT_DEV, OPT_PATH, OPT_CPU,
+	OPT_TOP = 256, OPT_NO_HIST, OPT_SHOW_ADDRS, OPT_DEV, OPT_PATH, OPT_CPU,
 	OPT_FROM, OPT_TO, OPT_MIN_LAT, OPT_STAGE, OPT_BUFFER, OPT_WITHOUT,
-	OPT_FILTER, OPT_FLOWS, OPT_PCAPNG,
-	OPT_PERFETTO, OPT_PERFETTO_LIMIT, OPT_HTML, OPT_JOURNEYS, OPT_CSV, OPT_REDACT_DEVS,
-	OPT_CONTEXT, OPT_COMPLETE,
+	OPT_FILTER, OPT_FLOWS, OPT_PERFETTO_LIMIT, OPT_REDACT_DEVS,
+	OPT_CONTEXT, OPT_COMPLETE, OPT_NODE,
+	OPT_OUTPUT = 512,	/* + index in skbt_outputs[] */
 };
 #define SHORTOPTS "qhV"
 
@@ -423,80 +199,135 @@ static int print_info(const char *what, const struct option *opts)
 	return status;
 }
 
+/*
+ * No output may overwrite the trace or another output: a path naming the same file as the
+ * input (the same name, a symlink or a hard link: same device and inode) or as an earlier
+ * output is a usage error, found before anything is written.
+ */
+/* @p as an absolute name without symlinks, also when the file does not exist yet. */
+static void canonical(const char *p, char *out, size_t len)
+{
+	char dir[PATH_MAX], *slash, *r;
+
+	r = realpath(p, NULL);
+	if (r) {
+		snprintf(out, len, "%s", r);
+		free(r);
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s", p);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	r = realpath(slash ? (dir[0] ? dir : "/") : ".", NULL);
+	snprintf(out, len, "%s/%s", r ? r : dir, slash ? slash + 1 : p);
+	free(r);
+}
+
+static bool same_file(const char *p, const struct stat *st_p, bool have_p, const char *q)
+{
+	char cp[PATH_MAX + 256], cq[PATH_MAX + 256];
+	struct stat st_q;
+
+	if (have_p && stat(q, &st_q) == 0)
+		return st_p->st_dev == st_q.st_dev && st_p->st_ino == st_q.st_ino;
+	canonical(p, cp, sizeof(cp));
+	canonical(q, cq, sizeof(cq));
+	return !strcmp(cp, cq);
+}
+
+static int check_out_paths(const char *input, const char *const *out_path)
+{
+	for (unsigned int i = 0; i < skbt_noutputs; i++) {
+		const char *p = out_path[i];
+		struct stat st;
+		bool have;
+
+		if (!p || !strcmp(p, "-"))
+			continue;
+		have = stat(p, &st) == 0;
+		if (same_file(p, &st, have, input)) {
+			fprintf(stderr, "%s: --%s %s: that is the trace file itself; nothing written\n",
+				prog, skbt_outputs[i].name, p);
+			return -EINVAL;
+		}
+		for (unsigned int k = 0; k < i; k++) {
+			if (out_path[k] && strcmp(out_path[k], "-") &&
+			    same_file(p, &st, have, out_path[k])) {
+				fprintf(stderr, "%s: --%s %s: the same file as --%s %s\n", prog,
+					skbt_outputs[i].name, p, skbt_outputs[k].name, out_path[k]);
+				return -EINVAL;
+			}
+		}
+	}
+	return 0;
+}
+
+/* The options that are not outputs; the registry's outputs are added after them. */
+static const struct option base_opts[] = {
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "top", required_argument, NULL, OPT_TOP },
+	{ "no-hist", no_argument, NULL, OPT_NO_HIST },
+	{ "show-addrs", no_argument, NULL, OPT_SHOW_ADDRS },
+	{ "dev", required_argument, NULL, OPT_DEV },
+	{ "path", required_argument, NULL, OPT_PATH },
+	{ "cpu", required_argument, NULL, OPT_CPU },
+	{ "from", required_argument, NULL, OPT_FROM },
+	{ "to", required_argument, NULL, OPT_TO },
+	{ "min-latency", required_argument, NULL, OPT_MIN_LAT },
+	{ "stage", required_argument, NULL, OPT_STAGE },
+	{ "buffer", required_argument, NULL, OPT_BUFFER },
+	{ "without", required_argument, NULL, OPT_WITHOUT },
+	{ "filter", required_argument, NULL, OPT_FILTER },
+	{ "flows", required_argument, NULL, OPT_FLOWS },
+	{ "context", no_argument, NULL, OPT_CONTEXT },
+	{ "perfetto-limit", required_argument, NULL, OPT_PERFETTO_LIMIT },
+	{ "redact-devs", no_argument, NULL, OPT_REDACT_DEVS },
+	{ "node", required_argument, NULL, OPT_NODE },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	/* hidden, for completion/skbtrail.bash: options, events, stages */
+	{ "complete", required_argument, NULL, OPT_COMPLETE },
+};
+
+#define NBASE (sizeof(base_opts) / sizeof(base_opts[0]))
+#define MAX_OUTPUTS 16
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "json", required_argument, NULL, OPT_JSON },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "top", required_argument, NULL, OPT_TOP },
-		{ "no-hist", no_argument, NULL, OPT_NO_HIST },
-		{ "show-addrs", no_argument, NULL, OPT_SHOW_ADDRS },
-		{ "dev", required_argument, NULL, OPT_DEV },
-		{ "path", required_argument, NULL, OPT_PATH },
-		{ "cpu", required_argument, NULL, OPT_CPU },
-		{ "from", required_argument, NULL, OPT_FROM },
-		{ "to", required_argument, NULL, OPT_TO },
-		{ "min-latency", required_argument, NULL, OPT_MIN_LAT },
-		{ "stage", required_argument, NULL, OPT_STAGE },
-		{ "buffer", required_argument, NULL, OPT_BUFFER },
-		{ "without", required_argument, NULL, OPT_WITHOUT },
-		{ "filter", required_argument, NULL, OPT_FILTER },
-		{ "flows", required_argument, NULL, OPT_FLOWS },
-		{ "pcapng", required_argument, NULL, OPT_PCAPNG },
-		{ "context", no_argument, NULL, OPT_CONTEXT },
-		{ "perfetto", required_argument, NULL, OPT_PERFETTO },
-		{ "perfetto-limit", required_argument, NULL, OPT_PERFETTO_LIMIT },
-		{ "html", required_argument, NULL, OPT_HTML },
-		{ "journeys", required_argument, NULL, OPT_JOURNEYS },
-		{ "csv", required_argument, NULL, OPT_CSV },
-		{ "redact-devs", no_argument, NULL, OPT_REDACT_DEVS },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		/* hidden, for completion/skbtrail.bash: options, events, stages */
-		{ "complete", required_argument, NULL, OPT_COMPLETE },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct option opts[NBASE + MAX_OUTPUTS + 1];
+	const char *out_path[MAX_OUTPUTS] = { 0 };
 	struct skbt_report_opts ropt = { .top = 10, .hist = true, .flows = 10 };
-	struct skbt_filter filter = { .cpu = -1, .stage = -1 };
-	struct skbt_journeys_config jcfg = { 0 };
-	struct ovs_hints hints = { 0 };
-	struct skbt_trace_info ti = { 0 };
-	struct skbt_tracefile *tf = NULL;
-	struct skbt_events *ev = NULL;
-	struct skbt_journeys *jb = NULL;
+	struct skbt_analysis_config cfg = { .filter = { .cpu = -1, .stage = -1 },
+					    .from_rel = -1, .to_rel = -1 };
+	struct skbt_perfetto_opts pfopt = { 0 };
+	struct progress progress = { .on = isatty(STDERR_FILENO) };
+	enum skbt_analysis_fail kind = SKBT_ANALYSIS_FAIL_RUNTIME;
+	struct skbt_analysis *a = NULL;
 	struct skbt_err err = { 0 };
-	struct skbt_event e;
-	struct run run = { 0 };
-	const char *pcap_filter = NULL, *pcapng_path = NULL;
-	struct skbt_pcap_summary capsum = { 0 };
-	char warn_pcap[600];
-	struct skbt_context nctx = { 0 };
-	struct skbt_findings fx = { 0 };
-	bool context_only = false, fx_ready = false;
-	const char *json_path = NULL, *buffer = NULL, *without = NULL, *file;
+	const char *no_color = getenv("NO_COLOR");
+	bool quiet = false, json_stdout = false;
+	int status = SKBT_EXIT_FAIL, c, ret;
 	char *devlist = NULL;
 	const char *devs[64];
-	int64_t from_rel = -1, to_rel = -1;
-	bool quiet = false, stats_ready = false, have_first = false;
-	int status = SKBT_EXIT_FAIL, c, ret;
-	char warn_buf[2][600];
-	const char *perfetto_path = NULL, *html_path = NULL, *jsonl_path = NULL, *csv_path = NULL;
-	struct skbt_perfetto_opts pfopt = { 0 };
-	struct dev_aliases aliases = { 0 };
-	struct skbt_names out_names;
-	bool redact_devs = false;
-	struct progress progress = { .on = isatty(STDERR_FILENO) };
-	uint64_t nevents = 0;
-	const char *no_color = getenv("NO_COLOR");
+
+	if (skbt_noutputs > MAX_OUTPUTS)
+		return SKBT_EXIT_FAIL;	/* a build with more outputs than MAX_OUTPUTS */
+	memcpy(opts, base_opts, sizeof(base_opts));
+	for (unsigned int i = 0; i < skbt_noutputs; i++)
+		opts[NBASE + i] = (struct option){ skbt_outputs[i].name, required_argument, NULL,
+						   OPT_OUTPUT + i };
+	opts[NBASE + skbt_noutputs] = (struct option){ NULL, 0, NULL, 0 };
 
 	while ((c = getopt_long(argc, argv, SHORTOPTS, opts, NULL)) != -1) {
 		char *end;
 		int64_t d;
 
+		if (c >= OPT_OUTPUT && c < OPT_OUTPUT + (int)skbt_noutputs) {
+			out_path[c - OPT_OUTPUT] = optarg;
+			continue;
+		}
 		switch (c) {
-		case OPT_JSON:
-			json_path = optarg;
-			break;
 		case 'q':
 			quiet = true;
 			break;
@@ -518,18 +349,18 @@ int main(int argc, char **argv)
 			devlist = strdup(optarg);
 			if (!devlist)
 				return SKBT_EXIT_FAIL;
-			filter.ndevs = 0;
+			cfg.filter.ndevs = 0;
 			for (char *t = strtok(devlist, ","); t; t = strtok(NULL, ","))
-				if (filter.ndevs < SKBT_ARRAY_SIZE(devs))
-					devs[filter.ndevs++] = t;
-			filter.devs = devs;
+				if (cfg.filter.ndevs < SKBT_ARRAY_SIZE(devs))
+					devs[cfg.filter.ndevs++] = t;
+			cfg.filter.devs = devs;
 			break;
 		case OPT_PATH:
-			filter.path = optarg;
+			cfg.filter.path = optarg;
 			break;
 		case OPT_CPU:
-			filter.cpu = strtol(optarg, &end, 10);
-			if (*end || filter.cpu < 0 || filter.cpu > 65535) {
+			cfg.filter.cpu = strtol(optarg, &end, 10);
+			if (*end || cfg.filter.cpu < 0 || cfg.filter.cpu > 65535) {
 				fprintf(stderr, "%s: --cpu: not a CPU number: %s\n", prog, optarg);
 				return SKBT_EXIT_USAGE;
 			}
@@ -545,31 +376,28 @@ int main(int argc, char **argv)
 				return SKBT_EXIT_USAGE;
 			}
 			if (c == OPT_FROM)
-				from_rel = d;
+				cfg.from_rel = d;
 			else if (c == OPT_TO)
-				to_rel = d;
+				cfg.to_rel = d;
 			else
-				filter.min_latency_ns = d ? d : 1;
+				cfg.filter.min_latency_ns = d ? d : 1;
 			break;
 		case OPT_STAGE:
-			filter.stage = skbt_stage_from_name(optarg);
-			if (filter.stage < 0) {
+			cfg.filter.stage = skbt_stage_from_name(optarg);
+			if (cfg.filter.stage < 0) {
 				fprintf(stderr, "%s: --stage: unknown stage '%s' (gro rps forward backlog "
 					"xmit stack upcall)\n", prog, optarg);
 				return SKBT_EXIT_USAGE;
 			}
 			break;
 		case OPT_BUFFER:
-			buffer = optarg;
+			cfg.buffer = optarg;
 			break;
 		case OPT_WITHOUT:
-			without = optarg;
+			cfg.without = optarg;
 			break;
 		case OPT_FILTER:
-			pcap_filter = optarg;
-			break;
-		case OPT_PCAPNG:
-			pcapng_path = optarg;
+			cfg.pcap_filter = optarg;
 			break;
 		case OPT_FLOWS:
 			ropt.flows = strtoul(optarg, &end, 10);
@@ -579,10 +407,7 @@ int main(int argc, char **argv)
 			}
 			break;
 		case OPT_CONTEXT:
-			context_only = true;
-			break;
-		case OPT_PERFETTO:
-			perfetto_path = optarg;
+			cfg.context_only = true;
 			break;
 		case OPT_PERFETTO_LIMIT:
 			pfopt.limit = strtoul(optarg, &end, 10);
@@ -592,17 +417,11 @@ int main(int argc, char **argv)
 				return SKBT_EXIT_USAGE;
 			}
 			break;
-		case OPT_HTML:
-			html_path = optarg;
-			break;
-		case OPT_JOURNEYS:
-			jsonl_path = optarg;
-			break;
-		case OPT_CSV:
-			csv_path = optarg;
-			break;
 		case OPT_REDACT_DEVS:
-			redact_devs = true;
+			cfg.redact_devs = true;
+			break;
+		case OPT_NODE:
+			cfg.node = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -619,285 +438,117 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%s: expected one trace file (see --help)\n", prog);
 		return SKBT_EXIT_USAGE;
 	}
-	file = argv[optind];
+	cfg.path = argv[optind];
+	for (unsigned int i = 0; i < skbt_noutputs; i++) {
+		if (!out_path[i] || strcmp(out_path[i], "-"))
+			continue;
+		if (!skbt_outputs[i].stdout_ok) {
+			fprintf(stderr, "%s: --%s: '-' (standard output) is not possible for this "
+				"output\n", prog, skbt_outputs[i].name);
+			return SKBT_EXIT_USAGE;
+		}
+		json_stdout = true;
+	}
+	for (unsigned int i = 0; i < skbt_noutputs; i++) {
+		if (out_path[i] && skbt_outputs[i].needs_pcap && !cfg.need_pcap) {
+			cfg.need_pcap = true;
+			cfg.need_pcap_why = i == 0 ? NULL : skbt_outputs[i].name;
+		}
+	}
+	{
+		static char why[40];
+
+		if (cfg.need_pcap_why) {
+			snprintf(why, sizeof(why), "--%s", cfg.need_pcap_why);
+			cfg.need_pcap_why = why;
+		}
+	}
+	if (check_out_paths(cfg.path, out_path))
+		return SKBT_EXIT_USAGE;
 	/* a filter that does not compile is a usage error, with pcap's own words */
-	if (pcap_filter && skbt_pcap_filter_check(pcap_filter, &err)) {
+	if (cfg.pcap_filter && skbt_pcap_filter_check(cfg.pcap_filter, &err)) {
 		fprintf(stderr, "%s: --filter: %s\n", prog, err.msg);
 		return SKBT_EXIT_USAGE;
 	}
 	/* colour only on a terminal, never with NO_COLOR set (https://no-color.org) */
 	ropt.color = isatty(STDOUT_FILENO) && !(no_color && *no_color);
-	if (json_path && !strcmp(json_path, "-"))
+	if (json_stdout)
 		quiet = true;
-
-	ret = skbt_tracefile_open(file, &tf, &err);
-	if (ret) {
-		fprintf(stderr, "%s: %s: %s\n", prog, file, err.msg[0] ? err.msg : strerror(-ret));
-		status = ret == -EINVAL || ret == -EBADMSG || ret == -EPROTONOSUPPORT ||
-			ret == -ENOMSG || ret == -ENODATA ? SKBT_EXIT_BADFILE : SKBT_EXIT_FAIL;
-		goto cleanup;
+	pfopt.show_addrs = ropt.show_addrs;
+	cfg.top = ropt.top;
+	if (progress.on) {
+		cfg.progress = progress_show;
+		cfg.progress_arg = &progress;
 	}
-	if (skbt_context_load(tf, &nctx))
-		goto oom;
-	if (context_only) {
-		ret = json_path ? skbt_context_print_json(stdout, basename(file), &nctx) :
-				  skbt_context_print_text(stdout, basename(file), &nctx);
+
+	ret = skbt_analysis_open(&cfg, &a, &err, &kind);
+	if (ret)
+		goto failed;
+	if (cfg.context_only) {
+		const char *src = skbt_analysis_source(a);
+		const struct skbt_context *ctx = skbt_analysis_context(a);
+		const char *json = out_path[0];	/* skbt_outputs[0] is "json" */
+
+		ret = json ? skbt_context_print_json(stdout, src, ctx) :
+			     skbt_context_print_text(stdout, src, ctx);
 		if (ret || fflush(stdout))
 			fprintf(stderr, "%s: writing the context: %s\n", prog, strerror(EIO));
 		else
 			status = SKBT_EXIT_OK;
 		goto cleanup;
 	}
-	ret = skbt_events_open(tf, buffer, &ev, &err);
-	if (ret) {
-		fprintf(stderr, "%s: %s: %s\n", prog, file, err.msg[0] ? err.msg : strerror(-ret));
-		status = ret == -ENOMEM ? SKBT_EXIT_FAIL : SKBT_EXIT_BADFILE;
-		goto cleanup;
-	}
-	if (without && skbt_events_without(ev, without, &err)) {
-		fprintf(stderr, "%s: --without: %s\n", prog, err.msg);
-		status = SKBT_EXIT_USAGE;
-		goto cleanup;
-	}
+	for (unsigned int i = 0; i < skbt_noutputs; i++) {
+		struct skbt_sink sk = { 0 };
 
-	ret = skbt_pcap_open(tf, &run.pc, &err);
-	if (!ret && run.pc) {
-		ret = skbt_pcap_prepare(run.pc, skbt_events_clock(ev), &err);
-		if (ret == -ENOTSUP) {	/* no alignment: nothing to match, said in the report */
-			snprintf(warn_pcap, sizeof(warn_pcap), "captured headers not matched to "
-				 "events: %s", err.msg);
-			ret = 0;
+		if (!out_path[i])
+			continue;
+		ret = skbt_outputs[i].open(&(struct skbt_output_args){ .path = out_path[i],
+			.std = stdout, .a = a, .ropt = &ropt, .pfopt = &pfopt }, &sk, &err);
+		if (!ret && skbt_analysis_add_sink(a, &sk)) {
+			if (sk.destroy)
+				sk.destroy(sk.priv);
+			ret = skbt_err_set(&err, -ENOSPC, "too many outputs");
 		}
-	}
-	if (ret) {
-		fprintf(stderr, "%s: %s: %s\n", prog, file, err.msg[0] ? err.msg : strerror(-ret));
-		status = ret == -ENOMEM ? SKBT_EXIT_FAIL : SKBT_EXIT_BADFILE;
-		goto cleanup;
-	}
-	if ((pcap_filter || pcapng_path) && !run.pc) {
-		fprintf(stderr, "%s: %s: %s needs captured packet headers and this trace has none "
-			"(record it with skbtrail-record --pcap)\n", prog, file,
-			pcap_filter ? "--filter" : "--pcapng");
-		status = SKBT_EXIT_USAGE;
-		goto cleanup;
-	}
-	if (pcap_filter) {
-		ret = skbt_pcap_filter_set(run.pc, pcap_filter, &err);
 		if (ret) {
-			fprintf(stderr, "%s: --filter: %s\n", prog, err.msg);
-			status = ret == -EINVAL ? SKBT_EXIT_USAGE : SKBT_EXIT_FAIL;
+			fprintf(stderr, "%s: %s\n", prog, err.msg[0] ? err.msg : strerror(-ret));
 			goto cleanup;
 		}
-		filter.select = select_pcap;
-		filter.select_ctx = run.pc;
 	}
-	ret = skbt_stats_init(&run.st, &filter, &(struct skbt_names){
-		.dev = name_dev, .reason = name_reason, .symbol = name_symbol,
-		.comm = name_comm, .ctx = ev }, ropt.top);
-	if (ret)
-		goto oom;
-	stats_ready = true;
-	if (skbt_flows_new(filter.stage, &run.flows))
-		goto oom;
-	run.st.flows = run.flows;
-	if (skbt_findings_init(&fx, &nctx, &run.st.names))
-		goto oom;
-	fx_ready = true;
-	aliases.ev = ev;
-	out_names = redact_devs ? (struct skbt_names){ .dev = name_dev_alias,
-		.reason = name_reason_alias, .symbol = name_symbol_alias, .comm = name_comm_alias,
-		.ctx = &aliases } : run.st.names;
-	pfopt.show_addrs = ropt.show_addrs;
-	if (perfetto_path)
-		ret = skbt_perfetto_sink_new(perfetto_path, &out_names, &pfopt,
-					     &run.sinks[run.nsinks++], &err);
-	if (!ret && html_path)
-		ret = skbt_html_sink_new(html_path, &out_names, &(struct skbt_html_opts){
-			.show_addrs = ropt.show_addrs }, &run.sinks[run.nsinks++], &err);
-	if (!ret && jsonl_path)
-		ret = skbt_table_sink_new(jsonl_path, &out_names, &(struct skbt_table_opts){
-			.format = SKBT_TABLE_JSONL, .source = basename(file),
-			.show_addrs = ropt.show_addrs }, &run.sinks[run.nsinks++], &err);
-	if (!ret && csv_path)
-		ret = skbt_table_sink_new(csv_path, &out_names, &(struct skbt_table_opts){
-			.format = SKBT_TABLE_CSV, .source = basename(file),
-			.show_addrs = ropt.show_addrs }, &run.sinks[run.nsinks++], &err);
-	if (ret) {
-		run.nsinks--;	/* the failed constructor left nothing to destroy */
-		fprintf(stderr, "%s: %s\n", prog, err.msg[0] ? err.msg : strerror(-ret));
-		goto cleanup;
-	}
-	if (pcapng_path) {
-		ret = skbt_pcapng_sink(pcapng_path, run.pc, &run.st, &run.sinks[run.nsinks], &err);
-		if (ret) {
-			fprintf(stderr, "%s: --pcapng: %s\n", prog, err.msg);
-			goto cleanup;
-		}
-		run.nsinks++;
-	}
-	hints.ev = ev;
-	if (skbt_context_ovs_ports(&nctx, &hints.ports, &hints.nports))
-		goto oom;
-	jcfg.have_upcall_events = skbt_events_has(ev, SKBT_EV_OVS_DP_UPCALL);
-	jcfg.have_queue_events = skbt_events_has(ev, SKBT_EV_NET_DEV_QUEUE);
-	jcfg.have_xmit_events = skbt_events_has(ev, SKBT_EV_NET_DEV_XMIT);
-	jcfg.have_poll_events = skbt_events_has(ev, SKBT_EV_NAPI_POLL);
-	jcfg.ovs_node = ovs_node(tf, ev, &hints);
-	jcfg.dev_ovs = hint_dev_ovs;
-	jcfg.ovs_thread = hint_ovs_thread;
-	jcfg.hint_arg = &hints;
-	ret = skbt_journeys_new(&jcfg, &(struct skbt_journeys_cb){
-		.journey = on_journey, .orphan_drop = on_orphan_drop, .poll = on_poll,
-		.arg = &run }, &jb);
-	if (ret)
-		goto oom;
 
 	clock_gettime(CLOCK_MONOTONIC, &progress.start);
-	for (;;) {
-		if (progress.on && !(++nevents & 0xffff))
-			progress_show(&progress, tf, nevents);
-		ret = skbt_events_next(ev, &e, &err);
-		if (ret <= 0)
-			break;
-		if (!have_first) {
-			have_first = true;
-			ti.first_ts = e.ts;
-			if (from_rel >= 0)
-				run.st.filter.from_ns = e.ts + from_rel;
-			if (to_rel >= 0)
-				run.st.filter.to_ns = e.ts + to_rel;
-		}
-		ti.last_ts = e.ts;
-		if (redact_devs && alias_note(&aliases, e.dev))
-			goto oom;
-		if (e.kind == SKBT_EV_LOST) {
-			if (e.u.lost.count == UINT64_MAX)
-				ti.lost_unknown = true;
-			else
-				ti.lost_events += e.u.lost.count;
-		}
-		if (feed(&run, jb, &e) || run.err)
-			goto failed;
-		if (skbt_findings_add_event(&fx, &e))
-			goto oom;
-	}
+	ret = skbt_analysis_run(a, &err);
 	progress_end(&progress);
-	if (ret < 0) {
-		/* the data ends in the middle: report what came before, marked incomplete */
-		fprintf(stderr, "%s: %s: %s; the report covers the events before it\n", prog, file,
-			err.msg[0] ? err.msg : strerror(-ret));
-		snprintf(warn_buf[0], sizeof(warn_buf[0]), "reading stopped early: %s", err.msg);
-		ti.warnings[ti.nwarnings++] = warn_buf[0];
-		ti.truncated = true;
-	}
-	skbt_journeys_finish(jb);
-	if (run.err)
+	if (ret < 0)
 		goto failed;
-	skbt_stats_done(&run.st);
-	run.st.names = out_names;	/* selections matched real names; outputs show these */
+	if (ret > 0)
+		fprintf(stderr, "%s: %s; the report covers the events before it\n", prog, err.msg);
 
-	ti.file = basename(file);	/* never the directory: reports get attached to tickets */
-	ti.version = skbt_tracefile_version(tf);
-	ti.compression = skbt_tracefile_compression(tf);
-	ti.buffer = skbt_events_buffer(ev);
-	ti.clock = skbt_events_clock(ev);
-	ti.ncpus = skbt_events_ncpus(ev);
-	for (int k = 0; k < SKBT_EV__COUNT; k++) {
-		ti.events[k] = skbt_events_count(ev, k);
-		ti.recorded[k] = skbt_events_has(ev, k);
-		ti.events_total += k == SKBT_EV_LOST ? 0 : ti.events[k];
-	}
-	ti.lost_markers = ti.events[SKBT_EV_LOST];
-	ti.truncated = ti.truncated || skbt_tracefile_truncated(tf);
-	ti.backwards = skbt_events_backwards(ev);
-	ti.jc = skbt_journeys_counters(jb);
-	capsum.filter = pcap_filter;
-	capsum.selected = run.st.journeys_selected;
-	skbt_pcap_summarize(run.pc, &capsum);
-	ti.capture = &capsum;
-	if (run.pc && !capsum.aligned && ti.nwarnings < SKBT_MAX_WARNINGS)
-		ti.warnings[ti.nwarnings++] = warn_pcap;
-	{
-		int bi = buffer_index(tf, ti.buffer);
-
-		ti.overrun_total = bi >= 0 ? file_overrun(tf, bi, ti.ncpus) : -1;
-	}
-	if (skbt_findings_done(&fx, &ti, &run.st))
-		goto oom;
-	ti.fx = &fx;
-	if (!strcmp(ti.clock, "local") && ti.ncpus > 1 && ti.nwarnings < SKBT_MAX_WARNINGS)
-		ti.warnings[ti.nwarnings++] = "trace clock 'local' is per CPU: stages that change "
-			"CPU may be off by the clocks' skew (record with mono or global)";
-	if (ti.backwards && ti.nwarnings < SKBT_MAX_WARNINGS) {
-		snprintf(warn_buf[1], sizeof(warn_buf[1]), "%" PRIu64 " events had timestamps going "
-			 "backwards on their CPU (taken as the previous timestamp)", ti.backwards);
-		ti.warnings[ti.nwarnings++] = warn_buf[1];
-	}
-
-	if (!quiet && skbt_report_text(stdout, &ti, &run.st, &ropt)) {
+	if (!quiet && skbt_report_text(stdout, skbt_analysis_trace(a), skbt_analysis_stats(a),
+				       &ropt)) {
 		fprintf(stderr, "%s: writing the report: %s\n", prog, strerror(errno));
 		goto cleanup;
-	}
-	if (json_path) {
-		FILE *out = strcmp(json_path, "-") ? fopen(json_path, "w") : stdout;
-
-		if (!out) {
-			fprintf(stderr, "%s: %s: %s\n", prog, json_path, strerror(errno));
-			goto cleanup;
-		}
-		ret = skbt_report_json(out, &ti, &run.st, &ropt);
-		if (out != stdout && fclose(out))
-			ret = -errno;
-		if (ret) {
-			fprintf(stderr, "%s: %s: writing the JSON report: %s\n", prog, json_path,
-				strerror(-ret));
-			goto cleanup;
-		}
 	}
 	if (fflush(stdout)) {
 		fprintf(stderr, "%s: writing the report: %s\n", prog, strerror(errno));
 		goto cleanup;
 	}
-	for (unsigned int i = 0; i < run.nsinks; i++) {
-		struct skbt_sink *sk = &run.sinks[i];
-
-		if (!sk->finish)
-			continue;
-		err.msg[0] = 0;
-		ret = sk->finish(sk->priv, &ti, &run.st, &err);
-		if (ret) {
-			fprintf(stderr, "%s: %s: %s\n", prog, sk->name,
-				err.msg[0] ? err.msg : strerror(-ret));
-			goto cleanup;
-		}
+	ret = skbt_analysis_finish_sinks(a, &err);
+	if (ret) {
+		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		goto cleanup;
+	}
+	if (fflush(stdout)) {
+		fprintf(stderr, "%s: writing the report: %s\n", prog, strerror(errno));
+		goto cleanup;
 	}
 	status = SKBT_EXIT_OK;
 	goto cleanup;
 failed:
-	progress_end(&progress);
-	if (!run.err)
-		run.err = -ENOMEM;
-	fprintf(stderr, "%s: %s: %s%s%s\n", prog, file, run.err_sink ? run.err_sink : "",
-		run.err_sink ? ": " : "", strerror(-run.err));
-	goto cleanup;
-oom:
-	fprintf(stderr, "%s: %s: out of memory\n", prog, file);
+	fprintf(stderr, "%s: %s\n", prog, err.msg[0] ? err.msg : strerror(-ret));
+	status = kind == SKBT_ANALYSIS_FAIL_USAGE ? SKBT_EXIT_USAGE :
+		 kind == SKBT_ANALYSIS_FAIL_BADFILE ? SKBT_EXIT_BADFILE : SKBT_EXIT_FAIL;
 cleanup:
-	for (unsigned int i = 0; i < run.nsinks; i++)
-		if (run.sinks[i].destroy)
-			run.sinks[i].destroy(run.sinks[i].priv);
-	skbt_journeys_free(jb);
-	free(hints.ports);
-	skbt_flows_free(run.flows);
-	skbt_pcap_free(run.pc);
-	if (stats_ready)
-		skbt_stats_release(&run.st);
-	skbt_events_close(ev);
-	if (fx_ready)
-		skbt_findings_release(&fx);
-	skbt_context_release(&nctx);
-	skbt_tracefile_close(tf);
+	skbt_analysis_close(a);
 	free(devlist);
-	free(aliases.name);
 	return status;
 }

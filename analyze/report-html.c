@@ -134,6 +134,10 @@ static void head(struct html *h, const struct skbt_trace_info *ti)
 		"<meta name=\"generator\" content=\"skbtrail-analyze " SKBT_VERSION "\">\n"
 		"<title>skbtrail report: ");
 	esc(h, ti->file);
+	if (ti->node && *ti->node) {
+		fprintf(h->f, ", node ");
+		esc(h, ti->node);
+	}
 	fprintf(h->f, "</title>\n<style>\n"
 		"body{font:14px/1.4 system-ui,sans-serif;margin:1.5em auto;max-width:1100px;"
 		"color:#222;padding:0 1em}\n"
@@ -154,6 +158,10 @@ static void summary(struct html *h, const struct skbt_trace_info *ti, const stru
 
 	fprintf(f, "<h1>skbtrail report: ");
 	esc(h, ti->file);
+	if (ti->node && *ti->node) {
+		fprintf(f, ", node ");
+		esc(h, ti->node);
+	}
 	fprintf(f, "</h1>\n<section id=\"summary\"><h2>Summary</h2>\n<table>\n");
 	fprintf(f, "<tr><th class=\"l\">trace</th><td class=\"l\">trace.dat v%d (", ti->version);
 	esc(h, ti->compression);

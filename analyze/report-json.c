@@ -82,6 +82,10 @@ static json_object *trace_obj(const struct skbt_trace_info *ti)
 	json_object *w = json_object_new_array(), *um = json_object_new_array();
 
 	put(t, "file", str(ti->file));
+	if (ti->node && *ti->node)
+		put(t, "node", str(ti->node));
+	if (ti->own_known)
+		put(t, "recorder_events_left_out", u64(ti->own_events));
 	put(t, "format_version", json_object_new_int(ti->version));
 	put(t, "compression", str(ti->compression));
 	put(t, "buffer", str(ti->buffer));

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * report-jsonl: one line per selected journey, as JSON Lines or CSV, so that reports of many
- * nodes load straight into DuckDB, ClickHouse or Spark.  Columns: docs/outputs.md.
+ * nodes load straight into DuckDB, ClickHouse or Spark: every row names its node and its file.
+ * Columns: docs/outputs.md.
  * Lines are written as journeys end (not in id order); memory is one line.
  */
 #include <errno.h>
@@ -16,14 +17,14 @@ struct table {
 	FILE *f;
 	struct skbt_names names;
 	struct skbt_table_opts o;
-	char *source;
+	char *source, *node;
 	bool have_t0;
 	uint64_t t0;		/* first event of the trace: t_ns counts from it */
 	uint64_t rows;
 };
 
 static const char *const csv_cols[] = {
-	"source", "id", "t_ns", "duration_ns", "path", "origin", "tx_only", "end", "complete",
+	"node", "file", "id", "t_ns", "duration_ns", "path", "origin", "tx_only", "end", "complete",
 	"hops_truncated", "linked", "link_conf", "cpu_changes", "cpus", "first_cpu", "last_cpu",
 	"devs", "nhops", "nstages", "gro_ns", "rps_ns", "forward_ns", "backlog_ns", "xmit_ns",
 	"stack_ns", "upcall_ns", "drop_reason", "drop_location", "hops", "stages",
@@ -154,6 +155,8 @@ static void write_csv(struct table *t, const struct skbt_journey *j)
 
 	path_name(t, j, path, sizeof(path));
 	cpu_list(j, ';', cpus, sizeof(cpus));
+	csv_str(f, t->node);
+	fputc(',', f);
 	csv_str(f, t->source);
 	fprintf(f, ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",", j->id, first - t->t0,
 		skbt_journey_duration(j));
@@ -226,7 +229,8 @@ static void write_jsonl(struct table *t, const struct skbt_journey *j)
 	path_name(t, j, path, sizeof(path));
 	cpu_list(j, ',', cpus, sizeof(cpus));
 	fputc('{', f);
-	json_kv_str(f, "source", t->source, false);
+	json_kv_str(f, "node", t->node, false);
+	json_kv_str(f, "file", t->source, true);
 	fprintf(f, ",\"id\":%" PRIu64 ",\"t_ns\":%" PRIu64 ",\"duration_ns\":%" PRIu64, j->id,
 		first - t->t0, skbt_journey_duration(j));
 	json_kv_str(f, "path", path, true);
@@ -340,6 +344,7 @@ static void table_destroy(void *priv)
 	if (t->f)
 		fclose(t->f);
 	free(t->source);
+	free(t->node);
 	free(t);
 }
 
@@ -355,11 +360,13 @@ int skbt_table_sink_new(const char *path, const struct skbt_names *names,
 	t->names = *names;
 	t->o = *o;
 	t->source = strdup(o->source ? o->source : "");
-	if (!t->source) {
+	t->node = strdup(o->node ? o->node : "");
+	if (!t->source || !t->node) {
 		ret = skbt_err_set(err, -ENOMEM, "out of memory");
 		goto fail;
 	}
 	t->o.source = t->source;
+	t->o.node = t->node;
 	t->f = fopen(path, "w");
 	if (!t->f) {
 		ret = skbt_err_set(err, -errno, "%s: %s", path, strerror(errno));

@@ -489,6 +489,10 @@ static int pf_finish(void *priv, const struct skbt_trace_info *ti, const struct 
 	fprintf(f, "{\"displayTimeUnit\":\"ns\",\n\"otherData\":{\"generator\":\"skbtrail-analyze "
 		SKBT_VERSION "\",\"file\":\"");
 	skbt_out_json_str(f, ti->file);
+	if (ti->node && *ti->node) {
+		fprintf(f, "\",\"node\":\"");
+		skbt_out_json_str(f, ti->node);
+	}
 	fprintf(f, "\",\"clock\":\"");
 	skbt_out_json_str(f, ti->clock);
 	fprintf(f, "\",\"journeys\":%" PRIu64 ",\"journeys_written\":%u,\"limit\":%u,"

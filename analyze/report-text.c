@@ -77,7 +77,10 @@ static void print_summary(FILE *out, const struct skbt_trace_info *ti, const str
 	uint64_t span = ti->last_ts > ti->first_ts ? ti->last_ts - ti->first_ts : 0;
 	bool first = true;
 
-	fprintf(out, "skbtrail report: %s\n", ti->file);
+	if (ti->node && *ti->node)
+		fprintf(out, "skbtrail report: %s, node %s\n", ti->file, ti->node);
+	else
+		fprintf(out, "skbtrail report: %s\n", ti->file);
 	fprintf(out, "trace: trace.dat v%d (%s), buffer %s%s%s, clock %s, %d CPUs, %s, "
 		"%" PRIu64 " events\n", ti->version, ti->compression,
 		*ti->buffer ? "\"" : "", *ti->buffer ? ti->buffer : "top",
@@ -98,6 +101,9 @@ static void print_summary(FILE *out, const struct skbt_trace_info *ti, const str
 		fprintf(out, "lost events: none%s\n", ti->overrun_total < 0 ?
 			" seen (the file has no ring buffer statistics)" : "");
 	}
+	if (ti->own_events)
+		fprintf(out, "left out: %" PRIu64 " events of skbtrail-record's own tasks\n",
+			ti->own_events);
 	fprintf(out, "events:");
 	for (int k = 0; k < SKBT_EV__COUNT; k++) {
 		if (k == SKBT_EV_LOST || (!ti->recorded[k] && !ti->events[k]) ||

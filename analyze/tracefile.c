@@ -56,6 +56,7 @@ enum {
 	OPT_CPUSTAT = 2,
 	OPT_BUFFER = 3,
 	OPT_TRACECLOCK = 4,
+	OPT_UNAME = 5,
 	OPT_CPUCOUNT = 8,
 	OPT_HEADER_INFO = 16,
 	OPT_FTRACE_EVENTS = 17,
@@ -1242,6 +1243,7 @@ static int handle_option(struct skbt_tracefile *tf, uint16_t id, const uint8_t *
 		if (tf->version >= 7 && size >= 8)
 			tf->sec_off[id] = get64(tf, data);
 		return 0;
+	case OPT_UNAME:		/* kept for the node's name (skbt_context.node) */
 	case SKBT_OPTION_ID: {
 		struct skbt_option *o;
 

@@ -10,6 +10,7 @@
  * instance.  The guard calls itself "skbtg-<recorder pid>" so that skbt_session_remove_stale()
  * leaves the instance alone while it works.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -62,6 +63,11 @@ struct skbt_recorder {
 	/* node context (docs/file-format.md): kind=context-static, -start, -stop texts */
 	struct skbt_snapshot_config snap;
 	char *ctx_static, *ctx_start, *ctx_stop;
+	/*
+	 * The recorder's own tasks (process, threads, guard) while tracing is on: their
+	 * events are the recorder's activity, not the node's (kind=record recorder_pids).
+	 */
+	char own_pids[512];
 };
 
 const char *skbt_stop_reason_name(enum skbt_stop_reason r)
@@ -255,6 +261,34 @@ fail:
 
 static void guard_main(struct skbt_recorder *r, int rfd);
 
+/*
+ * Every task of ours that runs while tracing is on: the threads of this process (readers,
+ * capture) and the guard.  Anything it frees or copies is the recorder's activity, and the
+ * analyzer leaves it out (docs/file-format.md, kind=record recorder_pids).
+ */
+static void note_own_pids(struct skbt_recorder *r)
+{
+	size_t len = 0, cap = sizeof(r->own_pids);
+	struct dirent *d;
+	DIR *dir;
+
+	len += snprintf(r->own_pids, cap, "%d", (int)getpid());
+	if (r->guard > 0)
+		len += snprintf(r->own_pids + len, cap - len, ",%d", (int)r->guard);
+	dir = opendir("/proc/self/task");
+	if (!dir)
+		return;
+	while ((d = readdir(dir)) && len + 12 < cap) {
+		char *end;
+		long tid = strtol(d->d_name, &end, 10);
+
+		if (*end || tid <= 0 || tid == getpid())
+			continue;
+		len += snprintf(r->own_pids + len, cap - len, ",%ld", tid);
+	}
+	closedir(dir);
+}
+
 int skbt_recorder_start(struct skbt_recorder *r, struct skbt_err *err)
 {
 	int p[2], ret;
@@ -294,6 +328,7 @@ int skbt_recorder_start(struct skbt_recorder *r, struct skbt_err *err)
 		return skbt_err_set(err, ret, "cannot turn tracing on in instance %s",
 				    skbt_session_name(r->session));
 	r->started = true;
+	note_own_pids(r);
 	return 0;
 }
 
@@ -387,6 +422,8 @@ static int add_options(struct skbt_recorder *r, enum skbt_stop_reason why,
 		  skbt_session_missing(r->session));
 	skbt_sbuf_printf(&sb, "dev=%s\ndev_filter=%s\n", r->cfg.devs_text ? r->cfg.devs_text : "",
 		  skbt_session_filter(r->session));
+	if (r->own_pids[0])
+		skbt_sbuf_printf(&sb, "recorder_pids=%s\n", r->own_pids);
 	skbt_sbuf_printf(&sb, "start_time=%lld\nstart_monotonic_ns=%lld\nduration_s=%.6f\n",
 		  (long long)r->wall_start,
 		  (long long)r->t_start.tv_sec * 1000000000LL + r->t_start.tv_nsec, secs);

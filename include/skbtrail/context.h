@@ -83,10 +83,20 @@ int skbt_softnet_parse(const char *text, struct skbt_softnet_row **rows, unsigne
 
 /* ---------- a file's context ---------- */
 
+#define SKBT_MAX_OWN_PIDS 64
+
 struct skbt_context {
 	bool has_static, has_start, has_stop, has_record;
 	struct skbt_kvlist stat, start, stop;
 	struct skbt_kvlist record;	/* kind=record (skbtrail-record's own option) */
+	/*
+	 * The node: the host name of the UNAME option (trace-cmd and skbtrail-record both
+	 * write it: "sysname nodename release machine"), "" if absent.  Printable ASCII only.
+	 */
+	char node[65];
+	/* The recorder's own tasks (kind=record recorder_pids): their activity is not the node's. */
+	unsigned int nown;
+	int32_t own_pids[SKBT_MAX_OWN_PIDS];
 };
 
 /*
@@ -95,6 +105,8 @@ struct skbt_context {
  */
 int skbt_context_load(struct skbt_tracefile *tf, struct skbt_context *c);
 void skbt_context_release(struct skbt_context *c);
+/* @pid is one of the recorder's own tasks (skbt_context.own_pids). */
+bool skbt_context_is_own(const struct skbt_context *c, int32_t pid);
 /* Counters were captured at both ends of the recording. */
 static inline bool skbt_context_has_counters(const struct skbt_context *c)
 {

@@ -49,7 +49,8 @@ enum skbt_table_format { SKBT_TABLE_JSONL, SKBT_TABLE_CSV };
 
 struct skbt_table_opts {
 	enum skbt_table_format format;
-	const char *source;	/* "source" column: the trace's name (a basename, no directory) */
+	const char *source;	/* "file" column: the trace's name (a basename, no directory) */
+	const char *node;	/* "node" column: the host name (ti->node: UNAME or --node) */
 	bool show_addrs;	/* add the first skb address */
 };
 

@@ -22,6 +22,9 @@ struct skbt_findings;
 
 struct skbt_trace_info {
 	const char *file;
+	const char *node;		/* host name (UNAME option or --node), "" if unknown */
+	bool own_known;			/* the file lists the recorder's own tasks */
+	uint64_t own_events;		/* their events, left out of journeys and drops */
 	int version;			/* trace.dat version */
 	const char *compression;
 	const char *buffer;		/* instance name, "" = top */
@@ -63,5 +66,18 @@ int skbt_report_text(FILE *out, const struct skbt_trace_info *ti, const struct s
 		     const struct skbt_report_opts *o);
 int skbt_report_json(FILE *out, const struct skbt_trace_info *ti, const struct skbt_stats *st,
 		     const struct skbt_report_opts *o);
+
+/* The comparison document of --compare (docs/compare-schema.json) and its terminal form. */
+struct skbt_comparison;
+
+struct skbt_compare_info {
+	const char *base_file, *base_node;	/* ti->file, ti->node of each trace */
+	const char *new_file, *new_node;
+};
+
+int skbt_report_compare_json(FILE *out, const struct skbt_compare_info *ci,
+			     const struct skbt_comparison *c);
+int skbt_report_compare_text(FILE *out, const struct skbt_compare_info *ci,
+			     const struct skbt_comparison *c);
 
 #endif

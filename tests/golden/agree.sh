@@ -157,11 +157,25 @@ for o in r.txt r.json r.html r.jsonl r.csv r.pf.json ctx.txt ctx.json; do
 		ok "no directory: $o names no directory"
 	fi
 done
-if grep -q '"x.dat"' "$out/r.json" && grep -q '<title>skbtrail report: x.dat</title>' \
-	"$out/r.html" && head -1 "$out/r.txt" | grep -qx 'skbtrail report: x.dat'; then
-	ok "no directory: the reports name the file x.dat"
+if grep -q '"x.dat"' "$out/r.json" && grep -q '"node": "skbt-vm"' "$out/r.json" &&
+	grep -q '<title>skbtrail report: x.dat, node skbt-vm</title>' "$out/r.html" &&
+	grep -q '"node":"skbt-vm"' "$out/r.pf.json" &&
+	head -1 "$out/r.txt" | grep -qx 'skbtrail report: x.dat, node skbt-vm'; then
+	ok "no directory: the reports name the file x.dat and the node (UNAME option)"
 else
-	not_ok "no directory: the reports do not name the file x.dat"
+	not_ok "no directory: the reports do not name the file x.dat and the node skbt-vm"
+fi
+
+# --node NAME replaces the stored host name everywhere: the real one appears nowhere.
+"$ANALYZE" --node node17 --json "$out/n.json" --html "$out/n.html" --journeys "$out/n.jsonl" \
+	--csv "$out/n.csv" --perfetto "$out/n.pf.json" "$secret/x.dat" >"$out/n.txt" 2>/dev/null
+if grep -l skbt-vm "$out"/n.* >/dev/null; then
+	not_ok "--node: the stored host name still appears in $(grep -l skbt-vm "$out"/n.* | xargs)"
+elif head -1 "$out/n.txt" | grep -qx 'skbtrail report: x.dat, node node17' &&
+	[ "$(jq -r .trace.node "$out/n.json")" = node17 ]; then
+	ok "--node: every output names the node node17, none the stored host name"
+else
+	not_ok "--node: the reports do not name the node node17"
 fi
 rm -rf "$secret"
 

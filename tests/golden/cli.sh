@@ -78,3 +78,24 @@ check_eq "skbtrail-analyze samples/ovs-vm-fa<TAB>" "samples/ovs-vm-fastpath.dat"
 	"$(comp 'skbtrail-analyze -q samples/ovs-vm-fa')"
 check_eq "skbtrail-analyze --json=samples/ovs-vm-fa<TAB>" "samples/ovs-vm-fastpath.dat" \
 	"$(comp 'skbtrail-analyze --json=samples/ovs-vm-fa')"
+
+# No output overwrites the trace or another output (registry.h: every output option), by
+# name, by a different spelling, through a symlink or a hard link; nothing is written then.
+tmpd=$(mktemp -d)
+cp samples/native-a_udp.dat "$tmpd/t.dat"
+ln -s t.dat "$tmpd/sym.dat"
+ln "$tmpd/t.dat" "$tmpd/hard.dat"
+sum=$(md5sum <"$tmpd/t.dat")
+for o in json perfetto html journeys csv pcapng; do
+	for target in t.dat ./t.dat sym.dat hard.dat; do
+		(cd "$tmpd" && "$ANALYZE" -q "--$o" "$target" t.dat >/dev/null 2>"$tmpd/err")
+		rc=$?
+		check "--$o $target (the input): exit 2 ($(head -1 "$tmpd/err"))" \
+			test "$rc" = 2 -a "$(md5sum <"$tmpd/t.dat")" = "$sum"
+	done
+done
+(cd "$tmpd" && "$ANALYZE" -q --csv out.x --journeys ./out.x t.dat 2>"$tmpd/err")
+rc=$?
+check_eq "two outputs on one file: exit 2 ($(head -1 "$tmpd/err"))" 2 "$rc"
+check "... and neither written" test ! -e "$tmpd/out.x"
+rm -rf "$tmpd"
