@@ -26,11 +26,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <zstd.h>
 #include <traceevent/event-parse.h>
 
+#include "skbtrail/perfdata.h"
 #include "skbtrail/tracefile.h"
 
 /* Sanity caps: a corrupt length field must not make us allocate or loop without bound. */
@@ -121,6 +123,7 @@ struct skbt_option {
 struct skbt_tracefile {
 	int fd;
 	const uint8_t *mem;	/* open_mem: the caller's bytes, else NULL */
+	uint8_t *perf_image;	/* a perf.data read as its trace.dat v6 image (perfdata.h) */
 	uint64_t fsize;
 	uint64_t bytes_read;	/* by read_at(), for skbt_tracefile_bytes_read() */
 
@@ -1722,6 +1725,25 @@ static void finish_buffers(struct skbt_tracefile *tf)
 	}
 }
 
+/*
+ * A perf.data is read through its trace.dat image: @file (@size bytes) is converted and the
+ * image replaces the file as what read_at() reads.
+ */
+static int open_perf(struct skbt_tracefile *tf, const void *file, size_t size,
+		     struct skbt_err *err)
+{
+	struct skbt_perf_image img;
+	int ret = skbt_perfdata_to_tracedat(file, size, &img, err);
+
+	if (ret)
+		return ret;
+	tf->perf_image = img.data;
+	tf->mem = img.data;
+	tf->fsize = img.size;
+	tf->truncated = img.truncated;
+	return 0;
+}
+
 static int open_common(struct skbt_tracefile *tf, struct skbt_err *err)
 {
 	int pos, ret;
@@ -1755,6 +1777,8 @@ static int open_common(struct skbt_tracefile *tf, struct skbt_err *err)
 	ret = tep_get_header_page_size(tf->tep);
 	tf->kb_long8 = ret ? ret == 8 : tf->long_size == 8;
 	finish_buffers(tf);
+	if (tf->perf_image)
+		strcpy(tf->compression, "perf.data");
 	for (int i = 0; i < tf->nbufs; i++)
 		if (!tf->bufs[i].clock)
 			return skbt_err_set(err, -ENOMEM, "out of memory");
@@ -1798,6 +1822,22 @@ int skbt_tracefile_open(const char *path, struct skbt_tracefile **tfp, struct sk
 		goto fail;
 	}
 	tf->fsize = st.st_size;
+	{
+		uint8_t magic[8];
+
+		if (read_at(tf, 0, magic, 8) == 8 && skbt_perfdata_is(magic, 8)) {
+			void *m = mmap(NULL, tf->fsize, PROT_READ, MAP_PRIVATE, tf->fd, 0);
+
+			if (m == MAP_FAILED) {
+				ret = skbt_err_set(err, -errno, "%s", strerror(errno));
+				goto fail;
+			}
+			ret = open_perf(tf, m, tf->fsize, err);
+			munmap(m, st.st_size);
+			if (ret)
+				goto fail;
+		}
+	}
 	ret = open_common(tf, err);
 	if (ret)
 		goto fail;
@@ -1820,7 +1860,9 @@ int skbt_tracefile_open_mem(const void *data, size_t size, struct skbt_tracefile
 		return skbt_err_set(err, -ENOMEM, "out of memory");
 	tf->mem = data ? data : (const uint8_t *)"";
 	tf->fsize = data ? size : 0;
-	ret = open_common(tf, err);
+	ret = skbt_perfdata_is(tf->mem, tf->fsize) ? open_perf(tf, data, size, err) : 0;
+	if (!ret)
+		ret = open_common(tf, err);
 	if (ret) {
 		skbt_tracefile_close(tf);
 		return ret;
@@ -1837,6 +1879,7 @@ void skbt_tracefile_close(struct skbt_tracefile *tf)
 		return;
 	if (tf->fd >= 0)
 		close(tf->fd);
+	free(tf->perf_image);
 	if (tf->tep)
 		tep_free(tf->tep);
 	free(tf->cmdlines);

@@ -26,8 +26,10 @@ struct skbt_cpu_stream;
 
 /*
  * Open @path.  On success *tfp owns the file; free it with skbt_tracefile_close().
+ * A perf.data (magic "PERFILE2") is read as the trace.dat v6 image perfdata.h makes of it.
  * Errors: -ENOENT/-EACCES/... from open(2); -EINVAL "not a trace.dat file";
- * -EPROTONOSUPPORT unknown version or compression; -EBADMSG corrupt header.
+ * -EPROTONOSUPPORT unknown version or compression; -EBADMSG corrupt header; -ENODATA a
+ * perf.data without tracing data.
  * @err gets a one-line message without the file name (the caller adds it).
  */
 int skbt_tracefile_open(const char *path, struct skbt_tracefile **tfp, struct skbt_err *err);
@@ -41,7 +43,8 @@ void skbt_tracefile_close(struct skbt_tracefile *tf);	/* NULL is a no-op */
 
 int skbt_tracefile_version(const struct skbt_tracefile *tf);
 unsigned int skbt_tracefile_page_size(const struct skbt_tracefile *tf);
-const char *skbt_tracefile_compression(const struct skbt_tracefile *tf); /* "none", "zstd" */
+/* "none", "zstd"; "perf.data" for a perf.data (read as a trace.dat v6 image, perfdata.h) */
+const char *skbt_tracefile_compression(const struct skbt_tracefile *tf);
 
 /*
  * The event formats, header page, printk formats and cmdlines of the file.  kallsyms are

@@ -9,7 +9,7 @@ scale=1
 [ "$B" = build-san ] && scale=4
 tmp=$(mktemp -d /tmp/skbt-robust.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-samples=(samples/*.dat tests/data/*-v6.dat tests/data/ovs-upcall-slim-raw.dat)
+samples=(samples/*.dat samples/*.data tests/data/*-v6.dat tests/data/ovs-upcall-slim-raw.dat)
 # two at a time (2 CPUs); each line of robust.py becomes a TAP line
 printf '%s\n' "${samples[@]}" |
 	xargs -P 2 -I{} python3 tests/golden/robust.py "$ANALYZE" {} "$tmp" "$scale" >"$tmp/out"
