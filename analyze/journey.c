@@ -209,7 +209,6 @@ union xhops {
  * their memory was a fifth of the analyzer's time.
  */
 struct jnode {
-	struct jnode *hnext;		/* hash chain */
 	struct jnode *lprev, *lnext;	/* in-flight list, oldest last event first */
 	struct jnode *fnext;		/* free list */
 	uint64_t addr;			/* key in the table, 0 when not in it */
@@ -276,8 +275,8 @@ struct skbt_journeys {
 	struct skbt_journeys_config cfg;
 	struct skbt_journeys_cb cb;
 	struct skbt_journeys_counters c;
-	struct jnode **buckets;
-	size_t nbuckets;
+	struct tslot { uint64_t addr; struct jnode *n; } *tab;	/* addr 0: empty */
+	size_t tcap, tcount;
 	struct jnode *lhead, *ltail;
 	struct jnode *free;
 	union xhops *xfree;		/* unused hop arrays */
@@ -303,61 +302,73 @@ static size_t hash_addr(uint64_t a, size_t n)
 	return a & (n - 1);
 }
 
+/*
+ * The table of addresses in flight: open addressing, linear probing, at most half full.  The
+ * address is in the slot, so a lookup touches no journey but the one it finds (a chained
+ * table read every node of the chain: a cache miss each, most of the lookups' time).
+ */
 static struct jnode *lookup(struct skbt_journeys *jb, uint64_t addr)
 {
-	for (struct jnode *n = jb->buckets[hash_addr(addr, jb->nbuckets)]; n; n = n->hnext)
-		if (n->addr == addr)
-			return n;
-	return NULL;
+	for (size_t i = hash_addr(addr, jb->tcap);; i = (i + 1) & (jb->tcap - 1)) {
+		if (jb->tab[i].addr == addr)
+			return jb->tab[i].n;
+		if (!jb->tab[i].addr)
+			return NULL;
+	}
 }
 
 static void table_del(struct skbt_journeys *jb, struct jnode *n)
 {
-	struct jnode **pp;
+	size_t mask = jb->tcap - 1, i, k;
 
 	if (!n->addr)
 		return;
-	for (pp = &jb->buckets[hash_addr(n->addr, jb->nbuckets)]; *pp; pp = &(*pp)->hnext) {
-		if (*pp == n) {
-			*pp = n->hnext;
-			break;
+	for (i = hash_addr(n->addr, jb->tcap); jb->tab[i].n != n; i = (i + 1) & mask)
+		;
+	/* move back the entries after it that would no longer be found past the hole */
+	for (k = (i + 1) & mask; jb->tab[k].addr; k = (k + 1) & mask) {
+		size_t h = hash_addr(jb->tab[k].addr, jb->tcap);
+
+		if (((k - h) & mask) >= ((k - i) & mask)) {
+			jb->tab[i] = jb->tab[k];
+			i = k;
 		}
 	}
+	jb->tab[i].addr = 0;
+	jb->tab[i].n = NULL;
+	jb->tcount--;
 	n->addr = 0;
-	n->hnext = NULL;
 }
 
-static int table_grow(struct skbt_journeys *jb)
+static void table_put(struct tslot *tab, size_t cap, uint64_t addr, struct jnode *n)
 {
-	size_t nb = jb->nbuckets * 2;
-	struct jnode **b = calloc(nb, sizeof(*b));
+	size_t i = hash_addr(addr, cap);
 
-	if (!b)
-		return -ENOMEM;
-	for (size_t i = 0; i < jb->nbuckets; i++) {
-		struct jnode *n = jb->buckets[i], *next;
+	while (tab[i].addr)
+		i = (i + 1) & (cap - 1);
+	tab[i].addr = addr;
+	tab[i].n = n;
+}
 
-		for (; n; n = next) {
-			size_t h = hash_addr(n->addr, nb);
+static int table_add(struct skbt_journeys *jb, struct jnode *n, uint64_t addr)
+{
+	if (2 * (jb->tcount + 1) > jb->tcap) {
+		size_t cap = 2 * jb->tcap;
+		struct tslot *t = calloc(cap, sizeof(*t));
 
-			next = n->hnext;
-			n->hnext = b[h];
-			b[h] = n;
-		}
+		if (!t)
+			return -ENOMEM;
+		for (size_t i = 0; i < jb->tcap; i++)
+			if (jb->tab[i].addr)
+				table_put(t, cap, jb->tab[i].addr, jb->tab[i].n);
+		free(jb->tab);
+		jb->tab = t;
+		jb->tcap = cap;
 	}
-	free(jb->buckets);
-	jb->buckets = b;
-	jb->nbuckets = nb;
-	return 0;
-}
-
-static void table_add(struct skbt_journeys *jb, struct jnode *n, uint64_t addr)
-{
-	size_t h = hash_addr(addr, jb->nbuckets);
-
+	table_put(jb->tab, jb->tcap, addr, n);
+	jb->tcount++;
 	n->addr = addr;
-	n->hnext = jb->buckets[h];
-	jb->buckets[h] = n;
+	return 0;
 }
 
 static void list_del(struct skbt_journeys *jb, struct jnode *n)
@@ -435,7 +446,7 @@ static struct jnode *node_alloc(struct skbt_journeys *jb)
 	/* Only the header needs clearing: hops are written before being read. */
 	memset(&n->j, 0, offsetof(struct skbt_journey, hops));
 	n->hops = n->inl;
-	n->hnext = n->lprev = n->lnext = n->fnext = NULL;
+	n->lprev = n->lnext = n->fnext = NULL;
 	n->addr = 0;
 	n->last = NO_HOP;
 	n->link_hop = NO_HOP;
@@ -1438,9 +1449,8 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 		}
 		if (in_lost_window(jb, ev))
 			n->j.flags |= SKBT_JF_INCOMPLETE;
-		if (jb->c.live > jb->nbuckets && table_grow(jb))
+		if (table_add(jb, n, ev->skb))
 			return -ENOMEM;
-		table_add(jb, n, ev->skb);
 	}
 
 	if (r == R_UPCALL) {
@@ -1510,9 +1520,9 @@ int skbt_journeys_new(const struct skbt_journeys_config *cfg, const struct skbt_
 	jb->cb = *cb;
 	for (int i = 0; i < PBUCKETS; i++)
 		jb->bhead[i] = jb->btail[i] = -1;
-	jb->nbuckets = 1024;
-	jb->buckets = calloc(jb->nbuckets, sizeof(*jb->buckets));
-	if (!jb->buckets) {
+	jb->tcap = 2048;
+	jb->tab = calloc(jb->tcap, sizeof(*jb->tab));
+	if (!jb->tab) {
 		free(jb);
 		return -ENOMEM;
 	}
@@ -1541,7 +1551,7 @@ void skbt_journeys_free(struct skbt_journeys *jb)
 		free(x);
 	}
 	free(jb->chunks);
-	free(jb->buckets);
+	free(jb->tab);
 	free(jb->cpus);
 	free(jb->devf);
 	free(jb);
