@@ -35,24 +35,26 @@ enum role {
 	R_FREE,		/* consume_skb, kfree_skb */
 };
 
-static enum role role_of(unsigned int kind)
+/* Role of each event kind (a table: it is asked several times per event); R_NONE is 0. */
+static const uint8_t roles[SKBT_EV__COUNT] = {
+	[SKBT_EV_NAPI_GRO_RECEIVE_ENTRY] = R_GRO,
+	[SKBT_EV_NETIF_RECEIVE_SKB_ENTRY] = R_ENTRY,
+	[SKBT_EV_NETIF_RECEIVE_SKB_LIST_ENTRY] = R_ENTRY,
+	[SKBT_EV_NETIF_RX_ENTRY] = R_ENTRY,
+	[SKBT_EV_NETIF_RX] = R_RX,
+	[SKBT_EV_NETIF_RECEIVE_SKB] = R_RECV,
+	[SKBT_EV_NET_DEV_QUEUE] = R_QUEUE,
+	[SKBT_EV_NET_DEV_START_XMIT] = R_START,
+	[SKBT_EV_NET_DEV_XMIT] = R_XMIT,
+	[SKBT_EV_OVS_DO_EXECUTE_ACTION] = R_EXEC,
+	[SKBT_EV_OVS_DP_UPCALL] = R_UPCALL,
+	[SKBT_EV_CONSUME_SKB] = R_FREE,
+	[SKBT_EV_KFREE_SKB] = R_FREE,
+};
+
+static inline enum role role_of(unsigned int kind)
 {
-	switch (kind) {
-	case SKBT_EV_NAPI_GRO_RECEIVE_ENTRY: return R_GRO;
-	case SKBT_EV_NETIF_RECEIVE_SKB_ENTRY:
-	case SKBT_EV_NETIF_RECEIVE_SKB_LIST_ENTRY:
-	case SKBT_EV_NETIF_RX_ENTRY: return R_ENTRY;
-	case SKBT_EV_NETIF_RX: return R_RX;
-	case SKBT_EV_NETIF_RECEIVE_SKB: return R_RECV;
-	case SKBT_EV_NET_DEV_QUEUE: return R_QUEUE;
-	case SKBT_EV_NET_DEV_START_XMIT: return R_START;
-	case SKBT_EV_NET_DEV_XMIT: return R_XMIT;
-	case SKBT_EV_OVS_DO_EXECUTE_ACTION: return R_EXEC;
-	case SKBT_EV_OVS_DP_UPCALL: return R_UPCALL;
-	case SKBT_EV_CONSUME_SKB:
-	case SKBT_EV_KFREE_SKB: return R_FREE;
-	default: return R_NONE;
-	}
+	return kind < SKBT_EV__COUNT ? (enum role)roles[kind] : R_NONE;
 }
 
 static bool rx_side(enum role r)
@@ -269,6 +271,7 @@ struct cpu_state {
 	struct jnode *last_rx;	/* last netif_rx on this CPU, for netif_rx_exit's verdict */
 	uint64_t last_skb;	/* address of the last event with one on this CPU */
 	uint64_t last_rx_id;
+	struct jnode *hot;	/* journey of this CPU's last event: the next one is often its */
 };
 
 struct skbt_journeys {
@@ -473,19 +476,22 @@ static void node_release(struct skbt_journeys *jb, struct jnode *n)
 	jb->free = n;
 }
 
-static struct cpu_state *cpu_get(struct skbt_journeys *jb, unsigned int cpu)
+static struct cpu_state *cpu_grow(struct skbt_journeys *jb, unsigned int cpu)
 {
-	if (cpu >= jb->ncpus) {
-		unsigned int n = cpu + 1 > 2 * jb->ncpus ? cpu + 1 : 2 * jb->ncpus;
-		struct cpu_state *c = realloc(jb->cpus, n * sizeof(*c));
+	unsigned int n = cpu + 1 > 2 * jb->ncpus ? cpu + 1 : 2 * jb->ncpus;
+	struct cpu_state *c = realloc(jb->cpus, n * sizeof(*c));
 
-		if (!c)
-			return NULL;
-		memset(c + jb->ncpus, 0, (n - jb->ncpus) * sizeof(*c));
-		jb->cpus = c;
-		jb->ncpus = n;
-	}
+	if (!c)
+		return NULL;
+	memset(c + jb->ncpus, 0, (n - jb->ncpus) * sizeof(*c));
+	jb->cpus = c;
+	jb->ncpus = n;
 	return &jb->cpus[cpu];
+}
+
+static inline struct cpu_state *cpu_get(struct skbt_journeys *jb, unsigned int cpu)
+{
+	return cpu < jb->ncpus ? &jb->cpus[cpu] : cpu_grow(jb, cpu);
 }
 
 /* ---- stages and path, computed once when a journey ends ---- */
@@ -1355,7 +1361,11 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 	if (r == R_NONE || !ev->skb)
 		return 0;
 
-	n = lookup(jb, ev->skb);
+	/* a node is in the table under its address alone: the same answer as lookup() */
+	if (ev->cpu < jb->ncpus && jb->cpus[ev->cpu].hot && jb->cpus[ev->cpu].hot->addr == ev->skb)
+		n = jb->cpus[ev->cpu].hot;
+	else
+		n = lookup(jb, ev->skb);
 	if (n && n->awaiting_link && r == R_FREE) {
 		table_del(jb, n);	/* already freed once: this is a new skb at that address */
 		n = NULL;
@@ -1477,11 +1487,14 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 		}
 	}
 	count_receive(jb, n, ev);
-	if (!jb->cfg.have_poll_events) {
+	{
 		struct cpu_state *c = cpu_get(jb, ev->cpu);
 
-		if (c)
-			c->last_skb = ev->skb;
+		if (c) {
+			c->hot = n;
+			if (!jb->cfg.have_poll_events)
+				c->last_skb = ev->skb;
+		}
 	}
 	return 0;
 }
