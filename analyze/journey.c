@@ -35,24 +35,26 @@ enum role {
 	R_FREE,		/* consume_skb, kfree_skb */
 };
 
-static enum role role_of(unsigned int kind)
+/* Role of each event kind (a table: it is asked several times per event); R_NONE is 0. */
+static const uint8_t roles[SKBT_EV__COUNT] = {
+	[SKBT_EV_NAPI_GRO_RECEIVE_ENTRY] = R_GRO,
+	[SKBT_EV_NETIF_RECEIVE_SKB_ENTRY] = R_ENTRY,
+	[SKBT_EV_NETIF_RECEIVE_SKB_LIST_ENTRY] = R_ENTRY,
+	[SKBT_EV_NETIF_RX_ENTRY] = R_ENTRY,
+	[SKBT_EV_NETIF_RX] = R_RX,
+	[SKBT_EV_NETIF_RECEIVE_SKB] = R_RECV,
+	[SKBT_EV_NET_DEV_QUEUE] = R_QUEUE,
+	[SKBT_EV_NET_DEV_START_XMIT] = R_START,
+	[SKBT_EV_NET_DEV_XMIT] = R_XMIT,
+	[SKBT_EV_OVS_DO_EXECUTE_ACTION] = R_EXEC,
+	[SKBT_EV_OVS_DP_UPCALL] = R_UPCALL,
+	[SKBT_EV_CONSUME_SKB] = R_FREE,
+	[SKBT_EV_KFREE_SKB] = R_FREE,
+};
+
+static inline enum role role_of(unsigned int kind)
 {
-	switch (kind) {
-	case SKBT_EV_NAPI_GRO_RECEIVE_ENTRY: return R_GRO;
-	case SKBT_EV_NETIF_RECEIVE_SKB_ENTRY:
-	case SKBT_EV_NETIF_RECEIVE_SKB_LIST_ENTRY:
-	case SKBT_EV_NETIF_RX_ENTRY: return R_ENTRY;
-	case SKBT_EV_NETIF_RX: return R_RX;
-	case SKBT_EV_NETIF_RECEIVE_SKB: return R_RECV;
-	case SKBT_EV_NET_DEV_QUEUE: return R_QUEUE;
-	case SKBT_EV_NET_DEV_START_XMIT: return R_START;
-	case SKBT_EV_NET_DEV_XMIT: return R_XMIT;
-	case SKBT_EV_OVS_DO_EXECUTE_ACTION: return R_EXEC;
-	case SKBT_EV_OVS_DP_UPCALL: return R_UPCALL;
-	case SKBT_EV_CONSUME_SKB:
-	case SKBT_EV_KFREE_SKB: return R_FREE;
-	default: return R_NONE;
-	}
+	return kind < SKBT_EV__COUNT ? (enum role)roles[kind] : R_NONE;
 }
 
 static bool rx_side(enum role r)
@@ -193,10 +195,22 @@ const char *skbt_link_ev_name(enum skbt_link_ev ev)
 }
 
 #define NO_HOP 0xffff
+#define INLINE_HOPS 8		/* hops kept in the node; more move to a whole array */
 
+/* A whole array of hops for a journey with more than INLINE_HOPS (a free list when unused). */
+union xhops {
+	union xhops *next;
+	struct skbt_hop h[SKBT_MAX_HOPS];
+};
+
+/*
+ * A journey in flight.  Only its header is kept in @j (no hops or stages: nodes are
+ * allocated up to j.hops, see NODE_BYTES); its hops are in @hops, and the whole struct
+ * skbt_journey with its stages is built when it ends.  A flood recorded without free events
+ * keeps tens of thousands of journeys in flight: at ~1.4 KB each, faulting and clearing
+ * their memory was a fifth of the analyzer's time.
+ */
 struct jnode {
-	struct skbt_journey j;
-	struct jnode *hnext;		/* hash chain */
 	struct jnode *lprev, *lnext;	/* in-flight list, oldest last event first */
 	struct jnode *fnext;		/* free list */
 	uint64_t addr;			/* key in the table, 0 when not in it */
@@ -210,7 +224,12 @@ struct jnode {
 	bool awaiting_link;		/* off the list, waiting only for its re-injected packet */
 	bool freed_soft;		/* freed in the softirq of its receive (an upcall's end) */
 	uint8_t wait_end;		/* enum skbt_jend if no packet comes back */
+	struct skbt_hop *hops;		/* inl, or an xhops array past INLINE_HOPS hops */
+	struct skbt_hop inl[INLINE_HOPS];
+	struct skbt_journey j;		/* header only: must stay the last member */
 };
+
+#define NODE_BYTES ((offsetof(struct jnode, j) + offsetof(struct skbt_journey, hops) + 15) & ~(size_t)15)
 
 /*
  * A journey that may be linked to an skb coming back from ovs-vswitchd.  The ring keeps them
@@ -234,7 +253,7 @@ struct pending {
 #define PBUCKETS 512
 #define PIDCACHE 1024
 #define CHUNK_BYTES (2u << 20)
-#define CHUNK ((int)(CHUNK_BYTES / sizeof(struct jnode)))
+#define CHUNK ((int)(CHUNK_BYTES / NODE_BYTES))
 
 /* What this trace taught about a device (devf[]). */
 #define DF_ROLE_KNOWN	0x01	/* role (bits 1-2) asked of the node context */
@@ -252,16 +271,19 @@ struct cpu_state {
 	struct jnode *last_rx;	/* last netif_rx on this CPU, for netif_rx_exit's verdict */
 	uint64_t last_skb;	/* address of the last event with one on this CPU */
 	uint64_t last_rx_id;
+	struct jnode *hot;	/* journey of this CPU's last event: the next one is often its */
 };
 
 struct skbt_journeys {
 	struct skbt_journeys_config cfg;
 	struct skbt_journeys_cb cb;
 	struct skbt_journeys_counters c;
-	struct jnode **buckets;
-	size_t nbuckets;
+	struct tslot { uint64_t addr; struct jnode *n; } *tab;	/* addr 0: empty */
+	size_t tcap, tcount;
 	struct jnode *lhead, *ltail;
 	struct jnode *free;
+	union xhops *xfree;		/* unused hop arrays */
+	struct skbt_journey out;	/* the journey being handed over */
 	void **chunks;
 	size_t nchunks;
 	uint64_t next_id;
@@ -283,61 +305,73 @@ static size_t hash_addr(uint64_t a, size_t n)
 	return a & (n - 1);
 }
 
+/*
+ * The table of addresses in flight: open addressing, linear probing, at most half full.  The
+ * address is in the slot, so a lookup touches no journey but the one it finds (a chained
+ * table read every node of the chain: a cache miss each, most of the lookups' time).
+ */
 static struct jnode *lookup(struct skbt_journeys *jb, uint64_t addr)
 {
-	for (struct jnode *n = jb->buckets[hash_addr(addr, jb->nbuckets)]; n; n = n->hnext)
-		if (n->addr == addr)
-			return n;
-	return NULL;
+	for (size_t i = hash_addr(addr, jb->tcap);; i = (i + 1) & (jb->tcap - 1)) {
+		if (jb->tab[i].addr == addr)
+			return jb->tab[i].n;
+		if (!jb->tab[i].addr)
+			return NULL;
+	}
 }
 
 static void table_del(struct skbt_journeys *jb, struct jnode *n)
 {
-	struct jnode **pp;
+	size_t mask = jb->tcap - 1, i, k;
 
 	if (!n->addr)
 		return;
-	for (pp = &jb->buckets[hash_addr(n->addr, jb->nbuckets)]; *pp; pp = &(*pp)->hnext) {
-		if (*pp == n) {
-			*pp = n->hnext;
-			break;
+	for (i = hash_addr(n->addr, jb->tcap); jb->tab[i].n != n; i = (i + 1) & mask)
+		;
+	/* move back the entries after it that would no longer be found past the hole */
+	for (k = (i + 1) & mask; jb->tab[k].addr; k = (k + 1) & mask) {
+		size_t h = hash_addr(jb->tab[k].addr, jb->tcap);
+
+		if (((k - h) & mask) >= ((k - i) & mask)) {
+			jb->tab[i] = jb->tab[k];
+			i = k;
 		}
 	}
+	jb->tab[i].addr = 0;
+	jb->tab[i].n = NULL;
+	jb->tcount--;
 	n->addr = 0;
-	n->hnext = NULL;
 }
 
-static int table_grow(struct skbt_journeys *jb)
+static void table_put(struct tslot *tab, size_t cap, uint64_t addr, struct jnode *n)
 {
-	size_t nb = jb->nbuckets * 2;
-	struct jnode **b = calloc(nb, sizeof(*b));
+	size_t i = hash_addr(addr, cap);
 
-	if (!b)
-		return -ENOMEM;
-	for (size_t i = 0; i < jb->nbuckets; i++) {
-		struct jnode *n = jb->buckets[i], *next;
+	while (tab[i].addr)
+		i = (i + 1) & (cap - 1);
+	tab[i].addr = addr;
+	tab[i].n = n;
+}
 
-		for (; n; n = next) {
-			size_t h = hash_addr(n->addr, nb);
+static int table_add(struct skbt_journeys *jb, struct jnode *n, uint64_t addr)
+{
+	if (2 * (jb->tcount + 1) > jb->tcap) {
+		size_t cap = 2 * jb->tcap;
+		struct tslot *t = calloc(cap, sizeof(*t));
 
-			next = n->hnext;
-			n->hnext = b[h];
-			b[h] = n;
-		}
+		if (!t)
+			return -ENOMEM;
+		for (size_t i = 0; i < jb->tcap; i++)
+			if (jb->tab[i].addr)
+				table_put(t, cap, jb->tab[i].addr, jb->tab[i].n);
+		free(jb->tab);
+		jb->tab = t;
+		jb->tcap = cap;
 	}
-	free(jb->buckets);
-	jb->buckets = b;
-	jb->nbuckets = nb;
-	return 0;
-}
-
-static void table_add(struct skbt_journeys *jb, struct jnode *n, uint64_t addr)
-{
-	size_t h = hash_addr(addr, jb->nbuckets);
-
+	table_put(jb->tab, jb->tcap, addr, n);
+	jb->tcount++;
 	n->addr = addr;
-	n->hnext = jb->buckets[h];
-	jb->buckets[h] = n;
+	return 0;
 }
 
 static void list_del(struct skbt_journeys *jb, struct jnode *n)
@@ -402,15 +436,20 @@ static struct jnode *node_alloc(struct skbt_journeys *jb)
 		madvise(blk, CHUNK_BYTES, MADV_HUGEPAGE);
 		jb->chunks[jb->nchunks++] = blk;
 		for (int i = CHUNK - 1; i >= 0; i--) {
-			blk[i].fnext = jb->free;
-			jb->free = &blk[i];
+			struct jnode *f = (struct jnode *)((char *)blk + (size_t)i * NODE_BYTES);
+
+			f->j.id = 0;	/* not in use (skbt_journeys_free() looks) */
+			f->hops = f->inl;
+			f->fnext = jb->free;
+			jb->free = f;
 		}
 	}
 	n = jb->free;
 	jb->free = n->fnext;
-	/* Only the header needs clearing: hops and stages are written before being read. */
+	/* Only the header needs clearing: hops are written before being read. */
 	memset(&n->j, 0, offsetof(struct skbt_journey, hops));
-	n->hnext = n->lprev = n->lnext = n->fnext = NULL;
+	n->hops = n->inl;
+	n->lprev = n->lnext = n->fnext = NULL;
 	n->addr = 0;
 	n->last = NO_HOP;
 	n->link_hop = NO_HOP;
@@ -425,24 +464,34 @@ static struct jnode *node_alloc(struct skbt_journeys *jb)
 
 static void node_release(struct skbt_journeys *jb, struct jnode *n)
 {
+	if (n->hops != n->inl) {
+		union xhops *x = (union xhops *)n->hops;
+
+		x->next = jb->xfree;
+		jb->xfree = x;
+		n->hops = n->inl;
+	}
 	n->j.id = 0;	/* invalidates references held in the pending ring */
 	n->fnext = jb->free;
 	jb->free = n;
 }
 
-static struct cpu_state *cpu_get(struct skbt_journeys *jb, unsigned int cpu)
+static struct cpu_state *cpu_grow(struct skbt_journeys *jb, unsigned int cpu)
 {
-	if (cpu >= jb->ncpus) {
-		unsigned int n = cpu + 1 > 2 * jb->ncpus ? cpu + 1 : 2 * jb->ncpus;
-		struct cpu_state *c = realloc(jb->cpus, n * sizeof(*c));
+	unsigned int n = cpu + 1 > 2 * jb->ncpus ? cpu + 1 : 2 * jb->ncpus;
+	struct cpu_state *c = realloc(jb->cpus, n * sizeof(*c));
 
-		if (!c)
-			return NULL;
-		memset(c + jb->ncpus, 0, (n - jb->ncpus) * sizeof(*c));
-		jb->cpus = c;
-		jb->ncpus = n;
-	}
+	if (!c)
+		return NULL;
+	memset(c + jb->ncpus, 0, (n - jb->ncpus) * sizeof(*c));
+	jb->cpus = c;
+	jb->ncpus = n;
 	return &jb->cpus[cpu];
+}
+
+static inline struct cpu_state *cpu_get(struct skbt_journeys *jb, unsigned int cpu)
+{
+	return cpu < jb->ncpus ? &jb->cpus[cpu] : cpu_grow(jb, cpu);
 }
 
 /* ---- stages and path, computed once when a journey ends ---- */
@@ -464,9 +513,8 @@ static void emit(struct skbt_journey *j, enum skbt_stage st, unsigned int from, 
 	j->hops[to].in_chain = 1;
 }
 
-static void compute_stages(struct jnode *n)
+static void compute_stages(struct skbt_journey *j, unsigned int link_hop)
 {
-	struct skbt_journey *j = &n->j;
 	int anchor = -1, entry = -1;
 	bool seen_rx = false;
 
@@ -477,7 +525,7 @@ static void compute_stages(struct jnode *n)
 		enum role ar = anchor >= 0 ? role_of(j->hops[anchor].kind) : R_NONE;
 		bool same_dev = anchor >= 0 && j->hops[anchor].dev == h->dev;
 
-		if (i == n->link_hop) {
+		if (i == link_hop) {
 			/* first hop of the skb ovs-vswitchd sent back after the upcall */
 			if (anchor >= 0)
 				emit(j, SKBT_STAGE_UPCALL, anchor, i);
@@ -546,7 +594,7 @@ static void compute_stages(struct jnode *n)
 			break;
 		case R_FREE:
 			/* the upcall's copy went up, the original is freed: keep the anchor */
-			if (ar == R_UPCALL || (n->link_hop != NO_HOP && i < n->link_hop))
+			if (ar == R_UPCALL || (link_hop != NO_HOP && i < link_hop))
 				break;
 			if (ar == R_RECV)
 				emit(j, SKBT_STAGE_STACK, anchor, i);
@@ -598,7 +646,7 @@ static void compute_stages(struct jnode *n)
 			struct skbt_hop *h = &j->hops[i];
 			enum role hr = role_of(h->kind);
 
-			if (i == n->link_hop)
+			if (i == link_hop)
 				run = j->ndevs;	/* the re-injected skb's transmit comes after */
 			/* devices it was queued on; only completions when the queueing was not seen */
 			if (queued ? hr != R_QUEUE : !tx_side(hr))
@@ -764,6 +812,8 @@ static void learn_fast_path(struct skbt_journeys *jb, const struct skbt_journey 
 /* End a journey: compute its stages, hand it over, recycle it. */
 static void finalize(struct skbt_journeys *jb, struct jnode *n, enum skbt_jend end)
 {
+	struct skbt_journey *j = &jb->out;
+
 	table_del(jb, n);
 	list_del(jb, n);
 	if (n->pend >= 0)
@@ -780,7 +830,7 @@ static void finalize(struct skbt_journeys *jb, struct jnode *n, enum skbt_jend e
 		bool gro = false, received = false;
 
 		for (unsigned int i = 0; i < n->j.nhops; i++) {
-			enum role r = role_of(n->j.hops[i].kind);
+			enum role r = role_of(n->hops[i].kind);
 
 			gro |= r == R_GRO;
 			received |= r == R_RECV || r == R_RX;
@@ -788,15 +838,17 @@ static void finalize(struct skbt_journeys *jb, struct jnode *n, enum skbt_jend e
 		if (gro && !received)
 			n->j.end = SKBT_JEND_GRO_MERGED;
 	}
-	compute_stages(n);
-	learn_fast_path(jb, &n->j);
-	if (n->j.flow.kind == SKBT_FLOW_NONE && n->j.hash) {
+	memcpy(j, &n->j, offsetof(struct skbt_journey, hops));
+	memcpy(j->hops, n->hops, n->j.nhops * sizeof(j->hops[0]));
+	compute_stages(j, n->link_hop);
+	learn_fast_path(jb, j);
+	if (j->flow.kind == SKBT_FLOW_NONE && j->hash) {
 		/* no headers (yet): the skb hash tells flows apart, without addresses */
-		n->j.flow.kind = SKBT_FLOW_HASH;
-		n->j.flow.hash = n->j.hash;
+		j->flow.kind = SKBT_FLOW_HASH;
+		j->flow.hash = j->hash;
 	}
 	jb->c.journeys++;
-	jb->cb.journey(&n->j, jb->cb.arg);
+	jb->cb.journey(j, jb->cb.arg);
 	node_release(jb, n);
 }
 
@@ -805,13 +857,27 @@ static void add_hop(struct skbt_journeys *jb, struct jnode *n, const struct skbt
 	struct skbt_journey *j = &n->j;
 	struct skbt_hop *h;
 	enum role r = role_of(ev->kind);
+	unsigned int cap = n->hops == n->inl ? INLINE_HOPS : SKBT_MAX_HOPS;
 
-	if (j->nhops >= SKBT_MAX_HOPS) {
+	if (j->nhops == INLINE_HOPS && cap == INLINE_HOPS) {
+		union xhops *x = jb->xfree;
+
+		if (x)
+			jb->xfree = x->next;
+		else
+			x = malloc(sizeof(*x));
+		if (x) {	/* else it keeps what fits (out of memory: a truncated journey) */
+			memcpy(x->h, n->inl, sizeof(n->inl));
+			n->hops = x->h;
+			cap = SKBT_MAX_HOPS;
+		}
+	}
+	if (j->nhops >= cap) {
 		j->flags |= SKBT_JF_HOPS_TRUNCATED;
 		/* keep the last slot for the newest hop so the journey's end stays right */
-		h = &j->hops[SKBT_MAX_HOPS - 1];
+		h = &n->hops[cap - 1];
 	} else {
-		h = &j->hops[j->nhops++];
+		h = &n->hops[j->nhops++];
 	}
 	h->ts = ev->ts;
 	h->skb = ev->skb;
@@ -824,7 +890,7 @@ static void add_hop(struct skbt_journeys *jb, struct jnode *n, const struct skbt
 	h->pid = ev->pid;
 	h->aux = 0;
 	if (r == R_FREE && j->nhops > 1)	/* frees carry no device: where it was last */
-		h->dev = j->hops[j->nhops - 2].dev;
+		h->dev = n->hops[j->nhops - 2].dev;
 	if (ev->kind == SKBT_EV_KFREE_SKB)
 		h->aux = ev->u.drop.reason;
 	else if (ev->kind == SKBT_EV_OVS_DO_EXECUTE_ACTION)
@@ -837,9 +903,9 @@ static void add_hop(struct skbt_journeys *jb, struct jnode *n, const struct skbt
 			j->hash = ev->u.entry.hash;
 	}
 	if (r != R_EXEC && r != R_START && !(r == R_XMIT && n->last != NO_HOP &&
-					    role_of(j->hops[n->last].kind) != R_QUEUE &&
-					    role_of(j->hops[n->last].kind) != R_START))
-		n->last = h - j->hops;
+					    role_of(n->hops[n->last].kind) != R_QUEUE &&
+					    role_of(n->hops[n->last].kind) != R_START))
+		n->last = h - n->hops;
 	/* it moved on from the hop it waited at: no longer a packet that went nowhere */
 	if (n->pend >= 0 && !n->awaiting_link && r != R_FREE && n->last != jb->pend[n->pend].hop)
 		pending_unlink(jb, n->pend);
@@ -855,16 +921,16 @@ static bool len_compatible(uint32_t a, uint32_t b)
 	return d == 0 || d == 4 || d == 14 || d == 18;
 }
 
-static bool has_open_queue(const struct skbt_journey *j, uint16_t dev)
+static bool has_open_queue(const struct jnode *n, uint16_t dev)
 {
 	bool open = false;
 
-	for (unsigned int i = 0; i < j->nhops; i++) {
-		if (j->hops[i].dev != dev)
+	for (unsigned int i = 0; i < n->j.nhops; i++) {
+		if (n->hops[i].dev != dev)
 			continue;
-		if (j->hops[i].kind == SKBT_EV_NET_DEV_QUEUE)
+		if (n->hops[i].kind == SKBT_EV_NET_DEV_QUEUE)
 			open = true;
-		else if (j->hops[i].kind == SKBT_EV_NET_DEV_XMIT)
+		else if (n->hops[i].kind == SKBT_EV_NET_DEV_XMIT)
 			open = false;
 	}
 	return open;
@@ -881,11 +947,11 @@ static bool continues(const struct skbt_journeys *jb, const struct jnode *n,
 	if (r == R_FREE)
 		return true;
 	if (n->last == NO_HOP)
-		return (r == R_START || r == R_XMIT) && has_open_queue(j, ev->dev);
-	p = &j->hops[n->last];
+		return (r == R_START || r == R_XMIT) && has_open_queue(n, ev->dev);
+	p = &n->hops[n->last];
 	pr = role_of(p->kind);
 	if (r == R_START || r == R_XMIT) {
-		if (has_open_queue(j, ev->dev))
+		if (has_open_queue(n, ev->dev))
 			return true;
 		/*
 		 * Without net_dev_queue the transmit shows only when it completes, nested in
@@ -927,7 +993,7 @@ static bool continues(const struct skbt_journeys *jb, const struct jnode *n,
 		/* a packet is never received twice on one device: a new packet took the address */
 		if (rx_side(r))
 			for (unsigned int i = 0; i < j->nhops; i++)
-				if (rx_side(role_of(j->hops[i].kind)) && j->hops[i].dev == ev->dev)
+				if (rx_side(role_of(n->hops[i].kind)) && n->hops[i].dev == ev->dev)
 					return false;
 		/* without napi_poll no poll boundary shows: the hand-off is the CPU's next event */
 		if (!jb->cfg.have_poll_events &&
@@ -946,7 +1012,7 @@ static bool continues(const struct skbt_journeys *jb, const struct jnode *n,
 		 * clone can get the same address).
 		 */
 		for (unsigned int i = 0; i < j->nhops; i++)
-			if (j->hops[i].kind == SKBT_EV_NET_DEV_QUEUE && j->hops[i].dev == ev->dev)
+			if (n->hops[i].kind == SKBT_EV_NET_DEV_QUEUE && n->hops[i].dev == ev->dev)
 				return false;
 		return p->cpu == ev->cpu && len_compatible(p->len, ev->len);
 	}
@@ -1001,7 +1067,7 @@ static void pending_push(struct skbt_journeys *jb, struct jnode *n, const struct
 	p->ts = h->ts;
 	p->dev = h->dev;
 	p->len = h->len;
-	p->hop = h - n->j.hops;
+	p->hop = h - n->hops;
 	p->tx = tx;
 	p->bnext = -1;
 	p->bprev = jb->btail[b];
@@ -1202,7 +1268,7 @@ static void mark_lost(struct skbt_journeys *jb, const struct skbt_event *ev)
 	for (struct jnode *n = jb->ltail; n; n = n->lprev) {
 		if (n->last_ts + LOST_HORIZON_NS < ev->ts)
 			break;
-		if (n->j.nhops && n->j.hops[n->j.nhops - 1].cpu == ev->cpu)
+		if (n->j.nhops && n->hops[n->j.nhops - 1].cpu == ev->cpu)
 			n->j.flags |= SKBT_JF_INCOMPLETE;
 	}
 	if (c) {
@@ -1295,7 +1361,11 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 	if (r == R_NONE || !ev->skb)
 		return 0;
 
-	n = lookup(jb, ev->skb);
+	/* a node is in the table under its address alone: the same answer as lookup() */
+	if (ev->cpu < jb->ncpus && jb->cpus[ev->cpu].hot && jb->cpus[ev->cpu].hot->addr == ev->skb)
+		n = jb->cpus[ev->cpu].hot;
+	else
+		n = lookup(jb, ev->skb);
 	if (n && n->awaiting_link && r == R_FREE) {
 		table_del(jb, n);	/* already freed once: this is a new skb at that address */
 		n = NULL;
@@ -1319,7 +1389,7 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 			return 0;
 		}
 		if (n->j.nhops >= 2 &&
-		    role_of(n->j.hops[n->j.nhops - 2].kind) == R_UPCALL &&
+		    role_of(n->hops[n->j.nhops - 2].kind) == R_UPCALL &&
 		    jb->cfg.have_upcall_events) {
 			/*
 			 * The upcall copied the packet to ovs-vswitchd; wait for it to come back.
@@ -1332,7 +1402,7 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 			return 0;
 		}
 		if (n->j.nhops >= 2) {
-			const struct skbt_hop *rh = &n->j.hops[n->j.nhops - 2];
+			const struct skbt_hop *rh = &n->hops[n->j.nhops - 2];
 
 			if (n->pend >= 0 && jb->pend[n->pend].hop == n->j.nhops - 2 &&
 			    (ev->ctx & SKBT_CTX_SOFTIRQ) && ev->cpu == rh->cpu) {
@@ -1389,25 +1459,24 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 		}
 		if (in_lost_window(jb, ev))
 			n->j.flags |= SKBT_JF_INCOMPLETE;
-		if (jb->c.live > jb->nbuckets && table_grow(jb))
+		if (table_add(jb, n, ev->skb))
 			return -ENOMEM;
-		table_add(jb, n, ev->skb);
 	}
 
 	if (r == R_UPCALL) {
 		jb->c.upcalls++;
 		if (jb->cfg.have_upcall_events)
-			pending_push(jb, n, &n->j.hops[n->j.nhops - 1], false);
+			pending_push(jb, n, &n->hops[n->j.nhops - 1], false);
 	} else if (!jb->cfg.have_upcall_events && jb->cfg.ovs_node && n->link_hop == NO_HOP) {
 		if (r == R_RECV && (ev->ctx & SKBT_CTX_SOFTIRQ) && upcall_source(jb, ev->dev))
-			pending_push(jb, n, &n->j.hops[n->j.nhops - 1], false);
+			pending_push(jb, n, &n->hops[n->j.nhops - 1], false);
 		/* sent through an internal port: OVS may miss it (ovs_vport_receive() from
 		 * internal_dev_xmit()); with only net_dev_xmit, a journey whose first hop it is
 		 * had nothing nested in it (a fast-path output completes first) */
 		else if (tx_upcall_source(jb, ev->dev) &&
 			 (r == R_QUEUE || (r == R_XMIT && !jb->cfg.have_queue_events &&
 					   n->j.nhops == 1)))
-			pending_push(jb, n, &n->j.hops[n->j.nhops - 1], true);
+			pending_push(jb, n, &n->hops[n->j.nhops - 1], true);
 	}
 	if (r == R_RX) {
 		struct cpu_state *c = cpu_get(jb, ev->cpu);
@@ -1418,11 +1487,14 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 		}
 	}
 	count_receive(jb, n, ev);
-	if (!jb->cfg.have_poll_events) {
+	{
 		struct cpu_state *c = cpu_get(jb, ev->cpu);
 
-		if (c)
-			c->last_skb = ev->skb;
+		if (c) {
+			c->hot = n;
+			if (!jb->cfg.have_poll_events)
+				c->last_skb = ev->skb;
+		}
 	}
 	return 0;
 }
@@ -1461,9 +1533,9 @@ int skbt_journeys_new(const struct skbt_journeys_config *cfg, const struct skbt_
 	jb->cb = *cb;
 	for (int i = 0; i < PBUCKETS; i++)
 		jb->bhead[i] = jb->btail[i] = -1;
-	jb->nbuckets = 1024;
-	jb->buckets = calloc(jb->nbuckets, sizeof(*jb->buckets));
-	if (!jb->buckets) {
+	jb->tcap = 2048;
+	jb->tab = calloc(jb->tcap, sizeof(*jb->tab));
+	if (!jb->tab) {
 		free(jb);
 		return -ENOMEM;
 	}
@@ -1475,10 +1547,24 @@ void skbt_journeys_free(struct skbt_journeys *jb)
 {
 	if (!jb)
 		return;
-	for (size_t i = 0; i < jb->nchunks; i++)
+	for (size_t i = 0; i < jb->nchunks; i++) {
+		/* hop arrays of journeys never ended (an error stopped the feed) */
+		for (int k = 0; k < CHUNK; k++) {
+			struct jnode *n = (struct jnode *)((char *)jb->chunks[i] + (size_t)k * NODE_BYTES);
+
+			if (n->j.id && n->hops && n->hops != n->inl)
+				free(n->hops);
+		}
 		free(jb->chunks[i]);
+	}
+	while (jb->xfree) {
+		union xhops *x = jb->xfree;
+
+		jb->xfree = x->next;
+		free(x);
+	}
 	free(jb->chunks);
-	free(jb->buckets);
+	free(jb->tab);
 	free(jb->cpus);
 	free(jb->devf);
 	free(jb);

@@ -161,7 +161,12 @@ struct skbt_tracefile {
 
 	char *cmdlines;		/* saved_cmdlines text, for skbt_tracefile_foreach_comm() */
 
-	/* kallsyms text, parsed on the first symbol lookup (most reports need none) */
+	/*
+	 * kallsyms: only where it is (0 = none) until the first symbol lookup, which reads,
+	 * decompresses and parses it (most reports need none: reading it was most of the time
+	 * to open a small file).
+	 */
+	uint64_t kallsyms_off;
 	char *kallsyms;
 	bool kallsyms_parsed;
 };
@@ -824,10 +829,36 @@ static int do_kallsyms(struct skbt_tracefile *tf, char *s)
 	return 0;
 }
 
+static int read_v6_block(struct skbt_tracefile *tf, uint64_t *offp, int kind,
+			 const char *what, struct skbt_err *err);
+
+/* The kallsyms section, read now; a damaged one leaves no symbols (reports show addresses' absence). */
+static void load_kallsyms(struct skbt_tracefile *tf)
+{
+	uint64_t off = tf->kallsyms_off;
+	struct cur c;
+	uint8_t *buf;
+	size_t len;
+
+	if (!off)
+		return;
+	if (tf->version == 6) {
+		(void)read_v6_block(tf, &off, 3, "kallsyms", NULL);
+		return;
+	}
+	if (load_section(tf, off, OPT_KALLSYMS, "kallsyms section", &buf, &len, NULL))
+		return;
+	c = (struct cur){ tf, buf, len, 0, off, "kallsyms section", NULL };
+	(void)parse_sized_text(tf, &c, 4, do_kallsyms);
+	free(buf);
+}
+
 const char *skbt_tracefile_symbol(struct skbt_tracefile *tf, uint64_t addr)
 {
 	if (!tf->kallsyms_parsed) {
 		tf->kallsyms_parsed = true;
+		load_kallsyms(tf);
+		tf->kallsyms_parsed = true;	/* do_kallsyms() cleared it */
 		/* a failure leaves what was parsed; lookups then find less */
 		if (tf->kallsyms && tf->kallsyms[0])
 			(void)tep_parse_kallsyms(tf->tep, tf->kallsyms);
@@ -1396,6 +1427,10 @@ static int read_v7(struct skbt_tracefile *tf, uint64_t off, struct skbt_err *err
 
 		if (!soff)
 			continue;
+		if (secs[i].opt == OPT_KALLSYMS) {
+			tf->kallsyms_off = soff;	/* read on the first symbol lookup */
+			continue;
+		}
 		ret = load_section(tf, soff, secs[i].opt, secs[i].what, &buf, &len, err);
 		if (ret)
 			return ret;
@@ -1532,6 +1567,12 @@ static int read_v6_block(struct skbt_tracefile *tf, uint64_t *offp, int kind,
 		if (ret)
 			return ret;
 		end = off + 4 + get32(tf, b);
+		/* kallsyms: read on the first symbol lookup (load_kallsyms()) */
+		if (kind == 3 && !tf->kallsyms_parsed && end <= tf->fsize) {
+			tf->kallsyms_off = off;
+			*offp = end;
+			return 0;
+		}
 		break;
 	default:
 		ret = read_exact(tf, off, b, 8, what, err);

@@ -658,6 +658,91 @@ static void test_bounded_in_flight(void **state)
 	fix_free(f);
 }
 
+/*
+ * Journeys longer than the hops a journey in flight keeps inline (8), and longer than
+ * SKBT_MAX_HOPS: every hop in order, the newest kept last when truncated, and the hop arrays
+ * recycled between journeys without mixing them.
+ */
+static void test_long_journeys(void **state)
+{
+	struct fix *f = fix_new(false);
+	uint64_t t = 100;
+
+	(void)state;
+	for (unsigned int round = 0; round < 2; round++) {
+		unsigned int execs = round ? 10 : 30;
+
+		ev(f, t++, 0, SKBT_EV_NETIF_RECEIVE_SKB, ETH0, 0xa000 + round, 100, SOFT);
+		for (unsigned int i = 0; i < execs; i++)
+			ev(f, t++, 0, SKBT_EV_OVS_DO_EXECUTE_ACTION, ETH0, 0xa000 + round, 114, SOFT);
+		ev(f, t++, 0, SKBT_EV_CONSUME_SKB, 0, 0xa000 + round, 0, SOFT);
+	}
+	skbt_journeys_finish(f->jb);
+	assert_int_equal(f->g.n, 2);
+	/* 32 hops: the first 23 and the free */
+	assert_int_equal(f->g.j[0].nhops, SKBT_MAX_HOPS);
+	assert_true(f->g.j[0].flags & SKBT_JF_HOPS_TRUNCATED);
+	assert_int_equal(f->g.j[0].hops[0].kind, SKBT_EV_NETIF_RECEIVE_SKB);
+	assert_int_equal(f->g.j[0].hops[SKBT_MAX_HOPS - 2].ts, (100 + SKBT_MAX_HOPS - 2) * 1000);
+	assert_int_equal(f->g.j[0].hops[SKBT_MAX_HOPS - 1].kind, SKBT_EV_CONSUME_SKB);
+	assert_int_equal(f->g.j[0].end, SKBT_JEND_CONSUMED);
+	/* 12 hops, past the inline ones, in a recycled array */
+	assert_int_equal(f->g.j[1].nhops, 12);
+	assert_false(f->g.j[1].flags & SKBT_JF_HOPS_TRUNCATED);
+	for (unsigned int i = 0; i < 12; i++) {
+		assert_int_equal(f->g.j[1].hops[i].ts, (132 + i) * 1000);
+		assert_int_equal(f->g.j[1].hops[i].skb, 0xa001);
+	}
+	assert_int_equal(f->g.j[1].hops[11].kind, SKBT_EV_CONSUME_SKB);
+	assert_non_null(stage(&f->g.j[1], SKBT_STAGE_STACK));
+	fix_free(f);
+}
+
+static unsigned int whole_journeys;
+
+static void count_whole(const struct skbt_journey *j, void *arg)
+{
+	(void)arg;
+	if (j->nhops == 3 && j->end == SKBT_JEND_CONSUMED && j->hops[0].skb == j->skb &&
+	    j->hops[2].skb == j->skb && j->stages[0].stage == SKBT_STAGE_BACKLOG)
+		whole_journeys++;
+}
+
+/*
+ * Thousands of addresses in flight at once, close together (they collide in the table), their
+ * packets received and freed in another order than they arrived: each journey keeps its
+ * own three hops (table growth and deletion never lose or swap an address).
+ */
+static void test_many_in_flight(void **state)
+{
+	struct skbt_journeys_cb cb = { .journey = count_whole };
+	struct skbt_journeys_config cfg = { .have_queue_events = true, .have_poll_events = false };
+	struct skbt_journeys *jb;
+	const unsigned int n = 6000;
+	uint64_t t = 1000;
+
+	(void)state;
+	whole_journeys = 0;
+	assert_int_equal(skbt_journeys_new(&cfg, &cb, &jb), 0);
+	for (unsigned int pass = 0; pass < 3; pass++) {
+		for (unsigned int k = 0; k < n; k++) {
+			/* rx in order, receive from the middle out, free backwards */
+			unsigned int i = pass == 0 ? k : pass == 1 ? (k + n / 2) % n : n - 1 - k;
+			struct skbt_event e = { .ts = t++ * 1000, .skb = 0x100000 + (uint64_t)i * 0x40,
+				.cpu = 0, .dev = VETHB, .len = 64,
+				.kind = pass == 0 ? SKBT_EV_NETIF_RX : pass == 1 ? SKBT_EV_NETIF_RECEIVE_SKB :
+				SKBT_EV_CONSUME_SKB, .ctx = pass == 1 ? SOFT : PROC };
+
+			assert_int_equal(skbt_journeys_feed(jb, &e), 0);
+		}
+	}
+	skbt_journeys_finish(jb);
+	assert_int_equal(skbt_journeys_counters(jb)->journeys, n);
+	assert_int_equal(skbt_journeys_counters(jb)->peak_live, n);
+	assert_int_equal(whole_journeys, n);
+	skbt_journeys_free(jb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -680,6 +765,8 @@ int main(void)
 		cmocka_unit_test(test_loopback),
 		cmocka_unit_test(test_drop),
 		cmocka_unit_test(test_bounded_in_flight),
+		cmocka_unit_test(test_long_journeys),
+		cmocka_unit_test(test_many_in_flight),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
