@@ -481,7 +481,7 @@ static void timeline(struct html *h, const struct skbt_stats *st, const struct s
 	for (unsigned int i = 0; i < j->nhops; i++) {
 		const struct skbt_hop *hp = &j->hops[i];
 		double x = x0 + (hp->ts - t0) * scale;
-		bool devless = hp->kind == SKBT_EV_CONSUME_SKB || hp->kind == SKBT_EV_KFREE_SKB;
+		bool devless = !skbt_kind_has_dev(hp->kind);
 
 		fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%u\" stroke=\"#bbb\" "
 			"stroke-dasharray=\"2,2\"><title>+%s %s%s", x, top - 12, x, height - 4,
@@ -506,7 +506,7 @@ static void timeline(struct html *h, const struct skbt_stats *st, const struct s
 			skbt_stage_name(s->stage), SKBT_DUR(s->ns), skbt_kind_short(a->kind));
 		esc(h, dev_name(h, a->dev));
 		fprintf(f, " cpu%u &rarr; %s", a->cpu, skbt_kind_short(b->kind));
-		if (b->kind != SKBT_EV_CONSUME_SKB && b->kind != SKBT_EV_KFREE_SKB) {
+		if (skbt_kind_has_dev(b->kind)) {
 			fputc('@', f);
 			esc(h, dev_name(h, b->dev));
 		}

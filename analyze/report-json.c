@@ -113,7 +113,7 @@ static json_object *trace_obj(const struct skbt_trace_info *ti)
 		json_object *o, *a;
 		unsigned int nn;
 
-		if (skbt_stage_measurable(sg, ti->recorded))
+		if (!skbt_stage_missing(sg, ti->recorded))
 			continue;
 		o = json_object_new_object();
 		a = json_object_new_array();
@@ -315,7 +315,7 @@ static json_object *journey_obj(const struct skbt_stats *st, const struct skbt_j
 		json_object *ho = json_object_new_object();
 
 		put(ho, "event", str(skbt_kind_short(h->kind)));
-		put(ho, "dev", str(h->kind == SKBT_EV_CONSUME_SKB || h->kind == SKBT_EV_KFREE_SKB ?
+		put(ho, "dev", str(!skbt_kind_has_dev(h->kind) ?
 				   "" : dev_name(st, h->dev)));
 		put(ho, "cpu", json_object_new_int(h->cpu));
 		put(ho, "ts_ns", u64(h->ts));

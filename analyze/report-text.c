@@ -57,7 +57,7 @@ static void print_unmeasurable(FILE *out, const struct skbt_trace_info *ti)
 		enum skbt_kind need[3];
 		unsigned int nn;
 
-		if (skbt_stage_measurable(sg, ti->recorded))
+		if (!skbt_stage_missing(sg, ti->recorded))
 			continue;
 		nn = skbt_stage_needs(sg, need);
 		fprintf(out, "%s %s (needs %s", any ? ";" : "not measurable with this event set:",
