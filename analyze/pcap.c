@@ -391,10 +391,10 @@ static uint64_t to_trace(const struct skbt_pcap *pc, const struct sync *s, unsig
 	return mono >= 0x1p64 ? UINT64_MAX : (uint64_t)mono;
 }
 
-static const struct skbt_pcap_record *sort_rec;
-
-static int idx_cmp(const void *a, const void *b)
+/* qsort_r() comparator of record indexes by time; @ctx is the records array */
+static int idx_cmp(const void *a, const void *b, void *ctx)
 {
+	const struct skbt_pcap_record *sort_rec = ctx;
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
 
 	if (sort_rec[x].ts != sort_rec[y].ts)
@@ -460,11 +460,9 @@ int skbt_pcap_prepare(struct skbt_pcap *pc, const char *trace_clock, struct skbt
 
 		st->idx[st->n++] = i;
 	}
-	sort_rec = pc->rec;
 	for (unsigned int f = 0; f < pc->niface; f++)
 		if (pc->st[f].n)
-			qsort(pc->st[f].idx, pc->st[f].n, sizeof(size_t), idx_cmp);
-	sort_rec = NULL;
+			qsort_r(pc->st[f].idx, pc->st[f].n, sizeof(size_t), idx_cmp, pc->rec);
 	if (ret)
 		skbt_err_set(err, ret, "%s", pc->why_not);
 	return ret;
