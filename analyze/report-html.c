@@ -164,7 +164,7 @@ static void summary(struct html *h, const struct skbt_trace_info *ti, const stru
 	fprintf(f, "</td></tr>\n<tr><th class=\"l\">span</th><td class=\"l\">%s on %d CPUs, "
 		"%" PRIu64 " events</td></tr>\n", SKBT_DUR(span), ti->ncpus, ti->events_total);
 	fprintf(f, "<tr><th class=\"l\">completeness</th><td class=\"l\">");
-	if (skbt_report_incomplete(ti))
+	if (skbt_trace_incomplete(ti))
 		fprintf(f, "<span class=\"bad\">INCOMPLETE</span>: the kernel lost events %" PRIu64
 			" time(s)%s; journeys near the gaps are not measured", ti->lost_markers,
 			ti->truncated ? ", the file ends early" : "");
@@ -206,7 +206,7 @@ static void findings(struct html *h, const struct skbt_trace_info *ti)
 
 	/* the same computed findings as the text and JSON reports (struct skbt_findings) */
 	fprintf(f, "<section id=\"findings\"><h2>Findings</h2>\n<ul>\n");
-	if (skbt_report_incomplete(ti)) {
+	if (skbt_trace_incomplete(ti)) {
 		fprintf(f, "<li class=\"bad\">INCOMPLETE: ");
 		if (ti->lost_markers)
 			fprintf(f, "the kernel lost events %" PRIu64 " time(s) (%s%" PRIu64

@@ -104,7 +104,7 @@ static json_object *trace_obj(const struct skbt_trace_info *ti)
 	put(t, "ring_overrun", json_object_new_int64(ti->overrun_total));
 	put(t, "truncated", json_object_new_boolean(ti->truncated));
 	put(t, "timestamps_backwards", u64(ti->backwards));
-	put(t, "incomplete", json_object_new_boolean(skbt_report_incomplete(ti)));
+	put(t, "incomplete", json_object_new_boolean(skbt_trace_incomplete(ti)));
 	for (unsigned int i = 0; i < ti->nwarnings; i++)
 		json_object_array_add(w, str(ti->warnings[i]));
 	put(t, "warnings", w);
