@@ -15,6 +15,7 @@
 #include <traceevent/event-parse.h>
 
 #include "skbtrail/event.h"
+#include "skbtrail/sbopt.h"
 #include "skbtrail/tracefile.h"
 
 #define MAX_DEVS	65535		/* dev ids are 16 bits; 0 is SKBT_DEV_NONE */
@@ -813,26 +814,25 @@ const char *skbt_events_clock(const struct skbt_events *ev)
  */
 static void only_enabled(struct skbt_events *ev, const struct skbt_tracefile *tf)
 {
-	static const char key[] = "\nevents_enabled=";
 	const void *data;
 	uint32_t size;
 
 	for (int i = 0; skbt_tracefile_option(tf, SKBT_OPTION_ID, i, &data, &size) == 0; i++) {
-		const char *p = data, *end = p + size, *v = NULL, *eol;
+		const char *p = data, *end = p + size, *key, *v = NULL, *eol, *val;
+		size_t kl, vl;
+		bool eq;
 
-		if (size < 12 || memcmp(p, "kind=record\n", 12))
+		if (skbt_sbopt_kind(data, size) != SKBT_SBOPT_RECORD)
 			continue;
-		for (const char *q = p; q + sizeof(key) - 1 <= end; q++) {
-			if (!memcmp(q, key, sizeof(key) - 1)) {
-				v = q + sizeof(key) - 1;
+		while (skbt_sbopt_next(&p, end, &key, &kl, &val, &vl, &eq)) {
+			if (eq && kl == 14 && !memcmp(key, "events_enabled", 14)) {
+				v = val;
 				break;
 			}
 		}
 		if (!v)
 			return;
-		eol = memchr(v, '\n', end - v);
-		if (!eol)
-			eol = end;
+		eol = v + vl;
 		for (int k = 0; k < SKBT_EV_LOST; k++) {
 			const char *name = skbt_kind_name(k);
 			size_t n = strlen(name);
