@@ -11,8 +11,9 @@
 #include <string.h>
 
 #include "skbtrail/context.h"
+#include "skbtrail/sbopt.h"
 #include "skbtrail/tracefile.h"
-#include "skbtrail/writer.h"
+#include "skbtrail/tdat.h"
 
 const char *const skbt_netdev_fields[SKBT_NETDEV_NFIELDS] = {
 	"rx_bytes", "rx_packets", "rx_errs", "rx_drop", "rx_fifo", "rx_frame", "rx_compressed",
@@ -28,43 +29,41 @@ const char *const skbt_softnet_fields[SKBT_SOFTNET_NFIELDS] = {
 
 int skbt_kvlist_parse(const char *text, size_t len, struct skbt_kvlist *l)
 {
-	const char *p = text, *end;
+	const char *p = text, *end, *k, *v;
 	unsigned int cap = 0;
+	size_t kl, vl;
+	bool eq;
 
 	*l = (struct skbt_kvlist){ 0 };
 	end = memchr(text, 0, len);
 	if (!end)
 		end = text + len;
 	while (p < end) {
-		const char *nl = memchr(p, '\n', end - p), *eq;
-		size_t ll;
+		struct skbt_kv kv;
 
-		if (!nl)
-			nl = end;
-		ll = nl - p;
-		eq = memchr(p, '=', ll);
-		if (eq && eq > p) {
-			struct skbt_kv kv;
-
-			if (l->n == cap) {
-				unsigned int nc = cap ? cap * 2 : 64;
-				struct skbt_kv *nv = realloc(l->v, nc * sizeof(*nv));
-
-				if (!nv)
-					goto oom;
-				l->v = nv;
-				cap = nc;
-			}
-			kv.key = strndup(p, eq - p);
-			kv.val = strndup(eq + 1, nl - eq - 1);
-			if (!kv.key || !kv.val) {
-				free(kv.key);
-				free(kv.val);
-				goto oom;
-			}
-			l->v[l->n++] = kv;
+		if (!skbt_sbopt_next(&p, end, &k, &kl, &v, &vl, &eq)) {
+			p++;	/* an empty line: the lists go on after it */
+			continue;
 		}
-		p = nl + 1;
+		if (!eq || !kl)
+			continue;
+		if (l->n == cap) {
+			unsigned int nc = cap ? cap * 2 : 64;
+			struct skbt_kv *nv = realloc(l->v, nc * sizeof(*nv));
+
+			if (!nv)
+				goto oom;
+			l->v = nv;
+			cap = nc;
+		}
+		kv.key = strndup(k, kl);
+		kv.val = strndup(v, vl);
+		if (!kv.key || !kv.val) {
+			free(kv.key);
+			free(kv.val);
+			goto oom;
+		}
+		l->v[l->n++] = kv;
 	}
 	return 0;
 oom:
@@ -270,16 +269,16 @@ int skbt_context_load(struct skbt_tracefile *tf, struct skbt_context *c)
 
 	*c = (struct skbt_context){ 0 };
 	for (int i = 0; skbt_tracefile_option(tf, SKBT_OPTION_ID, i, &data, &size) == 0; i++) {
-		static const char *const kinds[] = { "kind=context-static\n",
-						     "kind=context-start\n",
-						     "kind=context-stop\n", "kind=record\n" };
+		static const enum skbt_sbopt_kind kinds[] = { SKBT_SBOPT_CONTEXT_STATIC,
+							      SKBT_SBOPT_CONTEXT_START,
+							      SKBT_SBOPT_CONTEXT_STOP,
+							      SKBT_SBOPT_RECORD };
 		struct skbt_kvlist *lists[] = { &c->stat, &c->start, &c->stop, &c->record };
 		bool *has[] = { &c->has_static, &c->has_start, &c->has_stop, &c->has_record };
+		enum skbt_sbopt_kind kind = skbt_sbopt_kind(data, size);
 
 		for (int k = 0; k < 4; k++) {
-			size_t kl = strlen(kinds[k]);
-
-			if (size < kl || memcmp(data, kinds[k], kl) || *has[k])
+			if (kind != kinds[k] || *has[k])
 				continue;
 			if (skbt_kvlist_parse(data, size, lists[k])) {
 				skbt_context_release(c);

@@ -15,6 +15,7 @@
 #include <traceevent/event-parse.h>
 
 #include "skbtrail/event.h"
+#include "skbtrail/sbopt.h"
 #include "skbtrail/tracefile.h"
 
 #define MAX_DEVS	65535		/* dev ids are 16 bits; 0 is SKBT_DEV_NONE */
@@ -26,62 +27,38 @@
 #define TRACE_FLAG_SOFTIRQ 0x10
 #define TRACE_FLAG_NMI 0x40
 
-static const struct {
-	const char *sys, *name;
-} kind_ev[SKBT_EV__COUNT] = {
-	[SKBT_EV_NETIF_RECEIVE_SKB] = { "net", "netif_receive_skb" },
-	[SKBT_EV_NETIF_RX] = { "net", "netif_rx" },
-	[SKBT_EV_NAPI_POLL] = { "napi", "napi_poll" },
-	[SKBT_EV_NET_DEV_QUEUE] = { "net", "net_dev_queue" },
-	[SKBT_EV_NAPI_GRO_RECEIVE_ENTRY] = { "net", "napi_gro_receive_entry" },
-	[SKBT_EV_NETIF_RECEIVE_SKB_ENTRY] = { "net", "netif_receive_skb_entry" },
-	[SKBT_EV_NETIF_RECEIVE_SKB_LIST_ENTRY] = { "net", "netif_receive_skb_list_entry" },
-	[SKBT_EV_NETIF_RX_ENTRY] = { "net", "netif_rx_entry" },
-	[SKBT_EV_NETIF_RX_EXIT] = { "net", "netif_rx_exit" },
-	[SKBT_EV_NET_DEV_START_XMIT] = { "net", "net_dev_start_xmit" },
-	[SKBT_EV_NET_DEV_XMIT] = { "net", "net_dev_xmit" },
-	[SKBT_EV_KFREE_SKB] = { "skb", "kfree_skb" },
-	[SKBT_EV_CONSUME_SKB] = { "skb", "consume_skb" },
-	[SKBT_EV_SOFTIRQ_ENTRY] = { "irq", "softirq_entry" },
-	[SKBT_EV_SOFTIRQ_EXIT] = { "irq", "softirq_exit" },
-	[SKBT_EV_SOFTIRQ_RAISE] = { "irq", "softirq_raise" },
-	[SKBT_EV_OVS_DP_UPCALL] = { "openvswitch", "ovs_dp_upcall" },
-	[SKBT_EV_OVS_DO_EXECUTE_ACTION] = { "openvswitch", "ovs_do_execute_action" },
-	[SKBT_EV_LOST] = { NULL, "lost" },
-	[SKBT_EV_OTHER] = { NULL, "other" },
-};
+/* How the a, b, c fields of an event fill struct skbt_event's union (events.def "payload"). */
+enum payload { P_NONE, P_NAPI, P_DROP, P_SOFTIRQ, P_OVS, P_RET, P_ENTRY };
 
-static const char *const kind_full[SKBT_EV__COUNT] = {
-	[SKBT_EV_NETIF_RECEIVE_SKB] = "net:netif_receive_skb",
-	[SKBT_EV_NETIF_RX] = "net:netif_rx",
-	[SKBT_EV_NAPI_POLL] = "napi:napi_poll",
-	[SKBT_EV_NET_DEV_QUEUE] = "net:net_dev_queue",
-	[SKBT_EV_NAPI_GRO_RECEIVE_ENTRY] = "net:napi_gro_receive_entry",
-	[SKBT_EV_NETIF_RECEIVE_SKB_ENTRY] = "net:netif_receive_skb_entry",
-	[SKBT_EV_NETIF_RECEIVE_SKB_LIST_ENTRY] = "net:netif_receive_skb_list_entry",
-	[SKBT_EV_NETIF_RX_ENTRY] = "net:netif_rx_entry",
-	[SKBT_EV_NETIF_RX_EXIT] = "net:netif_rx_exit",
-	[SKBT_EV_NET_DEV_START_XMIT] = "net:net_dev_start_xmit",
-	[SKBT_EV_NET_DEV_XMIT] = "net:net_dev_xmit",
-	[SKBT_EV_KFREE_SKB] = "skb:kfree_skb",
-	[SKBT_EV_CONSUME_SKB] = "skb:consume_skb",
-	[SKBT_EV_SOFTIRQ_ENTRY] = "irq:softirq_entry",
-	[SKBT_EV_SOFTIRQ_EXIT] = "irq:softirq_exit",
-	[SKBT_EV_SOFTIRQ_RAISE] = "irq:softirq_raise",
-	[SKBT_EV_OVS_DP_UPCALL] = "openvswitch:ovs_dp_upcall",
-	[SKBT_EV_OVS_DO_EXECUTE_ACTION] = "openvswitch:ovs_do_execute_action",
-	[SKBT_EV_LOST] = "lost",
-	[SKBT_EV_OTHER] = "other",
+/* The decoder's view of skbtrail/events.def: one row per kind. */
+static const struct kind_def {
+	const char *sys, *name;		/* "net", "netif_rx"; NULL sys for the synthetic kinds */
+	const char *full;		/* "net:netif_rx" */
+	const char *fields[5];		/* skb, len, a, b, c */
+	const char *dev;		/* __data_loc device-name field, or NULL */
+	enum payload payload;
+} kinds[SKBT_EV__COUNT] = {
+#define SKBT_EVENT(id, sys, name, set, role, payload, skb, len, a, b, c, dev, filter) \
+	[SKBT_EV_##id] = { sys, name, sys ":" name, { skb, len, a, b, c }, dev, P_##payload },
+#include "skbtrail/events.def"
+#undef SKBT_EVENT
+	[SKBT_EV_LOST] = { NULL, "lost", "lost", { NULL }, NULL, P_NONE },
+	[SKBT_EV_OTHER] = { NULL, "other", "other", { NULL }, NULL, P_NONE },
 };
 
 const char *skbt_kind_name(enum skbt_kind kind)
 {
-	return (unsigned int)kind < SKBT_EV__COUNT ? kind_full[kind] : "other";
+	return (unsigned int)kind < SKBT_EV__COUNT ? kinds[kind].full : "other";
 }
 
 const char *skbt_kind_short(enum skbt_kind kind)
 {
-	return (unsigned int)kind < SKBT_EV__COUNT ? kind_ev[kind].name : "other";
+	return (unsigned int)kind < SKBT_EV__COUNT ? kinds[kind].name : "other";
+}
+
+bool skbt_kind_has_dev(enum skbt_kind kind)
+{
+	return (unsigned int)kind < SKBT_EV__COUNT && kinds[kind].dev;
 }
 
 /* Fields of one event type; size 0 = absent (reads as 0). */
@@ -105,6 +82,7 @@ struct dev_cache {
 struct etype {
 	uint16_t kind;
 	uint16_t min_size;	/* every fixed field lies below this */
+	uint8_t payload;	/* enum payload */
 	struct fld f[NFIELDS];
 	struct fld dev;		/* __data_loc/__rel_loc string; size 0 = none */
 	bool dev_rel;
@@ -316,47 +294,6 @@ static struct fld field_of(struct tep_event *e, const char *name, bool common)
 	return r;
 }
 
-static const char *const field_names[SKBT_EV__COUNT][5] = {
-	/* skb, len, a, b, c */
-	[SKBT_EV_NETIF_RECEIVE_SKB] = { "skbaddr", "len" },
-	[SKBT_EV_NETIF_RX] = { "skbaddr", "len" },
-	[SKBT_EV_NET_DEV_QUEUE] = { "skbaddr", "len" },
-	[SKBT_EV_NAPI_POLL] = { "napi", NULL, "work", "budget" },
-	[SKBT_EV_NAPI_GRO_RECEIVE_ENTRY] = { "skbaddr", "len", "hash", "truesize" },
-	[SKBT_EV_NETIF_RECEIVE_SKB_ENTRY] = { "skbaddr", "len", "hash", "truesize" },
-	[SKBT_EV_NETIF_RECEIVE_SKB_LIST_ENTRY] = { "skbaddr", "len", "hash", "truesize" },
-	[SKBT_EV_NETIF_RX_ENTRY] = { "skbaddr", "len", "hash", "truesize" },
-	[SKBT_EV_NETIF_RX_EXIT] = { NULL, NULL, "ret" },
-	[SKBT_EV_NET_DEV_START_XMIT] = { "skbaddr", "len" },
-	[SKBT_EV_NET_DEV_XMIT] = { "skbaddr", "len", "rc" },
-	[SKBT_EV_KFREE_SKB] = { "skbaddr", NULL, "reason", "location", "protocol" },
-	[SKBT_EV_CONSUME_SKB] = { "skbaddr" },
-	[SKBT_EV_SOFTIRQ_ENTRY] = { NULL, NULL, "vec" },
-	[SKBT_EV_SOFTIRQ_EXIT] = { NULL, NULL, "vec" },
-	[SKBT_EV_SOFTIRQ_RAISE] = { NULL, NULL, "vec" },
-	[SKBT_EV_OVS_DP_UPCALL] = { "skbaddr", "len", NULL, "truesize" },
-	[SKBT_EV_OVS_DO_EXECUTE_ACTION] = { "skbaddr", "len", "action_type", "truesize" },
-};
-
-static const char *dev_field(enum skbt_kind k)
-{
-	switch (k) {
-	case SKBT_EV_NAPI_POLL:
-	case SKBT_EV_OVS_DP_UPCALL:
-	case SKBT_EV_OVS_DO_EXECUTE_ACTION:
-		return "dev_name";
-	case SKBT_EV_NETIF_RX_EXIT:
-	case SKBT_EV_KFREE_SKB:
-	case SKBT_EV_CONSUME_SKB:
-	case SKBT_EV_SOFTIRQ_ENTRY:
-	case SKBT_EV_SOFTIRQ_EXIT:
-	case SKBT_EV_SOFTIRQ_RAISE:
-		return NULL;
-	default:
-		return "name";
-	}
-}
-
 static void set_min(struct etype *t, struct fld f)
 {
 	if (f.size && f.off + f.size > t->min_size)
@@ -366,14 +303,15 @@ static void set_min(struct etype *t, struct fld f)
 static void setup_type(struct skbt_events *ev, enum skbt_kind k, struct tep_event *e)
 {
 	struct etype *t = &ev->types[k + 1];
-	const char *dn = dev_field(k);
+	const char *dn = kinds[k].dev;
 	int i;
 
 	t->kind = k;
+	t->payload = kinds[k].payload;
 	t->min_size = 2;
 	for (i = 0; i < 5; i++)
-		if (field_names[k][i])
-			t->f[F_SKB + i] = field_of(e, field_names[k][i], false);
+		if (kinds[k].fields[i])
+			t->f[F_SKB + i] = field_of(e, kinds[k].fields[i], false);
 	t->f[F_PID] = field_of(e, "common_pid", true);
 	t->f[F_FLAGS] = field_of(e, "common_flags", true);
 	for (i = 0; i < NFIELDS; i++)
@@ -667,7 +605,7 @@ int skbt_events_open(struct skbt_tracefile *tf, const char *buffer, struct skbt_
 
 	ev->types[0].kind = SKBT_EV_OTHER;
 	for (k = 0; k < SKBT_EV_LOST; k++) {
-		struct tep_event *e = tep_find_event_by_name(tep, kind_ev[k].sys, kind_ev[k].name);
+		struct tep_event *e = tep_find_event_by_name(tep, kinds[k].sys, kinds[k].name);
 
 		if (e)
 			setup_type(ev, k, e);
@@ -775,34 +713,27 @@ static void decode(struct skbt_events *ev, const struct src *src, struct skbt_ev
 	out->len = (uint32_t)rdf(ev, d, t->f[F_LEN]);
 	if (t->dev.size)
 		out->dev = read_dev(ev, t, d, size);
-	switch (t->kind) {
-	case SKBT_EV_NAPI_POLL:
+	switch (t->payload) {
+	case P_NAPI:
 		out->u.napi.work = (int32_t)rdf(ev, d, t->f[F_A]);
 		out->u.napi.budget = (int32_t)rdf(ev, d, t->f[F_B]);
 		break;
-	case SKBT_EV_KFREE_SKB:
+	case P_DROP:
 		out->u.drop.reason = (uint32_t)rdf(ev, d, t->f[F_A]);
 		out->u.drop.location = rdf(ev, d, t->f[F_B]);
 		out->u.drop.protocol = (uint16_t)rdf(ev, d, t->f[F_C]);
 		break;
-	case SKBT_EV_SOFTIRQ_ENTRY:
-	case SKBT_EV_SOFTIRQ_EXIT:
-	case SKBT_EV_SOFTIRQ_RAISE:
+	case P_SOFTIRQ:
 		out->u.softirq.vec = (uint32_t)rdf(ev, d, t->f[F_A]);
 		break;
-	case SKBT_EV_OVS_DP_UPCALL:
-	case SKBT_EV_OVS_DO_EXECUTE_ACTION:
+	case P_OVS:
 		out->u.ovs.action = (uint32_t)rdf(ev, d, t->f[F_A]);
 		out->u.ovs.truesize = (uint32_t)rdf(ev, d, t->f[F_B]);
 		break;
-	case SKBT_EV_NETIF_RX_EXIT:
-	case SKBT_EV_NET_DEV_XMIT:
+	case P_RET:
 		out->u.ret.rc = (int32_t)rdf(ev, d, t->f[F_A]);
 		break;
-	case SKBT_EV_NAPI_GRO_RECEIVE_ENTRY:
-	case SKBT_EV_NETIF_RECEIVE_SKB_ENTRY:
-	case SKBT_EV_NETIF_RECEIVE_SKB_LIST_ENTRY:
-	case SKBT_EV_NETIF_RX_ENTRY:
+	case P_ENTRY:
 		out->u.entry.hash = (uint32_t)rdf(ev, d, t->f[F_A]);
 		out->u.entry.truesize = (uint32_t)rdf(ev, d, t->f[F_B]);
 		break;
@@ -883,26 +814,25 @@ const char *skbt_events_clock(const struct skbt_events *ev)
  */
 static void only_enabled(struct skbt_events *ev, const struct skbt_tracefile *tf)
 {
-	static const char key[] = "\nevents_enabled=";
 	const void *data;
 	uint32_t size;
 
 	for (int i = 0; skbt_tracefile_option(tf, SKBT_OPTION_ID, i, &data, &size) == 0; i++) {
-		const char *p = data, *end = p + size, *v = NULL, *eol;
+		const char *p = data, *end = p + size, *key, *v = NULL, *eol, *val;
+		size_t kl, vl;
+		bool eq;
 
-		if (size < 12 || memcmp(p, "kind=record\n", 12))
+		if (skbt_sbopt_kind(data, size) != SKBT_SBOPT_RECORD)
 			continue;
-		for (const char *q = p; q + sizeof(key) - 1 <= end; q++) {
-			if (!memcmp(q, key, sizeof(key) - 1)) {
-				v = q + sizeof(key) - 1;
+		while (skbt_sbopt_next(&p, end, &key, &kl, &val, &vl, &eq)) {
+			if (eq && kl == 14 && !memcmp(key, "events_enabled", 14)) {
+				v = val;
 				break;
 			}
 		}
 		if (!v)
 			return;
-		eol = memchr(v, '\n', end - v);
-		if (!eol)
-			eol = end;
+		eol = v + vl;
 		for (int k = 0; k < SKBT_EV_LOST; k++) {
 			const char *name = skbt_kind_name(k);
 			size_t n = strlen(name);

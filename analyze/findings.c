@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "skbtrail/findings.h"
-#include "skbtrail/report.h"
 
 #define PENDING_SLOTS 65536		/* netif_rx'ed skbs remembered (direct-mapped) */
 #define NCPU_CAP 256			/* CPUs in the RPS steering matrix */
@@ -711,7 +710,7 @@ static void find_budget(struct skbt_findings *fx, unsigned int cpu, const struct
 static void findings_make(struct skbt_findings *fx, const struct skbt_trace_info *ti,
 			  const struct skbt_stats *st)
 {
-	if (skbt_report_incomplete(ti)) {
+	if (skbt_trace_incomplete(ti)) {
 		struct skbt_finding *f = add(fx, SKBT_FX_WARNING, "lost-events", "the kernel lost "
 			"%s%s events (%s lost-event markers): counts below are lower bounds",
 			ti->lost_unknown ? "at least " : "", NUM(ti->lost_events),
@@ -863,7 +862,7 @@ static void findings_make(struct skbt_findings *fx, const struct skbt_trace_info
 int skbt_findings_done(struct skbt_findings *fx, const struct skbt_trace_info *ti,
 		       const struct skbt_stats *st)
 {
-	bool lost = skbt_report_incomplete(ti);
+	bool lost = skbt_trace_incomplete(ti);
 	bool gro_recorded = ti->recorded[SKBT_EV_NAPI_GRO_RECEIVE_ENTRY];
 	uint64_t all_dropped = 0, all_traced = 0;
 	unsigned int ntrace_devs = fx->ndevs;

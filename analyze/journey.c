@@ -33,28 +33,19 @@ enum role {
 	R_EXEC,		/* ovs_do_execute_action */
 	R_UPCALL,	/* ovs_dp_upcall */
 	R_FREE,		/* consume_skb, kfree_skb */
+	R_SOCK,		/* skb_copy_datagram_iovec: a task copies it out of its socket */
 };
 
-/* Role of each event kind (a table: it is asked several times per event); R_NONE is 0. */
-static const uint8_t roles[SKBT_EV__COUNT] = {
-	[SKBT_EV_NAPI_GRO_RECEIVE_ENTRY] = R_GRO,
-	[SKBT_EV_NETIF_RECEIVE_SKB_ENTRY] = R_ENTRY,
-	[SKBT_EV_NETIF_RECEIVE_SKB_LIST_ENTRY] = R_ENTRY,
-	[SKBT_EV_NETIF_RX_ENTRY] = R_ENTRY,
-	[SKBT_EV_NETIF_RX] = R_RX,
-	[SKBT_EV_NETIF_RECEIVE_SKB] = R_RECV,
-	[SKBT_EV_NET_DEV_QUEUE] = R_QUEUE,
-	[SKBT_EV_NET_DEV_START_XMIT] = R_START,
-	[SKBT_EV_NET_DEV_XMIT] = R_XMIT,
-	[SKBT_EV_OVS_DO_EXECUTE_ACTION] = R_EXEC,
-	[SKBT_EV_OVS_DP_UPCALL] = R_UPCALL,
-	[SKBT_EV_CONSUME_SKB] = R_FREE,
-	[SKBT_EV_KFREE_SKB] = R_FREE,
+static const uint8_t kind_role[SKBT_EV__COUNT] = {
+#define SKBT_EVENT(id, sys, name, set, role, payload, skb, len, a, b, c, dev, filter) \
+	[SKBT_EV_##id] = R_##role,
+#include "skbtrail/events.def"
+#undef SKBT_EVENT
 };
 
 static inline enum role role_of(unsigned int kind)
 {
-	return kind < SKBT_EV__COUNT ? (enum role)roles[kind] : R_NONE;
+	return kind < SKBT_EV__COUNT ? (enum role)kind_role[kind] : R_NONE;
 }
 
 static bool rx_side(enum role r)
@@ -90,6 +81,7 @@ static const char *const stage_names[SKBT_STAGE__COUNT] = {
 	[SKBT_STAGE_XMIT] = "xmit",
 	[SKBT_STAGE_STACK] = "stack",
 	[SKBT_STAGE_UPCALL] = "upcall",
+	[SKBT_STAGE_SOCKET] = "socket",
 };
 
 /*
@@ -105,6 +97,7 @@ static const enum skbt_kind stage_needs[SKBT_STAGE__COUNT][3] = {
 	[SKBT_STAGE_XMIT] = { SKBT_EV_NET_DEV_QUEUE, SKBT_EV__COUNT },
 	[SKBT_STAGE_STACK] = { SKBT_EV_CONSUME_SKB, SKBT_EV_KFREE_SKB, SKBT_EV__COUNT },
 	[SKBT_STAGE_UPCALL] = { SKBT_EV_NETIF_RX, SKBT_EV__COUNT },
+	[SKBT_STAGE_SOCKET] = { SKBT_EV_SKB_COPY_DATAGRAM_IOVEC, SKBT_EV__COUNT },
 };
 
 bool skbt_stage_measurable(enum skbt_stage stage, const bool recorded[SKBT_EV__COUNT])
@@ -115,6 +108,11 @@ bool skbt_stage_measurable(enum skbt_stage stage, const bool recorded[SKBT_EV__C
 		if (recorded[stage_needs[stage][i]])
 			return true;
 	return false;
+}
+
+bool skbt_stage_missing(enum skbt_stage stage, const bool recorded[SKBT_EV__COUNT])
+{
+	return stage != SKBT_STAGE_SOCKET && !skbt_stage_measurable(stage, recorded);
 }
 
 unsigned int skbt_stage_needs(enum skbt_stage stage, enum skbt_kind kinds[3])
@@ -516,7 +514,7 @@ static void emit(struct skbt_journey *j, enum skbt_stage st, unsigned int from, 
 static void compute_stages(struct skbt_journey *j, unsigned int link_hop)
 {
 	int anchor = -1, entry = -1;
-	bool seen_rx = false;
+	bool seen_rx = false, socket = false;
 
 	j->nstages = 0;
 	for (unsigned int i = 0; i < j->nhops; i++) {
@@ -606,6 +604,12 @@ static void compute_stages(struct skbt_journey *j, unsigned int link_hop)
 				emit(j, SKBT_STAGE_XMIT, anchor, i);
 			anchor = i;
 			break;
+		case R_SOCK:
+			/* the first copy out of the socket; the anchor stays for the free (stack) */
+			if (ar == R_RECV && !socket)
+				emit(j, SKBT_STAGE_SOCKET, anchor, i);
+			socket = true;
+			break;
 		default:
 			break;
 		}
@@ -666,9 +670,10 @@ static void compute_stages(struct skbt_journey *j, unsigned int link_hop)
 			j->ndevs++;
 		}
 	}
-	/* the free often runs in the receiving task, elsewhere: that is no CPU change */
+	/* the free and the copy often run in the receiving task, elsewhere: no CPU change */
 	for (unsigned int i = 1; i < j->nhops; i++)
-		if (j->hops[i].cpu != j->hops[0].cpu && role_of(j->hops[i].kind) != R_FREE)
+		if (j->hops[i].cpu != j->hops[0].cpu && role_of(j->hops[i].kind) != R_FREE &&
+		    role_of(j->hops[i].kind) != R_SOCK)
 			j->flags |= SKBT_JF_CPU_CHANGE;
 }
 
@@ -889,7 +894,8 @@ static void add_hop(struct skbt_journeys *jb, struct jnode *n, const struct skbt
 	h->len = ev->len;
 	h->pid = ev->pid;
 	h->aux = 0;
-	if (r == R_FREE && j->nhops > 1)	/* frees carry no device: where it was last */
+	/* frees and socket copies carry no device: where it was last */
+	if ((r == R_FREE || r == R_SOCK) && j->nhops > 1)
 		h->dev = n->hops[j->nhops - 2].dev;
 	if (ev->kind == SKBT_EV_KFREE_SKB)
 		h->aux = ev->u.drop.reason;
@@ -902,7 +908,7 @@ static void add_hop(struct skbt_journeys *jb, struct jnode *n, const struct skbt
 		if (!j->hash)
 			j->hash = ev->u.entry.hash;
 	}
-	if (r != R_EXEC && r != R_START && !(r == R_XMIT && n->last != NO_HOP &&
+	if (r != R_EXEC && r != R_START && r != R_SOCK && !(r == R_XMIT && n->last != NO_HOP &&
 					    role_of(n->hops[n->last].kind) != R_QUEUE &&
 					    role_of(n->hops[n->last].kind) != R_START))
 		n->last = h - n->hops;
@@ -1413,7 +1419,8 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 				n->wait_end = SKBT_JEND_CONSUMED;
 				return 0;
 			}
-			if (rh->kind == SKBT_EV_NETIF_RECEIVE_SKB && !(ev->ctx & SKBT_CTX_SOFTIRQ) &&
+			if ((rh->kind == SKBT_EV_NETIF_RECEIVE_SKB || role_of(rh->kind) == R_SOCK) &&
+			    !(ev->ctx & SKBT_CTX_SOFTIRQ) &&
 			    !(ev->ctx & SKBT_CTX_HARDIRQ) && ev->pid)
 				dev_learn(jb, rh->dev, DF_LOCAL);	/* a task took it */
 		}
@@ -1421,6 +1428,12 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 		return 0;
 	}
 
+	if (r == R_SOCK) {
+		/* a task copies a datagram it was delivered: only after a local receive */
+		if (n && n->last != NO_HOP && role_of(n->j.hops[n->last].kind) == R_RECV)
+			add_hop(jb, n, ev);
+		return 0;
+	}
 	if (n && continues(jb, n, ev)) {
 		add_hop(jb, n, ev);
 	} else {

@@ -78,6 +78,7 @@ static void usage(FILE *out)
 "                      1.5s, 200ms, ...)\n"
 "  --min-latency D     journeys slower than D (e.g. 500us), or whose --stage took D\n"
 "  --stage NAME        with --min-latency and --top: gro rps forward backlog xmit stack upcall\n"
+"                      socket\n"
 "                      (also ranks the per-flow table; default: the whole journey)\n"
 "  --filter EXPR       journeys whose captured headers match this pcap-filter expression\n"
 "                      (needs a trace recorded with skbtrail-record --pcap)\n"
@@ -495,7 +496,7 @@ int main(int argc, char **argv)
 			cfg.filter.stage = skbt_stage_from_name(optarg);
 			if (cfg.filter.stage < 0) {
 				fprintf(stderr, "%s: --stage: unknown stage '%s' (gro rps forward backlog "
-					"xmit stack upcall)\n", prog, optarg);
+					"xmit stack upcall socket)\n", prog, optarg);
 				return SKBT_EXIT_USAGE;
 			}
 			break;

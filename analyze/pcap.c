@@ -13,6 +13,7 @@
 
 #include "skbtrail/flow.h"
 #include "skbtrail/pcap.h"
+#include "skbtrail/sbopt.h"
 #include "skbtrail/tracefile.h"
 
 #define MAX_IFACES 256
@@ -91,31 +92,6 @@ void skbt_pcap_free(struct skbt_pcap *pc)
 /* ---- option text ---- */
 
 /* The next "key=value" line of [*p, end): false at the end or at the blank line. */
-static bool next_line(const char **p, const char *end, const char **key, size_t *klen,
-		      const char **val, size_t *vlen)
-{
-	const char *s = *p, *nl, *eq;
-
-	if (s >= end || *s == '\n' || *s == '\0')
-		return false;
-	nl = memchr(s, '\n', end - s);
-	if (!nl)
-		nl = end;
-	{
-		const char *z = memchr(s, '\0', nl - s);
-
-		if (z)
-			nl = z;
-	}
-	eq = memchr(s, '=', nl - s);
-	*key = s;
-	*klen = eq ? (size_t)(eq - s) : (size_t)(nl - s);
-	*val = eq ? eq + 1 : nl;
-	*vlen = eq ? (size_t)(nl - eq - 1) : 0;
-	*p = nl < end && *nl == '\n' ? nl + 1 : nl;
-	return true;
-}
-
 static bool key_is(const char *k, size_t kl, const char *want)
 {
 	return strlen(want) == kl && !memcmp(k, want, kl);
@@ -161,13 +137,14 @@ static int meta(struct skbt_pcap *pc, const char *s, const char *end, struct skb
 {
 	const char *k, *v, *rest;
 	size_t kl, vl, rl;
+	bool eq;
 	unsigned int n;
 	uint64_t x = 0;
 
 	if (pc->have_meta)
 		return skbt_err_set(err, -EBADMSG, "captured headers: two kind=pcap options");
 	pc->have_meta = true;
-	while (next_line(&s, end, &k, &kl, &v, &vl)) {
+	while (skbt_sbopt_next(&s, end, &k, &kl, &v, &vl, &eq)) {
 		bool isnum = num(v, vl, &x);
 
 		if (key_is(k, kl, "format")) {
@@ -252,9 +229,10 @@ static int records(struct skbt_pcap *pc, const uint8_t *base, size_t size, const
 {
 	const char *end = (const char *)base + size, *k, *v;
 	size_t kl, vl, off;
+	bool eq;
 	uint64_t x = 0, want = UINT64_MAX;
 
-	while (next_line(&s, end, &k, &kl, &v, &vl)) {
+	while (skbt_sbopt_next(&s, end, &k, &kl, &v, &vl, &eq)) {
 		if (key_is(k, kl, "records") && num(v, vl, &x))
 			want = x;
 		else if (key_is(k, kl, "format") && (!num(v, vl, &x) || x != 1))
@@ -311,16 +289,18 @@ static int records(struct skbt_pcap *pc, const uint8_t *base, size_t size, const
 int skbt_pcap_add_option(struct skbt_pcap *pc, const void *data, size_t size,
 			 struct skbt_err *err)
 {
-	const char *s = data, *end = s + size;
-	static const char kpcap[] = "kind=pcap\n", krec[] = "kind=pcap-records\n";
+	const char *end = (const char *)data + size;
 
 	if (pc->prepared)
 		return -EINVAL;
-	if (size >= sizeof(kpcap) - 1 && !memcmp(s, kpcap, sizeof(kpcap) - 1))
-		return meta(pc, s + sizeof(kpcap) - 1, end, err);
-	if (size >= sizeof(krec) - 1 && !memcmp(s, krec, sizeof(krec) - 1))
-		return records(pc, data, size, s + sizeof(krec) - 1, err);
-	return 0;
+	switch (skbt_sbopt_kind(data, size)) {
+	case SKBT_SBOPT_PCAP:
+		return meta(pc, skbt_sbopt_body(data, size), end, err);
+	case SKBT_SBOPT_PCAP_RECORDS:
+		return records(pc, data, size, skbt_sbopt_body(data, size), err);
+	default:
+		return 0;
+	}
 }
 
 int skbt_pcap_open(struct skbt_tracefile *tf, struct skbt_pcap **pp, struct skbt_err *err)
@@ -332,7 +312,9 @@ int skbt_pcap_open(struct skbt_tracefile *tf, struct skbt_pcap **pp, struct skbt
 
 	*pp = NULL;
 	for (int i = 0; skbt_tracefile_option(tf, SKBT_OPTION_ID, i, &data, &size) == 0; i++) {
-		if (size < 10 || memcmp(data, "kind=pcap", 9))
+		enum skbt_sbopt_kind kind = skbt_sbopt_kind(data, size);
+
+		if (kind != SKBT_SBOPT_PCAP && kind != SKBT_SBOPT_PCAP_RECORDS)
 			continue;
 		if (!pc && (ret = skbt_pcap_new(&pc)))
 			return skbt_err_set(err, ret, "out of memory");
@@ -391,10 +373,10 @@ static uint64_t to_trace(const struct skbt_pcap *pc, const struct sync *s, unsig
 	return mono >= 0x1p64 ? UINT64_MAX : (uint64_t)mono;
 }
 
-static const struct skbt_pcap_record *sort_rec;
-
-static int idx_cmp(const void *a, const void *b)
+/* qsort_r() comparator of record indexes by time; @ctx is the records array */
+static int idx_cmp(const void *a, const void *b, void *ctx)
 {
+	const struct skbt_pcap_record *sort_rec = ctx;
 	size_t x = *(const size_t *)a, y = *(const size_t *)b;
 
 	if (sort_rec[x].ts != sort_rec[y].ts)
@@ -460,11 +442,9 @@ int skbt_pcap_prepare(struct skbt_pcap *pc, const char *trace_clock, struct skbt
 
 		st->idx[st->n++] = i;
 	}
-	sort_rec = pc->rec;
 	for (unsigned int f = 0; f < pc->niface; f++)
 		if (pc->st[f].n)
-			qsort(pc->st[f].idx, pc->st[f].n, sizeof(size_t), idx_cmp);
-	sort_rec = NULL;
+			qsort_r(pc->st[f].idx, pc->st[f].n, sizeof(size_t), idx_cmp, pc->rec);
 	if (ret)
 		skbt_err_set(err, ret, "%s", pc->why_not);
 	return ret;

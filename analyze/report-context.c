@@ -11,6 +11,7 @@
 
 #include "skbtrail/common.h"
 #include "skbtrail/context.h"
+#include "skbtrail/report.h"
 
 static bool is_counter(const struct skbt_context *c, const char *key)
 {

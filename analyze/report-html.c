@@ -172,7 +172,7 @@ static void summary(struct html *h, const struct skbt_trace_info *ti, const stru
 	fprintf(f, "</td></tr>\n<tr><th class=\"l\">span</th><td class=\"l\">%s on %d CPUs, "
 		"%" PRIu64 " events</td></tr>\n", SKBT_DUR(span), ti->ncpus, ti->events_total);
 	fprintf(f, "<tr><th class=\"l\">completeness</th><td class=\"l\">");
-	if (skbt_report_incomplete(ti))
+	if (skbt_trace_incomplete(ti))
 		fprintf(f, "<span class=\"bad\">INCOMPLETE</span>: the kernel lost events %" PRIu64
 			" time(s)%s; journeys near the gaps are not measured", ti->lost_markers,
 			ti->truncated ? ", the file ends early" : "");
@@ -214,7 +214,7 @@ static void findings(struct html *h, const struct skbt_trace_info *ti)
 
 	/* the same computed findings as the text and JSON reports (struct skbt_findings) */
 	fprintf(f, "<section id=\"findings\"><h2>Findings</h2>\n<ul>\n");
-	if (skbt_report_incomplete(ti)) {
+	if (skbt_trace_incomplete(ti)) {
 		fprintf(f, "<li class=\"bad\">INCOMPLETE: ");
 		if (ti->lost_markers)
 			fprintf(f, "the kernel lost events %" PRIu64 " time(s) (%s%" PRIu64
@@ -489,7 +489,7 @@ static void timeline(struct html *h, const struct skbt_stats *st, const struct s
 	for (unsigned int i = 0; i < j->nhops; i++) {
 		const struct skbt_hop *hp = &j->hops[i];
 		double x = x0 + (hp->ts - t0) * scale;
-		bool devless = hp->kind == SKBT_EV_CONSUME_SKB || hp->kind == SKBT_EV_KFREE_SKB;
+		bool devless = !skbt_kind_has_dev(hp->kind);
 
 		fprintf(f, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%u\" stroke=\"#bbb\" "
 			"stroke-dasharray=\"2,2\"><title>+%s %s%s", x, top - 12, x, height - 4,
@@ -514,7 +514,7 @@ static void timeline(struct html *h, const struct skbt_stats *st, const struct s
 			skbt_stage_name(s->stage), SKBT_DUR(s->ns), skbt_kind_short(a->kind));
 		esc(h, dev_name(h, a->dev));
 		fprintf(f, " cpu%u &rarr; %s", a->cpu, skbt_kind_short(b->kind));
-		if (b->kind != SKBT_EV_CONSUME_SKB && b->kind != SKBT_EV_KFREE_SKB) {
+		if (skbt_kind_has_dev(b->kind)) {
 			fputc('@', f);
 			esc(h, dev_name(h, b->dev));
 		}

@@ -108,7 +108,7 @@ static json_object *trace_obj(const struct skbt_trace_info *ti)
 	put(t, "ring_overrun", json_object_new_int64(ti->overrun_total));
 	put(t, "truncated", json_object_new_boolean(ti->truncated));
 	put(t, "timestamps_backwards", u64(ti->backwards));
-	put(t, "incomplete", json_object_new_boolean(skbt_report_incomplete(ti)));
+	put(t, "incomplete", json_object_new_boolean(skbt_trace_incomplete(ti)));
 	for (unsigned int i = 0; i < ti->nwarnings; i++)
 		json_object_array_add(w, str(ti->warnings[i]));
 	put(t, "warnings", w);
@@ -117,7 +117,7 @@ static json_object *trace_obj(const struct skbt_trace_info *ti)
 		json_object *o, *a;
 		unsigned int nn;
 
-		if (skbt_stage_measurable(sg, ti->recorded))
+		if (!skbt_stage_missing(sg, ti->recorded))
 			continue;
 		o = json_object_new_object();
 		a = json_object_new_array();
@@ -319,7 +319,7 @@ static json_object *journey_obj(const struct skbt_stats *st, const struct skbt_j
 		json_object *ho = json_object_new_object();
 
 		put(ho, "event", str(skbt_kind_short(h->kind)));
-		put(ho, "dev", str(h->kind == SKBT_EV_CONSUME_SKB || h->kind == SKBT_EV_KFREE_SKB ?
+		put(ho, "dev", str(!skbt_kind_has_dev(h->kind) ?
 				   "" : dev_name(st, h->dev)));
 		put(ho, "cpu", json_object_new_int(h->cpu));
 		put(ho, "ts_ns", u64(h->ts));

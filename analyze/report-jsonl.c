@@ -27,7 +27,7 @@ static const char *const csv_cols[] = {
 	"node", "file", "id", "t_ns", "duration_ns", "path", "origin", "tx_only", "end", "complete",
 	"hops_truncated", "linked", "link_conf", "cpu_changes", "cpus", "first_cpu", "last_cpu",
 	"devs", "nhops", "nstages", "gro_ns", "rps_ns", "forward_ns", "backlog_ns", "xmit_ns",
-	"stack_ns", "upcall_ns", "drop_reason", "drop_location", "hops", "stages",
+	"stack_ns", "upcall_ns", "socket_ns", "drop_reason", "drop_location", "hops", "stages",
 };
 
 static const char *dev_name(const struct table *t, unsigned int dev)
@@ -144,7 +144,7 @@ static const char *drop_location(const struct table *t, const struct skbt_journe
 
 static bool hop_has_dev(const struct skbt_hop *h)
 {
-	return h->kind != SKBT_EV_CONSUME_SKB && h->kind != SKBT_EV_KFREE_SKB;
+	return skbt_kind_has_dev(h->kind);
 }
 
 static void write_csv(struct table *t, const struct skbt_journey *j)

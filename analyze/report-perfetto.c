@@ -498,7 +498,7 @@ static int pf_finish(void *priv, const struct skbt_trace_info *ti, const struct 
 	fprintf(f, "\",\"journeys\":%" PRIu64 ",\"journeys_written\":%u,\"limit\":%u,"
 		"\"cpu_slices\":%" PRIu64 ",\"cpu_slices_left_out\":%" PRIu64 ",\"incomplete\":%s},\n"
 		"\"traceEvents\":[\n", p->journeys, p->nslow + p->nsample, p->o.limit,
-		p->cpu_slices, p->cpu_slices_dropped, skbt_report_incomplete(ti) ? "true" : "false");
+		p->cpu_slices, p->cpu_slices_dropped, skbt_trace_incomplete(ti) ? "true" : "false");
 	meta(f, "process_name", 0, "name", "skbtrail", true);
 	for (unsigned int c = 0; c < p->ncpus; c++) {
 		char name[64];

@@ -12,24 +12,6 @@
 #include "skbtrail/pcap.h"
 #include "skbtrail/report.h"
 
-bool skbt_report_incomplete(const struct skbt_trace_info *ti)
-{
-	return ti->lost_markers || ti->truncated || ti->overrun_total > 0;
-}
-
-const char *skbt_fmt_duration(uint64_t ns, char *buf, size_t len)
-{
-	if (ns < 1000)
-		snprintf(buf, len, "%" PRIu64 "ns", ns);
-	else if (ns < 1000000)
-		snprintf(buf, len, "%.1fus", ns / 1e3);
-	else if (ns < 1000000000)
-		snprintf(buf, len, "%.2fms", ns / 1e6);
-	else
-		snprintf(buf, len, "%.3fs", ns / 1e9);
-	return buf;
-}
-
 static const char *dev_name(const struct skbt_stats *st, unsigned int dev)
 {
 	return st->names.dev(st->names.ctx, dev);
@@ -57,7 +39,7 @@ static void print_unmeasurable(FILE *out, const struct skbt_trace_info *ti)
 		enum skbt_kind need[3];
 		unsigned int nn;
 
-		if (skbt_stage_measurable(sg, ti->recorded))
+		if (!skbt_stage_missing(sg, ti->recorded))
 			continue;
 		nn = skbt_stage_needs(sg, need);
 		fprintf(out, "%s %s (needs %s", any ? ";" : "not measurable with this event set:",
@@ -85,7 +67,7 @@ static void print_summary(FILE *out, const struct skbt_trace_info *ti, const str
 		"%" PRIu64 " events\n", ti->version, ti->compression,
 		*ti->buffer ? "\"" : "", *ti->buffer ? ti->buffer : "top",
 		*ti->buffer ? "\"" : "", ti->clock, ti->ncpus, SKBT_DUR(span), ti->events_total);
-	if (skbt_report_incomplete(ti)) {
+	if (skbt_trace_incomplete(ti)) {
 		fprintf(out, "%sINCOMPLETE%s:", o->color ? "\033[1;31m" : "",
 			o->color ? "\033[0m" : "");
 		if (ti->lost_markers)

@@ -497,18 +497,21 @@ int skbt_stats_add_event(struct skbt_stats *st, const struct skbt_event *ev)
 	return 0;
 }
 
-static const struct skbt_stats *sort_st;
-
-/* qsort() with an empty array: the pointer may be NULL, which qsort's contract forbids. */
-static void sort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+/*
+ * qsort_r() with an empty array: the pointer may be NULL, which qsort's contract forbids.
+ * @st is the comparators' context (device and path names): no file-scope sort state.
+ */
+static void sort(void *base, size_t n, size_t size,
+		 int (*cmp)(const void *, const void *, void *), const struct skbt_stats *st)
 {
 	if (n > 1)
-		qsort(base, n, size, cmp);
+		qsort_r(base, n, size, cmp, (void *)st);
 }
 
-static int path_cmp(const void *a, const void *b)
+static int path_cmp(const void *a, const void *b, void *ctx)
 {
 	const struct skbt_path_stats *x = a, *y = b;
+	const struct skbt_stats *sort_st = ctx;
 	char bx[256], by[256];
 
 	if (x->journeys != y->journeys)
@@ -519,7 +522,7 @@ static int path_cmp(const void *a, const void *b)
 }
 
 /* Stages in the order a packet meets them: by where they start on the path, then name. */
-static int stage_cmp(const void *a, const void *b)
+static int stage_cmp(const void *a, const void *b, void *ctx)
 {
 	const struct skbt_stage_stats *x = a, *y = b;
 	/* mean start position, compared without division: px/cx < py/cy */
@@ -537,9 +540,10 @@ static int stage_cmp(const void *a, const void *b)
 	return x->to_kind < y->to_kind ? -1 : x->to_kind > y->to_kind;
 }
 
-static int napi_cmp(const void *a, const void *b)
+static int napi_cmp(const void *a, const void *b, void *ctx)
 {
 	const struct skbt_napi_stats *x = a, *y = b;
+	const struct skbt_stats *sort_st = ctx;
 	int c;
 
 	/* devices by name, the backlog last; then CPU */
@@ -552,7 +556,7 @@ static int napi_cmp(const void *a, const void *b)
 	return (int)x->cpu - (int)y->cpu;
 }
 
-static int drop_cmp(const void *a, const void *b)
+static int drop_cmp(const void *a, const void *b, void *ctx)
 {
 	const struct skbt_drop_stats *x = a, *y = b;
 
@@ -565,9 +569,10 @@ static int drop_cmp(const void *a, const void *b)
 	return (int)x->dev - (int)y->dev;
 }
 
-static int top_cmp(const void *a, const void *b)
+static int top_cmp(const void *a, const void *b, void *ctx)
 {
 	const struct skbt_journey *x = a, *y = b;
+	const struct skbt_stats *sort_st = ctx;
 	uint64_t kx = top_key(sort_st, x), ky = top_key(sort_st, y);
 
 	if (kx != ky)
@@ -578,21 +583,19 @@ static int top_cmp(const void *a, const void *b)
 /* Hop order of a stage within a path: the mean position is not known; use the from-kind. */
 static void sort_stages_by_hop(struct skbt_path_stats *p)
 {
-	sort(p->stages, p->nstages, sizeof(*p->stages), stage_cmp);
+	sort(p->stages, p->nstages, sizeof(*p->stages), stage_cmp, NULL);
 }
 
 void skbt_stats_done(struct skbt_stats *st)
 {
-	sort_st = st;
-	sort(st->paths, st->npaths, sizeof(*st->paths), path_cmp);
+	sort(st->paths, st->npaths, sizeof(*st->paths), path_cmp, st);
 	for (unsigned int i = 0; i < st->npaths; i++)
 		sort_stages_by_hop(&st->paths[i]);
-	sort(st->napi, st->nnapi, sizeof(*st->napi), napi_cmp);
-	sort(st->drops, st->ndrops, sizeof(*st->drops), drop_cmp);
-	sort(st->cp_frees, st->ncp_frees, sizeof(*st->cp_frees), drop_cmp);
-	sort(st->top, st->ntop, sizeof(*st->top), top_cmp);
+	sort(st->napi, st->nnapi, sizeof(*st->napi), napi_cmp, st);
+	sort(st->drops, st->ndrops, sizeof(*st->drops), drop_cmp, st);
+	sort(st->cp_frees, st->ncp_frees, sizeof(*st->cp_frees), drop_cmp, st);
+	sort(st->top, st->ntop, sizeof(*st->top), top_cmp, st);
 	skbt_flows_done(st->flows);
-	sort_st = NULL;
 }
 
 int skbt_stats_init(struct skbt_stats *st, const struct skbt_filter *f,

@@ -33,6 +33,7 @@
 #include <traceevent/event-parse.h>
 
 #include "skbtrail/perfdata.h"
+#include "skbtrail/tdat.h"
 #include "skbtrail/tracefile.h"
 
 /* Sanity caps: a corrupt length field must not make us allocate or loop without bound. */
@@ -49,34 +50,6 @@
 #define MAX_CMDLINES	(1u << 22)
 #define RAW_BLOCK	(256u << 10)	/* bytes of raw (uncompressed) pages read at a time */
 #define PAGE_SLACK	32		/* zeroed bytes after the last page: events.c reads ahead */
-
-/* trace-cmd option ids (trace-cmd.dat.v7(5)) */
-enum {
-	OPT_DONE = 0,
-	OPT_CPUSTAT = 2,
-	OPT_BUFFER = 3,
-	OPT_TRACECLOCK = 4,
-	OPT_UNAME = 5,
-	OPT_CPUCOUNT = 8,
-	OPT_HEADER_INFO = 16,
-	OPT_FTRACE_EVENTS = 17,
-	OPT_EVENT_FORMATS = 18,
-	OPT_KALLSYMS = 19,
-	OPT_PRINTK = 20,
-	OPT_CMDLINES = 21,
-};
-
-/* v7 section ids */
-enum {
-	SEC_OPTIONS = 0,
-	SEC_FLYRECORD = 3,
-	SEC_HEADER_INFO = 16,
-	SEC_FTRACE_EVENTS = 17,
-	SEC_EVENT_FORMATS = 18,
-	SEC_KALLSYMS = 19,
-	SEC_PRINTK = 20,
-	SEC_CMDLINES = 21,
-};
 
 /* sub-buffer commit word (kernel ring_buffer.c) */
 #define RB_MISSED_EVENTS (1ULL << 31)
@@ -846,7 +819,7 @@ static void load_kallsyms(struct skbt_tracefile *tf)
 		(void)read_v6_block(tf, &off, 3, "kallsyms", NULL);
 		return;
 	}
-	if (load_section(tf, off, OPT_KALLSYMS, "kallsyms section", &buf, &len, NULL))
+	if (load_section(tf, off, SKBT_TDAT_OPT_KALLSYMS, "kallsyms section", &buf, &len, NULL))
 		return;
 	c = (struct cur){ tf, buf, len, 0, off, "kallsyms section", NULL };
 	(void)parse_sized_text(tf, &c, 4, do_kallsyms);
@@ -1144,7 +1117,7 @@ static int handle_buffer_v7(struct skbt_tracefile *tf, struct cur *c)
 		if (r == sizeof(hdr)) {
 			uint64_t ssize = get64(tf, hdr + 8);
 
-			if (get16(tf, hdr) != SEC_FLYRECORD)
+			if (get16(tf, hdr) != SKBT_TDAT_SEC_FLYRECORD)
 				return skbt_err_set(c->err, -EBADMSG,
 						    "buffer \"%s\": no flyrecord section at offset %llu",
 						    name, (unsigned long long)off);
@@ -1236,10 +1209,10 @@ static int handle_option(struct skbt_tracefile *tf, uint16_t id, const uint8_t *
 	if (++tf->noptions > MAX_OPTIONS)
 		return skbt_err_set(err, -EBADMSG, "too many options (more than %u)", MAX_OPTIONS);
 	switch (id) {
-	case OPT_CPUSTAT:
+	case SKBT_TDAT_OPT_CPUSTAT:
 		return handle_cpustat(tf, (const char *)data, strnlen((const char *)data, size),
 				      err);
-	case OPT_BUFFER:
+	case SKBT_TDAT_OPT_BUFFER:
 		if (tf->version >= 7)
 			return handle_buffer_v7(tf, &c);
 		/* v6: offset of the instance's flyrecord table, then its name */
@@ -1257,24 +1230,24 @@ static int handle_option(struct skbt_tracefile *tf, uint16_t id, const uint8_t *
 			b->data_end = off;
 		}
 		return 0;
-	case OPT_TRACECLOCK:
+	case SKBT_TDAT_OPT_TRACECLOCK:
 		free(tf->trace_clock);
 		tf->trace_clock = clock_name((const char *)data, strnlen((const char *)data, size));
 		return tf->trace_clock ? 0 : skbt_err_set(err, -ENOMEM, "out of memory");
-	case OPT_CPUCOUNT:
+	case SKBT_TDAT_OPT_CPUCOUNT:
 		if (size >= 4)
 			tf->cpucount = get32(tf, data);
 		return 0;
-	case OPT_HEADER_INFO:
-	case OPT_FTRACE_EVENTS:
-	case OPT_EVENT_FORMATS:
-	case OPT_KALLSYMS:
-	case OPT_PRINTK:
-	case OPT_CMDLINES:
+	case SKBT_TDAT_OPT_HEADER_INFO:
+	case SKBT_TDAT_OPT_FTRACE_EVENTS:
+	case SKBT_TDAT_OPT_EVENT_FORMATS:
+	case SKBT_TDAT_OPT_KALLSYMS:
+	case SKBT_TDAT_OPT_PRINTK:
+	case SKBT_TDAT_OPT_CMDLINES:
 		if (tf->version >= 7 && size >= 8)
 			tf->sec_off[id] = get64(tf, data);
 		return 0;
-	case OPT_UNAME:		/* kept for the node's name (skbt_context.node) */
+	case SKBT_TDAT_OPT_UNAME:	/* kept for the node's name (skbt_context.node) */
 	case SKBT_OPTION_ID: {
 		struct skbt_option *o;
 
@@ -1324,7 +1297,7 @@ static int read_options_v7(struct skbt_tracefile *tf, uint64_t off, struct skbt_
 						    (unsigned long long)off);
 		if (nsec - 1 < SKBT_ARRAY_SIZE(seen))
 			seen[nsec - 1] = off;
-		ret = load_section(tf, off, SEC_OPTIONS, "options section", &buf, &len, err);
+		ret = load_section(tf, off, SKBT_TDAT_SEC_OPTIONS, "options section", &buf, &len, err);
 		if (ret)
 			return ret;
 		c = (struct cur){ tf, buf, len, 0, off + 16, "options section", err };
@@ -1336,7 +1309,7 @@ static int read_options_v7(struct skbt_tracefile *tf, uint64_t off, struct skbt_
 			if ((ret = cur_u16(&c, &id)) || (ret = cur_u32(&c, &size)) ||
 			    (ret = cur_bytes(&c, size, &data)))
 				break;
-			if (id == OPT_DONE) {
+			if (id == SKBT_TDAT_OPT_DONE) {
 				if (size >= 8)
 					next = get64(tf, data);
 				done = true;
@@ -1370,7 +1343,7 @@ static int read_options_v6(struct skbt_tracefile *tf, uint64_t *offp, struct skb
 		if (ret)
 			return ret;
 		id = get16(tf, hdr);
-		if (id == OPT_DONE) {
+		if (id == SKBT_TDAT_OPT_DONE) {
 			*offp = off + 2;
 			return 0;
 		}
@@ -1400,12 +1373,12 @@ static int read_v7(struct skbt_tracefile *tf, uint64_t off, struct skbt_err *err
 		int opt;
 		const char *what;
 	} secs[] = {
-		{ OPT_HEADER_INFO, "headers section" },
-		{ OPT_FTRACE_EVENTS, "ftrace event formats section" },
-		{ OPT_EVENT_FORMATS, "event formats section" },
-		{ OPT_KALLSYMS, "kallsyms section" },
-		{ OPT_PRINTK, "printk formats section" },
-		{ OPT_CMDLINES, "command lines section" },
+		{ SKBT_TDAT_OPT_HEADER_INFO, "headers section" },
+		{ SKBT_TDAT_OPT_FTRACE_EVENTS, "ftrace event formats section" },
+		{ SKBT_TDAT_OPT_EVENT_FORMATS, "event formats section" },
+		{ SKBT_TDAT_OPT_KALLSYMS, "kallsyms section" },
+		{ SKBT_TDAT_OPT_PRINTK, "printk formats section" },
+		{ SKBT_TDAT_OPT_CMDLINES, "command lines section" },
 	};
 	uint8_t b8[8];
 	unsigned int i;
@@ -1417,7 +1390,7 @@ static int read_v7(struct skbt_tracefile *tf, uint64_t off, struct skbt_err *err
 	ret = read_options_v7(tf, get64(tf, b8), err);
 	if (ret)
 		return ret;
-	if (!tf->sec_off[OPT_HEADER_INFO])
+	if (!tf->sec_off[SKBT_TDAT_OPT_HEADER_INFO])
 		return skbt_err_set(err, -EBADMSG, "no header_page section");
 	for (i = 0; i < SKBT_ARRAY_SIZE(secs); i++) {
 		uint64_t soff = tf->sec_off[secs[i].opt];
@@ -1427,7 +1400,7 @@ static int read_v7(struct skbt_tracefile *tf, uint64_t off, struct skbt_err *err
 
 		if (!soff)
 			continue;
-		if (secs[i].opt == OPT_KALLSYMS) {
+		if (secs[i].opt == SKBT_TDAT_OPT_KALLSYMS) {
 			tf->kallsyms_off = soff;	/* read on the first symbol lookup */
 			continue;
 		}
@@ -1436,22 +1409,22 @@ static int read_v7(struct skbt_tracefile *tf, uint64_t off, struct skbt_err *err
 			return ret;
 		c = (struct cur){ tf, buf, len, 0, soff, secs[i].what, err };
 		switch (secs[i].opt) {
-		case OPT_HEADER_INFO:
+		case SKBT_TDAT_OPT_HEADER_INFO:
 			ret = parse_header_page(tf, &c);
 			break;
-		case OPT_FTRACE_EVENTS:
+		case SKBT_TDAT_OPT_FTRACE_EVENTS:
 			ret = parse_ftrace_formats(tf, &c);
 			break;
-		case OPT_EVENT_FORMATS:
+		case SKBT_TDAT_OPT_EVENT_FORMATS:
 			ret = parse_event_formats(tf, &c);
 			break;
-		case OPT_KALLSYMS:
+		case SKBT_TDAT_OPT_KALLSYMS:
 			ret = parse_sized_text(tf, &c, 4, do_kallsyms);
 			break;
-		case OPT_PRINTK:
+		case SKBT_TDAT_OPT_PRINTK:
 			ret = parse_sized_text(tf, &c, 4, do_printk);
 			break;
-		case OPT_CMDLINES:
+		case SKBT_TDAT_OPT_CMDLINES:
 			ret = parse_sized_text(tf, &c, 8, do_cmdlines);
 			break;
 		}

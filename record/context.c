@@ -34,6 +34,7 @@
 
 #include "skbtrail/common.h"
 #include "skbtrail/context.h"
+#include "skbtrail/sbopt.h"
 
 #define MAX_DEVS_PER_SCOPE 32
 #define MAX_IFACES_PER_SCOPE 64
@@ -531,7 +532,7 @@ int skbt_snapshot_static(const struct skbt_snapshot_config *cfg, char **text)
 	struct utsname u;
 	char path[128], val[256];
 
-	skbt_sbuf_printf(&b, "kind=context-static\nformat=1\ntime_mono_ns=%llu\n",
+	skbt_sbuf_printf(&b, "kind=" SKBT_SBOPT_NAME_CONTEXT_STATIC "\nformat=1\ntime_mono_ns=%llu\n",
 		  (unsigned long long)mono_ns());
 	if (uname(&u) == 0) {
 		clean(u.release, false);

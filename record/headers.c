@@ -21,6 +21,7 @@
 
 #include "skbtrail/headers.h"
 #include "skbtrail/netns.h"
+#include "skbtrail/sbopt.h"
 #include "skbtrail/tracefile.h"
 #include "skbtrail/writer.h"
 
@@ -361,8 +362,9 @@ int skbt_headers_stop(struct skbt_headers *h)
 	return ret;
 }
 
-#define CHUNK_HDR_FMT "kind=pcap-records\nformat=1\nrecords=%020" PRIu64 "\n\n"
-#define CHUNK_HDR_LEN (sizeof("kind=pcap-records\nformat=1\nrecords=\n\n") - 1 + 20)
+#define CHUNK_HDR_FMT "kind=" SKBT_SBOPT_NAME_PCAP_RECORDS "\nformat=1\nrecords=%020" PRIu64 "\n\n"
+#define CHUNK_HDR_LEN \
+	(sizeof("kind=" SKBT_SBOPT_NAME_PCAP_RECORDS "\nformat=1\nrecords=\n\n") - 1 + 20)
 
 /* Fill in the chunk's header (reserved at its front with a fixed width) and store it. */
 static int put_chunk(struct skbt_writer *w, struct skbt_sbuf *b, uint64_t nrec)
@@ -421,7 +423,7 @@ int skbt_headers_add_options(struct skbt_headers *h, struct skbt_writer *w, stru
 	uint64_t nrec = 0;
 	int ret = 0;
 
-	skbt_sbuf_printf(&b, "kind=pcap\nformat=1\nrecorder=skbtrail-record %s\nsnaplen=%u\n"
+	skbt_sbuf_printf(&b, "kind=" SKBT_SBOPT_NAME_PCAP "\nformat=1\nrecorder=skbtrail-record %s\nsnaplen=%u\n"
 		  "tstamp=realtime_ns\nfilter=%s\nnetns=%" PRIu64 "\nnetns_name=%s\nsync=%u\n",
 		  SKBT_VERSION, h->snaplen, h->filter ? h->filter : "", h->netns, h->own_name,
 		  h->nsync);

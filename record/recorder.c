@@ -30,6 +30,7 @@
 #include "skbtrail/headers.h"
 #include "skbtrail/context.h"
 #include "skbtrail/record.h"
+#include "skbtrail/sbopt.h"
 #include "skbtrail/session.h"
 #include "skbtrail/tracefile.h"
 #include "skbtrail/writer.h"
@@ -294,7 +295,7 @@ int skbt_recorder_start(struct skbt_recorder *r, struct skbt_err *err)
 	int p[2], ret;
 
 	/* Counters just before tracing on, and before the guard forks so that it has them. */
-	skbt_snapshot_counters(&r->snap, "context-start", &r->ctx_start);
+	skbt_snapshot_counters(&r->snap, SKBT_SBOPT_NAME_CONTEXT_START, &r->ctx_start);
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return skbt_err_set(err, -errno, "pipe: %s", strerror(errno));
 	fflush(NULL);
@@ -411,7 +412,8 @@ static int add_options(struct skbt_recorder *r, enum skbt_stop_reason why,
 	}
 	ret |= skbt_writer_add_option(w, SKBT_TDAT_OPT_CPUCOUNT, &ncpus, 4);
 
-	skbt_sbuf_printf(&sb, "kind=record\nformat=1\nrecorder=skbtrail-record %s\n", SKBT_VERSION);
+	skbt_sbuf_printf(&sb, "kind=" SKBT_SBOPT_NAME_RECORD "\nformat=1\nrecorder=skbtrail-record %s\n",
+			 SKBT_VERSION);
 	skbt_sbuf_printf(&sb, "instance=%s\nclock=%s\nbuffer_kb=%lu\npage_size=%u\nncpus=%d\n",
 		  skbt_session_name(r->session), skbt_session_clock(r->session),
 		  skbt_session_buffer_kb(r->session), skbt_session_page_size(r->session),
@@ -509,7 +511,7 @@ static int assemble(struct skbt_recorder *r, enum skbt_stop_reason why, const ch
 	skbt_session_update_cmdlines(r->session, r->writer);
 	/* Counters right after tracing off (the capture threads are joined: fork is safe). */
 	if (!r->ctx_stop)
-		skbt_snapshot_counters(&r->snap, "context-stop", &r->ctx_stop);
+		skbt_snapshot_counters(&r->snap, SKBT_SBOPT_NAME_CONTEXT_STOP, &r->ctx_stop);
 	ret = add_options(r, why, by, end_text);
 	if (ret) {
 		skbt_err_set(err, ret, "out of memory");

@@ -21,49 +21,33 @@
 #include "skbtrail/session.h"
 #include "skbtrail/writer.h"
 
+/* The recorder's view of skbtrail/events.def: what --events core and full enable. */
 struct skbt_event_def {
 	const char *system;
 	const char *name;
-	bool core;
+	bool core;		/* in the core set (and required); else only in --events full */
 	const char *filter;	/* fixed kernel filter, or NULL */
 };
 
-#define NET_SOFTIRQ_FILTER "vec == 2 || vec == 3"	/* NET_TX, NET_RX */
-
-static const struct skbt_event_def core_events[] = {
-	{ "net", "netif_receive_skb", true, NULL },
-	{ "net", "netif_rx", true, NULL },
-	{ "napi", "napi_poll", true, NULL },
-	{ "net", "net_dev_queue", true, NULL },
+#define CORE true
+#define FULL false
+static const struct skbt_event_def known_events[] = {
+#define SKBT_EVENT(id, sys, name, set, role, payload, skb, len, a, b, c, dev, filter) \
+	{ sys, name, set, filter },
+#include "skbtrail/events.def"
+#undef SKBT_EVENT
 };
-
-static const struct skbt_event_def full_events[] = {
-	{ "net", "napi_gro_receive_entry", false, NULL },
-	{ "net", "netif_receive_skb_entry", false, NULL },
-	{ "net", "netif_receive_skb_list_entry", false, NULL },
-	{ "net", "netif_rx_entry", false, NULL },
-	{ "net", "netif_rx_exit", false, NULL },
-	{ "net", "net_dev_xmit", false, NULL },
-	{ "skb", "kfree_skb", false, NULL },
-	{ "skb", "consume_skb", false, NULL },
-	{ "irq", "softirq_entry", false, NET_SOFTIRQ_FILTER },
-	{ "irq", "softirq_exit", false, NET_SOFTIRQ_FILTER },
-	{ "irq", "softirq_raise", false, NET_SOFTIRQ_FILTER },
-	{ "openvswitch", "ovs_dp_upcall", false, NULL },
-	{ "openvswitch", "ovs_do_execute_action", false, NULL },
-};
+#undef CORE
+#undef FULL
 
 bool skbt_session_known_event(unsigned int i, const char **system, const char **name,
 			      bool *core)
 {
 	const struct skbt_event_def *d;
 
-	if (i < SKBT_ARRAY_SIZE(core_events))
-		d = &core_events[i];
-	else if (i - SKBT_ARRAY_SIZE(core_events) < SKBT_ARRAY_SIZE(full_events))
-		d = &full_events[i - SKBT_ARRAY_SIZE(core_events)];
-	else
+	if (i >= SKBT_ARRAY_SIZE(known_events))
 		return false;
+	d = &known_events[i];
 	*system = d->system;
 	*name = d->name;
 	*core = d->core;
@@ -603,23 +587,24 @@ int skbt_session_create(const struct skbt_session_config *cfg, struct skbt_sessi
 			sys[colon - e] = '\0';
 			strcpy(ev, colon + 1);
 			if (!strcmp(sys, "irq") && !strncmp(ev, "softirq_", 8))
-				fixed = NET_SOFTIRQ_FILTER;
+				fixed = SKBT_NET_SOFTIRQ_FILTER;
 			ret = add_event(s, cfg, sys, ev, true, fixed, err);
 			if (ret)
 				goto fail;
 		}
 	} else {
-		for (i = 0; i < SKBT_ARRAY_SIZE(core_events); i++) {
-			ret = add_event(s, cfg, core_events[i].system, core_events[i].name, true,
-					core_events[i].filter, err);
-			if (ret)
-				goto fail;
-		}
-		for (i = 0; cfg->set == SKBT_EVENTS_FULL && i < SKBT_ARRAY_SIZE(full_events); i++) {
-			ret = add_event(s, cfg, full_events[i].system, full_events[i].name, false,
-					full_events[i].filter, err);
-			if (ret)
-				goto fail;
+		/* the core events first (they are required), then the rest of --events full */
+		for (int pass = 0; pass < 2; pass++) {
+			for (i = 0; i < SKBT_ARRAY_SIZE(known_events); i++) {
+				const struct skbt_event_def *d = &known_events[i];
+
+				if (d->core != !pass || (!d->core && cfg->set != SKBT_EVENTS_FULL))
+					continue;
+				ret = add_event(s, cfg, d->system, d->name, d->core, d->filter,
+						err);
+				if (ret)
+					goto fail;
+			}
 		}
 	}
 	*sp = s;

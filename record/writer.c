@@ -43,16 +43,8 @@
 /* Bytes of spool read at a time; in v7 also the size of a chunk (rounded to sub-buffers). */
 #define COPY_CHUNK (256 * 1024)
 
-/* v7 section and option ids (trace-cmd.dat.v7(5)) */
-enum {
-	V7_OPTIONS = 0,
-	V7_BUFFER = 3,
-	V7_STRINGS = 15,
-	V7_HEADER_INFO = 16,	/* the metadata sections: 16 + enum meta */
-};
-
 /* The metadata, one v7 section each, in file order. */
-enum meta {
+enum meta {	/* section id: SKBT_TDAT_SEC_HEADER_INFO + enum meta */
 	META_HEADERS,
 	META_FTRACE,
 	META_EVENTS,
@@ -423,7 +415,7 @@ static int build_header(const struct skbt_writer *w, int ncpus, const uint64_t *
 		ob_u32(o, w->opt[i].b.len);
 		ob_put(o, w->opt[i].b.data, w->opt[i].b.len);
 	}
-	ob_u16(o, 0);
+	ob_u16(o, SKBT_TDAT_OPT_DONE);
 	ob_put(o, "flyrecord", 10);
 	*table_pos = o->len;
 	for (i = 0; i < ncpus; i++) {
@@ -581,15 +573,15 @@ static int build_v7(const struct skbt_writer *w, const struct cpu_ent *ent, int 
 		const struct blob *z = &w->zc->sec[i];
 
 		sec_off[i] = o->len;
-		ob_section(o, V7_HEADER_INFO + i, 1, desc[i], z->len);
+		ob_section(o, SKBT_TDAT_SEC_HEADER_INFO + i, 1, desc[i], z->len);
 		ob_put(o, z->data, z->len);
 	}
 
 	opt_start = o->len;
 	ob_patch64(o, first_opt, opt_start);
-	opt_size = ob_section(o, V7_OPTIONS, 0, d_options, 0);
+	opt_size = ob_section(o, SKBT_TDAT_SEC_OPTIONS, 0, d_options, 0);
 	for (i = 0; i < META_NR; i++) {
-		ob_u16(o, V7_HEADER_INFO + i);
+		ob_u16(o, SKBT_TDAT_OPT_HEADER_INFO + i);
 		ob_u32(o, 8);
 		ob_u64(o, sec_off[i]);
 	}
@@ -599,7 +591,7 @@ static int build_v7(const struct skbt_writer *w, const struct cpu_ent *ent, int 
 		ob_put(o, w->opt[i].b.data, w->opt[i].b.len);
 	}
 	trace_clock_name(w, clock, sizeof(clock));
-	ob_u16(o, V7_BUFFER);
+	ob_u16(o, SKBT_TDAT_OPT_BUFFER);
 	ob_u32(o, 8 + 1 + strlen(clock) + 1 + 4 + 4 + 20 * n);
 	buf_off = o->len;
 	ob_u64(o, 0);
@@ -612,12 +604,12 @@ static int build_v7(const struct skbt_writer *w, const struct cpu_ent *ent, int 
 		ob_u64(o, ent[i].off);
 		ob_u64(o, ent[i].size);
 	}
-	ob_u16(o, 0);			/* DONE: no further options section */
+	ob_u16(o, SKBT_TDAT_OPT_DONE);	/* no further options section */
 	ob_u32(o, 8);
 	ob_u64(o, 0);
 	ob_patch64(o, opt_size, o->len - opt_start - 16);
 
-	ob_section(o, V7_STRINGS, 0, d_strings, sl);
+	ob_section(o, SKBT_TDAT_SEC_STRINGS, 0, d_strings, sl);
 	for (i = 0; i < META_NR; i++)
 		ob_put(o, sec_desc[i], strlen(sec_desc[i]) + 1);
 	ob_put(o, DESC_OPTIONS, sizeof(DESC_OPTIONS));
@@ -627,7 +619,7 @@ static int build_v7(const struct skbt_writer *w, const struct cpu_ent *ent, int 
 	/* last: the flyrecord section, its size covering the padding and the CPU data */
 	*fly = o->len;
 	ob_patch64(o, buf_off, *fly);
-	*size_pos = ob_section(o, V7_BUFFER, 1, d_fly, 0);
+	*size_pos = ob_section(o, SKBT_TDAT_SEC_FLYRECORD, 1, d_fly, 0);
 	return o->err;
 }
 

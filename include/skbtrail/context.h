@@ -16,7 +16,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 struct skbt_tracefile;
 
@@ -128,12 +127,7 @@ struct skbt_ovs_port {
 int skbt_context_ovs_ports(const struct skbt_context *c, struct skbt_ovs_port **ports,
 			   unsigned int *n);
 
-/*
- * Render a file's context (skbtrail-analyze --context): text, one "key = value" per line
- * grouped by kind, counters as start, stop and delta; or one JSON object.  -EIO.
- */
-int skbt_context_print_text(FILE *out, const char *file, const struct skbt_context *c);
-int skbt_context_print_json(FILE *out, const char *file, const struct skbt_context *c);
+/* Rendered by analyze/report-context.c (skbt_context_print_*, declared in skbtrail/report.h). */
 
 /* ---------- snapshots of the live node (record/context.c, recorder only) ---------- */
 

@@ -16,27 +16,12 @@
 
 struct skbt_tracefile;
 
+/* One kind per row of skbtrail/events.def, in its order, then the synthetic ones. */
 enum skbt_kind {
-	/* the four core events */
-	SKBT_EV_NETIF_RECEIVE_SKB,	/* net:netif_receive_skb (in __netif_receive_skb_core) */
-	SKBT_EV_NETIF_RX,		/* net:netif_rx (netif_rx_internal, before enqueue_to_backlog) */
-	SKBT_EV_NAPI_POLL,		/* napi:napi_poll (after the poll function returned) */
-	SKBT_EV_NET_DEV_QUEUE,		/* net:net_dev_queue (dev_queue_xmit) */
-	/* --events full */
-	SKBT_EV_NAPI_GRO_RECEIVE_ENTRY,
-	SKBT_EV_NETIF_RECEIVE_SKB_ENTRY,
-	SKBT_EV_NETIF_RECEIVE_SKB_LIST_ENTRY,
-	SKBT_EV_NETIF_RX_ENTRY,
-	SKBT_EV_NETIF_RX_EXIT,
-	SKBT_EV_NET_DEV_START_XMIT,
-	SKBT_EV_NET_DEV_XMIT,
-	SKBT_EV_KFREE_SKB,
-	SKBT_EV_CONSUME_SKB,
-	SKBT_EV_SOFTIRQ_ENTRY,
-	SKBT_EV_SOFTIRQ_EXIT,
-	SKBT_EV_SOFTIRQ_RAISE,
-	SKBT_EV_OVS_DP_UPCALL,
-	SKBT_EV_OVS_DO_EXECUTE_ACTION,
+#define SKBT_EVENT(id, sys, name, set, role, payload, skb, len, a, b, c, dev, filter) \
+	SKBT_EV_##id,
+#include "skbtrail/events.def"
+#undef SKBT_EVENT
 	/* synthetic: the kernel lost events on this CPU just before @ts (ring buffer overrun) */
 	SKBT_EV_LOST,
 	/* any other event type present in the file (counted, not decoded) */
@@ -48,6 +33,8 @@ enum skbt_kind {
 const char *skbt_kind_name(enum skbt_kind kind);
 /* Short name used in reports: "netif_rx", "napi_gro_receive_entry", ... */
 const char *skbt_kind_short(enum skbt_kind kind);
+/* Does the event name the device it ran on?  Frees and socket copies do not. */
+bool skbt_kind_has_dev(enum skbt_kind kind);
 
 /*
  * Execution context of an event, from the trace entry's common_flags (kernel

@@ -17,11 +17,11 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "skbtrail/context.h"
 #include "skbtrail/event.h"
 #include "skbtrail/stats.h"
+#include "skbtrail/traceinfo.h"
 
 struct skbt_trace_info;
 
@@ -128,10 +128,6 @@ int skbt_findings_done(struct skbt_findings *fx, const struct skbt_trace_info *t
 		       const struct skbt_stats *st);
 void skbt_findings_release(struct skbt_findings *fx);
 
-/* Rendering (analyze/report-findings.c), for report-text.c and report-json.c; NULL fx ok. */
-struct json_object;
-void skbt_findings_print_top(FILE *out, const struct skbt_findings *fx);
-void skbt_findings_print_sections(FILE *out, const struct skbt_findings *fx);
-void skbt_findings_json(struct json_object *root, const struct skbt_findings *fx);
+/* Rendered by analyze/report-findings.c (declared in skbtrail/report.h). */
 
 #endif

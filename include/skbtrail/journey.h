@@ -30,12 +30,19 @@ enum skbt_stage {
 	SKBT_STAGE_XMIT,	/* net_dev_queue(A) -> net_dev_xmit(A) or the peer's receive */
 	SKBT_STAGE_STACK,	/* last receive -> consume_skb / kfree_skb */
 	SKBT_STAGE_UPCALL,	/* OVS miss -> re-injected skb from ovs-vswitchd */
+	SKBT_STAGE_SOCKET,	/* last receive -> the task copies it out (skb_copy_datagram_iovec) */
 	SKBT_STAGE__COUNT
 };
 
 const char *skbt_stage_name(enum skbt_stage stage);
 /* Can a trace that recorded these event kinds measure @stage at all? */
 bool skbt_stage_measurable(enum skbt_stage stage, const bool recorded[SKBT_EV__COUNT]);
+/*
+ * Should a report list @stage as not measurable with these events?  The receive-path stages,
+ * yes; the socket stage, an opt-in beyond the path (its event is new in --events full), only
+ * when measured, so traces recorded before it read as they did.
+ */
+bool skbt_stage_missing(enum skbt_stage stage, const bool recorded[SKBT_EV__COUNT]);
 /* The event kinds @stage is measured from (any one suffices); how many. */
 unsigned int skbt_stage_needs(enum skbt_stage stage, enum skbt_kind kinds[3]);
 /* -1 if @name is not a stage name */

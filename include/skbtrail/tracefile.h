@@ -16,13 +16,14 @@
 #include <stdint.h>
 
 #include "skbtrail/common.h"
+#include "skbtrail/tdat.h"
 
 struct tep_handle;
 struct skbt_tracefile;
 struct skbt_cpu_stream;
 
 /* Option id under which skbtrail stores its own data (node context, ...); see docs/file-format.md */
-#define SKBT_OPTION_ID 0x5342		/* "SB" */
+#define SKBT_OPTION_ID SKBT_TDAT_OPT_SKBTRAIL
 
 /*
  * Open @path.  On success *tfp owns the file; free it with skbt_tracefile_close().

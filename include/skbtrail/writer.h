@@ -17,17 +17,7 @@
 #include <stdint.h>
 
 #include "skbtrail/common.h"
-
-/* trace-cmd option ids (trace-cmd.dat.v7(5); the same numbers are read from v6 files) */
-enum skbt_tdat_option {
-	SKBT_TDAT_OPT_DATE = 1,
-	SKBT_TDAT_OPT_CPUSTAT = 2,
-	SKBT_TDAT_OPT_BUFFER = 3,
-	SKBT_TDAT_OPT_TRACECLOCK = 4,
-	SKBT_TDAT_OPT_UNAME = 5,
-	SKBT_TDAT_OPT_CPUCOUNT = 8,
-	SKBT_TDAT_OPT_VERSION = 9,
-};
+#include "skbtrail/tdat.h"
 
 /* Sections of the header that hold one blob each. */
 enum skbt_writer_blob {

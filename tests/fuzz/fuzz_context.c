@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "skbtrail/context.h"
+#include "skbtrail/report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -55,19 +55,19 @@ got=$(comp 'skbtrail-record --events ')
 check "skbtrail-record --events <TAB>: the sets, then the events ($got)" \
 	grep -q '^core full net:netif_receive_skb net:netif_rx napi:napi_poll net:net_dev_queue .*openvswitch:ovs_dp_upcall' <<<"$got"
 check_eq "skbtrail-record --events f<TAB>" "full" "$(comp 'skbtrail-record --events f')"
-check_eq "skbtrail-record -e skb:<TAB> (after the :)" "kfree_skb consume_skb" \
+check_eq "skbtrail-record -e skb:<TAB> (after the :)" "kfree_skb consume_skb skb_copy_datagram_iovec" \
 	"$(comp 'skbtrail-record -e skb:')"
 check_eq "skbtrail-record --events=net:netif_rx,sk<TAB> (after the last :)" \
-	"netif_rx,skb:kfree_skb netif_rx,skb:consume_skb" \
+	"netif_rx,skb:kfree_skb netif_rx,skb:consume_skb netif_rx,skb:skb_copy_datagram_iovec" \
 	"$(comp 'skbtrail-record --events=net:netif_rx,sk')"
 check_eq "skbtrail-record --events net:netif_rx,<TAB>: no set, not netif_rx again" "" \
 	"$(comp 'skbtrail-record --events net:netif_rx,' | tr ' ' '\n' | grep -E 'core|full|,net:netif_rx$')"
-check_eq "skbtrail-analyze --without skb:<TAB>" "kfree_skb consume_skb" \
+check_eq "skbtrail-analyze --without skb:<TAB>" "kfree_skb consume_skb skb_copy_datagram_iovec" \
 	"$(comp 'skbtrail-analyze --without skb:')"
 check_eq "skbtrail-analyze --without <TAB>: no sets" "" \
 	"$(comp 'skbtrail-analyze --without ' | tr ' ' '\n' | grep -v :)"
 check_eq "skbtrail-record --format <TAB>" "v7 v6" "$(comp 'skbtrail-record --format ')"
-check_eq "skbtrail-analyze --stage <TAB>" "gro rps forward backlog xmit stack upcall" \
+check_eq "skbtrail-analyze --stage <TAB>" "gro rps forward backlog xmit stack upcall socket" \
 	"$(comp 'skbtrail-analyze --stage ')"
 check_eq "skbtrail-analyze --stage=ba<TAB>" "backlog" "$(comp 'skbtrail-analyze --stage=ba')"
 check "skbtrail-analyze --dev <TAB> lists lo" grep -qw lo <<<"$(comp 'skbtrail-analyze --dev ')"

@@ -44,9 +44,8 @@ FLOOD_SECS=${SKBT_FLOOD_SECS:-1}
 SCENARIOS=${SKBT_FIDELITY_SCENARIOS:-bridge veth rps gro tap tap-napi drops flood}
 SETS=(rec-default rec-full rec-dev tc-four tc-xmit tc-rx tc-free)
 CORE="net:netif_receive_skb net:netif_rx napi:napi_poll net:net_dev_queue"
-FULL="$CORE net:napi_gro_receive_entry net:netif_receive_skb_entry net:netif_receive_skb_list_entry
-net:netif_rx_entry net:netif_rx_exit net:net_dev_xmit skb:kfree_skb skb:consume_skb irq:softirq_entry
-irq:softirq_exit irq:softirq_raise openvswitch:ovs_dp_upcall openvswitch:ovs_do_execute_action"
+# --events full as the recorder defines it (skbtrail/events.def): no copy of the list here
+FULL=$("$RECORD" --complete events 2>/dev/null | grep :)
 declare -A SET_EVENTS=(
 	[rec-default]=$CORE
 	[rec-full]=$(echo $FULL)

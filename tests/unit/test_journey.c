@@ -636,6 +636,49 @@ static void test_drop(void **state)
 	fix_free(f);
 }
 
+/*
+ * The socket stage: veth B receives, the reader (pid 900, another CPU) copies the datagram out
+ * of its socket, then frees it.  socket = receive -> first copy; stack still receive -> free;
+ * the copy has the receive's device, is no CPU change and no new journey.  A copy of an
+ * address with no journey, or after a transmit, is ignored.
+ */
+static void test_socket(void **state)
+{
+	struct fix *f = fix_new(false);
+	const struct skbt_journey *j;
+
+	(void)state;
+	ev(f, 0, 0, SKBT_EV_NET_DEV_QUEUE, VETHA, 0x5, 128, PROC);
+	ev(f, 1, 0, SKBT_EV_NETIF_RX, VETHB, 0x5, 114, PROC);
+	ev(f, 4, 0, SKBT_EV_NETIF_RECEIVE_SKB, VETHB, 0x5, 114, SOFT);
+	evp(f, 40, 1, SKBT_EV_SKB_COPY_DATAGRAM_IOVEC, SKBT_DEV_NONE, 0x5, 86, PROC, 900);
+	evp(f, 41, 1, SKBT_EV_SKB_COPY_DATAGRAM_IOVEC, SKBT_DEV_NONE, 0x5, 86, PROC, 900);
+	evp(f, 45, 1, SKBT_EV_CONSUME_SKB, SKBT_DEV_NONE, 0x5, 0, PROC, 900);
+	evp(f, 50, 1, SKBT_EV_SKB_COPY_DATAGRAM_IOVEC, SKBT_DEV_NONE, 0x77, 10, PROC, 900);
+	ev(f, 60, 0, SKBT_EV_NET_DEV_QUEUE, VETHA, 0x6, 128, PROC);
+	evp(f, 61, 0, SKBT_EV_SKB_COPY_DATAGRAM_IOVEC, SKBT_DEV_NONE, 0x6, 100, PROC, 900);
+	skbt_journeys_finish(f->jb);
+
+	assert_int_equal(f->g.n, 2);
+	j = &f->g.j[0];
+	assert_int_equal(j->end, SKBT_JEND_CONSUMED);
+	assert_int_equal(j->nhops, 6);
+	assert_int_equal(j->hops[3].kind, SKBT_EV_SKB_COPY_DATAGRAM_IOVEC);
+	assert_int_equal(j->hops[3].dev, VETHB);
+	assert_non_null(stage(j, SKBT_STAGE_SOCKET));
+	assert_int_equal(stage(j, SKBT_STAGE_SOCKET)->from, 2);
+	assert_int_equal(stage(j, SKBT_STAGE_SOCKET)->to, 3);
+	assert_int_equal(stage(j, SKBT_STAGE_SOCKET)->ns, 36000);
+	assert_int_equal(stage(j, SKBT_STAGE_STACK)->from, 2);
+	assert_int_equal(stage(j, SKBT_STAGE_STACK)->ns, 41000);
+	assert_false(j->flags & SKBT_JF_CPU_CHANGE);
+	assert_path(j, 1, VETHB);
+	j = &f->g.j[1];
+	assert_int_equal(j->nhops, 1);	/* the transmit-only journey took no copy */
+	assert_null(stage(j, SKBT_STAGE_SOCKET));
+	fix_free(f);
+}
+
 /* Many packets in flight, then idle expiry: memory follows what is in flight. */
 static void test_bounded_in_flight(void **state)
 {
@@ -764,6 +807,7 @@ int main(void)
 		cmocka_unit_test(test_tx_nesting_no_loop),
 		cmocka_unit_test(test_loopback),
 		cmocka_unit_test(test_drop),
+		cmocka_unit_test(test_socket),
 		cmocka_unit_test(test_bounded_in_flight),
 		cmocka_unit_test(test_long_journeys),
 		cmocka_unit_test(test_many_in_flight),
