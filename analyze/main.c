@@ -634,10 +634,17 @@ int main(int argc, char **argv)
 	if (ret) {
 		fprintf(stderr, "%s: %s: %s\n", prog, file, err.msg[0] ? err.msg : strerror(-ret));
 		status = ret == -EINVAL || ret == -EBADMSG || ret == -EPROTONOSUPPORT ||
-			ret == -ENOMSG || ret == -ENODATA ? SKBT_EXIT_BADFILE : SKBT_EXIT_FAIL;
+			ret == -ENOMSG || ret == -ENODATA || ret == -E2BIG ? SKBT_EXIT_BADFILE :
+			SKBT_EXIT_FAIL;
 		goto cleanup;
 	}
-	if (skbt_context_load(tf, &nctx))
+	ret = skbt_context_load(tf, &nctx, &err);
+	if (ret == -E2BIG) {
+		fprintf(stderr, "%s: %s: %s\n", prog, file, err.msg);
+		status = SKBT_EXIT_BADFILE;
+		goto cleanup;
+	}
+	if (ret)
 		goto oom;
 	if (context_only) {
 		ret = json_path ? skbt_context_print_json(stdout, basename(file), &nctx) :
@@ -697,6 +704,7 @@ int main(int argc, char **argv)
 	if (ret)
 		goto oom;
 	stats_ready = true;
+	run.st.fsize = skbt_tracefile_size(tf);
 	if (skbt_flows_new(filter.stage, &run.flows))
 		goto oom;
 	run.st.flows = run.flows;
@@ -877,6 +885,12 @@ failed:
 	progress_end(&progress);
 	if (!run.err)
 		run.err = -ENOMEM;
+	if (run.err == -E2BIG && !run.err_sink) {
+		/* a budget of the statistics (paths, histograms): the file asks too much */
+		fprintf(stderr, "%s: %s: %s\n", prog, file, run.st.limit.msg);
+		status = SKBT_EXIT_BADFILE;
+		goto cleanup;
+	}
 	fprintf(stderr, "%s: %s: %s%s%s\n", prog, file, run.err_sink ? run.err_sink : "",
 		run.err_sink ? ": " : "", strerror(-run.err));
 	goto cleanup;

@@ -18,6 +18,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "skbtrail/common.h"
+
 struct skbt_tracefile;
 
 /* ---------- key=value text ---------- */
@@ -29,6 +31,7 @@ struct skbt_kv {
 struct skbt_kvlist {
 	unsigned int n;
 	struct skbt_kv *v;		/* in text order */
+	unsigned int *byname;		/* indexes of v sorted by key, then text order */
 };
 
 /*
@@ -37,7 +40,9 @@ struct skbt_kvlist {
  * -ENOMEM.
  */
 int skbt_kvlist_parse(const char *text, size_t len, struct skbt_kvlist *l);
-/* Value of the first line with @key, or NULL. */
+/* The same, stopping with -E2BIG past @max keys. */
+int skbt_kvlist_parse_max(const char *text, size_t len, uint64_t max, struct skbt_kvlist *l);
+/* Value of the first line with @key, or NULL (a binary search: a file may hold many keys). */
 const char *skbt_kvlist_get(const struct skbt_kvlist *l, const char *key);
 /* The same as an unsigned number; false when absent or not a number. */
 bool skbt_kvlist_u64(const struct skbt_kvlist *l, const char *key, uint64_t *v);
@@ -91,9 +96,10 @@ struct skbt_context {
 
 /*
  * Load the context options of @tf into @c (zeroed first).  0 also when the file has none
- * (every has_* false); -ENOMEM.  Release with skbt_context_release().
+ * (every has_* false); -ENOMEM; -E2BIG (@err says which budget) when the keys of all kinds
+ * exceed SKBT_LIM_KEYS.  Release with skbt_context_release().
  */
-int skbt_context_load(struct skbt_tracefile *tf, struct skbt_context *c);
+int skbt_context_load(struct skbt_tracefile *tf, struct skbt_context *c, struct skbt_err *err);
 void skbt_context_release(struct skbt_context *c);
 /* Counters were captured at both ends of the recording. */
 static inline bool skbt_context_has_counters(const struct skbt_context *c)
