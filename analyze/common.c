@@ -79,7 +79,7 @@ static const struct {
 	const char *what;
 	uint64_t floor, mul, div, cap;
 } limits[SKBT_LIM__COUNT] = {
-	[SKBT_LIM_UNPACKED] = { "decompressed bytes", 64ull << 20, 64, 1, 16ull << 30 },
+	[SKBT_LIM_UNPACKED] = { "bytes of sections and chunks loaded", 64ull << 20, 64, 1, 16ull << 30 },
 	[SKBT_LIM_CPU_DATA] = { "bytes of per-CPU data", 0, 1, 1, UINT64_MAX },
 	[SKBT_LIM_CPUS] = { "CPU streams", 1024, 1, 16, 16384 },
 	[SKBT_LIM_BUFFERS] = { "buffers", 16, 1, 256, 1024 },

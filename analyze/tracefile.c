@@ -398,6 +398,9 @@ static int load_section(struct skbt_tracefile *tf, uint64_t off, uint16_t id, co
 				    what, (unsigned long long)off, sid);
 	off += sizeof(hdr);
 	if (!(flags & 1)) {
+		/* a chain of options sections can name one section many times: each load counts */
+		if (size <= MAX_SECTION && (ret = charge(tf, SKBT_LIM_UNPACKED, size, err)))
+			return ret;
 		ret = read_alloc(tf, off, size, what, &raw, err);
 		if (ret)
 			return ret;

@@ -44,7 +44,7 @@ int skbt_err_set(struct skbt_err *err, int code, const char *fmt, ...)
  * in common.c holds the numbers.
  */
 enum skbt_limit {
-	SKBT_LIM_UNPACKED,	/* bytes decompressed, every section and chunk each time */
+	SKBT_LIM_UNPACKED,	/* bytes of v7 sections loaded and chunks expanded, each time */
 	SKBT_LIM_CPU_DATA,	/* bytes of per-CPU data ranges (overlaps count each time) */
 	SKBT_LIM_CPUS,		/* per-CPU streams, all buffers */
 	SKBT_LIM_BUFFERS,	/* buffers (instances) */
