@@ -79,12 +79,13 @@ static const struct {
 	const char *what;
 	uint64_t floor, mul, div, cap;
 } limits[SKBT_LIM__COUNT] = {
-	[SKBT_LIM_UNPACKED] = { "bytes of sections and chunks loaded", 64ull << 20, 64, 1, 16ull << 30 },
+	[SKBT_LIM_UNPACKED] = { "bytes of sections and chunks loaded", 64ull << 20, 64, 1,
+				16ull << 30 },
 	[SKBT_LIM_CPU_DATA] = { "bytes of per-CPU data", 0, 1, 1, UINT64_MAX },
 	[SKBT_LIM_CPUS] = { "CPU streams", 1024, 1, 16, 16384 },
 	[SKBT_LIM_BUFFERS] = { "buffers", 16, 1, 256, 1024 },
 	[SKBT_LIM_FORMATS] = { "event formats", 1024, 1, 16, 16384 },
-	[SKBT_LIM_KALLSYMS] = { "bytes of kallsyms", 16ull << 20, 32, 1, 64ull << 20 },
+	[SKBT_LIM_KALLSYMS] = { "kallsyms lines", 262144, 1, 1, 1u << 20 },
 	[SKBT_LIM_CMDLINES] = { "cmdlines", 32768, 1, 4, 131072 },
 	[SKBT_LIM_KEYS] = { "node-context keys", 65536, 1, 4, 262144 },
 	[SKBT_LIM_PATHS] = { "distinct paths", 64, 1, 256, 1024 },

@@ -49,7 +49,7 @@ enum skbt_limit {
 	SKBT_LIM_CPUS,		/* per-CPU streams, all buffers */
 	SKBT_LIM_BUFFERS,	/* buffers (instances) */
 	SKBT_LIM_FORMATS,	/* event formats, all systems */
-	SKBT_LIM_KALLSYMS,	/* bytes of kallsyms text */
+	SKBT_LIM_KALLSYMS,	/* kallsyms lines (symbols) */
 	SKBT_LIM_CMDLINES,	/* saved_cmdlines lines */
 	SKBT_LIM_KEYS,		/* node-context keys, all kinds */
 	SKBT_LIM_PATHS,		/* distinct journey paths */

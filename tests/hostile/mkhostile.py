@@ -285,7 +285,7 @@ def case_kallsyms_bomb(s):
 def case_kallsyms_lines(s):
     """Many tiny symbols within the byte budget: memory per symbol in libtraceevent."""
     w = Writer(s)
-    lines = b"".join(b"ffffffff8%07x t s\n" % i for i in range(2000000))
+    lines = b"".join(b"ffffffff8%07x t s\n" % i for i in range(1300000))
     w.sections[19] = sized_text(lines, 4)
     return w.build()
 
@@ -304,7 +304,7 @@ def case_context_keys(s):
     kinds = (b"kind=context-static\n", b"kind=context-start\n", b"kind=context-stop\n")
     w.options = [o for o in w.options if o[0] != SKBT_OPT]
     for k in kinds:
-        text = k + b"".join(b"softnet:%d:dropped=%d\n" % (i, i) for i in range(60000))
+        text = k + b"".join(b"softnet:%d:dropped=%d\n" % (i, i) for i in range(25000))
         w.options.append((SKBT_OPT, text + b"\0"))
     w.compress_options = True
     return w.build()
