@@ -41,7 +41,7 @@ static uint64_t rd(const uint8_t *d, size_t size, size_t off, unsigned int w)
 {
 	uint64_t v = 0;
 
-	if (off + w > size)
+	if (size < w || off > size - w)
 		return 0;
 	memcpy(&v, d + off, w);	/* little endian, as the seeds */
 	return v;
@@ -54,7 +54,7 @@ static void wr(uint8_t *d, size_t off, unsigned int w, uint64_t v)
 
 static void add(struct layout *l, size_t size, size_t off, unsigned int w)
 {
-	if (l->n < MAX_FIELDS && off + w <= size)
+	if (l->n < MAX_FIELDS && size >= w && off <= size - w)
 		l->f[l->n++] = (struct field){ off, w };
 }
 
@@ -135,7 +135,7 @@ static void parse(struct layout *l, const uint8_t *d, size_t size)
 	add(l, size, p, 8);
 	opt = rd(d, size, p, 8);
 	/* the first options section, when stored uncompressed (as the seeds) */
-	if (opt + 16 > size || (rd(d, size, opt + 2, 2) & 1))
+	if (opt >= size || size - opt < 16 || (rd(d, size, opt + 2, 2) & 1))
 		return;
 	add(l, size, opt + 8, 8);
 	p = opt + 16;
@@ -240,7 +240,7 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size, unsi
 	size_t n;
 
 	srand(seed);
-	if (rand() % 4 == 0)
+	if (size < 32 || rand() % 4 == 0)
 		return LLVMFuzzerMutate(data, size, max_size);
 	parse(&l, data, size);
 	if (!l.n)
