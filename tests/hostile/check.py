@@ -66,7 +66,9 @@ def main():
     bad = 0
     for path in files:
         why, worst_t, worst_m, exits = [], 0.0, 0.0, set()
-        for args in runs(out):
+        odir = os.path.join(out, os.path.basename(path))
+        os.makedirs(odir, exist_ok=True)
+        for args in runs(odir):
             rc, dt, mb, killed, err = measured(analyze, path, args)
             worst_t, worst_m = max(worst_t, dt), max(worst_m, mb)
             exits.add(rc)
