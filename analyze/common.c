@@ -84,7 +84,7 @@ static const struct {
 	[SKBT_LIM_CPU_DATA] = { "bytes of per-CPU data", 0, 1, 1, UINT64_MAX },
 	[SKBT_LIM_CPUS] = { "CPU streams", 1024, 1, 16, 16384 },
 	[SKBT_LIM_BUFFERS] = { "buffers", 16, 1, 256, 1024 },
-	[SKBT_LIM_FORMATS] = { "event formats", 1024, 1, 16, 16384 },
+	[SKBT_LIM_FORMATS] = { "event formats", 1024, 1, 16, 8192 },
 	[SKBT_LIM_KALLSYMS] = { "kallsyms lines", 262144, 1, 1, 1u << 20 },
 	[SKBT_LIM_CMDLINES] = { "cmdlines", 32768, 1, 4, 131072 },
 	[SKBT_LIM_KEYS] = { "node-context keys", 65536, 1, 4, 262144 },
