@@ -348,6 +348,7 @@ static int open_pipeline(struct skbt_analysis *a, struct skbt_err *err,
 		.comm = name_comm, .ctx = a->ev }, cfg->top))
 		return oom(err, kind, path);
 	a->stats_ready = true;
+	a->st.fsize = skbt_tracefile_size(a->tf);
 	if (skbt_flows_new(cfg->filter.stage, &a->flows))
 		return oom(err, kind, path);
 	a->st.flows = a->flows;
@@ -391,11 +392,17 @@ int skbt_analysis_open(const struct skbt_analysis_config *cfg, struct skbt_analy
 	ret = skbt_tracefile_open(cfg->path, &a->tf, err);
 	if (ret) {
 		failed(err, kind, ret == -EINVAL || ret == -EBADMSG || ret == -EPROTONOSUPPORT ||
-		       ret == -ENOMSG || ret == -ENODATA ? SKBT_ANALYSIS_FAIL_BADFILE :
+		       ret == -ENOMSG || ret == -ENODATA || ret == -E2BIG ?
+		       SKBT_ANALYSIS_FAIL_BADFILE :
 		       SKBT_ANALYSIS_FAIL_RUNTIME, file_err(err, cfg->path, ret));
 		goto fail;
 	}
-	if (skbt_context_load(a->tf, &a->ctx)) {
+	ret = skbt_context_load(a->tf, &a->ctx, err);
+	if (ret == -E2BIG) {	/* a budget of the whole file (docs/file-format.md, Limits) */
+		failed(err, kind, SKBT_ANALYSIS_FAIL_BADFILE, file_err(err, cfg->path, ret));
+		goto fail;
+	}
+	if (ret) {
 		ret = oom(err, kind, cfg->path);
 		goto fail;
 	}
@@ -563,6 +570,8 @@ int skbt_analysis_run(struct skbt_analysis *a, struct skbt_err *err)
 feed_failed:
 	if (!a->err)
 		a->err = -ENOMEM;
+	if (a->err == -E2BIG && !a->err_sink)	/* a budget of the statistics: paths, histograms */
+		return skbt_err_set(err, -E2BIG, "%s: %s", a->cfg.path, a->st.limit.msg);
 	return skbt_err_set(err, a->err, "%s: %s%s%s", a->cfg.path,
 			    a->err_sink ? a->err_sink : "", a->err_sink ? ": " : "",
 			    strerror(-a->err));

@@ -27,7 +27,24 @@ const char *const skbt_softnet_fields[SKBT_SOFTNET_NFIELDS] = {
 	"process_qlen",
 };
 
+/* qsort() has no context argument; the analyzer is single-threaded. */
+static const struct skbt_kvlist *sort_list;
+
+static int byname_cmp(const void *a, const void *b)
+{
+	unsigned int i = *(const unsigned int *)a, j = *(const unsigned int *)b;
+	int r = strcmp(sort_list->v[i].key, sort_list->v[j].key);
+
+	/* Ties in text order, so the first line with a key comes first. */
+	return r ? r : (i > j) - (i < j);
+}
+
 int skbt_kvlist_parse(const char *text, size_t len, struct skbt_kvlist *l)
+{
+	return skbt_kvlist_parse_max(text, len, UINT64_MAX, l);
+}
+
+int skbt_kvlist_parse_max(const char *text, size_t len, uint64_t max, struct skbt_kvlist *l)
 {
 	const char *p = text, *end, *k, *v;
 	unsigned int cap = 0;
@@ -47,6 +64,10 @@ int skbt_kvlist_parse(const char *text, size_t len, struct skbt_kvlist *l)
 		}
 		if (!eq || !kl)
 			continue;
+		if (l->n >= max) {
+			skbt_kvlist_release(l);
+			return -E2BIG;
+		}
 		if (l->n == cap) {
 			unsigned int nc = cap ? cap * 2 : 64;
 			struct skbt_kv *nv = realloc(l->v, nc * sizeof(*nv));
@@ -65,6 +86,17 @@ int skbt_kvlist_parse(const char *text, size_t len, struct skbt_kvlist *l)
 		}
 		l->v[l->n++] = kv;
 	}
+	/* Lookups are per key (reports, findings): a sorted index keeps them O(log n). */
+	if (l->n) {
+		l->byname = malloc(l->n * sizeof(*l->byname));
+		if (!l->byname)
+			goto oom;
+		for (unsigned int i = 0; i < l->n; i++)
+			l->byname[i] = i;
+		sort_list = l;
+		qsort(l->byname, l->n, sizeof(*l->byname), byname_cmp);
+		sort_list = NULL;
+	}
 	return 0;
 oom:
 	skbt_kvlist_release(l);
@@ -73,9 +105,19 @@ oom:
 
 const char *skbt_kvlist_get(const struct skbt_kvlist *l, const char *key)
 {
-	for (unsigned int i = 0; i < l->n; i++)
-		if (!strcmp(l->v[i].key, key))
-			return l->v[i].val;
+	unsigned int lo = 0, hi = l->n;
+
+	/* Lower bound: the first index whose key is not below @key. */
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (strcmp(l->v[l->byname[mid]].key, key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < l->n && !strcmp(l->v[l->byname[lo]].key, key))
+		return l->v[l->byname[lo]].val;
 	return NULL;
 }
 
@@ -98,6 +140,7 @@ void skbt_kvlist_release(struct skbt_kvlist *l)
 		free(l->v[i].val);
 	}
 	free(l->v);
+	free(l->byname);
 	*l = (struct skbt_kvlist){ 0 };
 }
 
@@ -262,10 +305,12 @@ static void load_own_pids(struct skbt_context *c)
 	}
 }
 
-int skbt_context_load(struct skbt_tracefile *tf, struct skbt_context *c)
+int skbt_context_load(struct skbt_tracefile *tf, struct skbt_context *c, struct skbt_err *err)
 {
+	uint64_t fsize = skbt_tracefile_size(tf), used = 0;
 	const void *data;
 	uint32_t size;
+	int ret;
 
 	*c = (struct skbt_context){ 0 };
 	for (int i = 0; skbt_tracefile_option(tf, SKBT_OPTION_ID, i, &data, &size) == 0; i++) {
@@ -280,9 +325,15 @@ int skbt_context_load(struct skbt_tracefile *tf, struct skbt_context *c)
 		for (int k = 0; k < 4; k++) {
 			if (kind != kinds[k] || *has[k])
 				continue;
-			if (skbt_kvlist_parse(data, size, lists[k])) {
+			ret = skbt_kvlist_parse_max(data, size, skbt_limit(SKBT_LIM_KEYS, fsize) - used,
+						    lists[k]);
+			if (!ret)
+				ret = skbt_limit_charge(SKBT_LIM_KEYS, fsize, &used, lists[k]->n, err);
+			if (ret == -E2BIG)	/* the message counts the keys of every kind */
+				skbt_limit_charge(SKBT_LIM_KEYS, fsize, &used, UINT64_MAX, err);
+			if (ret) {
 				skbt_context_release(c);
-				return -ENOMEM;
+				return ret;
 			}
 			*has[k] = true;
 		}

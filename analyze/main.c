@@ -319,12 +319,12 @@ static int run_compare(const struct skbt_analysis_config *base_cfg, const char *
 		ret = skbt_analysis_open(&cfg[i], &a[i], &err, &kind);
 		if (!ret) {
 			ret = skbt_analysis_run(a[i], &err);
+			kind = ret == -E2BIG ? SKBT_ANALYSIS_FAIL_BADFILE : SKBT_ANALYSIS_FAIL_RUNTIME;
 			if (ret > 0) {
 				fprintf(stderr, "%s: %s; the comparison covers the events before it\n",
 					prog, err.msg);
 				ret = 0;
 			}
-			kind = SKBT_ANALYSIS_FAIL_RUNTIME;
 		}
 		if (ret) {
 			fprintf(stderr, "%s: %s\n", prog, err.msg[0] ? err.msg : strerror(-ret));
@@ -661,6 +661,8 @@ int main(int argc, char **argv)
 	clock_gettime(CLOCK_MONOTONIC, &progress.start);
 	ret = skbt_analysis_run(a, &err);
 	progress_end(&progress);
+	if (ret == -E2BIG)	/* the file asks more than its budget (statistics) */
+		kind = SKBT_ANALYSIS_FAIL_BADFILE;
 	if (ret < 0)
 		goto failed;
 	if (ret > 0)

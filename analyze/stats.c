@@ -201,6 +201,8 @@ static struct skbt_path_stats *path_get(struct skbt_stats *st, const struct skbt
 		    !memcmp(p->devs, j->devs, j->ndevs * sizeof(j->devs[0])))
 			return p;
 	}
+	if (skbt_limit_charge(SKBT_LIM_PATHS, st->fsize, &st->used_paths, 1, &st->limit))
+		return NULL;
 	p = realloc(st->paths, (st->npaths + 1) * sizeof(*p));
 	if (!p)
 		return NULL;
@@ -394,7 +396,7 @@ int skbt_stats_add_journey(struct skbt_stats *st, const struct skbt_journey *j)
 		return -ENOMEM;
 	p = path_get(st, j);
 	if (!p)
-		return -ENOMEM;
+		return st->limit.code ? st->limit.code : -ENOMEM;
 	p->journeys++;
 	p->ends[j->end]++;
 	if (j->flags & SKBT_JF_INCOMPLETE)
@@ -406,11 +408,18 @@ int skbt_stats_add_journey(struct skbt_stats *st, const struct skbt_journey *j)
 	/* Incomplete journeys are counted but never measured: a missing hop would make a
 	 * stage span two real stages and the numbers silently wrong. */
 	if (!(j->flags & SKBT_JF_INCOMPLETE)) {
+		if (j->nhops > 1 && !p->total.b &&
+		    skbt_limit_charge(SKBT_LIM_HISTS, st->fsize, &st->used_hists, 1, &st->limit))
+			return st->limit.code;
 		if (j->nhops > 1 && skbt_hist_add(&p->total, skbt_journey_duration(j)))
 			return -ENOMEM;
 		for (unsigned int i = 0; i < j->nstages; i++) {
 			struct skbt_stage_stats *ss = stage_get(p, j, &j->stages[i]);
 
+			/* each histogram holds SKBT_HIST_BUCKETS counters (58 KiB) */
+			if (ss && !ss->h.b && skbt_limit_charge(SKBT_LIM_HISTS, st->fsize,
+								&st->used_hists, 1, &st->limit))
+				return st->limit.code;
 			if (!ss || skbt_hist_add(&ss->h, j->stages[i].ns))
 				return -ENOMEM;
 			ss->pos_sum += j->stages[i].from;

@@ -38,7 +38,8 @@
 
 /* Sanity caps: a corrupt length field must not make us allocate or loop without bound. */
 #define MAX_SECTION	(256u << 20)	/* one metadata section, uncompressed */
-#define MAX_CHUNK	(256u << 20)	/* one compressed flyrecord chunk, either side */
+#define MAX_CHUNK	(16u << 20)	/* one flyrecord chunk, either side (trace-cmd writes
+					 * 10 sub-buffers, skbtrail-record 256 KiB) */
 #define MAX_OPTION	(64u << 20)	/* one option's payload */
 #define MAX_OPT_SECTIONS 4096		/* v7 options sections in the chain */
 #define MAX_OPTIONS	(1u << 20)	/* options in the whole file */
@@ -142,6 +143,8 @@ struct skbt_tracefile {
 	uint64_t kallsyms_off;
 	char *kallsyms;
 	bool kallsyms_parsed;
+
+	uint64_t used[SKBT_LIM__COUNT];	/* whole-file budgets spent (common.h) */
 };
 
 struct skbt_cpu_stream {
@@ -340,6 +343,13 @@ static int cur_str(struct cur *c, const char **s)
 	return 0;
 }
 
+/* ---------- budgets ---------- */
+
+static int charge(struct skbt_tracefile *tf, enum skbt_limit l, uint64_t n, struct skbt_err *err)
+{
+	return skbt_limit_charge(l, tf->fsize, &tf->used[l], n, err);
+}
+
 /* ---------- v7 sections ---------- */
 
 /*
@@ -370,6 +380,9 @@ static int load_section(struct skbt_tracefile *tf, uint64_t off, uint16_t id, co
 				    what, (unsigned long long)off, sid);
 	off += sizeof(hdr);
 	if (!(flags & 1)) {
+		/* a chain of options sections can name one section many times: each load counts */
+		if (size <= MAX_SECTION && (ret = charge(tf, SKBT_LIM_UNPACKED, size, err)))
+			return ret;
 		ret = read_alloc(tf, off, size, what, &raw, err);
 		if (ret)
 			return ret;
@@ -394,6 +407,9 @@ static int load_section(struct skbt_tracefile *tf, uint64_t off, uint16_t id, co
 	if (usize > MAX_SECTION)
 		return skbt_err_set(err, -EBADMSG, "%s section at offset %llu too large (%u bytes)",
 				    what, (unsigned long long)off, usize);
+	ret = charge(tf, SKBT_LIM_UNPACKED, usize, err);
+	if (ret)
+		return ret;
 	ret = read_alloc(tf, off + 8, zsize, what, &raw, err);
 	if (ret)
 		return ret;
@@ -650,14 +666,20 @@ fail:
 }
 
 /* Parse one event format; an unusable one only leaves that event undecoded, as trace-cmd. */
-static void add_format(struct skbt_tracefile *tf, const char *sys, const char *text, size_t n)
+static int add_format(struct skbt_tracefile *tf, const char *sys, const char *text, size_t n,
+		      struct skbt_err *err)
 {
-	char *clean = sanitize_format(sys, text, n);
+	char *clean;
+	int ret = charge(tf, SKBT_LIM_FORMATS, 1, err);
 
+	if (ret)
+		return ret;
+	clean = sanitize_format(sys, text, n);
 	if (clean) {
 		tep_parse_event(tf->tep, clean, strlen(clean), sys);
 		free(clean);
 	}
+	return 0;
 }
 
 /* ---------- metadata parsers (shared by v6 and v7) ---------- */
@@ -714,7 +736,8 @@ static int parse_one_format(struct skbt_tracefile *tf, struct cur *c, const char
 		return ret;
 	if (n > c->len - c->pos)
 		return cur_trunc(c);
-	add_format(tf, sys, (const char *)c->p + c->pos, n);
+	if ((ret = add_format(tf, sys, (const char *)c->p + c->pos, n, c->err)))
+		return ret;
 	c->pos += n;
 	return 0;
 }
@@ -761,7 +784,7 @@ static int parse_event_formats(struct skbt_tracefile *tf, struct cur *c)
 
 /* Sized text (4- or 8-byte length) handed to @parse as a NUL-terminated string. */
 static int parse_sized_text(struct skbt_tracefile *tf, struct cur *c, int lensize,
-			    int (*parse)(struct skbt_tracefile *, char *))
+			    int (*parse)(struct skbt_tracefile *, char *, struct skbt_err *))
 {
 	uint64_t n;
 	uint32_t n32;
@@ -782,18 +805,28 @@ static int parse_sized_text(struct skbt_tracefile *tf, struct cur *c, int lensiz
 	if (!copy)
 		return skbt_err_set(c->err, -ENOMEM, "out of memory");
 	c->pos += n;
-	ret = parse(tf, copy);
+	ret = parse(tf, copy, c->err);
 	free(copy);
+	if (ret == -E2BIG)
+		return ret;		/* a budget: its own message */
 	if (ret)
 		return skbt_err_set(c->err, ret, "cannot parse the %s", c->what);
 	return 0;
 }
 
 /* Kept as text: libtraceevent parses it (tens of ms) only when a symbol is asked for. */
-static int do_kallsyms(struct skbt_tracefile *tf, char *s)
+static int do_kallsyms(struct skbt_tracefile *tf, char *s, struct skbt_err *err)
 {
-	char *copy = strdup(s);
+	uint64_t lines = 0;
+	char *copy;
+	int ret;
 
+	/* libtraceevent keeps about 100 bytes per symbol: the lines are the budget */
+	for (const char *p = s; (p = strchr(p, '\n')); p++)
+		lines++;
+	if ((ret = charge(tf, SKBT_LIM_KALLSYMS, lines, err)))
+		return ret;
+	copy = strdup(s);
 	if (!copy)
 		return -ENOMEM;
 	free(tf->kallsyms);
@@ -846,10 +879,11 @@ const char *skbt_tracefile_symbol(struct skbt_tracefile *tf, uint64_t addr)
  * a format shorter than 3 characters and past the line on a line ending in ':', so only
  * well-formed lines are passed on (in place: a line is never made longer).
  */
-static int do_printk(struct skbt_tracefile *tf, char *s)
+static int do_printk(struct skbt_tracefile *tf, char *s, struct skbt_err *err)
 {
 	char *line, *save = NULL, *out = s;
 
+	(void)err;
 	for (line = strtok_r(s, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *colon = strchr(line, ':'), *fmt;
 		size_t n;
@@ -875,10 +909,11 @@ static int do_printk(struct skbt_tracefile *tf, char *s)
 }
 
 /* saved_cmdlines: "pid comm\n" lines; a malformed line is skipped, as the kernel's is text. */
-static int do_cmdlines(struct skbt_tracefile *tf, char *s)
+static int do_cmdlines(struct skbt_tracefile *tf, char *s, struct skbt_err *err)
 {
 	unsigned int n = 0;
 	char *line, *save = NULL;
+	int ret;
 
 	free(tf->cmdlines);
 	tf->cmdlines = strdup(s);
@@ -891,6 +926,8 @@ static int do_cmdlines(struct skbt_tracefile *tf, char *s)
 
 		if (end == line || *end != ' ' || pid < 0 || pid > INT_MAX)
 			continue;
+		if ((ret = charge(tf, SKBT_LIM_CMDLINES, 1, err)))
+			return ret;
 		if (tep_register_comm(tf->tep, end + 1, (int)pid))
 			return -ENOMEM;
 		n++;
@@ -961,10 +998,8 @@ static struct buffer *get_buffer(struct skbt_tracefile *tf, const char *name,
 
 	if (i >= 0)
 		return &tf->bufs[i];
-	if (tf->nbufs >= MAX_BUFFERS) {
-		skbt_err_set(err, -EBADMSG, "too many buffers (more than %d)", MAX_BUFFERS);
+	if (charge(tf, SKBT_LIM_BUFFERS, 1, err))
 		return NULL;
-	}
 	nb = realloc(tf->bufs, (tf->nbufs + 1) * sizeof(*nb));
 	if (!nb) {
 		skbt_err_set(err, -ENOMEM, "out of memory");
@@ -1491,8 +1526,10 @@ static int read_v6_formats(struct skbt_tracefile *tf, uint64_t *offp, bool syste
 			n = get64(tf, b);
 			if ((ret = read_alloc(tf, off + 8, n, what, &fmt, err)))
 				return ret;
-			add_format(tf, sys, fmt, n);
+			ret = add_format(tf, sys, fmt, n, err);
 			free(fmt);
+			if (ret)
+				return ret;
 			off += 8 + n;
 		}
 	}
@@ -1758,6 +1795,52 @@ static int open_perf(struct skbt_tracefile *tf, const void *file, size_t size,
 	return 0;
 }
 
+/*
+ * Charge the per-CPU data to the budgets before any stream reads it: the streams of all
+ * buffers, the bytes of their ranges (in the file, so ranges that overlap count each time),
+ * and for zstd chunks the sizes they expand to, from the chunk headers (so a chunk shared
+ * by several CPUs counts once per CPU, as it is expanded once per CPU).  A walk of the
+ * headers costs one 8-byte read per chunk; a short or corrupt chain stops it, and the
+ * stream then reports the file truncated where it breaks.
+ */
+static int charge_data(struct skbt_tracefile *tf, struct skbt_err *err)
+{
+	int ret;
+
+	for (int i = 0; i < tf->nbufs; i++) {
+		const struct buffer *b = &tf->bufs[i];
+
+		if ((ret = charge(tf, SKBT_LIM_CPUS, b->ncpus, err)))
+			return ret;
+		for (int j = 0; j < b->nentries; j++) {
+			uint64_t off = b->cpus[j].offset, size = b->cpus[j].size, end, pos;
+			uint8_t h[8];
+			uint32_t n;
+
+			if (off >= tf->fsize || !size)
+				continue;
+			end = tf->fsize - off < size ? tf->fsize : off + size;
+			if ((ret = charge(tf, SKBT_LIM_CPU_DATA, end - off, err)))
+				return ret;
+			if (!b->compressed || read_at(tf, off, h, 4) != 4)
+				continue;
+			/* as skbt_cpu_stream_open(): chunks run to the end of the section */
+			end = b->data_end < tf->fsize ? b->data_end : tf->fsize;
+			n = get32(tf, h);
+			for (pos = off + 4; n && pos + 8 <= end && read_at(tf, pos, h, 8) == 8; n--) {
+				uint32_t zsize = get32(tf, h), usize = get32(tf, h + 4);
+
+				if (zsize > MAX_CHUNK || usize > MAX_CHUNK || pos + 8 + zsize > end)
+					break;
+				if ((ret = charge(tf, SKBT_LIM_UNPACKED, usize, err)))
+					return ret;
+				pos += 8 + (uint64_t)zsize;
+			}
+		}
+	}
+	return 0;
+}
+
 static int open_common(struct skbt_tracefile *tf, struct skbt_err *err)
 {
 	int pos, ret;
@@ -1796,7 +1879,7 @@ static int open_common(struct skbt_tracefile *tf, struct skbt_err *err)
 	for (int i = 0; i < tf->nbufs; i++)
 		if (!tf->bufs[i].clock)
 			return skbt_err_set(err, -ENOMEM, "out of memory");
-	return 0;
+	return charge_data(tf, err);
 }
 
 static struct skbt_tracefile *tf_alloc(void)

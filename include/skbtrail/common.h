@@ -38,6 +38,35 @@ int skbt_err_set(struct skbt_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /*
+ * Whole-file resource budgets of the analyzer (docs/file-format.md, "Limits").  Each is
+ * the smaller of what a file of its size can honestly hold (floor + size * mul / div) and
+ * an absolute cap, so a small crafted file cannot demand much time or memory.  One table
+ * in common.c holds the numbers.
+ */
+enum skbt_limit {
+	SKBT_LIM_UNPACKED,	/* bytes of v7 sections loaded and chunks expanded, each time */
+	SKBT_LIM_CPU_DATA,	/* bytes of per-CPU data ranges (overlaps count each time) */
+	SKBT_LIM_CPUS,		/* per-CPU streams, all buffers */
+	SKBT_LIM_BUFFERS,	/* buffers (instances) */
+	SKBT_LIM_FORMATS,	/* event formats, all systems */
+	SKBT_LIM_KALLSYMS,	/* kallsyms lines (symbols) */
+	SKBT_LIM_CMDLINES,	/* saved_cmdlines lines */
+	SKBT_LIM_KEYS,		/* node-context keys, all kinds */
+	SKBT_LIM_PATHS,		/* distinct journey paths */
+	SKBT_LIM_HISTS,		/* latency histograms: paths and their stages */
+	SKBT_LIM__COUNT
+};
+
+/* What a file of @fsize bytes may use of @l. */
+uint64_t skbt_limit(enum skbt_limit l, uint64_t fsize);
+/*
+ * Charge @n to the running total *@used of @l; -E2BIG with the error "too many X: more than
+ * N (the limit for a file of S bytes; docs/file-format.md, Limits)" when over.
+ */
+int skbt_limit_charge(enum skbt_limit l, uint64_t fsize, uint64_t *used, uint64_t n,
+		      struct skbt_err *err);
+
+/*
  * A growable, always NUL-terminated string buffer.  Appends after an allocation failure
  * are dropped and set @failed, so a caller checks once at the end.  Free @p when done.
  */

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "skbtrail/common.h"
+
 struct skbt_tracefile;
 
 /* ---------- key=value text ---------- */
@@ -28,6 +30,7 @@ struct skbt_kv {
 struct skbt_kvlist {
 	unsigned int n;
 	struct skbt_kv *v;		/* in text order */
+	unsigned int *byname;		/* indexes of v sorted by key, then text order */
 };
 
 /*
@@ -36,7 +39,9 @@ struct skbt_kvlist {
  * -ENOMEM.
  */
 int skbt_kvlist_parse(const char *text, size_t len, struct skbt_kvlist *l);
-/* Value of the first line with @key, or NULL. */
+/* The same, stopping with -E2BIG past @max keys. */
+int skbt_kvlist_parse_max(const char *text, size_t len, uint64_t max, struct skbt_kvlist *l);
+/* Value of the first line with @key, or NULL (a binary search: a file may hold many keys). */
 const char *skbt_kvlist_get(const struct skbt_kvlist *l, const char *key);
 /* The same as an unsigned number; false when absent or not a number. */
 bool skbt_kvlist_u64(const struct skbt_kvlist *l, const char *key, uint64_t *v);
@@ -100,9 +105,10 @@ struct skbt_context {
 
 /*
  * Load the context options of @tf into @c (zeroed first).  0 also when the file has none
- * (every has_* false); -ENOMEM.  Release with skbt_context_release().
+ * (every has_* false); -ENOMEM; -E2BIG (@err says which budget) when the keys of all kinds
+ * exceed SKBT_LIM_KEYS.  Release with skbt_context_release().
  */
-int skbt_context_load(struct skbt_tracefile *tf, struct skbt_context *c);
+int skbt_context_load(struct skbt_tracefile *tf, struct skbt_context *c, struct skbt_err *err);
 void skbt_context_release(struct skbt_context *c);
 /* @pid is one of the recorder's own tasks (skbt_context.own_pids). */
 bool skbt_context_is_own(const struct skbt_context *c, int32_t pid);

@@ -119,6 +119,11 @@ struct skbt_stats {
 	struct skbt_journey *top;
 	/* per-flow table of the selected journeys (skbtrail/flow.h), owned by the caller; or NULL */
 	struct skbt_flows *flows;
+	/* budgets of paths and histograms (common.h): set @fsize to the trace file's size;
+	 * an add that would exceed one returns -E2BIG with the message in @limit */
+	uint64_t fsize;
+	uint64_t used_paths, used_hists;
+	struct skbt_err limit;
 };
 
 int skbt_stats_init(struct skbt_stats *st, const struct skbt_filter *f,
