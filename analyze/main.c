@@ -229,6 +229,35 @@ static void progress_end(struct progress *pg)
 	pg->shown = false;
 }
 
+/*
+ * The text report and --context go to a terminal: they are rendered into memory, then written
+ * through the escaping policy (outputs.c), so nothing from the file (device and comm names,
+ * symbols, context text, the file name) reaches the terminal as a control sequence.
+ */
+struct text_out {
+	FILE *m;
+	char *buf;
+	size_t len;
+};
+
+static FILE *text_begin(struct text_out *t)
+{
+	*t = (struct text_out){ 0 };
+	t->m = open_memstream(&t->buf, &t->len);
+	return t->m;
+}
+
+/* @ret: the renderer's result; 0 or a negative errno */
+static int text_end(struct text_out *t, int ret, bool color)
+{
+	if (fclose(t->m) && !ret)
+		ret = -ENOMEM;
+	if (!ret && skbt_out_text(stdout, t->buf, t->len, color))
+		ret = -EIO;
+	free(t->buf);
+	return ret;
+}
+
 #define MAX_SINKS 8
 
 struct run {
@@ -640,8 +669,14 @@ int main(int argc, char **argv)
 	if (skbt_context_load(tf, &nctx))
 		goto oom;
 	if (context_only) {
-		ret = json_path ? skbt_context_print_json(stdout, basename(file), &nctx) :
-				  skbt_context_print_text(stdout, basename(file), &nctx);
+		struct text_out t;
+
+		if (json_path)
+			ret = skbt_context_print_json(stdout, basename(file), &nctx);
+		else if (!text_begin(&t))
+			ret = -ENOMEM;
+		else
+			ret = text_end(&t, skbt_context_print_text(t.m, basename(file), &nctx), false);
 		if (ret || fflush(stdout))
 			fprintf(stderr, "%s: writing the context: %s\n", prog, strerror(EIO));
 		else
@@ -834,9 +869,15 @@ int main(int argc, char **argv)
 		ti.warnings[ti.nwarnings++] = warn_buf[1];
 	}
 
-	if (!quiet && skbt_report_text(stdout, &ti, &run.st, &ropt)) {
-		fprintf(stderr, "%s: writing the report: %s\n", prog, strerror(errno));
-		goto cleanup;
+	if (!quiet) {
+		struct text_out t;
+
+		ret = text_begin(&t) ? text_end(&t, skbt_report_text(t.m, &ti, &run.st, &ropt),
+						ropt.color) : -ENOMEM;
+		if (ret) {
+			fprintf(stderr, "%s: writing the report: %s\n", prog, strerror(-ret));
+			goto cleanup;
+		}
 	}
 	if (json_path) {
 		FILE *out = strcmp(json_path, "-") ? fopen(json_path, "w") : stdout;

@@ -11,6 +11,7 @@
 
 #include "skbtrail/common.h"
 #include "skbtrail/context.h"
+#include "skbtrail/outputs.h"
 
 static bool is_counter(const struct skbt_context *c, const char *key)
 {
@@ -105,7 +106,7 @@ int skbt_context_print_json(FILE *out, const char *file, const struct skbt_conte
 	json_object_object_add(root, "delta", delta);
 	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 					   JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (fputs(s, out) < 0 || fputc('\n', out) < 0 || ferror(out))
+	if (skbt_out_json_doc(out, s) || fputc('\n', out) < 0 || ferror(out))
 		ret = -EIO;
 	json_object_put(root);
 	return ret;

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "skbtrail/findings.h"
+#include "skbtrail/outputs.h"
 #include "skbtrail/flow.h"
 #include "skbtrail/pcap.h"
 #include "skbtrail/report.h"
@@ -463,7 +464,7 @@ int skbt_report_json(FILE *out, const struct skbt_trace_info *ti, const struct s
 
 	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 					   JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (fputs(s, out) < 0 || fputc('\n', out) < 0 || ferror(out))
+	if (skbt_out_json_doc(out, s) || fputc('\n', out) < 0 || ferror(out))
 		ret = -EIO;
 	json_object_put(root);
 	return ret;
