@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "skbtrail/common.h"
 #include "skbtrail/context.h"
@@ -80,6 +81,91 @@ static void usage(FILE *out)
 "\n"
 "Exit status: 0 report written (it says when it is incomplete), 1 runtime failure,\n"
 "2 usage error, 3 FILE is not a usable trace file.\n", prog);
+}
+
+/*
+ * Every numeric option: decimal digits only (no sign, no blank, not empty), within
+ * [@min, @max].  0 or -1 (the message printed).
+ */
+static int parse_count(const char *opt, const char *s, unsigned long min, unsigned long max,
+		       unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = *s >= '0' && *s <= '9' ? strtoul(s, &end, 10) : 0;
+	if (*s < '0' || *s > '9' || *end || errno || v < min || v > max) {
+		fprintf(stderr, "%s: --%s: not a number in %lu..%lu: '%s'\n", prog, opt, min, max,
+			s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * No output may be the input, nor two outputs one file: compared by device and inode (so
+ * symlinks and hard links count), and for files not there yet by their resolved directory
+ * and name.  Checked before anything is opened for writing.  0 or -1 (message printed).
+ */
+struct out_path {
+	const char *opt, *path;
+};
+
+static bool same_new_file(const char *a, const char *b)
+{
+	char *ca = strdup(a), *cb = strdup(b), *da = NULL, *db = NULL;
+	bool same = false;
+
+	if (ca && cb) {
+		char *sa = strrchr(ca, '/'), *sb = strrchr(cb, '/');
+
+		da = realpath(sa ? (sa == ca ? "/" : (*sa = 0, ca)) : ".", NULL);
+		db = realpath(sb ? (sb == cb ? "/" : (*sb = 0, cb)) : ".", NULL);
+		same = da && db && !strcmp(da, db) &&
+		       !strcmp(sa ? sa + 1 : ca, sb ? sb + 1 : cb);
+	}
+	free(ca);
+	free(cb);
+	free(da);
+	free(db);
+	return same;
+}
+
+static int check_out_paths(const char *file, const struct out_path *o, unsigned int n)
+{
+	struct stat in, a, b, so;
+	bool have_in = !stat(file, &in);
+
+	if (have_in && !fstat(STDOUT_FILENO, &so) && S_ISREG(so.st_mode) &&
+	    so.st_dev == in.st_dev && so.st_ino == in.st_ino) {
+		fprintf(stderr, "%s: %s: standard output is the input file\n", prog, file);
+		return -1;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		bool ea;
+
+		if (!o[i].path || !strcmp(o[i].path, "-"))
+			continue;
+		ea = !stat(o[i].path, &a);
+		if (have_in && ea && a.st_dev == in.st_dev && a.st_ino == in.st_ino) {
+			fprintf(stderr, "%s: --%s %s: is the input file %s; refusing to overwrite "
+				"it\n", prog, o[i].opt, o[i].path, file);
+			return -1;
+		}
+		for (unsigned int k = 0; k < i; k++) {
+			if (!o[k].path || !strcmp(o[k].path, "-"))
+				continue;
+			if (ea && !stat(o[k].path, &b) ? a.st_dev == b.st_dev && a.st_ino == b.st_ino :
+			    same_new_file(o[i].path, o[k].path)) {
+				fprintf(stderr, "%s: --%s %s and --%s %s name the same file\n", prog,
+					o[k].opt, o[k].path, o[i].opt, o[i].path);
+				return -1;
+			}
+		}
+	}
+	return 0;
 }
 
 /* "1.5ms", "200us", "3s", "42ns", "42" (ns) -> ns; -1 on error */
@@ -519,7 +605,7 @@ int main(int argc, char **argv)
 	const char *no_color = getenv("NO_COLOR");
 
 	while ((c = getopt_long(argc, argv, SHORTOPTS, opts, NULL)) != -1) {
-		char *end;
+		unsigned long num;
 		int64_t d;
 
 		switch (c) {
@@ -530,11 +616,9 @@ int main(int argc, char **argv)
 			quiet = true;
 			break;
 		case OPT_TOP:
-			ropt.top = strtoul(optarg, &end, 10);
-			if (*end || ropt.top > 100000) {
-				fprintf(stderr, "%s: --top: not a count: %s\n", prog, optarg);
+			if (parse_count("top", optarg, 0, 100000, &num))
 				return SKBT_EXIT_USAGE;
-			}
+			ropt.top = num;
 			break;
 		case OPT_NO_HIST:
 			ropt.hist = false;
@@ -557,11 +641,9 @@ int main(int argc, char **argv)
 			filter.path = optarg;
 			break;
 		case OPT_CPU:
-			filter.cpu = strtol(optarg, &end, 10);
-			if (*end || filter.cpu < 0 || filter.cpu > 65535) {
-				fprintf(stderr, "%s: --cpu: not a CPU number: %s\n", prog, optarg);
+			if (parse_count("cpu", optarg, 0, 65535, &num))
 				return SKBT_EXIT_USAGE;
-			}
+			filter.cpu = num;
 			break;
 		case OPT_FROM:
 		case OPT_TO:
@@ -601,11 +683,9 @@ int main(int argc, char **argv)
 			pcapng_path = optarg;
 			break;
 		case OPT_FLOWS:
-			ropt.flows = strtoul(optarg, &end, 10);
-			if (*end || !*optarg || ropt.flows > 100000) {
-				fprintf(stderr, "%s: --flows: not a count: %s\n", prog, optarg);
+			if (parse_count("flows", optarg, 0, 100000, &num))
 				return SKBT_EXIT_USAGE;
-			}
+			ropt.flows = num;
 			break;
 		case OPT_CONTEXT:
 			context_only = true;
@@ -614,12 +694,9 @@ int main(int argc, char **argv)
 			perfetto_path = optarg;
 			break;
 		case OPT_PERFETTO_LIMIT:
-			pfopt.limit = strtoul(optarg, &end, 10);
-			if (*end || !pfopt.limit || pfopt.limit > 10000000) {
-				fprintf(stderr, "%s: --perfetto-limit: not a count (1..10000000): %s\n",
-					prog, optarg);
+			if (parse_count("perfetto-limit", optarg, 1, 10000000, &num))
 				return SKBT_EXIT_USAGE;
-			}
+			pfopt.limit = num;
 			break;
 		case OPT_HTML:
 			html_path = optarg;
@@ -649,6 +726,10 @@ int main(int argc, char **argv)
 		return SKBT_EXIT_USAGE;
 	}
 	file = argv[optind];
+	if (check_out_paths(file, (const struct out_path[]){
+		{ "json", json_path }, { "perfetto", perfetto_path }, { "html", html_path },
+		{ "journeys", jsonl_path }, { "csv", csv_path }, { "pcapng", pcapng_path } }, 6))
+		return SKBT_EXIT_USAGE;
 	/* a filter that does not compile is a usage error, with pcap's own words */
 	if (pcap_filter && skbt_pcap_filter_check(pcap_filter, &err)) {
 		fprintf(stderr, "%s: --filter: %s\n", prog, err.msg);
