@@ -222,6 +222,9 @@ struct dev_aliases {
 	struct skbt_events *ev;
 	char (*name)[16];	/* by device id; "" = not seen yet */
 	unsigned int n, next;
+	/* devices known only by name (capture interfaces, the node context), after those */
+	struct { char *real; char alias[16]; } *by_name;
+	unsigned int nby_name;
 };
 
 static int alias_note(struct dev_aliases *a, unsigned int dev)
@@ -256,6 +259,30 @@ static const char *name_dev_alias(void *ctx, unsigned int dev)
 	if (alias_note(a, dev))
 		return "dev?";
 	return a->name[dev];
+}
+
+/* A name no event carried: the alias of the traced device of that name, or the next one */
+static const char *name_iface_alias(void *ctx, const char *name)
+{
+	struct dev_aliases *a = ctx;
+	void *p;
+
+	if (!strcmp(name, "lo") || !strcmp(name, "any"))
+		return name;
+	for (unsigned int d = 0; d < a->n; d++)
+		if (a->name[d][0] && !strcmp(skbt_events_dev_name(a->ev, d), name))
+			return a->name[d];
+	for (unsigned int i = 0; i < a->nby_name; i++)
+		if (!strcmp(a->by_name[i].real, name))
+			return a->by_name[i].alias;
+	p = realloc(a->by_name, (a->nby_name + 1) * sizeof(*a->by_name));
+	if (!p)
+		return "dev?";
+	a->by_name = p;
+	if (!(a->by_name[a->nby_name].real = strdup(name)))
+		return "dev?";
+	snprintf(a->by_name[a->nby_name].alias, sizeof(a->by_name[0].alias), "dev%u", ++a->next);
+	return a->by_name[a->nby_name++].alias;
 }
 
 static const char *name_reason_alias(void *ctx, uint32_t reason)
@@ -822,7 +849,7 @@ int main(int argc, char **argv)
 	aliases.ev = ev;
 	out_names = redact_devs ? (struct skbt_names){ .dev = name_dev_alias,
 		.reason = name_reason_alias, .symbol = name_symbol_alias, .comm = name_comm_alias,
-		.ctx = &aliases } : run.st.names;
+		.iface = name_iface_alias, .ctx = &aliases } : run.st.names;
 	pfopt.show_addrs = ropt.show_addrs;
 	if (perfetto_path)
 		ret = skbt_perfetto_sink_new(perfetto_path, &out_names, &pfopt,
@@ -844,7 +871,8 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	if (pcapng_path) {
-		ret = skbt_pcapng_sink(pcapng_path, run.pc, &run.st, &run.sinks[run.nsinks], &err);
+		ret = skbt_pcapng_sink(pcapng_path, run.pc, &out_names, &run.sinks[run.nsinks],
+				       &err);
 		if (ret) {
 			fprintf(stderr, "%s: --pcapng: %s\n", prog, err.msg);
 			goto cleanup;
@@ -1021,5 +1049,8 @@ cleanup:
 	skbt_tracefile_close(tf);
 	free(devlist);
 	free(aliases.name);
+	for (unsigned int i = 0; i < aliases.nby_name; i++)
+		free(aliases.by_name[i].real);
+	free(aliases.by_name);
 	return status;
 }

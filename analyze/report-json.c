@@ -235,7 +235,7 @@ static json_object *flows_obj(const struct skbt_stats *st, const struct skbt_rep
 	return o;
 }
 
-static json_object *capture_obj(const struct skbt_trace_info *ti)
+static json_object *capture_obj(const struct skbt_trace_info *ti, const struct skbt_stats *st)
 {
 	const struct skbt_pcap_summary *c = ti->capture;
 	json_object *o = json_object_new_object(), *arr;
@@ -265,7 +265,7 @@ static json_object *capture_obj(const struct skbt_trace_info *ti)
 		const struct skbt_pcap_iface *f = skbt_pcap_iface(c->pc, i);
 		json_object *e = json_object_new_object();
 
-		put(e, "dev", str(f->name));
+		put(e, "dev", str(skbt_names_iface(&st->names, f->name)));
 		put(e, "linktype", json_object_new_int(f->linktype));
 		put(e, "packets", u64(f->packets));
 		put(e, "matched", u64(f->matched));
@@ -454,7 +454,7 @@ int skbt_report_json(FILE *out, const struct skbt_trace_info *ti, const struct s
 		json_object_array_add(arr, o);
 	}
 	put(root, "control_plane_frees", arr);
-	put(root, "capture", capture_obj(ti));
+	put(root, "capture", capture_obj(ti, st));
 	put(root, "flows", flows_obj(st, opt));
 
 	arr = json_object_new_array();
