@@ -285,6 +285,26 @@ static const char *name_iface_alias(void *ctx, const char *name)
 	return a->by_name[a->nby_name++].alias;
 }
 
+/*
+ * --context --redact-devs: the aliases the report of the same file would use, so the events
+ * are read once for the order the devices appear in (a file without usable events: the
+ * context's own order).  -ENOMEM.
+ */
+static int aliases_of_file(struct dev_aliases *a, struct skbt_tracefile *tf, const char *buffer,
+			   struct skbt_events **ev)
+{
+	struct skbt_err err = { 0 };
+	struct skbt_event e;
+
+	if (skbt_events_open(tf, buffer, ev, &err))
+		return 0;
+	a->ev = *ev;
+	while (skbt_events_next(*ev, &e, &err) > 0)
+		if (alias_note(a, e.dev))
+			return -ENOMEM;
+	return 0;
+}
+
 static const char *name_reason_alias(void *ctx, uint32_t reason)
 {
 	return skbt_events_drop_reason(((struct dev_aliases *)ctx)->ev, reason);
@@ -777,14 +797,19 @@ int main(int argc, char **argv)
 	if (skbt_context_load(tf, &nctx))
 		goto oom;
 	if (context_only) {
+		struct skbt_names cn = { .iface = name_iface_alias, .ctx = &aliases };
+		const struct skbt_names *shown = redact_devs ? &cn : NULL;
 		struct text_out t;
 
+		if (redact_devs && aliases_of_file(&aliases, tf, buffer, &ev))
+			goto oom;
 		if (json_path)
-			ret = skbt_context_print_json(stdout, basename(file), &nctx);
+			ret = skbt_context_print_json(stdout, basename(file), &nctx, shown);
 		else if (!text_begin(&t))
 			ret = -ENOMEM;
 		else
-			ret = text_end(&t, skbt_context_print_text(t.m, basename(file), &nctx), false);
+			ret = text_end(&t, skbt_context_print_text(t.m, basename(file), &nctx,
+								  shown), false);
 		if (ret || fflush(stdout))
 			fprintf(stderr, "%s: writing the context: %s\n", prog, strerror(EIO));
 		else

@@ -118,10 +118,15 @@ int skbt_context_ovs_ports(const struct skbt_context *c, struct skbt_ovs_port **
 
 /*
  * Render a file's context (skbtrail-analyze --context): text, one "key = value" per line
- * grouped by kind, counters as start, stop and delta; or one JSON object.  -EIO.
+ * grouped by kind, counters as start, stop and delta; or one JSON object.  Device names (in
+ * the keys of dev, ethtool, iface, irq, netdev and rxq lines, traced_devs, the OVS port
+ * lists) are shown through @names->iface (--redact-devs); @names NULL: as recorded.  -EIO.
  */
-int skbt_context_print_text(FILE *out, const char *file, const struct skbt_context *c);
-int skbt_context_print_json(FILE *out, const char *file, const struct skbt_context *c);
+struct skbt_names;
+int skbt_context_print_text(FILE *out, const char *file, const struct skbt_context *c,
+			    const struct skbt_names *names);
+int skbt_context_print_json(FILE *out, const char *file, const struct skbt_context *c,
+			    const struct skbt_names *names);
 
 /* ---------- snapshots of the live node (record/context.c, recorder only) ---------- */
 
