@@ -24,6 +24,7 @@
 #include "skbtrail/flow.h"
 #include "skbtrail/pcap.h"
 #include "skbtrail/pcapng.h"
+#include "skbtrail/redact.h"
 #include "skbtrail/findings.h"
 #include "skbtrail/journey.h"
 #include "skbtrail/outputs.h"
@@ -50,6 +51,8 @@ static void usage(FILE *out)
 "                      to tickets)\n"
 "  --redact-devs       name devices dev1, dev2, ... (by first appearance; lo stays) in\n"
 "                      every output\n"
+"  --redact-ips        replace IP addresses by 198.18.0.1, ... and 2001:db8::1, ... (by\n"
+"                      first appearance) in the flows, journeys and pcapng\n"
 "  --perfetto FILE     Chrome trace-event JSON for ui.perfetto.dev / chrome://tracing\n"
 "  --perfetto-limit N  at most N journeys in it (default 20000): the slowest half, a\n"
 "                      sample of the rest\n"
@@ -401,6 +404,7 @@ struct run {
 	struct skbt_sink sinks[MAX_SINKS];
 	struct skbt_pcap *pc;		/* captured headers of the file, or NULL */
 	struct skbt_flows *flows;
+	struct skbt_ipmap *ipmap;	/* --redact-ips, or NULL */
 };
 
 /* What the file says of Open vSwitch beyond the events: for the upcall linker. */
@@ -461,6 +465,9 @@ static void on_journey(const struct skbt_journey *j, void *arg)
 	if (r->pc) {	/* the captured packet's 5-tuple, before any selection looks at it */
 		withflow = *j;
 		skbt_pcap_attach(r->pc, &withflow);
+		/* before anything sees it: every output shows the aliases */
+		if (r->ipmap)
+			fail(r, skbt_ipmap_key(r->ipmap, &withflow.flow), NULL);
 		j = &withflow;
 	}
 
@@ -549,7 +556,7 @@ enum {
 	OPT_FROM, OPT_TO, OPT_MIN_LAT, OPT_STAGE, OPT_BUFFER, OPT_WITHOUT,
 	OPT_FILTER, OPT_FLOWS, OPT_PCAPNG,
 	OPT_PERFETTO, OPT_PERFETTO_LIMIT, OPT_HTML, OPT_JOURNEYS, OPT_CSV, OPT_REDACT_DEVS,
-	OPT_CONTEXT, OPT_COMPLETE,
+	OPT_CONTEXT, OPT_COMPLETE, OPT_REDACT_IPS,
 };
 #define SHORTOPTS "qhV"
 
@@ -612,6 +619,7 @@ int main(int argc, char **argv)
 		{ "journeys", required_argument, NULL, OPT_JOURNEYS },
 		{ "csv", required_argument, NULL, OPT_CSV },
 		{ "redact-devs", no_argument, NULL, OPT_REDACT_DEVS },
+		{ "redact-ips", no_argument, NULL, OPT_REDACT_IPS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		/* hidden, for completion/skbtrail.bash: options, events, stages */
@@ -646,7 +654,7 @@ int main(int argc, char **argv)
 	struct skbt_perfetto_opts pfopt = { 0 };
 	struct dev_aliases aliases = { 0 };
 	struct skbt_names out_names;
-	bool redact_devs = false;
+	bool redact_devs = false, redact_ips = false;
 	struct progress progress = { .on = isatty(STDERR_FILENO) };
 	uint64_t nevents = 0;
 	const char *no_color = getenv("NO_COLOR");
@@ -756,6 +764,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_REDACT_DEVS:
 			redact_devs = true;
+			break;
+		case OPT_REDACT_IPS:
+			redact_ips = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -867,6 +878,8 @@ int main(int argc, char **argv)
 	stats_ready = true;
 	if (skbt_flows_new(filter.stage, &run.flows))
 		goto oom;
+	if (redact_ips && skbt_ipmap_new(&run.ipmap))
+		goto oom;
 	run.st.flows = run.flows;
 	if (skbt_findings_init(&fx, &nctx, &run.st.names))
 		goto oom;
@@ -896,8 +909,8 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 	if (pcapng_path) {
-		ret = skbt_pcapng_sink(pcapng_path, run.pc, &out_names, &run.sinks[run.nsinks],
-				       &err);
+		ret = skbt_pcapng_sink(pcapng_path, run.pc, &out_names, run.ipmap,
+				       &run.sinks[run.nsinks], &err);
 		if (ret) {
 			fprintf(stderr, "%s: --pcapng: %s\n", prog, err.msg);
 			goto cleanup;
@@ -1064,6 +1077,7 @@ cleanup:
 	skbt_journeys_free(jb);
 	free(hints.ports);
 	skbt_flows_free(run.flows);
+	skbt_ipmap_free(run.ipmap);
 	skbt_pcap_free(run.pc);
 	if (stats_ready)
 		skbt_stats_release(&run.st);

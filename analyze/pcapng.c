@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "skbtrail/pcapng.h"
+#include "skbtrail/redact.h"
 
 #define BT_SHB 0x0A0D0D0Au
 #define BT_IDB 0x00000001u
@@ -33,6 +34,7 @@ struct png {
 	char *path;
 	const struct skbt_pcap *pc;
 	struct skbt_names names;
+	struct skbt_ipmap *ipmap;	/* --redact-ips, or NULL */
 	struct item *v;
 	size_t n, cap;
 };
@@ -213,7 +215,18 @@ static int finish(void *priv, const struct skbt_trace_info *ti, const struct skb
 		put32(&b, (uint32_t)r->ts_real);
 		put32(&b, r->caplen);
 		put32(&b, r->origlen);
-		put(&b, r->data, r->caplen);
+		if (g->ipmap) {	/* rewritten in the block, the capture stays as read */
+			size_t at = b.len;
+
+			put(&b, r->data, r->caplen);
+			if (!b.fail)
+				ret = skbt_ipmap_packet(g->ipmap, b.p + at, r->caplen,
+							skbt_pcap_iface(g->pc, r->iface)->linktype);
+			if (ret)
+				break;
+		} else {
+			put(&b, r->data, r->caplen);
+		}
 		pad4(&b);
 		opt(&b, OPT_COMMENT, g->v[i].comment, strlen(g->v[i].comment));
 		opt(&b, OPT_END, NULL, 0);
@@ -246,7 +259,8 @@ static void destroy(void *priv)
 }
 
 int skbt_pcapng_sink(const char *path, const struct skbt_pcap *pc,
-		     const struct skbt_names *names, struct skbt_sink *sink, struct skbt_err *err)
+		     const struct skbt_names *names, struct skbt_ipmap *ipmap,
+		     struct skbt_sink *sink, struct skbt_err *err)
 {
 	struct png *g = calloc(1, sizeof(*g));
 
@@ -264,6 +278,7 @@ int skbt_pcapng_sink(const char *path, const struct skbt_pcap *pc,
 	}
 	g->pc = pc;
 	g->names = *names;
+	g->ipmap = ipmap;
 	*sink = (struct skbt_sink){ .name = "pcapng", .priv = g, .on_journey = on_journey,
 				    .finish = finish, .destroy = destroy };
 	return 0;

@@ -17,9 +17,12 @@
 /*
  * Create @path now (so that a bad path fails before the trace is read) and fill @sink.
  * @pc must outlive the sink, and what @names (device names in the interface blocks and the
- * packet comments; copied) points to.  The sink's destroy() frees it.
+ * packet comments; copied) points to, and @ipmap: with it (--redact-ips) the packets' IP
+ * addresses are rewritten (skbtrail/redact.h).  The sink's destroy() frees it.
  */
+struct skbt_ipmap;
 int skbt_pcapng_sink(const char *path, const struct skbt_pcap *pc,
-		     const struct skbt_names *names, struct skbt_sink *sink, struct skbt_err *err);
+		     const struct skbt_names *names, struct skbt_ipmap *ipmap,
+		     struct skbt_sink *sink, struct skbt_err *err);
 
 #endif

@@ -57,7 +57,8 @@ outputs() {	# DIR ARGS...
 		{ sed 's/^/#   /' "$d/an.err"; return 1; }
 }
 check "analyzer: every output" outputs plain
-check "analyzer: every output with --redact-devs" outputs redacted --redact-devs
+check "analyzer: every output with --redact-devs --redact-ips" outputs redacted --redact-devs \
+	--redact-ips
 
 for d in plain redacted; do
 	o=$TMP/$d
@@ -108,15 +109,63 @@ rows = list(csv.DictReader(open(sys.argv[1], newline="")))
 assert any(sys.argv[2] in r["devs"] or sys.argv[2] in (r["origin"] or "") for r in rows), rows[:2]' \
 	"$TMP/plain/r.csv" "$A"
 
-# --redact-devs: no byte of a real name in any output
+# --redact-devs --redact-ips: no byte of a real name or address in any output
 for f in r.txt ctx.txt r.json ctx.json r.html r.pf.json r.jsonl r.csv r.pcapng; do
-	check "redacted: $f holds neither device name" python3 -c '
-import sys
+	check "redacted: $f holds neither device name nor address" python3 -c '
+import socket, sys
 b = open(sys.argv[1], "rb").read()
-for n in sys.argv[2:]:
+for n in sys.argv[2:4]:
     for form in (n.encode(), n.encode().replace(b"\x1b", b"\\x1b").replace(b"\x07", b"\\x07"),
                  n.encode().replace(b"\x1b", b"\\u001b").replace(b"\x07", b"\\u0007")):
         if form in b:
-            sys.exit("found %r" % form)' "$TMP/redacted/$f" "$A" "$B"
+            sys.exit("found %r" % form)
+for ip in sys.argv[4:]:
+    for form in (ip.encode(), socket.inet_aton(ip)):
+        if form in b:
+            sys.exit("found %r" % form)' "$TMP/redacted/$f" "$A" "$B" $IPA $IPB
 done
+check_eq "plain: the flow's real addresses" "$IPA>$IPB" \
+	"$(jq -r ".flows.list[] | select(.flow.dport == $PORT) | \"\(.flow.src)>\(.flow.dst)\"" \
+		"$TMP/plain/r.json")"
+alias=$(jq -r ".flows.list[] | select(.flow.dport == $PORT) | \"\(.flow.src)>\(.flow.dst)\"" \
+	"$TMP/redacted/r.json")
+check "redacted: the flow's addresses are aliases in 198.18.0.0/15 ($alias)" \
+	grep -qE '^198\.1[89]\.[0-9]+\.[0-9]+>198\.1[89]\.[0-9]+\.[0-9]+$' <<<"$alias"
+# the pcapng packets carry the same aliases, with valid IPv4 header and UDP checksums
+check "redacted: pcapng packets to port $PORT use the report's aliases, checksums valid" \
+	python3 - "$TMP/redacted/r.pcapng" "$alias" $PORT <<'PY'
+import socket, struct, sys
+b = open(sys.argv[1], "rb").read()
+src, dst = sys.argv[2].split(">")
+port = int(sys.argv[3])
+def csum(d):
+    if len(d) % 2: d += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(d) // 2), d))
+    while s >> 16: s = (s & 0xffff) + (s >> 16)
+    return s
+off, n, links = 0, 0, []
+while off + 12 <= len(b):
+    t, ln = struct.unpack_from("=II", b, off)
+    if t == 1:
+        links.append(struct.unpack_from("=H", b, off + 8)[0])
+    if t == 6:
+        iface, _, _, cap, orig = struct.unpack_from("=IIIII", b, off + 8)
+        p = b[off + 28:off + 28 + cap]
+        l2 = {1: 14, 113: 16, 101: 0}[links[iface]]
+        ip = p[l2:]
+        if links[iface] != 101 and p[l2 - 2:l2] != b"\x08\x00":
+            off += ln; continue
+        ihl = (ip[0] & 15) * 4
+        if ip[9] == 17 and struct.unpack_from("!H", ip, ihl + 2)[0] == port:
+            assert socket.inet_ntoa(ip[12:16]) == src and socket.inet_ntoa(ip[16:20]) == dst, ip[12:20]
+            assert csum(ip[:ihl]) == 0xffff, "IPv4 header checksum"
+            udp = ip[ihl:]
+            ulen = struct.unpack_from("!H", udp, 4)[0]
+            if orig == cap and ulen == len(udp):	# whole datagram captured: check UDP too
+                ph = ip[12:20] + struct.pack("!BBH", 0, 17, ulen)
+                assert csum(ph + udp) == 0xffff, "UDP checksum"
+            n += 1
+    off += ln
+assert n > 0, "no packet to the port"
+PY
 time_report hostile_names
