@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,27 @@
 #include "skbtrail/tracefile.h"
 
 static const char *prog = "skbtrail-analyze";
+
+/*
+ * Every message to standard error: what it quotes may come from the file (an event or buffer
+ * name, a device) or from the command line, so it goes through the escaping policy too.
+ */
+__attribute__((format(printf, 1, 2)))
+static void say(const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf))	/* cut: still one line */
+		n = snprintf(buf + sizeof(buf) - 5, 5, "...\n") + (int)sizeof(buf) - 5;
+	skbt_out_text(stderr, buf, (size_t)n, false);
+}
 
 static void usage(FILE *out)
 {
@@ -99,7 +121,7 @@ static int parse_count(const char *opt, const char *s, unsigned long min, unsign
 	errno = 0;
 	v = *s >= '0' && *s <= '9' ? strtoul(s, &end, 10) : 0;
 	if (*s < '0' || *s > '9' || *end || errno || v < min || v > max) {
-		fprintf(stderr, "%s: --%s: not a number in %lu..%lu: '%s'\n", prog, opt, min, max,
+		say("%s: --%s: not a number in %lu..%lu: '%s'\n", prog, opt, min, max,
 			s);
 		return -1;
 	}
@@ -143,7 +165,7 @@ static int check_out_paths(const char *file, const struct out_path *o, unsigned 
 
 	if (have_in && !fstat(STDOUT_FILENO, &so) && S_ISREG(so.st_mode) &&
 	    so.st_dev == in.st_dev && so.st_ino == in.st_ino) {
-		fprintf(stderr, "%s: %s: standard output is the input file\n", prog, file);
+		say("%s: %s: standard output is the input file\n", prog, file);
 		return -1;
 	}
 	for (unsigned int i = 0; i < n; i++) {
@@ -153,7 +175,7 @@ static int check_out_paths(const char *file, const struct out_path *o, unsigned 
 			continue;
 		ea = !stat(o[i].path, &a);
 		if (have_in && ea && a.st_dev == in.st_dev && a.st_ino == in.st_ino) {
-			fprintf(stderr, "%s: --%s %s: is the input file %s; refusing to overwrite "
+			say("%s: --%s %s: is the input file %s; refusing to overwrite "
 				"it\n", prog, o[i].opt, o[i].path, file);
 			return -1;
 		}
@@ -162,7 +184,7 @@ static int check_out_paths(const char *file, const struct out_path *o, unsigned 
 				continue;
 			if (ea && !stat(o[k].path, &b) ? a.st_dev == b.st_dev && a.st_ino == b.st_ino :
 			    same_new_file(o[i].path, o[k].path)) {
-				fprintf(stderr, "%s: --%s %s and --%s %s name the same file\n", prog,
+				say("%s: --%s %s and --%s %s name the same file\n", prog,
 					o[k].opt, o[k].path, o[i].opt, o[i].path);
 				return -1;
 			}
@@ -581,7 +603,7 @@ static int print_info(const char *what, const struct option *opts)
 		for (int i = 0; i < SKBT_STAGE__COUNT; i++)
 			skbt_sbuf_printf(&sb, "%s\n", skbt_stage_name(i));
 	} else {
-		fprintf(stderr, "%s: bad --complete '%s' (options, events or stages)\n", prog, what);
+		say("%s: bad --complete '%s' (options, events or stages)\n", prog, what);
 		return SKBT_EXIT_USAGE;
 	}
 	if (sb.failed)
@@ -705,7 +727,7 @@ int main(int argc, char **argv)
 		case OPT_MIN_LAT:
 			d = parse_duration(optarg);
 			if (d < 0) {
-				fprintf(stderr, "%s: %s: not a duration (e.g. 250us, 1.5ms, 2s): %s\n",
+				say("%s: %s: not a duration (e.g. 250us, 1.5ms, 2s): %s\n",
 					prog, c == OPT_FROM ? "--from" : c == OPT_TO ? "--to" :
 					"--min-latency", optarg);
 				return SKBT_EXIT_USAGE;
@@ -720,7 +742,7 @@ int main(int argc, char **argv)
 		case OPT_STAGE:
 			filter.stage = skbt_stage_from_name(optarg);
 			if (filter.stage < 0) {
-				fprintf(stderr, "%s: --stage: unknown stage '%s' (gro rps forward backlog "
+				say("%s: --stage: unknown stage '%s' (gro rps forward backlog "
 					"xmit stack upcall)\n", prog, optarg);
 				return SKBT_EXIT_USAGE;
 			}
@@ -780,7 +802,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "%s: expected one trace file (see --help)\n", prog);
+		say("%s: expected one trace file (see --help)\n", prog);
 		return SKBT_EXIT_USAGE;
 	}
 	file = argv[optind];
@@ -790,7 +812,7 @@ int main(int argc, char **argv)
 		return SKBT_EXIT_USAGE;
 	/* a filter that does not compile is a usage error, with pcap's own words */
 	if (pcap_filter && skbt_pcap_filter_check(pcap_filter, &err)) {
-		fprintf(stderr, "%s: --filter: %s\n", prog, err.msg);
+		say("%s: --filter: %s\n", prog, err.msg);
 		return SKBT_EXIT_USAGE;
 	}
 	/* colour only on a terminal, never with NO_COLOR set (https://no-color.org) */
@@ -800,7 +822,7 @@ int main(int argc, char **argv)
 
 	ret = skbt_tracefile_open(file, &tf, &err);
 	if (ret) {
-		fprintf(stderr, "%s: %s: %s\n", prog, file, err.msg[0] ? err.msg : strerror(-ret));
+		say("%s: %s: %s\n", prog, file, err.msg[0] ? err.msg : strerror(-ret));
 		status = ret == -EINVAL || ret == -EBADMSG || ret == -EPROTONOSUPPORT ||
 			ret == -ENOMSG || ret == -ENODATA ? SKBT_EXIT_BADFILE : SKBT_EXIT_FAIL;
 		goto cleanup;
@@ -822,19 +844,19 @@ int main(int argc, char **argv)
 			ret = text_end(&t, skbt_context_print_text(t.m, basename(file), &nctx,
 								  shown), false);
 		if (ret || fflush(stdout))
-			fprintf(stderr, "%s: writing the context: %s\n", prog, strerror(EIO));
+			say("%s: writing the context: %s\n", prog, strerror(EIO));
 		else
 			status = SKBT_EXIT_OK;
 		goto cleanup;
 	}
 	ret = skbt_events_open(tf, buffer, &ev, &err);
 	if (ret) {
-		fprintf(stderr, "%s: %s: %s\n", prog, file, err.msg[0] ? err.msg : strerror(-ret));
+		say("%s: %s: %s\n", prog, file, err.msg[0] ? err.msg : strerror(-ret));
 		status = ret == -ENOMEM ? SKBT_EXIT_FAIL : SKBT_EXIT_BADFILE;
 		goto cleanup;
 	}
 	if (without && skbt_events_without(ev, without, &err)) {
-		fprintf(stderr, "%s: --without: %s\n", prog, err.msg);
+		say("%s: --without: %s\n", prog, err.msg);
 		status = SKBT_EXIT_USAGE;
 		goto cleanup;
 	}
@@ -849,12 +871,12 @@ int main(int argc, char **argv)
 		}
 	}
 	if (ret) {
-		fprintf(stderr, "%s: %s: %s\n", prog, file, err.msg[0] ? err.msg : strerror(-ret));
+		say("%s: %s: %s\n", prog, file, err.msg[0] ? err.msg : strerror(-ret));
 		status = ret == -ENOMEM ? SKBT_EXIT_FAIL : SKBT_EXIT_BADFILE;
 		goto cleanup;
 	}
 	if ((pcap_filter || pcapng_path) && !run.pc) {
-		fprintf(stderr, "%s: %s: %s needs captured packet headers and this trace has none "
+		say("%s: %s: %s needs captured packet headers and this trace has none "
 			"(record it with skbtrail-record --pcap)\n", prog, file,
 			pcap_filter ? "--filter" : "--pcapng");
 		status = SKBT_EXIT_USAGE;
@@ -863,7 +885,7 @@ int main(int argc, char **argv)
 	if (pcap_filter) {
 		ret = skbt_pcap_filter_set(run.pc, pcap_filter, &err);
 		if (ret) {
-			fprintf(stderr, "%s: --filter: %s\n", prog, err.msg);
+			say("%s: --filter: %s\n", prog, err.msg);
 			status = ret == -EINVAL ? SKBT_EXIT_USAGE : SKBT_EXIT_FAIL;
 			goto cleanup;
 		}
@@ -905,14 +927,14 @@ int main(int argc, char **argv)
 			.show_addrs = ropt.show_addrs }, &run.sinks[run.nsinks++], &err);
 	if (ret) {
 		run.nsinks--;	/* the failed constructor left nothing to destroy */
-		fprintf(stderr, "%s: %s\n", prog, err.msg[0] ? err.msg : strerror(-ret));
+		say("%s: %s\n", prog, err.msg[0] ? err.msg : strerror(-ret));
 		goto cleanup;
 	}
 	if (pcapng_path) {
 		ret = skbt_pcapng_sink(pcapng_path, run.pc, &out_names, run.ipmap,
 				       &run.sinks[run.nsinks], &err);
 		if (ret) {
-			fprintf(stderr, "%s: --pcapng: %s\n", prog, err.msg);
+			say("%s: --pcapng: %s\n", prog, err.msg);
 			goto cleanup;
 		}
 		run.nsinks++;
@@ -966,7 +988,7 @@ int main(int argc, char **argv)
 	progress_end(&progress);
 	if (ret < 0) {
 		/* the data ends in the middle: report what came before, marked incomplete */
-		fprintf(stderr, "%s: %s: %s; the report covers the events before it\n", prog, file,
+		say("%s: %s: %s; the report covers the events before it\n", prog, file,
 			err.msg[0] ? err.msg : strerror(-ret));
 		snprintf(warn_buf[0], sizeof(warn_buf[0]), "reading stopped early: %s", err.msg);
 		ti.warnings[ti.nwarnings++] = warn_buf[0];
@@ -1022,7 +1044,7 @@ int main(int argc, char **argv)
 		ret = text_begin(&t) ? text_end(&t, skbt_report_text(t.m, &ti, &run.st, &ropt),
 						ropt.color) : -ENOMEM;
 		if (ret) {
-			fprintf(stderr, "%s: writing the report: %s\n", prog, strerror(-ret));
+			say("%s: writing the report: %s\n", prog, strerror(-ret));
 			goto cleanup;
 		}
 	}
@@ -1030,20 +1052,20 @@ int main(int argc, char **argv)
 		FILE *out = strcmp(json_path, "-") ? fopen(json_path, "w") : stdout;
 
 		if (!out) {
-			fprintf(stderr, "%s: %s: %s\n", prog, json_path, strerror(errno));
+			say("%s: %s: %s\n", prog, json_path, strerror(errno));
 			goto cleanup;
 		}
 		ret = skbt_report_json(out, &ti, &run.st, &ropt);
 		if (out != stdout && fclose(out))
 			ret = -errno;
 		if (ret) {
-			fprintf(stderr, "%s: %s: writing the JSON report: %s\n", prog, json_path,
+			say("%s: %s: writing the JSON report: %s\n", prog, json_path,
 				strerror(-ret));
 			goto cleanup;
 		}
 	}
 	if (fflush(stdout)) {
-		fprintf(stderr, "%s: writing the report: %s\n", prog, strerror(errno));
+		say("%s: writing the report: %s\n", prog, strerror(errno));
 		goto cleanup;
 	}
 	for (unsigned int i = 0; i < run.nsinks; i++) {
@@ -1054,7 +1076,7 @@ int main(int argc, char **argv)
 		err.msg[0] = 0;
 		ret = sk->finish(sk->priv, &ti, &run.st, &err);
 		if (ret) {
-			fprintf(stderr, "%s: %s: %s\n", prog, sk->name,
+			say("%s: %s: %s\n", prog, sk->name,
 				err.msg[0] ? err.msg : strerror(-ret));
 			goto cleanup;
 		}
@@ -1065,11 +1087,11 @@ failed:
 	progress_end(&progress);
 	if (!run.err)
 		run.err = -ENOMEM;
-	fprintf(stderr, "%s: %s: %s%s%s\n", prog, file, run.err_sink ? run.err_sink : "",
+	say("%s: %s: %s%s%s\n", prog, file, run.err_sink ? run.err_sink : "",
 		run.err_sink ? ": " : "", strerror(-run.err));
 	goto cleanup;
 oom:
-	fprintf(stderr, "%s: %s: out of memory\n", prog, file);
+	say("%s: %s: out of memory\n", prog, file);
 cleanup:
 	for (unsigned int i = 0; i < run.nsinks; i++)
 		if (run.sinks[i].destroy)
