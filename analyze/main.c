@@ -182,8 +182,11 @@ static int check_out_paths(const char *file, const struct out_path *o, unsigned 
 		for (unsigned int k = 0; k < i; k++) {
 			if (!o[k].path || !strcmp(o[k].path, "-"))
 				continue;
-			if (ea && !stat(o[k].path, &b) ? a.st_dev == b.st_dev && a.st_ino == b.st_ino :
-			    same_new_file(o[i].path, o[k].path)) {
+			bool same = ea && !stat(o[k].path, &b) ?
+				    a.st_dev == b.st_dev && a.st_ino == b.st_ino :
+				    same_new_file(o[i].path, o[k].path);
+
+			if (same) {
 				say("%s: --%s %s and --%s %s name the same file\n", prog,
 					o[k].opt, o[k].path, o[i].opt, o[i].path);
 				return -1;

@@ -65,7 +65,8 @@ static void test_keys(void **state)
 	struct skbt_flow_key b = { .kind = SKBT_FLOW_TUPLE, .family = 4,
 				   .saddr = { 10, 0, 0, 2 }, .daddr = { 10, 0, 0, 3 } };
 	struct skbt_flow_key c = { .kind = SKBT_FLOW_TUPLE, .family = 6,
-				   .saddr = { 0xfe, 0x80, [15] = 1 }, .daddr = { 0xfe, 0x80, [15] = 2 } };
+				   .saddr = { 0xfe, 0x80, [15] = 1 },
+				   .daddr = { 0xfe, 0x80, [15] = 2 } };
 	static const uint8_t six1[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
 	struct skbt_flow_key h = { .kind = SKBT_FLOW_HASH, .hash = 7 }, h0 = h;
 
@@ -77,7 +78,8 @@ static void test_keys(void **state)
 	assert_int_equal(skbt_ipmap_key(m, &h), 0);
 	assert_memory_equal(a.saddr, ((uint8_t[]){ 198, 18, 0, 1 }), 4);
 	assert_memory_equal(a.daddr, ((uint8_t[]){ 198, 18, 0, 2 }), 4);
-	assert_memory_equal(b.saddr, ((uint8_t[]){ 198, 18, 0, 2 }), 4);	/* same real, same alias */
+	/* the same real address, the same alias */
+	assert_memory_equal(b.saddr, ((uint8_t[]){ 198, 18, 0, 2 }), 4);
 	assert_memory_equal(b.daddr, ((uint8_t[]){ 198, 18, 0, 3 }), 4);
 	assert_memory_equal(c.saddr, six1, 16);
 	assert_memory_equal(&h, &h0, sizeof(h));	/* no address, untouched */
