@@ -15,6 +15,7 @@
 #include "skbtrail/flow.h"
 #include "skbtrail/journey.h"
 #include "skbtrail/pcap.h"
+#include "skbtrail/redact.h"
 #include "skbtrail/tracefile.h"
 
 /*
@@ -27,6 +28,9 @@ struct dev_aliases {
 	struct skbt_events *ev;
 	char (*name)[16];	/* by device id; "" = not seen yet */
 	unsigned int n, next;
+	/* devices known only by name (capture interfaces, the node context), after those */
+	struct { char *real; char alias[16]; } *by_name;
+	unsigned int nby_name;
 };
 
 /* What the file says of Open vSwitch beyond the events: for the upcall linker. */
@@ -50,6 +54,8 @@ struct skbt_analysis {
 	struct skbt_findings fx;
 	struct skbt_flows *flows;
 	struct skbt_pcap *pc;		/* captured headers of the file, or NULL */
+	struct skbt_ipmap *ipmap;	/* --redact-ips, or NULL */
+	struct skbt_names ctx_names;	/* --context --redact-devs: the report's aliases */
 	struct skbt_pcap_summary capsum;
 	struct dev_aliases aliases;
 	struct skbt_names out_names;
@@ -115,6 +121,49 @@ static const char *name_dev_alias(void *ctx, unsigned int dev)
 	if (alias_note(a, dev))
 		return "dev?";
 	return a->name[dev];
+}
+
+/* A name no event carried: the alias of the traced device of that name, or the next one */
+static const char *name_iface_alias(void *ctx, const char *name)
+{
+	struct dev_aliases *a = ctx;
+	void *p;
+
+	if (!strcmp(name, "lo") || !strcmp(name, "any"))
+		return name;
+	for (unsigned int d = 0; d < a->n; d++)
+		if (a->name[d][0] && !strcmp(skbt_events_dev_name(a->ev, d), name))
+			return a->name[d];
+	for (unsigned int i = 0; i < a->nby_name; i++)
+		if (!strcmp(a->by_name[i].real, name))
+			return a->by_name[i].alias;
+	p = realloc(a->by_name, (a->nby_name + 1) * sizeof(*a->by_name));
+	if (!p)
+		return "dev?";
+	a->by_name = p;
+	if (!(a->by_name[a->nby_name].real = strdup(name)))
+		return "dev?";
+	snprintf(a->by_name[a->nby_name].alias, sizeof(a->by_name[0].alias), "dev%u", ++a->next);
+	return a->by_name[a->nby_name++].alias;
+}
+
+/*
+ * --context --redact-devs: the aliases the report of the same file would use, so the events
+ * are read once for the order the devices appear in (a file without usable events: the
+ * context's own order).  -ENOMEM.
+ */
+static int aliases_of_file(struct skbt_analysis *a)
+{
+	struct skbt_err err = { 0 };
+	struct skbt_event e;
+
+	if (skbt_events_open(a->tf, a->cfg.buffer, &a->ev, &err))
+		return 0;
+	a->aliases.ev = a->ev;
+	while (skbt_events_next(a->ev, &e, &err) > 0)
+		if (alias_note(&a->aliases, e.dev))
+			return -ENOMEM;
+	return 0;
 }
 
 static const char *name_reason_alias(void *ctx, uint32_t reason)
@@ -185,6 +234,9 @@ static void on_journey(const struct skbt_journey *j, void *arg)
 	if (a->pc) {	/* the captured packet's 5-tuple, before any selection looks at it */
 		withflow = *j;
 		skbt_pcap_attach(a->pc, &withflow);
+		/* before anything sees it: every output shows the aliases */
+		if (a->ipmap)
+			fail(a, skbt_ipmap_key(a->ipmap, &withflow.flow), NULL);
 		j = &withflow;
 	}
 
@@ -351,6 +403,8 @@ static int open_pipeline(struct skbt_analysis *a, struct skbt_err *err,
 	a->st.fsize = skbt_tracefile_size(a->tf);
 	if (skbt_flows_new(cfg->filter.stage, &a->flows))
 		return oom(err, kind, path);
+	if (cfg->redact_ips && skbt_ipmap_new(&a->ipmap))
+		return oom(err, kind, path);
 	a->st.flows = a->flows;
 	if (skbt_findings_init(&a->fx, &a->ctx, &a->st.names))
 		return oom(err, kind, path);
@@ -358,7 +412,8 @@ static int open_pipeline(struct skbt_analysis *a, struct skbt_err *err,
 	a->aliases.ev = a->ev;
 	a->out_names = cfg->redact_devs ? (struct skbt_names){ .dev = name_dev_alias,
 		.reason = name_reason_alias, .symbol = name_symbol_alias,
-		.comm = name_comm_alias, .ctx = &a->aliases } : a->st.names;
+		.comm = name_comm_alias, .iface = name_iface_alias, .ctx = &a->aliases } :
+		a->st.names;
 
 	a->hints.ev = a->ev;
 	if (skbt_context_ovs_ports(&a->ctx, &a->hints.ports, &a->hints.nports))
@@ -410,6 +465,12 @@ int skbt_analysis_open(const struct skbt_analysis_config *cfg, struct skbt_analy
 		ret = open_pipeline(a, err, kind);
 		if (ret)
 			goto fail;
+	} else if (cfg->redact_devs) {
+		if (aliases_of_file(a)) {
+			ret = oom(err, kind, cfg->path);
+			goto fail;
+		}
+		a->ctx_names = (struct skbt_names){ .iface = name_iface_alias, .ctx = &a->aliases };
 	}
 	*ap = a;
 	return 0;
@@ -436,6 +497,16 @@ const char *skbt_analysis_source(const struct skbt_analysis *a)
 const struct skbt_context *skbt_analysis_context(const struct skbt_analysis *a)
 {
 	return &a->ctx;
+}
+
+const struct skbt_names *skbt_analysis_context_names(const struct skbt_analysis *a)
+{
+	return a->ctx_names.iface ? &a->ctx_names : NULL;
+}
+
+struct skbt_ipmap *skbt_analysis_ipmap(const struct skbt_analysis *a)
+{
+	return a->ipmap;
 }
 
 const char *skbt_analysis_node(const struct skbt_analysis *a)
@@ -619,6 +690,7 @@ void skbt_analysis_close(struct skbt_analysis *a)
 	skbt_journeys_free(a->jb);
 	free(a->hints.ports);
 	skbt_flows_free(a->flows);
+	skbt_ipmap_free(a->ipmap);
 	skbt_pcap_free(a->pc);
 	if (a->stats_ready)
 		skbt_stats_release(&a->st);
@@ -628,5 +700,8 @@ void skbt_analysis_close(struct skbt_analysis *a)
 	skbt_context_release(&a->ctx);
 	skbt_tracefile_close(a->tf);
 	free(a->aliases.name);
+	for (unsigned int i = 0; i < a->aliases.nby_name; i++)
+		free(a->aliases.by_name[i].real);
+	free(a->aliases.by_name);
 	free(a);
 }

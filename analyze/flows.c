@@ -119,14 +119,13 @@ static int ipv6(const struct pkt *k, size_t off, struct skbt_flow_key *key)
 	return 0;
 }
 
-int skbt_flow_parse(const uint8_t *data, size_t caplen, int linktype, struct skbt_flow_key *key)
+int skbt_flow_net_header(const uint8_t *data, size_t caplen, int linktype, uint16_t *ethertype)
 {
 	struct pkt k = { data, data ? caplen : 0 };
 	size_t off;
 	uint16_t et;
 	int vlans;
 
-	memset(key, 0, sizeof(*key));
 	switch (linktype) {
 	case SKBT_LINKTYPE_EN10MB:
 		if (!have(&k, 0, 14))
@@ -157,9 +156,24 @@ int skbt_flow_parse(const uint8_t *data, size_t caplen, int linktype, struct skb
 	default:
 		return -EINVAL;
 	}
+	*ethertype = et;
+	return (int)off;
+}
+
+int skbt_flow_parse(const uint8_t *data, size_t caplen, int linktype, struct skbt_flow_key *key)
+{
+	struct pkt k = { data, data ? caplen : 0 };
+	uint16_t et;
+	int off;
+
+	memset(key, 0, sizeof(*key));
+	off = skbt_flow_net_header(data, caplen, linktype, &et);
+	if (off < 0)
+		return off;
 	key->ethertype = linktype == SKBT_LINKTYPE_EN10MB || linktype == SKBT_LINKTYPE_LINUX_SLL ?
 		et : 0;
-	if (et == 0x0800 ? ipv4(&k, off, key) == 0 : et == 0x86dd ? ipv6(&k, off, key) == 0 :
+	if (et == 0x0800 ? ipv4(&k, (size_t)off, key) == 0 :
+	    et == 0x86dd ? ipv6(&k, (size_t)off, key) == 0 :
 	    false) {
 		key->kind = SKBT_FLOW_TUPLE;
 		return 0;

@@ -12,6 +12,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,76 @@
 
 static const char *prog = "skbtrail-analyze";
 
+/*
+ * Every message to standard error: what it quotes may come from the file (an event or buffer
+ * name, a device) or from the command line, so it goes through the escaping policy too.
+ */
+__attribute__((format(printf, 1, 2)))
+static void say(const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf))	/* cut: still one line */
+		n = snprintf(buf + sizeof(buf) - 5, 5, "...\n") + (int)sizeof(buf) - 5;
+	skbt_out_text(stderr, buf, (size_t)n, false);
+}
+
+/*
+ * Every numeric option: decimal digits only (no sign, no blank, not empty), within
+ * [@min, @max].  0 or -1 (the message printed).
+ */
+static int parse_count(const char *opt, const char *s, unsigned long min, unsigned long max,
+		       unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = *s >= '0' && *s <= '9' ? strtoul(s, &end, 10) : 0;
+	if (*s < '0' || *s > '9' || *end || errno || v < min || v > max) {
+		say("%s: --%s: not a number in %lu..%lu: '%s'\n", prog, opt, min, max, s);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * The text report and --context go to a terminal: they are rendered into memory, then written
+ * through the escaping policy (outputs.c), so nothing from the file (device and comm names,
+ * symbols, context text, the file name) reaches the terminal as a control sequence.
+ */
+struct text_out {
+	FILE *m;
+	char *buf;
+	size_t len;
+};
+
+static FILE *text_begin(struct text_out *t)
+{
+	*t = (struct text_out){ 0 };
+	t->m = open_memstream(&t->buf, &t->len);
+	return t->m;
+}
+
+/* @ret: the renderer's result; 0 or a negative errno */
+static int text_end(struct text_out *t, int ret, bool color)
+{
+	if (fclose(t->m) && !ret)
+		ret = -ENOMEM;
+	if (!ret && skbt_out_text(stdout, t->buf, t->len, color))
+		ret = -EIO;
+	free(t->buf);
+	return ret;
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -49,6 +120,8 @@ static void usage(FILE *out)
 "                      to tickets)\n"
 "  --redact-devs       name devices dev1, dev2, ... (by first appearance; lo stays) in\n"
 "                      every output\n"
+"  --redact-ips        replace IP addresses by 198.18.0.1, ... and 2001:db8::1, ... (by\n"
+"                      first appearance) in the flows, journeys and pcapng\n"
 "  --node NAME         call the node NAME in every output instead of the host name the\n"
 "                      file stores (to hide it in a report attached to a ticket)\n"
 "  --perfetto-limit N  at most N journeys in --perfetto (default 20000): the slowest half,\n"
@@ -154,17 +227,17 @@ static void progress_show(void *arg, const struct skbt_tracefile *tf, uint64_t e
 	pg->last = now;
 	pg->shown = true;
 	frac = size ? (double)(done > size ? size : done) / size : 0;
-	fprintf(stderr, "\r%s: %.0f of %.0f MB (%.0f%%), %.2f M events/s", prog, done / 1e6,
+	say("\r%s: %.0f of %.0f MB (%.0f%%), %.2f M events/s", prog, done / 1e6,
 		size / 1e6, frac * 100, events / el / 1e6);
 	if (frac > 0.01)
-		fprintf(stderr, ", ETA %.0fs", el / frac - el);
-	fprintf(stderr, "\033[K");
+		say(", ETA %.0fs", el / frac - el);
+	say("\033[K");
 }
 
 static void progress_end(struct progress *pg)
 {
 	if (pg->shown)
-		fprintf(stderr, "\r\033[K");
+		say("\r\033[K");
 	pg->shown = false;
 }
 
@@ -172,7 +245,7 @@ enum {
 	OPT_TOP = 256, OPT_NO_HIST, OPT_SHOW_ADDRS, OPT_DEV, OPT_PATH, OPT_CPU,
 	OPT_FROM, OPT_TO, OPT_MIN_LAT, OPT_STAGE, OPT_BUFFER, OPT_WITHOUT,
 	OPT_FILTER, OPT_FLOWS, OPT_PERFETTO_LIMIT, OPT_REDACT_DEVS,
-	OPT_CONTEXT, OPT_COMPLETE, OPT_NODE, OPT_COMPARE, OPT_MAP,
+	OPT_CONTEXT, OPT_COMPLETE, OPT_NODE, OPT_COMPARE, OPT_MAP, OPT_REDACT_IPS,
 	OPT_OUTPUT = 512,	/* + index in skbt_outputs[] */
 };
 #define SHORTOPTS "qhV"
@@ -198,7 +271,7 @@ static int print_info(const char *what, const struct option *opts)
 		for (int i = 0; i < SKBT_STAGE__COUNT; i++)
 			skbt_sbuf_printf(&sb, "%s\n", skbt_stage_name(i));
 	} else {
-		fprintf(stderr, "%s: bad --complete '%s' (options, events or stages)\n", prog, what);
+		say("%s: bad --complete '%s' (options, events or stages)\n", prog, what);
 		return SKBT_EXIT_USAGE;
 	}
 	if (sb.failed)
@@ -253,7 +326,7 @@ static int check_out_paths_2(const char *out, const char *base, const char *new)
 	bool have = stat(out, &st) == 0;
 
 	if (same_file(out, &st, have, base) || same_file(out, &st, have, new)) {
-		fprintf(stderr, "%s: --json %s: that is one of the trace files; nothing written\n",
+		say("%s: --json %s: that is one of the trace files; nothing written\n",
 			prog, out);
 		return -EINVAL;
 	}
@@ -262,6 +335,15 @@ static int check_out_paths_2(const char *out, const char *base, const char *new)
 
 static int check_out_paths(const char *input, const char *const *out_path)
 {
+	struct stat in, so;
+
+	/* "skbtrail-analyze t.dat >>t.dat" would write the report into the trace */
+	if (!stat(input, &in) && !fstat(STDOUT_FILENO, &so) && S_ISREG(so.st_mode) &&
+	    so.st_dev == in.st_dev && so.st_ino == in.st_ino) {
+		say("%s: %s: standard output is the trace file itself; nothing written\n", prog,
+		    input);
+		return -EINVAL;
+	}
 	for (unsigned int i = 0; i < skbt_noutputs; i++) {
 		const char *p = out_path[i];
 		struct stat st;
@@ -271,14 +353,14 @@ static int check_out_paths(const char *input, const char *const *out_path)
 			continue;
 		have = stat(p, &st) == 0;
 		if (same_file(p, &st, have, input)) {
-			fprintf(stderr, "%s: --%s %s: that is the trace file itself; nothing written\n",
+			say("%s: --%s %s: that is the trace file itself; nothing written\n",
 				prog, skbt_outputs[i].name, p);
 			return -EINVAL;
 		}
 		for (unsigned int k = 0; k < i; k++) {
 			if (out_path[k] && strcmp(out_path[k], "-") &&
 			    same_file(p, &st, have, out_path[k])) {
-				fprintf(stderr, "%s: --%s %s: the same file as --%s %s\n", prog,
+				say("%s: --%s %s: the same file as --%s %s\n", prog,
 					skbt_outputs[i].name, p, skbt_outputs[k].name, out_path[k]);
 				return -EINVAL;
 			}
@@ -321,13 +403,13 @@ static int run_compare(const struct skbt_analysis_config *base_cfg, const char *
 			ret = skbt_analysis_run(a[i], &err);
 			kind = ret == -E2BIG ? SKBT_ANALYSIS_FAIL_BADFILE : SKBT_ANALYSIS_FAIL_RUNTIME;
 			if (ret > 0) {
-				fprintf(stderr, "%s: %s; the comparison covers the events before it\n",
+				say("%s: %s; the comparison covers the events before it\n",
 					prog, err.msg);
 				ret = 0;
 			}
 		}
 		if (ret) {
-			fprintf(stderr, "%s: %s\n", prog, err.msg[0] ? err.msg : strerror(-ret));
+			say("%s: %s\n", prog, err.msg[0] ? err.msg : strerror(-ret));
 			status = exit_of(kind);
 			goto out;
 		}
@@ -335,7 +417,7 @@ static int run_compare(const struct skbt_analysis_config *base_cfg, const char *
 	skbt_compare_opts_fill(&copt);
 	if (skbt_compare_build(skbt_analysis_stats(a[0]), skbt_analysis_stats(a[1]), map, nmap,
 			       &copt, &cmp)) {
-		fprintf(stderr, "%s: out of memory\n", prog);
+		say("%s: out of memory\n", prog);
 		goto out;
 	}
 	built = true;
@@ -346,17 +428,20 @@ static int run_compare(const struct skbt_analysis_config *base_cfg, const char *
 		FILE *f = strcmp(json, "-") ? fopen(json, "w") : stdout;
 
 		if (!f) {
-			fprintf(stderr, "%s: %s: %s\n", prog, json, strerror(errno));
+			say("%s: %s: %s\n", prog, json, strerror(errno));
 			goto out;
 		}
 		ret = skbt_report_compare_json(f, &ci, &cmp);
 		if (f != stdout && fclose(f) && !ret)
 			ret = -errno;
 	} else {
-		ret = skbt_report_compare_text(stdout, &ci, &cmp);
+		struct text_out t;
+
+		ret = text_begin(&t) ? text_end(&t, skbt_report_compare_text(t.m, &ci, &cmp),
+						false) : -ENOMEM;
 	}
 	if (ret || fflush(stdout)) {
-		fprintf(stderr, "%s: writing the comparison: %s\n", prog,
+		say("%s: writing the comparison: %s\n", prog,
 			strerror(ret ? -ret : errno));
 		goto out;
 	}
@@ -389,6 +474,7 @@ static const struct option base_opts[] = {
 	{ "context", no_argument, NULL, OPT_CONTEXT },
 	{ "perfetto-limit", required_argument, NULL, OPT_PERFETTO_LIMIT },
 	{ "redact-devs", no_argument, NULL, OPT_REDACT_DEVS },
+	{ "redact-ips", no_argument, NULL, OPT_REDACT_IPS },
 	{ "node", required_argument, NULL, OPT_NODE },
 	{ "compare", no_argument, NULL, OPT_COMPARE },
 	{ "map", required_argument, NULL, OPT_MAP },
@@ -430,7 +516,7 @@ int main(int argc, char **argv)
 	opts[NBASE + skbt_noutputs] = (struct option){ NULL, 0, NULL, 0 };
 
 	while ((c = getopt_long(argc, argv, SHORTOPTS, opts, NULL)) != -1) {
-		char *end;
+		unsigned long num;
 		int64_t d;
 
 		if (c >= OPT_OUTPUT && c < OPT_OUTPUT + (int)skbt_noutputs) {
@@ -442,11 +528,9 @@ int main(int argc, char **argv)
 			quiet = true;
 			break;
 		case OPT_TOP:
-			ropt.top = strtoul(optarg, &end, 10);
-			if (*end || ropt.top > 100000) {
-				fprintf(stderr, "%s: --top: not a count: %s\n", prog, optarg);
+			if (parse_count("top", optarg, 0, 100000, &num))
 				return SKBT_EXIT_USAGE;
-			}
+			ropt.top = num;
 			break;
 		case OPT_NO_HIST:
 			ropt.hist = false;
@@ -469,18 +553,16 @@ int main(int argc, char **argv)
 			cfg.filter.path = optarg;
 			break;
 		case OPT_CPU:
-			cfg.filter.cpu = strtol(optarg, &end, 10);
-			if (*end || cfg.filter.cpu < 0 || cfg.filter.cpu > 65535) {
-				fprintf(stderr, "%s: --cpu: not a CPU number: %s\n", prog, optarg);
+			if (parse_count("cpu", optarg, 0, 65535, &num))
 				return SKBT_EXIT_USAGE;
-			}
+			cfg.filter.cpu = num;
 			break;
 		case OPT_FROM:
 		case OPT_TO:
 		case OPT_MIN_LAT:
 			d = parse_duration(optarg);
 			if (d < 0) {
-				fprintf(stderr, "%s: %s: not a duration (e.g. 250us, 1.5ms, 2s): %s\n",
+				say("%s: %s: not a duration (e.g. 250us, 1.5ms, 2s): %s\n",
 					prog, c == OPT_FROM ? "--from" : c == OPT_TO ? "--to" :
 					"--min-latency", optarg);
 				return SKBT_EXIT_USAGE;
@@ -495,7 +577,7 @@ int main(int argc, char **argv)
 		case OPT_STAGE:
 			cfg.filter.stage = skbt_stage_from_name(optarg);
 			if (cfg.filter.stage < 0) {
-				fprintf(stderr, "%s: --stage: unknown stage '%s' (gro rps forward backlog "
+				say("%s: --stage: unknown stage '%s' (gro rps forward backlog "
 					"xmit stack upcall socket)\n", prog, optarg);
 				return SKBT_EXIT_USAGE;
 			}
@@ -510,25 +592,23 @@ int main(int argc, char **argv)
 			cfg.pcap_filter = optarg;
 			break;
 		case OPT_FLOWS:
-			ropt.flows = strtoul(optarg, &end, 10);
-			if (*end || !*optarg || ropt.flows > 100000) {
-				fprintf(stderr, "%s: --flows: not a count: %s\n", prog, optarg);
+			if (parse_count("flows", optarg, 0, 100000, &num))
 				return SKBT_EXIT_USAGE;
-			}
+			ropt.flows = num;
 			break;
 		case OPT_CONTEXT:
 			cfg.context_only = true;
 			break;
 		case OPT_PERFETTO_LIMIT:
-			pfopt.limit = strtoul(optarg, &end, 10);
-			if (*end || !pfopt.limit || pfopt.limit > 10000000) {
-				fprintf(stderr, "%s: --perfetto-limit: not a count (1..10000000): %s\n",
-					prog, optarg);
+			if (parse_count("perfetto-limit", optarg, 1, 10000000, &num))
 				return SKBT_EXIT_USAGE;
-			}
+			pfopt.limit = num;
 			break;
 		case OPT_REDACT_DEVS:
 			cfg.redact_devs = true;
+			break;
+		case OPT_REDACT_IPS:
+			cfg.redact_ips = true;
 			break;
 		case OPT_NODE:
 			cfg.node = optarg;
@@ -539,7 +619,7 @@ int main(int argc, char **argv)
 		case OPT_MAP:
 			if (nmap == SKBT_ARRAY_SIZE(map) ||
 			    skbt_compare_map_parse(optarg, &map[nmap])) {
-				fprintf(stderr, "%s: --map: want OLD=NEW (device names), at most %zu: "
+				say("%s: --map: want OLD=NEW (device names), at most %zu: "
 					"%s\n", prog, SKBT_ARRAY_SIZE(map), optarg);
 				return SKBT_EXIT_USAGE;
 			}
@@ -558,19 +638,19 @@ int main(int argc, char **argv)
 	}
 	if (compare || nmap) {
 		if (!compare || optind != argc - 2) {
-			fprintf(stderr, "%s: --compare takes two trace files, BASE and NEW (see "
+			say("%s: --compare takes two trace files, BASE and NEW (see "
 				"--help)\n", prog);
 			return SKBT_EXIT_USAGE;
 		}
 		for (unsigned int i = 1; i < skbt_noutputs; i++) {
 			if (out_path[i]) {
-				fprintf(stderr, "%s: --compare writes text or --json, not --%s\n",
+				say("%s: --compare writes text or --json, not --%s\n",
 					prog, skbt_outputs[i].name);
 				return SKBT_EXIT_USAGE;
 			}
 		}
 		if (cfg.context_only || cfg.pcap_filter) {
-			fprintf(stderr, "%s: --compare does not go with --%s\n", prog,
+			say("%s: --compare does not go with --%s\n", prog,
 				cfg.context_only ? "context" : "filter");
 			return SKBT_EXIT_USAGE;
 		}
@@ -578,7 +658,7 @@ int main(int argc, char **argv)
 		return run_compare(&cfg, argv[optind], argv[optind + 1], out_path[0], map, nmap);
 	}
 	if (optind != argc - 1) {
-		fprintf(stderr, "%s: expected one trace file (see --help)\n", prog);
+		say("%s: expected one trace file (see --help)\n", prog);
 		return SKBT_EXIT_USAGE;
 	}
 	cfg.path = argv[optind];
@@ -586,7 +666,7 @@ int main(int argc, char **argv)
 		if (!out_path[i] || strcmp(out_path[i], "-"))
 			continue;
 		if (!skbt_outputs[i].stdout_ok) {
-			fprintf(stderr, "%s: --%s: '-' (standard output) is not possible for this "
+			say("%s: --%s: '-' (standard output) is not possible for this "
 				"output\n", prog, skbt_outputs[i].name);
 			return SKBT_EXIT_USAGE;
 		}
@@ -610,7 +690,7 @@ int main(int argc, char **argv)
 		return SKBT_EXIT_USAGE;
 	/* a filter that does not compile is a usage error, with pcap's own words */
 	if (cfg.pcap_filter && skbt_pcap_filter_check(cfg.pcap_filter, &err)) {
-		fprintf(stderr, "%s: --filter: %s\n", prog, err.msg);
+		say("%s: --filter: %s\n", prog, err.msg);
 		return SKBT_EXIT_USAGE;
 	}
 	/* colour only on a terminal, never with NO_COLOR set (https://no-color.org) */
@@ -632,10 +712,17 @@ int main(int argc, char **argv)
 		const struct skbt_context *ctx = skbt_analysis_context(a);
 		const char *json = out_path[0];	/* skbt_outputs[0] is "json" */
 
-		ret = json ? skbt_context_print_json(stdout, src, ctx) :
-			     skbt_context_print_text(stdout, src, ctx);
+		const struct skbt_names *shown = skbt_analysis_context_names(a);
+		struct text_out t;
+
+		if (json)
+			ret = skbt_context_print_json(stdout, src, ctx, shown);
+		else if (!text_begin(&t))
+			ret = -ENOMEM;
+		else
+			ret = text_end(&t, skbt_context_print_text(t.m, src, ctx, shown), false);
 		if (ret || fflush(stdout))
-			fprintf(stderr, "%s: writing the context: %s\n", prog, strerror(EIO));
+			say("%s: writing the context: %s\n", prog, strerror(EIO));
 		else
 			status = SKBT_EXIT_OK;
 		goto cleanup;
@@ -653,7 +740,7 @@ int main(int argc, char **argv)
 			ret = skbt_err_set(&err, -ENOSPC, "too many outputs");
 		}
 		if (ret) {
-			fprintf(stderr, "%s: %s\n", prog, err.msg[0] ? err.msg : strerror(-ret));
+			say("%s: %s\n", prog, err.msg[0] ? err.msg : strerror(-ret));
 			goto cleanup;
 		}
 	}
@@ -666,30 +753,35 @@ int main(int argc, char **argv)
 	if (ret < 0)
 		goto failed;
 	if (ret > 0)
-		fprintf(stderr, "%s: %s; the report covers the events before it\n", prog, err.msg);
+		say("%s: %s; the report covers the events before it\n", prog, err.msg);
 
-	if (!quiet && skbt_report_text(stdout, skbt_analysis_trace(a), skbt_analysis_stats(a),
-				       &ropt)) {
-		fprintf(stderr, "%s: writing the report: %s\n", prog, strerror(errno));
-		goto cleanup;
+	if (!quiet) {
+		struct text_out t;
+
+		ret = text_begin(&t) ? text_end(&t, skbt_report_text(t.m, skbt_analysis_trace(a),
+						skbt_analysis_stats(a), &ropt), ropt.color) : -ENOMEM;
+		if (ret) {
+			say("%s: writing the report: %s\n", prog, strerror(-ret));
+			goto cleanup;
+		}
 	}
 	if (fflush(stdout)) {
-		fprintf(stderr, "%s: writing the report: %s\n", prog, strerror(errno));
+		say("%s: writing the report: %s\n", prog, strerror(errno));
 		goto cleanup;
 	}
 	ret = skbt_analysis_finish_sinks(a, &err);
 	if (ret) {
-		fprintf(stderr, "%s: %s\n", prog, err.msg);
+		say("%s: %s\n", prog, err.msg);
 		goto cleanup;
 	}
 	if (fflush(stdout)) {
-		fprintf(stderr, "%s: writing the report: %s\n", prog, strerror(errno));
+		say("%s: writing the report: %s\n", prog, strerror(errno));
 		goto cleanup;
 	}
 	status = SKBT_EXIT_OK;
 	goto cleanup;
 failed:
-	fprintf(stderr, "%s: %s\n", prog, err.msg[0] ? err.msg : strerror(-ret));
+	say("%s: %s\n", prog, err.msg[0] ? err.msg : strerror(-ret));
 	status = kind == SKBT_ANALYSIS_FAIL_USAGE ? SKBT_EXIT_USAGE :
 		 kind == SKBT_ANALYSIS_FAIL_BADFILE ? SKBT_EXIT_BADFILE : SKBT_EXIT_FAIL;
 cleanup:

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "skbtrail/pcapng.h"
+#include "skbtrail/redact.h"
 
 #define BT_SHB 0x0A0D0D0Au
 #define BT_IDB 0x00000001u
@@ -32,7 +33,8 @@ struct png {
 	FILE *f;
 	char *path;
 	const struct skbt_pcap *pc;
-	const struct skbt_stats *st;
+	struct skbt_names names;
+	struct skbt_ipmap *ipmap;	/* --redact-ips, or NULL */
 	struct item *v;
 	size_t n, cap;
 };
@@ -131,8 +133,8 @@ static int on_journey(void *priv, const struct skbt_journey *j)
 
 	if (!j->pkt || !(r = skbt_pcap_record(g->pc, j->pkt - 1)))
 		return 0;
-	skbt_stats_path_name(g->st, j->devs, j->ndevs, j->flags & SKBT_JF_TX_ONLY, path,
-			     sizeof(path));
+	skbt_names_path(&g->names, j->devs, j->ndevs, j->flags & SKBT_JF_TX_ONLY, path,
+			sizeof(path));
 	n = snprintf(comment, sizeof(comment), "skbtrail journey #%" PRIu64 " path %s total %s",
 		     j->id, path, dur(skbt_journey_duration(j), d, sizeof(d)));
 	if (j->flags & SKBT_JF_INCOMPLETE)
@@ -195,7 +197,11 @@ static int finish(void *priv, const struct skbt_trace_info *ti, const struct skb
 		put16(&b, (uint16_t)f->linktype);
 		put16(&b, 0);
 		put32(&b, f->snaplen);
-		opt(&b, OPT_IF_NAME, f->name, strlen(f->name));
+		{
+			const char *name = skbt_names_iface(&g->names, f->name);
+
+			opt(&b, OPT_IF_NAME, name, strlen(name));
+		}
 		opt(&b, OPT_IF_TSRESOL, &tsresol, 1);
 		opt(&b, OPT_END, NULL, 0);
 		ret = end(&b, g->f);
@@ -209,7 +215,18 @@ static int finish(void *priv, const struct skbt_trace_info *ti, const struct skb
 		put32(&b, (uint32_t)r->ts_real);
 		put32(&b, r->caplen);
 		put32(&b, r->origlen);
-		put(&b, r->data, r->caplen);
+		if (g->ipmap) {	/* rewritten in the block, the capture stays as read */
+			size_t at = b.len;
+
+			put(&b, r->data, r->caplen);
+			if (!b.fail)
+				ret = skbt_ipmap_packet(g->ipmap, b.p + at, r->caplen,
+							skbt_pcap_iface(g->pc, r->iface)->linktype);
+			if (ret)
+				break;
+		} else {
+			put(&b, r->data, r->caplen);
+		}
 		pad4(&b);
 		opt(&b, OPT_COMMENT, g->v[i].comment, strlen(g->v[i].comment));
 		opt(&b, OPT_END, NULL, 0);
@@ -241,7 +258,8 @@ static void destroy(void *priv)
 	free(g);
 }
 
-int skbt_pcapng_sink(const char *path, const struct skbt_pcap *pc, const struct skbt_stats *st,
+int skbt_pcapng_sink(const char *path, const struct skbt_pcap *pc,
+		     const struct skbt_names *names, struct skbt_ipmap *ipmap,
 		     struct skbt_sink *sink, struct skbt_err *err)
 {
 	struct png *g = calloc(1, sizeof(*g));
@@ -259,7 +277,8 @@ int skbt_pcapng_sink(const char *path, const struct skbt_pcap *pc, const struct 
 		return skbt_err_set(err, ret, "%s: %s", path, strerror(-ret));
 	}
 	g->pc = pc;
-	g->st = st;
+	g->names = *names;
+	g->ipmap = ipmap;
 	*sink = (struct skbt_sink){ .name = "pcapng", .priv = g, .on_journey = on_journey,
 				    .finish = finish, .destroy = destroy };
 	return 0;

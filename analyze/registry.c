@@ -87,7 +87,7 @@ static int open_pcapng(const struct skbt_output_args *oa, struct skbt_sink *out,
 		       struct skbt_err *err)
 {
 	int ret = skbt_pcapng_sink(oa->path, skbt_analysis_pcap(oa->a),
-				   skbt_analysis_stats(oa->a), out, err);
+				   skbt_analysis_names(oa->a), skbt_analysis_ipmap(oa->a), out, err);
 
 	if (ret) {
 		char msg[sizeof(err->msg)];

@@ -11,6 +11,7 @@
 #include <json-c/json.h>
 
 #include "skbtrail/findings.h"
+#include "skbtrail/outputs.h"
 #include "skbtrail/flow.h"
 #include "skbtrail/pcap.h"
 #include "skbtrail/report.h"
@@ -238,7 +239,7 @@ static json_object *flows_obj(const struct skbt_stats *st, const struct skbt_rep
 	return o;
 }
 
-static json_object *capture_obj(const struct skbt_trace_info *ti)
+static json_object *capture_obj(const struct skbt_trace_info *ti, const struct skbt_stats *st)
 {
 	const struct skbt_pcap_summary *c = ti->capture;
 	json_object *o = json_object_new_object(), *arr;
@@ -268,7 +269,7 @@ static json_object *capture_obj(const struct skbt_trace_info *ti)
 		const struct skbt_pcap_iface *f = skbt_pcap_iface(c->pc, i);
 		json_object *e = json_object_new_object();
 
-		put(e, "dev", str(f->name));
+		put(e, "dev", str(skbt_names_iface(&st->names, f->name)));
 		put(e, "linktype", json_object_new_int(f->linktype));
 		put(e, "packets", u64(f->packets));
 		put(e, "matched", u64(f->matched));
@@ -457,7 +458,7 @@ int skbt_report_json(FILE *out, const struct skbt_trace_info *ti, const struct s
 		json_object_array_add(arr, o);
 	}
 	put(root, "control_plane_frees", arr);
-	put(root, "capture", capture_obj(ti));
+	put(root, "capture", capture_obj(ti, st));
 	put(root, "flows", flows_obj(st, opt));
 
 	arr = json_object_new_array();
@@ -467,7 +468,7 @@ int skbt_report_json(FILE *out, const struct skbt_trace_info *ti, const struct s
 
 	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 					   JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (fputs(s, out) < 0 || fputc('\n', out) < 0 || ferror(out))
+	if (skbt_out_json_doc(out, s) || fputc('\n', out) < 0 || ferror(out))
 		ret = -EIO;
 	json_object_put(root);
 	return ret;

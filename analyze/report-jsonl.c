@@ -44,20 +44,10 @@ static const char *comm(const struct table *t, int pid)
 	return s ? s : "";
 }
 
-/* CSV field: quoted when it holds a separator, a quote or a line break (RFC 4180). */
+/* CSV field: RFC 4180 and formula neutralisation, outputs.c */
 static void csv_str(FILE *f, const char *s)
 {
-	if (!s || !strpbrk(s, ",\"\r\n")) {
-		fputs(s ? s : "", f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
+	skbt_out_csv_str(f, s);
 }
 
 static void path_name(const struct table *t, const struct skbt_journey *j, char *buf, size_t len)
@@ -171,10 +161,15 @@ static void write_csv(struct table *t, const struct skbt_journey *j)
 		j->flags & SKBT_JF_LINKED ? skbt_link_conf_name(j->link_conf) : "",
 		cpu_changes(j), cpus, j->nhops ? j->hops[0].cpu : 0,
 		j->nhops ? j->hops[j->nhops - 1].cpu : 0);
-	for (unsigned int i = 0; i < j->ndevs; i++) {
-		if (i)
-			fputc(';', f);
-		csv_str(f, dev_name(t, j->devs[i]));
+	{	/* one cell: the names joined with ';', then quoted as a whole if needed */
+		char devs[SKBT_MAX_PATH_DEVS * 64];
+		size_t n = 0;
+
+		devs[0] = 0;
+		for (unsigned int i = 0; i < j->ndevs && n < sizeof(devs); i++)
+			n += snprintf(devs + n, sizeof(devs) - n, "%s%s", i ? ";" : "",
+				      dev_name(t, j->devs[i]));
+		csv_str(f, devs);
 	}
 	fprintf(f, ",%u,%u", j->nhops, j->nstages);
 	for (unsigned int s = 0; s < SKBT_STAGE__COUNT; s++) {

@@ -345,7 +345,8 @@ static double pct(uint64_t a, uint64_t b)
 }
 
 /* Captured headers (skbtrail-record --pcap): how many matched a receive event. */
-static void print_capture(FILE *out, const struct skbt_trace_info *ti)
+static void print_capture(FILE *out, const struct skbt_trace_info *ti,
+			  const struct skbt_stats *st)
 {
 	const struct skbt_pcap_summary *c = ti->capture;
 
@@ -353,7 +354,8 @@ static void print_capture(FILE *out, const struct skbt_trace_info *ti)
 		return;
 	fprintf(out, "\ncaptured headers (skbtrail-record --pcap) on %u device(s):", c->niface);
 	for (unsigned int i = 0; i < c->niface; i++)
-		fprintf(out, "%s %s", i ? "," : "", skbt_pcap_iface(c->pc, i)->name);
+		fprintf(out, "%s %s", i ? "," : "",
+			skbt_names_iface(&st->names, skbt_pcap_iface(c->pc, i)->name));
 	fprintf(out, "\n");
 	if (!c->aligned) {
 		fprintf(out, "  not matched to events: %s\n", c->why_not ? c->why_not : "?");
@@ -427,7 +429,7 @@ int skbt_report_text(FILE *out, const struct skbt_trace_info *ti, const struct s
 	skbt_findings_print_sections(out, ti->fx);
 	print_drops(out, st);
 	print_cp_frees(out, st);
-	print_capture(out, ti);
+	print_capture(out, ti, st);
 	print_flows(out, ti, st, o);
 	if (st->ntop) {
 		fprintf(out, "\nslowest journeys%s%s (%u):\n", st->filter.stage >= 0 ? " by stage " : "",

@@ -118,6 +118,12 @@ void skbt_hist_release(struct skbt_hist *h)
 const char *skbt_stats_path_name(const struct skbt_stats *st, const uint16_t *devs,
 				 unsigned int ndevs, bool tx_only, char *buf, size_t len)
 {
+	return skbt_names_path(&st->names, devs, ndevs, tx_only, buf, len);
+}
+
+const char *skbt_names_path(const struct skbt_names *names, const uint16_t *devs,
+			    unsigned int ndevs, bool tx_only, char *buf, size_t len)
+{
 	size_t off = 0;
 
 	buf[0] = 0;
@@ -125,7 +131,7 @@ const char *skbt_stats_path_name(const struct skbt_stats *st, const uint16_t *de
 		off += snprintf(buf, len, "tx:");
 	for (unsigned int i = 0; i < ndevs && off < len; i++)
 		off += snprintf(buf + off, len - off, "%s%s", i ? ">" : "",
-				st->names.dev(st->names.ctx, devs[i]));
+				names->dev(names->ctx, devs[i]));
 	if (!ndevs && off < len)
 		snprintf(buf + off, len - off, "(none)");
 	return buf;

@@ -44,6 +44,7 @@ struct skbt_analysis_config {
 	bool need_pcap;			/* an output needs captured headers (--pcapng) */
 	const char *need_pcap_why;	/* its option, for the message */
 	bool redact_devs;		/* outputs name devices dev1, dev2, ... */
+	bool redact_ips;		/* outputs show 198.18.0.1, 2001:db8::1, ... (redact.h) */
 	const char *node;		/* --node NAME instead of the stored host name */
 	unsigned int top;		/* slowest journeys kept for the reports */
 	bool context_only;		/* --context: open the file and its context, nothing else */
@@ -76,6 +77,10 @@ const struct skbt_names *skbt_analysis_names(const struct skbt_analysis *a);
 struct skbt_pcap *skbt_analysis_pcap(const struct skbt_analysis *a);
 const char *skbt_analysis_source(const struct skbt_analysis *a);
 const struct skbt_context *skbt_analysis_context(const struct skbt_analysis *a);
+/* --context with --redact-devs: the names the context is shown with (else NULL). */
+const struct skbt_names *skbt_analysis_context_names(const struct skbt_analysis *a);
+/* --redact-ips: the address map every output shares (else NULL). */
+struct skbt_ipmap *skbt_analysis_ipmap(const struct skbt_analysis *a);
 /* The node's name: --node, else the host name the file stores, else "". */
 const char *skbt_analysis_node(const struct skbt_analysis *a);
 

@@ -45,6 +45,12 @@ struct skbt_flow_key {
 int skbt_flow_link_header(int linktype);
 
 /*
+ * Offset of the network header in @caplen bytes of a packet of @linktype (after the link
+ * header and up to two VLAN tags), its ethertype in @ethertype (raw IP: from the version);
+ * -EINVAL when the link header is cut short or the link type unknown.
+ */
+int skbt_flow_net_header(const uint8_t *data, size_t caplen, int linktype, uint16_t *ethertype);
+/*
  * Read the 5-tuple from @caplen bytes of a packet of @linktype.  Returns 0 with key->kind
  * TUPLE (ports may be unknown when the capture was cut short or the packet is a fragment),
  * or -EINVAL when not even the network protocol could be read (key->kind stays NONE).

@@ -16,6 +16,7 @@
 #define SKBTRAIL_OUTPUTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -59,8 +60,29 @@ int skbt_table_sink_new(const char *path, const struct skbt_names *names,
 			const struct skbt_table_opts *o, struct skbt_sink *out,
 			struct skbt_err *err);
 
-/* Helpers shared by the writers: @s escaped for a JSON string / HTML text (no quotes added). */
+/*
+ * The escaping policy of every output (outputs.c, docs/outputs.md): valid UTF-8 passes, an
+ * invalid byte becomes the text \xNN in every format, control characters never reach a
+ * terminal raw.
+ */
+
+/* Length of the valid UTF-8 sequence at @s (at most @n bytes, n >= 1), 0 if invalid. */
+size_t skbt_utf8_seq(const unsigned char *s, size_t n);
+
+/* @s escaped for a JSON string / HTML text (no quotes added). */
 void skbt_out_json_str(FILE *f, const char *s);
 void skbt_out_html_str(FILE *f, const char *s);
+
+/* One CSV cell (RFC 4180): quoted when needed, a formula-leading cell prefixed with '. */
+void skbt_out_csv_str(FILE *f, const char *s);
+
+/*
+ * @n bytes of text for a terminal or a text file: controls but newline and tab, and invalid
+ * bytes, as \xNN; with @sgr, colour sequences (ESC [ digits m) pass.  -1 on a write error.
+ */
+int skbt_out_text(FILE *f, const char *buf, size_t n, bool sgr);
+
+/* A JSON document serialized by json-c, with invalid UTF-8 bytes as the text \xNN. */
+int skbt_out_json_doc(FILE *f, const char *json);
 
 #endif

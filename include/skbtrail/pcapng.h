@@ -16,9 +16,13 @@
 
 /*
  * Create @path now (so that a bad path fails before the trace is read) and fill @sink.
- * @pc and @st (for device names) must outlive the sink.  The sink's destroy() frees it.
+ * @pc must outlive the sink, and what @names (device names in the interface blocks and the
+ * packet comments; copied) points to, and @ipmap: with it (--redact-ips) the packets' IP
+ * addresses are rewritten (skbtrail/redact.h).  The sink's destroy() frees it.
  */
-int skbt_pcapng_sink(const char *path, const struct skbt_pcap *pc, const struct skbt_stats *st,
+struct skbt_ipmap;
+int skbt_pcapng_sink(const char *path, const struct skbt_pcap *pc,
+		     const struct skbt_names *names, struct skbt_ipmap *ipmap,
 		     struct skbt_sink *sink, struct skbt_err *err);
 
 #endif

@@ -48,8 +48,16 @@ void skbt_findings_json(struct json_object *root, const struct skbt_findings *fx
  * "key = value" per line grouped by kind, counters as start, stop and delta; or one JSON
  * object.  -EIO.
  */
-int skbt_context_print_text(FILE *out, const char *file, const struct skbt_context *c);
-int skbt_context_print_json(FILE *out, const char *file, const struct skbt_context *c);
+struct skbt_names;
+/*
+ * Device names (in the keys of dev, ethtool, iface, irq, netdev and rxq lines, traced_devs,
+ * the OVS port lists) are shown through @names->iface (--redact-devs); @names NULL: as
+ * recorded.
+ */
+int skbt_context_print_text(FILE *out, const char *file, const struct skbt_context *c,
+			    const struct skbt_names *names);
+int skbt_context_print_json(FILE *out, const char *file, const struct skbt_context *c,
+			    const struct skbt_names *names);
 
 /* The comparison document of --compare (docs/compare-schema.json) and its terminal form. */
 struct skbt_comparison;

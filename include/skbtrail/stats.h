@@ -91,8 +91,19 @@ struct skbt_names {
 	const char *(*reason)(void *ctx, uint32_t reason);
 	const char *(*symbol)(void *ctx, uint64_t addr);
 	const char *(*comm)(void *ctx, int pid);
+	/*
+	 * A device known only by its name (a capture interface, the node context) as outputs
+	 * show it: --redact-devs gives it the alias of the traced device of that name.  NULL:
+	 * the name itself.
+	 */
+	const char *(*iface)(void *ctx, const char *name);
 	void *ctx;
 };
+
+static inline const char *skbt_names_iface(const struct skbt_names *n, const char *name)
+{
+	return n->iface ? n->iface(n->ctx, name) : name;
+}
 
 struct skbt_stats {
 	struct skbt_filter filter;
@@ -139,6 +150,9 @@ const char *skbt_stats_drop_reason(const struct skbt_stats *st, uint32_t reason,
 const char *skbt_stats_drop_location(const struct skbt_stats *st, uint64_t location);
 const char *skbt_stats_path_name(const struct skbt_stats *st, const uint16_t *devs,
 				 unsigned int ndevs, bool tx_only, char *buf, size_t len);
+/* The same with @names (a sink's, which --redact-devs sets from the start) */
+const char *skbt_names_path(const struct skbt_names *names, const uint16_t *devs,
+			    unsigned int ndevs, bool tx_only, char *buf, size_t len);
 bool skbt_stats_selects(const struct skbt_stats *st, const struct skbt_journey *j);
 int skbt_stats_add_journey(struct skbt_stats *st, const struct skbt_journey *j);
 int skbt_stats_add_poll(struct skbt_stats *st, const struct skbt_event *ev, uint32_t traced);

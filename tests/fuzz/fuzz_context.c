@@ -41,8 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (unsigned int i = 0; i < c.start.n && i < 64; i++)
 		(void)skbt_context_delta(&c, c.start.v[i].key, &d);
 	if (null) {
-		skbt_context_print_text(null, "fuzz", &c);
-		skbt_context_print_json(null, "fuzz", &c);
+		skbt_context_print_text(null, "fuzz", &c, NULL);
+		skbt_context_print_json(null, "fuzz", &c, NULL);
 	}
 	skbt_context_release(&c);
 

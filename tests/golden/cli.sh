@@ -1,7 +1,8 @@
 #!/bin/bash
 # The command line outside the pipeline: --version (the program's version and the libraries'
 # of the build) and the bash completion (completion/skbtrail.bash): options, --events sets and
-# event names, --stage names, files and devices, as the programs and /sys/class/net give them.
+# event names, --stage names, files and devices, as the programs and /sys/class/net give them;
+# outputs that would overwrite the input, and the numeric options' one parser.
 set -u
 . "$(dirname "$0")/../lib.sh"
 cd "$SKBT_ROOT" || exit 1
@@ -79,23 +80,43 @@ check_eq "skbtrail-analyze samples/ovs-vm-fa<TAB>" "samples/ovs-vm-fastpath.dat"
 check_eq "skbtrail-analyze --json=samples/ovs-vm-fa<TAB>" "samples/ovs-vm-fastpath.dat" \
 	"$(comp 'skbtrail-analyze --json=samples/ovs-vm-fa')"
 
-# No output overwrites the trace or another output (registry.h: every output option), by
-# name, by a different spelling, through a symlink or a hard link; nothing is written then.
-tmpd=$(mktemp -d)
-cp samples/native-a_udp.dat "$tmpd/t.dat"
-ln -s t.dat "$tmpd/sym.dat"
-ln "$tmpd/t.dat" "$tmpd/hard.dat"
-sum=$(md5sum <"$tmpd/t.dat")
-for o in json perfetto html journeys csv pcapng; do
-	for target in t.dat ./t.dat sym.dat hard.dat; do
-		(cd "$tmpd" && "$ANALYZE" -q "--$o" "$target" t.dat >/dev/null 2>"$tmpd/err")
-		rc=$?
-		check "--$o $target (the input): exit 2 ($(head -1 "$tmpd/err"))" \
-			test "$rc" = 2 -a "$(md5sum <"$tmpd/t.dat")" = "$sum"
-	done
+# No output is the input, nor two outputs one file (also through a symlink, a hard link or a
+# file not there yet): refused before anything is written, exit 2, one line, input intact.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+cp samples/native-a_udp.dat "$tmp/t.dat"
+ln -s t.dat "$tmp/sym.dat"
+ln "$tmp/t.dat" "$tmp/hard.dat"
+sum=$(md5sum <"$tmp/t.dat")
+# refused ARGS...: exit 2 with one line on stderr, nothing created, the input unchanged
+refused() {
+	local err rc
+	err=$(cd "$tmp" && "$ANALYZE" "$@" 2>&1 >/dev/null)
+	rc=$?
+	[ $rc = 2 ] && [ "$(wc -l <<<"$err")" = 1 ] && [ "$(md5sum <"$tmp/t.dat")" = "$sum" ] &&
+		[ ! -e "$tmp/new" ] || { echo "# rc $rc: $err"; return 1; }
+}
+for opt in --json --perfetto --html --journeys --csv --pcapng; do
+	check "$opt t.dat t.dat: refused" refused $opt t.dat t.dat
+	check "$opt ./sym.dat (symlink to the input): refused" refused $opt ./sym.dat t.dat
+	check "$opt hard.dat (hard link to the input): refused" refused $opt hard.dat t.dat
+	check "$opt $tmp/t.dat (absolute path of the input): refused" refused $opt "$tmp/t.dat" \
+		t.dat
 done
-(cd "$tmpd" && "$ANALYZE" -q --csv out.x --journeys ./out.x t.dat 2>"$tmpd/err")
-rc=$?
-check_eq "two outputs on one file: exit 2 ($(head -1 "$tmpd/err"))" 2 "$rc"
-check "... and neither written" test ! -e "$tmpd/out.x"
-rm -rf "$tmpd"
+check "--csv new --html ./new (one file not there yet): refused" refused --csv new --html ./new \
+	t.dat
+check "--json x --csv x: refused" refused --json x --csv x t.dat
+check "stdout appended to the input: refused" \
+	bash -c 'cd "$1" && "$2" t.dat >>t.dat 2>/dev/null; [ $? = 2 ]' _ "$tmp" "$ANALYZE"
+check_eq "input intact after all of it" "$sum" "$(md5sum <"$tmp/t.dat")"
+check "--csv and --journeys to two files: accepted" \
+	bash -c 'cd "$1" && "$2" -q --csv a.csv --journeys a.jsonl t.dat' _ "$tmp" "$ANALYZE"
+
+# every numeric option through one parser: digits only, in range, else exit 2 and one line
+for arg in "--cpu 4294967296" "--cpu ''" "--cpu -1" "--cpu 1x" "--cpu ' 1'" "--cpu +1" \
+	"--top ''" "--top -3" "--top 100001" "--flows ''" "--flows -1" \
+	"--flows 99999999999999999999" "--perfetto-limit 0" "--perfetto-limit ''"; do
+	check "$arg: refused" bash -c 'a=$1 f=$2; eval "set -- $3"; err=$("$a" "$@" "$f" 2>&1 \
+		>/dev/null); [ $? = 2 ] && [ "$(wc -l <<<"$err")" = 1 ]' _ "$ANALYZE" "$tmp/t.dat" "$arg"
+done
+check "--cpu 0 --top 0 --flows 0: accepted" "$ANALYZE" -q --cpu 0 --top 0 --flows 0 "$tmp/t.dat"
