@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -33,18 +34,35 @@
 #define POLL_MS 50
 #define PIPE_BYTES (1024 * 1024)
 
+/* The pipe a splice goes through: empty again whenever drain_full() returns. */
+struct xfer {
+	int pipe[2];
+	size_t pipe_size;
+};
+
 struct cpu_reader {
 	struct skbt_capture *c;
 	int cpu;
 	int raw_fd;		/* trace_pipe_raw, O_NONBLOCK */
 	int spool_fd;
-	int pipe[2];
-	size_t pipe_size;
+	struct xfer *x;		/* its thread's pipe */
 	char *spool_path;
-	pthread_t thread;
-	bool started;
 	_Atomic uint64_t bytes;
 	char *buf;		/* one sub-buffer, for read() fallbacks */
+};
+
+/*
+ * One reader thread polls a contiguous range of CPUs: on a big node a thread per CPU would
+ * be hundreds of threads and pipes for buffers that are mostly idle.  Two file descriptors
+ * per CPU (trace_pipe_raw, spool) and two per thread (its pipe).
+ */
+struct reader_thread {
+	struct skbt_capture *c;
+	int first, count;	/* CPUs first .. first + count - 1 */
+	struct xfer x;
+	struct pollfd *pfd;	/* count + 1 (the stop eventfd) */
+	pthread_t thread;
+	bool started;
 };
 
 struct skbt_capture {
@@ -56,6 +74,10 @@ struct skbt_capture {
 	atomic_int error;
 	struct cpu_reader *r;
 	int *spool_fds;
+	unsigned int nthreads;	/* 0 until skbt_capture_set_readers(): one per CPU */
+	struct reader_thread *t;
+	cpu_set_t *affinity;	/* CPUs the readers may run on, or NULL */
+	size_t affinity_size;
 };
 
 static void set_error(struct skbt_capture *c, int e)
@@ -87,8 +109,7 @@ int skbt_capture_open(struct tracefs_instance *inst, int ncpus, unsigned int pag
 		return skbt_err_set(err, -ENOMEM, "out of memory");
 	}
 	for (i = 0; i < ncpus; i++) {
-		c->r[i] = (struct cpu_reader){ .c = c, .cpu = i, .raw_fd = -1, .spool_fd = -1,
-					       .pipe = { -1, -1 } };
+		c->r[i] = (struct cpu_reader){ .c = c, .cpu = i, .raw_fd = -1, .spool_fd = -1 };
 		c->spool_fds[i] = -1;
 	}
 	for (i = 0; i < ncpus; i++) {
@@ -138,14 +159,20 @@ void skbt_capture_close(struct skbt_capture *c, bool remove)
 
 		close_fd(&r->raw_fd);
 		close_fd(&r->spool_fd);
-		close_fd(&r->pipe[0]);
-		close_fd(&r->pipe[1]);
 		if (remove && r->spool_path)
 			unlink(r->spool_path);
 		free(r->spool_path);
 		free(r->buf);
 	}
 	close_fd(&c->stop_fd);
+	for (unsigned int t = 0; c->t && t < c->nthreads; t++) {
+		close_fd(&c->t[t].x.pipe[0]);
+		close_fd(&c->t[t].x.pipe[1]);
+		free(c->t[t].pfd);
+	}
+	free(c->t);
+	if (c->affinity)
+		CPU_FREE(c->affinity);
 	free(c->r);
 	free(c->spool_fds);
 	free(c);
@@ -162,16 +189,16 @@ static int open_raw(struct cpu_reader *r)
 	return errno ? -errno : -EIO;
 }
 
-static int open_pipe(struct cpu_reader *r)
+static int open_pipe(struct xfer *x, unsigned int page_size)
 {
 	int sz;
 
-	if (pipe2(r->pipe, O_CLOEXEC) < 0)
+	if (pipe2(x->pipe, O_CLOEXEC) < 0)
 		return -errno;
 	/* A bigger pipe moves more sub-buffers per splice; fall back to the default. */
-	fcntl(r->pipe[1], F_SETPIPE_SZ, PIPE_BYTES);
-	sz = fcntl(r->pipe[1], F_GETPIPE_SZ);
-	r->pipe_size = sz > 0 ? (size_t)sz : r->c->page_size;
+	fcntl(x->pipe[1], F_SETPIPE_SZ, PIPE_BYTES);
+	sz = fcntl(x->pipe[1], F_GETPIPE_SZ);
+	x->pipe_size = sz > 0 ? (size_t)sz : page_size;
 	return 0;
 }
 
@@ -198,14 +225,14 @@ static int write_all(int fd, const void *buf, size_t len)
 static int pipe_to_spool(struct cpu_reader *r, size_t len)
 {
 	while (len) {
-		ssize_t n = splice(r->pipe[0], NULL, r->spool_fd, NULL, len, SPLICE_F_MOVE);
+		ssize_t n = splice(r->x->pipe[0], NULL, r->spool_fd, NULL, len, SPLICE_F_MOVE);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno == EINVAL) {
 			/* No splice to this file: read each sub-buffer and write it. */
 			size_t m = len < r->c->page_size ? len : r->c->page_size;
-			ssize_t got = read(r->pipe[0], r->buf, m);
+			ssize_t got = read(r->x->pipe[0], r->buf, m);
 			int ret;
 
 			if (got <= 0)
@@ -229,7 +256,7 @@ static int pipe_to_spool(struct cpu_reader *r, size_t len)
 static int drain_full(struct cpu_reader *r)
 {
 	for (;;) {
-		ssize_t n = splice(r->raw_fd, NULL, r->pipe[1], NULL, r->pipe_size,
+		ssize_t n = splice(r->raw_fd, NULL, r->x->pipe[1], NULL, r->x->pipe_size,
 				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 		int ret;
 
@@ -274,30 +301,77 @@ static int drain_partial(struct cpu_reader *r)
 
 static void *reader_main(void *arg)
 {
-	struct cpu_reader *r = arg;
-	struct skbt_capture *c = r->c;
+	struct reader_thread *t = arg;
+	struct skbt_capture *c = t->c;
 
+	for (int i = 0; i < t->count; i++)
+		t->pfd[i] = (struct pollfd){ .fd = c->r[t->first + i].raw_fd, .events = POLLIN };
+	t->pfd[t->count] = (struct pollfd){ .fd = c->stop_fd, .events = POLLIN };
 	while (!atomic_load(&c->stop)) {
-		struct pollfd pfd[2] = {
-			{ .fd = r->raw_fd, .events = POLLIN },
-			{ .fd = c->stop_fd, .events = POLLIN },
-		};
-		int ret = drain_full(r);
+		for (int i = 0; i < t->count; i++) {
+			int ret = drain_full(&c->r[t->first + i]);
 
-		if (ret) {
-			set_error(c, ret);
-			break;
+			if (ret) {
+				set_error(c, ret);
+				return NULL;
+			}
 		}
-		poll(pfd, 2, POLL_MS);
+		poll(t->pfd, t->count + 1, POLL_MS);
 	}
 	return NULL;
+}
+
+int skbt_capture_set_readers(struct skbt_capture *c, unsigned int nthreads,
+			     const cpu_set_t *cpus, size_t cpus_size)
+{
+	if (c->t)
+		return -EBUSY;
+	c->nthreads = nthreads;
+	if (cpus) {
+		c->affinity = CPU_ALLOC(CPU_SETSIZE);
+		if (!c->affinity)
+			return -ENOMEM;
+		c->affinity_size = CPU_ALLOC_SIZE(CPU_SETSIZE);
+		CPU_ZERO_S(c->affinity_size, c->affinity);
+		memcpy(c->affinity, cpus, cpus_size < c->affinity_size ? cpus_size :
+		       c->affinity_size);
+	}
+	return 0;
+}
+
+unsigned int skbt_capture_nreaders(const struct skbt_capture *c)
+{
+	return c->nthreads;
 }
 
 int skbt_capture_start(struct skbt_capture *c, struct skbt_err *err)
 {
 	sigset_t all, old;
+	pthread_attr_t attr;
+	unsigned int t;
 	int i, ret = 0;
 
+	if (!c->nthreads || c->nthreads > (unsigned int)c->ncpus)
+		c->nthreads = c->ncpus;
+	c->t = calloc(c->nthreads, sizeof(*c->t));
+	if (!c->t)
+		return skbt_err_set(err, -ENOMEM, "out of memory");
+	for (t = 0; t < c->nthreads; t++) {
+		/* contiguous ranges, sizes differing by at most one */
+		int first = (int)((uint64_t)c->ncpus * t / c->nthreads);
+		int end = (int)((uint64_t)c->ncpus * (t + 1) / c->nthreads);
+
+		c->t[t] = (struct reader_thread){ .c = c, .first = first, .count = end - first,
+						  .x = { .pipe = { -1, -1 } } };
+		c->t[t].pfd = calloc(end - first + 1, sizeof(*c->t[t].pfd));
+		if (!c->t[t].pfd)
+			return skbt_err_set(err, -ENOMEM, "out of memory");
+		ret = open_pipe(&c->t[t].x, c->page_size);
+		if (ret)
+			return skbt_err_set(err, ret, "pipe: %s", strerror(-ret));
+		for (i = first; i < end; i++)
+			c->r[i].x = &c->t[t].x;
+	}
 	c->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (c->stop_fd < 0)
 		return skbt_err_set(err, -errno, "eventfd: %s", strerror(errno));
@@ -306,20 +380,24 @@ int skbt_capture_start(struct skbt_capture *c, struct skbt_err *err)
 		if (ret)
 			return skbt_err_set(err, ret, "cannot open trace_pipe_raw of CPU %d: %s", i,
 					    strerror(-ret));
-		ret = open_pipe(&c->r[i]);
-		if (ret)
-			return skbt_err_set(err, ret, "pipe: %s", strerror(-ret));
+	}
+	if (pthread_attr_init(&attr))
+		return skbt_err_set(err, -ENOMEM, "out of memory");
+	if (c->affinity && pthread_attr_setaffinity_np(&attr, c->affinity_size, c->affinity)) {
+		pthread_attr_destroy(&attr);
+		return skbt_err_set(err, -EINVAL, "cannot pin the reader threads to --reader-cpus");
 	}
 	/* Signals go to the main thread only. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	for (i = 0; i < c->ncpus; i++) {
-		ret = -pthread_create(&c->r[i].thread, NULL, reader_main, &c->r[i]);
+	for (t = 0; t < c->nthreads; t++) {
+		ret = -pthread_create(&c->t[t].thread, &attr, reader_main, &c->t[t]);
 		if (ret)
 			break;
-		c->r[i].started = true;
+		c->t[t].started = true;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
 	if (ret) {
 		skbt_capture_stop(c, NULL);
 		return skbt_err_set(err, ret, "cannot start reader threads: %s", strerror(-ret));
@@ -332,7 +410,7 @@ static int drain_cpu(struct cpu_reader *r)
 {
 	int ret;
 
-	if (r->raw_fd < 0)
+	if (r->raw_fd < 0 || !r->x)
 		return 0;
 	ret = drain_full(r);
 	if (!ret)
@@ -349,10 +427,10 @@ int skbt_capture_stop(struct skbt_capture *c, struct skbt_err *err)
 	if (c->stop_fd >= 0 && write(c->stop_fd, &one, sizeof(one)) < 0) {
 		/* The threads still see c->stop within POLL_MS. */
 	}
-	for (i = 0; i < c->ncpus; i++) {
-		if (c->r[i].started)
-			pthread_join(c->r[i].thread, NULL);
-		c->r[i].started = false;
+	for (unsigned int t = 0; c->t && t < c->nthreads; t++) {
+		if (c->t[t].started)
+			pthread_join(c->t[t].thread, NULL);
+		c->t[t].started = false;
 	}
 	ret = atomic_load(&c->error);
 	for (i = 0; i < c->ncpus && !ret; i++) {
@@ -370,7 +448,13 @@ int skbt_capture_stop(struct skbt_capture *c, struct skbt_err *err)
 
 int skbt_capture_drain(struct skbt_capture *c, struct skbt_err *err)
 {
+	struct xfer x = { .pipe = { -1, -1 } };
 	int i, ret = 0;
+
+	/* one pipe for all: the guard empties the CPUs one after the other */
+	ret = open_pipe(&x, c->page_size);
+	if (ret)
+		return skbt_err_set(err, ret, "pipe: %s", strerror(-ret));
 
 	for (i = 0; i < c->ncpus; i++) {
 		struct cpu_reader *r = &c->r[i];
@@ -385,17 +469,17 @@ int skbt_capture_drain(struct skbt_capture *c, struct skbt_err *err)
 			atomic_store(&r->bytes, whole);
 		}
 		close_fd(&r->raw_fd);
-		close_fd(&r->pipe[0]);
-		close_fd(&r->pipe[1]);
+		r->x = &x;
 		e = open_raw(r);
-		if (!e)
-			e = open_pipe(r);
 		if (!e)
 			e = drain_cpu(r);
 		close_fd(&r->raw_fd);
+		r->x = NULL;
 		if (e && !ret)
 			ret = skbt_err_set(err, e, "CPU %d: %s", i, strerror(-e));
 	}
+	close_fd(&x.pipe[0]);
+	close_fd(&x.pipe[1]);
 	return ret;
 }
 

@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "skbtrail/budget.h"
 #include "skbtrail/common.h"
 #include "skbtrail/headers.h"
 #include "skbtrail/netns.h"
@@ -20,14 +22,18 @@
 
 #define PROG "skbtrail-record"
 /*
- * Default per-CPU ring buffer.  Measured with bench/record.sh (UDP flood over veth+bridge,
- * ~700k events/s on 2 CPUs): see docs/skbtrail-record.1.
+ * Default per-CPU ring buffer when the node's budget allows it (skbtrail/budget.h).
+ * Measured with bench/record.sh (UDP flood over veth+bridge, ~700k events/s on 2 CPUs): see
+ * docs/skbtrail-record.1.
  */
-#define DEFAULT_BUFFER_KB 8192
+#define DEFAULT_BUFFER_KB SKBT_BUDGET_DEFAULT_KB
 
 /* getopt values of long options without a short one */
 #define OPT_FORMAT 0x100
 #define OPT_COMPLETE 0x101
+#define OPT_READER_CPUS 0x102
+#define OPT_FORCE 0x103
+#define OPT_DISK_RESERVE 0x104
 #define SHORTOPTS "o:d:e:D:b:m:C:hV"
 
 static volatile sig_atomic_t exiting;
@@ -49,7 +55,13 @@ static void usage(FILE *f)
 		"  -D, --dev DEV[@NS],... keep only events of these devices (list every device of\n"
 		"                         a packet's journey: physical port AND internal port);\n"
 		"                         @NS: the one in /run/netns/NS (@-: the recorder's own)\n"
-		"  -b, --buffer-size KB   ring buffer per CPU (default %d)\n"
+		"  -b, --buffer-size KB   ring buffer per CPU (default %d, less on a big node: all\n"
+		"                         CPUs together within 1/16 of MemAvailable and 1 GB)\n"
+		"      --force            allow a --buffer-size above that budget\n"
+		"      --reader-cpus LIST run the readers on these CPUs only (e.g. 0-1), off the\n"
+		"                         CPUs that do the network work\n"
+		"      --disk-reserve MB  stop while MB are still free where the file is written\n"
+		"                         (default 2%% of that file system, at most 1024)\n"
 		"  -m, --max-size MB      stop when MB of data have been captured\n"
 		"  -C, --clock CLOCK      trace clock (default mono, else global)\n"
 		"      --format v7|v6     trace.dat version: v7, zstd-compressed (default), or v6,\n"
@@ -286,6 +298,9 @@ int main(int argc, char **argv)
 		{ "pcap", no_argument, NULL, 'P' },
 		{ "filter", required_argument, NULL, 'F' },
 		{ "pcap-max", required_argument, NULL, 'M' },
+		{ "reader-cpus", required_argument, NULL, OPT_READER_CPUS },
+		{ "force", no_argument, NULL, OPT_FORCE },
+		{ "disk-reserve", required_argument, NULL, OPT_DISK_RESERVE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		/* hidden, for completion/skbtrail.bash: options, events */
@@ -296,8 +311,20 @@ int main(int argc, char **argv)
 		.output = "trace.dat",
 		.devs_text = "",
 		.events_text = "core",
-		.session = { .set = SKBT_EVENTS_CORE, .buffer_kb = DEFAULT_BUFFER_KB },
+		.session = { .set = SKBT_EVENTS_CORE },
 	};
+	struct skbt_buffer_plan plan;
+	unsigned long user_kb = 0;
+	bool force = false;
+	uint64_t reader_set[1024 / 64];
+	cpu_set_t *reader_cpus = NULL;
+	char plan_text[256];
+	uint64_t disk_reserve = 0;
+	struct statvfs vfs;
+	char *out_dir = NULL;
+	unsigned int tick = 0;
+	long reserve_mb = -1;		/* --disk-reserve; -1: the default */
+	int online;
 	struct skbt_record_summary sum = { 0 };
 	enum skbt_stop_reason why = SKBT_STOP_SIGNAL;
 	struct skbt_recorder *rec = NULL;
@@ -388,7 +415,37 @@ int main(int argc, char **argv)
 				status = SKBT_EXIT_USAGE;
 				goto cleanup;
 			}
-			cfg.session.buffer_kb = v;
+			user_kb = v;
+			break;
+		case OPT_FORCE:
+			force = true;
+			break;
+		case OPT_DISK_RESERVE:
+			if (!parse_ulong(optarg, &v) || v > (1UL << 30)) {
+				fprintf(stderr, PROG ": bad --disk-reserve '%s' (MB)\n", optarg);
+				status = SKBT_EXIT_USAGE;
+				goto cleanup;
+			}
+			reserve_mb = (long)v;
+			break;
+		case OPT_READER_CPUS:
+			if (skbt_budget_cpulist(optarg, reader_set, 1024)) {
+				fprintf(stderr, PROG ": bad --reader-cpus '%s' (a CPU list such as "
+					"0-1,4)\n", optarg);
+				status = SKBT_EXIT_USAGE;
+				goto cleanup;
+			}
+			if (!reader_cpus)
+				reader_cpus = CPU_ALLOC(1024);
+			if (!reader_cpus)
+				goto cleanup;
+			CPU_ZERO_S(CPU_ALLOC_SIZE(1024), reader_cpus);
+			for (i = 0; i < 1024; i++)
+				if (reader_set[i / 64] & (1ULL << (i % 64)))
+					CPU_SET_S(i, CPU_ALLOC_SIZE(1024), reader_cpus);
+			cfg.reader_cpus = reader_cpus;
+			cfg.reader_cpus_size = CPU_ALLOC_SIZE(1024);
+			cfg.reader_cpus_text = optarg;
 			break;
 		case 'm':
 			if (!parse_ulong(optarg, &max_mb) || !max_mb) {
@@ -450,6 +507,33 @@ int main(int argc, char **argv)
 	}
 	if (cfg.pcap && !cfg.pcap_max_bytes)
 		cfg.pcap_max_bytes = 256ULL << 20;
+
+	/*
+	 * The ring buffers of every online CPU within the node's budget, decided before the
+	 * kernel allocates them; the readers a few threads, not one per CPU.
+	 */
+	online = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (skbt_budget_buffers(online, user_kb, skbt_budget_mem_available(), force, &plan,
+				&err)) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		status = SKBT_EXIT_USAGE;
+		goto cleanup;
+	}
+	cfg.session.buffer_kb = plan.per_cpu_kb;
+	cfg.buffer_plan = skbt_budget_text(&plan, online, plan_text, sizeof(plan_text));
+	cfg.readers = skbt_budget_readers(online, 0);
+	if (cfg.reader_cpus) {
+		bool any = false;
+
+		for (i = 0; i < online && !any; i++)
+			any = CPU_ISSET_S(i, cfg.reader_cpus_size, cfg.reader_cpus);
+		if (!any) {
+			fprintf(stderr, PROG ": --reader-cpus %s: none of these CPUs is online\n",
+				cfg.reader_cpus_text);
+			status = SKBT_EXIT_USAGE;
+			goto cleanup;
+		}
+	}
 
 	if (geteuid() != 0) {
 		fprintf(stderr, PROG ": must run as root (tracefs instances need it)\n");
@@ -529,6 +613,23 @@ int main(int argc, char **argv)
 	 * Only now is tracing on: the node snapshot before it can take seconds (namespaces,
 	 * ovs-dpctl).  Scripts wait for this line before they send traffic.
 	 */
+	fprintf(stderr, PROG ": %s; %u reader thread(s)%s%s\n", plan_text, cfg.readers,
+		cfg.reader_cpus_text ? " on CPUs " : "",
+		cfg.reader_cpus_text ? cfg.reader_cpus_text : "");
+	/* the spools grow next to the output: stop while the disk still has its reserve */
+	out_dir = strdup(cfg.output);
+	if (out_dir) {
+		char *slash = strrchr(out_dir, '/');
+
+		if (slash)
+			*(slash == out_dir ? slash + 1 : slash) = '\0';
+		else
+			strcpy(out_dir, ".");
+		if (reserve_mb >= 0)
+			disk_reserve = (uint64_t)reserve_mb << 20;
+		else if (statvfs(out_dir, &vfs) == 0)
+			disk_reserve = skbt_budget_disk_reserve((uint64_t)vfs.f_blocks * vfs.f_frsize);
+	}
 	fprintf(stderr, PROG ": recording to %s; Ctrl-C to stop\n", cfg.output);
 	if (duration > 0)
 		deadline = now_s() + duration;
@@ -546,6 +647,14 @@ int main(int argc, char **argv)
 		}
 		if (max_mb && skbt_recorder_bytes(rec) >= (uint64_t)max_mb << 20) {
 			why = SKBT_STOP_MAX_SIZE;
+			break;
+		}
+		/* every 250 ms: the free space left where the spools grow */
+		if (disk_reserve && !(++tick % 12) && statvfs(out_dir, &vfs) == 0 &&
+		    (uint64_t)vfs.f_bavail * vfs.f_frsize < disk_reserve) {
+			why = SKBT_STOP_DISK_RESERVE;
+			fprintf(stderr, PROG ": free space on %s fell below the reserve of %.1f MB: "
+				"stopping\n", out_dir, disk_reserve / 1048576.0);
 			break;
 		}
 		cerr = skbt_recorder_error(rec);
@@ -571,6 +680,9 @@ int main(int argc, char **argv)
 	}
 cleanup:
 	skbt_recorder_free(rec);
+	free(out_dir);
+	if (reader_cpus)
+		CPU_FREE(reader_cpus);
 	free(stale);
 	free(kept);
 	free(events);

@@ -80,6 +80,7 @@ const char *skbt_stop_reason_name(enum skbt_stop_reason r)
 	case SKBT_STOP_DISK_FULL: return "disk-full";
 	case SKBT_STOP_ERROR: return "error";
 	case SKBT_STOP_GUARD: return "recorder-died";
+	case SKBT_STOP_DISK_RESERVE: return "disk-reserve";
 	}
 	return "unknown";
 }
@@ -217,6 +218,12 @@ int skbt_recorder_open(const struct skbt_record_config *cfg, struct skbt_recorde
 
 		snprintf(msg, sizeof(msg), "%s", err ? err->msg : "");
 		skbt_err_set(err, ret, "%s: cannot create spool file: %s", r->output, msg);
+		goto fail;
+	}
+	ret = skbt_capture_set_readers(r->capture, cfg->readers, cfg->reader_cpus,
+				       cfg->reader_cpus_size);
+	if (ret) {
+		skbt_err_set(err, ret, "out of memory");
 		goto fail;
 	}
 	ret = skbt_writer_alloc(skbt_session_page_size(r->session), &r->writer);
@@ -426,6 +433,10 @@ static int add_options(struct skbt_recorder *r, enum skbt_stop_reason why,
 		  skbt_session_filter(r->session));
 	if (r->own_pids[0])
 		skbt_sbuf_printf(&sb, "recorder_pids=%s\n", r->own_pids);
+	skbt_sbuf_printf(&sb, "readers=%u\nreader_cpus=%s\n", skbt_capture_nreaders(r->capture),
+			 r->cfg.reader_cpus_text ? r->cfg.reader_cpus_text : "");
+	if (r->cfg.buffer_plan)
+		skbt_sbuf_printf(&sb, "buffer_plan=%s\n", r->cfg.buffer_plan);
 	skbt_sbuf_printf(&sb, "start_time=%lld\nstart_monotonic_ns=%lld\nduration_s=%.6f\n",
 		  (long long)r->wall_start,
 		  (long long)r->t_start.tv_sec * 1000000000LL + r->t_start.tv_nsec, secs);

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * capture: move each CPU's raw ring-buffer sub-buffers from an instance's
- * per_cpu/cpuN/trace_pipe_raw into a spool file "<base>.cpuN.tmp", one thread per CPU,
+ * per_cpu/cpuN/trace_pipe_raw into a spool file "<base>.cpuN.tmp", a few threads each
+ * polling a range of CPUs,
  * with splice(2) (no copy through user space, events are never decoded).  At stop the
  * partially filled sub-buffers are flushed too.
  */
 #ifndef SKBTRAIL_CAPTURE_H
 #define SKBTRAIL_CAPTURE_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -30,6 +32,14 @@ int skbt_capture_open(struct tracefs_instance *inst, int ncpus, unsigned int pag
 void skbt_capture_close(struct skbt_capture *c, bool remove);
 
 /* Open trace_pipe_raw of every CPU and start one reader thread per CPU. */
+/*
+ * Before start: @nthreads reader threads (0 or more than the CPUs: one per CPU), each
+ * polling a contiguous range of CPUs; pinned to @cpus (a cpu_set_t of @cpus_size bytes)
+ * unless it is NULL.  -EBUSY after start, -ENOMEM.
+ */
+int skbt_capture_set_readers(struct skbt_capture *c, unsigned int nthreads,
+			     const cpu_set_t *cpus, size_t cpus_size);
+unsigned int skbt_capture_nreaders(const struct skbt_capture *c);
 int skbt_capture_start(struct skbt_capture *c, struct skbt_err *err);
 /*
  * Stop the threads (tracing should already be off), then flush what is left in the ring

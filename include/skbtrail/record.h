@@ -13,6 +13,7 @@
 #ifndef SKBTRAIL_RECORD_H
 #define SKBTRAIL_RECORD_H
 
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -34,6 +35,12 @@ struct skbt_record_config {
 	bool pcap;
 	const char *pcap_filter;	/* --filter, NULL: none */
 	uint64_t pcap_max_bytes;	/* --pcap-max, 0: no cap */
+	/* readers (skbtrail/budget.h): threads, and the CPUs they run on (NULL: any) */
+	unsigned int readers;
+	const cpu_set_t *reader_cpus;
+	size_t reader_cpus_size;
+	const char *reader_cpus_text;	/* --reader-cpus as given, for the file */
+	const char *buffer_plan;	/* what the ring buffers were sized to and why */
 };
 
 /*
@@ -51,6 +58,7 @@ enum skbt_stop_reason {
 	SKBT_STOP_DISK_FULL,
 	SKBT_STOP_ERROR,
 	SKBT_STOP_GUARD,	/* the recorder died; its guard finished the file */
+	SKBT_STOP_DISK_RESERVE,	/* free space fell to the reserve (skbtrail/budget.h) */
 };
 const char *skbt_stop_reason_name(enum skbt_stop_reason r);
 

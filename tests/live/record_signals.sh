@@ -19,6 +19,7 @@ FLOOD_PID=
 cleanup() {
 	[ -n "$FLOOD_PID" ] && kill "$FLOOD_PID" 2>/dev/null
 	mountpoint -q "$TMP/small" && umount "$TMP/small"
+	mountpoint -q "$TMP/res" && umount "$TMP/res"
 	mountpoint -q "$TMP/ro" && umount "$TMP/ro"
 	ip netns del "$NS" 2>/dev/null
 	rm -rf "$TMP"
@@ -157,7 +158,7 @@ fi
 # --- disk full --------------------------------------------------------------------------
 mkdir -p "$TMP/small" && mount -t tmpfs -o size=2m none "$TMP/small"
 flood_start 30 0.001
-"$RECORD" -o "$TMP/small/t.dat" -d 25 2>"$TMP/full.err" &
+"$RECORD" -o "$TMP/small/t.dat" -d 25 --disk-reserve 0 2>"$TMP/full.err" &
 pid=$!
 wait $pid
 rc=$?
@@ -170,3 +171,22 @@ check "disk full: v7, zstd" is_version "$TMP/small/t.dat" 7
 check "disk full: skbtrail-analyze reads the file" analyzable "$TMP/small/t.dat"
 check "disk full: no spool left" test -z "$(ls "$TMP/small" | grep 'tmp$')"
 check "disk full: instance removed" no_instance $pid
+umount "$TMP/small" 2>/dev/null
+
+# --- disk reserve: stop cleanly while the reserve is still free ----------------------
+mkdir -p "$TMP/res" && mount -t tmpfs -o size=24m none "$TMP/res"
+flood_start 30 0.001
+"$RECORD" -o "$TMP/res/t.dat" -d 25 --disk-reserve 16 -b 1024 2>"$TMP/res.err" &
+pid=$!
+wait $pid
+rc=$?
+flood_stop
+free_kb=$(df -k --output=avail "$TMP/res" | tail -1)
+check_eq "disk reserve: exit 0 ($(grep -m1 reserve "$TMP/res.err"))" 0 "$rc"
+check "disk reserve: says why it stopped" grep -q "fell below the reserve of 16.0 MB" "$TMP/res.err"
+check "disk reserve: stop reason in the summary" grep -q "stop: disk-reserve" "$TMP/res.err"
+check "disk reserve: file readable" readable "$TMP/res/t.dat"
+check "disk reserve: skbtrail-analyze reads the file" analyzable "$TMP/res/t.dat"
+check "disk reserve: the disk never filled (${free_kb} KB free at the end)" test "$free_kb" -gt 4096
+check "disk reserve: no spool left" test -z "$(ls "$TMP/res" | grep 'tmp$')"
+umount "$TMP/res" 2>/dev/null
