@@ -38,6 +38,12 @@ struct ovs_hints {
 	struct skbt_events *ev;
 	struct skbt_ovs_port *ports;	/* from the node context */
 	unsigned int nports;
+	/* the node context's interfaces (sorted by name) and what connects them */
+	struct skbt_iface *ifaces;
+	unsigned int nifaces;
+	/* by device id: its interfaces are ifaces[first, first + count), count + 1 (0: not asked) */
+	struct { uint32_t first, count1; } *bydev;
+	unsigned int nbydev;
 };
 
 struct skbt_analysis {
@@ -192,6 +198,105 @@ static enum skbt_ovs_role hint_dev_ovs(unsigned int dev, void *arg)
 		if (!strcmp(h->ports[i].name, name))
 			return h->ports[i].internal ? SKBT_OVS_INTERNAL : SKBT_OVS_PORT;
 	return SKBT_OVS_NONE;
+}
+
+static bool ovs_port(const struct ovs_hints *h, const char *name)
+{
+	for (unsigned int i = 0; i < h->nports; i++)
+		if (!strcmp(h->ports[i].name, name))
+			return true;
+	return false;
+}
+
+/* The interfaces named like device @dev (cached per device); false when out of memory. */
+static bool dev_ifaces(struct ovs_hints *h, unsigned int dev, uint32_t *first, uint32_t *count)
+{
+	const char *name;
+	uint32_t lo = 0, hi = h->nifaces;
+
+	if (dev >= h->nbydev) {
+		unsigned int n = dev + 1 > 2 * h->nbydev ? dev + 1 : 2 * h->nbydev;
+		void *v = realloc(h->bydev, n * sizeof(*h->bydev));
+
+		if (!v)
+			return false;
+		h->bydev = v;
+		memset(h->bydev + h->nbydev, 0, (n - h->nbydev) * sizeof(*h->bydev));
+		h->nbydev = n;
+	}
+	if (!h->bydev[dev].count1) {
+		name = skbt_events_dev_name(h->ev, dev);
+		while (lo < hi) {	/* the first of its name */
+			uint32_t mid = lo + (hi - lo) / 2;
+
+			if (strcmp(h->ifaces[mid].name, name) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (hi = lo; hi < h->nifaces && !strcmp(h->ifaces[hi].name, name); hi++)
+			;
+		h->bydev[dev].first = lo;
+		h->bydev[dev].count1 = hi - lo + 1;
+	}
+	*first = h->bydev[dev].first;
+	*count = h->bydev[dev].count1 - 1;
+	return true;
+}
+
+/* A veth whose peer the context does not show (another namespace), a VLAN, a macvlan. */
+static bool iface_unknown(const struct skbt_iface *x)
+{
+	return x->iflink && x->peer < 0;
+}
+
+static bool ifaces_linked(const struct ovs_hints *h, int a, int b, bool routed)
+{
+	const struct skbt_iface *x = &h->ifaces[a], *y = &h->ifaces[b];
+
+	if (a == b || iface_unknown(x) || iface_unknown(y) || x->peer == b || y->peer == a)
+		return true;
+	if (ovs_port(h, x->name) && ovs_port(h, y->name))
+		return true;
+	if (strcmp(x->scope, y->scope))
+		return false;
+	return routed || !strcmp(x->master, y->name) || !strcmp(y->master, x->name) ||
+	       (x->master[0] && !strcmp(x->master, y->master));
+}
+
+static bool hint_dev_link(unsigned int from, unsigned int to, bool routed, int *where, void *arg)
+{
+	struct ovs_hints *h = arg;
+	uint32_t af, an, bf, bn;
+	int found = -1, nfound = 0;
+
+	if (!dev_ifaces(h, to, &bf, &bn)) {
+		*where = -1;
+		return true;
+	}
+	if (from == SKBT_DEV_NONE) {
+		*where = bn == 1 ? (int)bf : -1;
+		return true;
+	}
+	if (!dev_ifaces(h, from, &af, &an) || !an || !bn) {
+		/* a device the context does not list: nothing known */
+		*where = bn == 1 ? (int)bf : -1;
+		return true;
+	}
+	if (*where >= (int)af && *where < (int)(af + an)) {
+		af = *where;	/* the journey already showed which one it is */
+		an = 1;
+	}
+	for (uint32_t b = bf; b < bf + bn; b++)
+		for (uint32_t a = af; a < af + an; a++)
+			if (ifaces_linked(h, a, b, routed)) {
+				if (found != (int)b)
+					nfound++;
+				found = b;
+				break;
+			}
+	*where = nfound == 1 ? found : -1;
+	return nfound > 0;
 }
 
 static bool hint_ovs_thread(int pid, void *arg)
@@ -418,6 +523,8 @@ static int open_pipeline(struct skbt_analysis *a, struct skbt_err *err,
 	a->hints.ev = a->ev;
 	if (skbt_context_ovs_ports(&a->ctx, &a->hints.ports, &a->hints.nports))
 		return oom(err, kind, path);
+	if (skbt_context_ifaces(&a->ctx, &a->hints.ifaces, &a->hints.nifaces))
+		return oom(err, kind, path);
 	a->jcfg.have_upcall_events = skbt_events_has(a->ev, SKBT_EV_OVS_DP_UPCALL);
 	a->jcfg.have_queue_events = skbt_events_has(a->ev, SKBT_EV_NET_DEV_QUEUE);
 	a->jcfg.have_xmit_events = skbt_events_has(a->ev, SKBT_EV_NET_DEV_XMIT);
@@ -426,6 +533,8 @@ static int open_pipeline(struct skbt_analysis *a, struct skbt_err *err,
 	a->jcfg.dev_ovs = hint_dev_ovs;
 	a->jcfg.ovs_thread = hint_ovs_thread;
 	a->jcfg.hint_arg = &a->hints;
+	/* files without the iflink/master keys link as before */
+	a->jcfg.dev_link = a->hints.nifaces ? hint_dev_link : NULL;
 	if (skbt_journeys_new(&a->jcfg, &(struct skbt_journeys_cb){
 		.journey = on_journey, .orphan_drop = on_orphan_drop, .poll = on_poll,
 		.arg = a }, &a->jb))
@@ -689,6 +798,8 @@ void skbt_analysis_close(struct skbt_analysis *a)
 			a->sinks[i].destroy(a->sinks[i].priv);
 	skbt_journeys_free(a->jb);
 	free(a->hints.ports);
+	free(a->hints.ifaces);
+	free(a->hints.bydev);
 	skbt_flows_free(a->flows);
 	skbt_ipmap_free(a->ipmap);
 	skbt_pcap_free(a->pc);

@@ -403,6 +403,109 @@ int skbt_context_ovs_ports(const struct skbt_context *c, struct skbt_ovs_port **
 	return 0;
 }
 
+static int iface_cmp(const void *a, const void *b)
+{
+	const struct skbt_iface *x = a, *y = b;
+	int d = strcmp(x->name, y->name);
+
+	return d ? d : strcmp(x->scope, y->scope);
+}
+
+/* "iface:SCOPE:DEV:FIELD": split into its parts; false if it is not such a key. */
+static bool iface_key(const char *k, struct skbt_iface *f, const char **field)
+{
+	const char *s, *d, *e;
+
+	if (strncmp(k, "iface:", 6))
+		return false;
+	s = k + 6;
+	d = strchr(s, ':');
+	if (!d || (size_t)(d - s) >= sizeof(f->scope))
+		return false;
+	e = strchr(d + 1, ':');
+	if (!e || e == d + 1 || (size_t)(e - d - 1) >= sizeof(f->name))
+		return false;
+	memset(f, 0, sizeof(*f));
+	memcpy(f->scope, s, d - s);
+	memcpy(f->name, d + 1, e - d - 1);
+	*field = e + 1;
+	return true;
+}
+
+int skbt_context_ifaces(const struct skbt_context *c, struct skbt_iface **ifaces,
+			unsigned int *n)
+{
+	struct skbt_iface *v = NULL, f;
+	unsigned int cnt = 0, cap = 0;
+	bool links = false;
+	const char *field;
+
+	*ifaces = NULL;
+	*n = 0;
+	for (unsigned int i = 0; i < c->stat.n; i++) {
+		const char *val = c->stat.v[i].val;
+		unsigned long long x;
+		unsigned int k;
+
+		if (!iface_key(c->stat.v[i].key, &f, &field))
+			continue;
+		/* the snapshot writes an interface's keys together, ifindex first */
+		k = cnt && !strcmp(v[cnt - 1].name, f.name) && !strcmp(v[cnt - 1].scope, f.scope) ?
+		    cnt : 0;
+		if (!strcmp(field, "ifindex")) {
+			if (cnt >= SKBT_MAX_IFACES || sscanf(val, "%llu", &x) != 1 || x > UINT32_MAX)
+				continue;
+			if (cnt == cap) {
+				unsigned int nc = cap ? cap * 2 : 16;
+				struct skbt_iface *nv = realloc(v, nc * sizeof(*nv));
+
+				if (!nv) {
+					free(v);
+					return -ENOMEM;
+				}
+				v = nv;
+				cap = nc;
+			}
+			f.ifindex = x;
+			f.peer = -1;
+			v[cnt++] = f;
+		} else if (k && !strcmp(field, "iflink")) {
+			if (sscanf(val, "%llu", &x) == 1 && x <= UINT32_MAX)
+				v[k - 1].iflink = x;
+			links = true;
+		} else if (k && !strcmp(field, "link_netns")) {
+			snprintf(v[k - 1].link_netns, sizeof(v[k - 1].link_netns), "%s", val);
+		} else if (k && !strcmp(field, "master")) {
+			snprintf(v[k - 1].master, sizeof(v[k - 1].master), "%s", val);
+			links = true;
+		}
+	}
+	if (!links) {
+		free(v);
+		return 0;
+	}
+	if (cnt)
+		qsort(v, cnt, sizeof(*v), iface_cmp);
+	/* bounded: SKBT_MAX_IFACES squared compares at worst, once per file */
+	for (unsigned int i = 0; i < cnt; i++) {
+		int found = -1, nfound = 0;
+
+		if (!v[i].iflink)
+			continue;
+		for (unsigned int k = 0; k < cnt; k++)
+			if (k != i && v[k].ifindex == v[i].iflink && v[k].iflink == v[i].ifindex &&
+			    (!v[i].link_netns[0] || !strcmp(v[i].link_netns, v[k].scope)) &&
+			    (!v[k].link_netns[0] || !strcmp(v[k].link_netns, v[i].scope))) {
+				found = k;
+				nfound++;
+			}
+		v[i].peer = nfound == 1 ? found : -1;
+	}
+	*ifaces = v;
+	*n = cnt;
+	return 0;
+}
+
 bool skbt_context_delta(const struct skbt_context *c, const char *key, uint64_t *d)
 {
 	uint64_t a, b;

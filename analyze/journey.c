@@ -218,6 +218,7 @@ struct jnode {
 	uint16_t counted_cpu;		/* poll accounting: CPU and poll sequence last counted */
 	uint32_t counted_seq;
 	int32_t pend;			/* its slot in the pending ring, or -1 */
+	int32_t where;			/* its device's interface in the node context, or -1 */
 	bool live;			/* in flight (in the list) */
 	bool awaiting_link;		/* off the list, waiting only for its re-injected packet */
 	bool freed_soft;		/* freed in the softirq of its receive (an upcall's end) */
@@ -293,6 +294,8 @@ struct skbt_journeys {
 	uint8_t *devf;
 	unsigned int ndevf;
 	struct { int32_t pid1; bool ovs; } pidc[PIDCACHE];	/* pid + 1, 0 = empty */
+	int32_t next_where;		/* continues() found the next hop's interface */
+	bool where_set;
 };
 
 static size_t hash_addr(uint64_t a, size_t n)
@@ -454,6 +457,7 @@ static struct jnode *node_alloc(struct skbt_journeys *jb)
 	n->counted_cpu = 0xffff;
 	n->counted_seq = 0;
 	n->pend = -1;
+	n->where = -1;
 	n->live = false;
 	n->awaiting_link = false;
 	n->freed_soft = false;
@@ -912,6 +916,17 @@ static void add_hop(struct skbt_journeys *jb, struct jnode *n, const struct skbt
 					    role_of(n->hops[n->last].kind) != R_QUEUE &&
 					    role_of(n->hops[n->last].kind) != R_START))
 		n->last = h - n->hops;
+	/* the node context may know which namespace's device it is now on */
+	if (jb->cfg.dev_link && h->dev != SKBT_DEV_NONE &&
+	    (j->nhops == 1 || n->hops[j->nhops - 2].dev != h->dev)) {
+		if (jb->where_set) {
+			n->where = jb->next_where;
+		} else {
+			n->where = -1;
+			jb->cfg.dev_link(SKBT_DEV_NONE, h->dev, false, &n->where, jb->cfg.hint_arg);
+		}
+	}
+	jb->where_set = false;
 	/* it moved on from the hop it waited at: no longer a packet that went nowhere */
 	if (n->pend >= 0 && !n->awaiting_link && r != R_FREE && n->last != jb->pend[n->pend].hop)
 		pending_unlink(jb, n->pend);
@@ -942,8 +957,26 @@ static bool has_open_queue(const struct jnode *n, uint16_t dev)
 	return open;
 }
 
+/*
+ * Does the node context allow the hand-off from @from to @to (a transmit to a receive, or a
+ * receive to a transmit)?  Remembers where it lands for add_hop().
+ */
+static bool linked(struct skbt_journeys *jb, const struct jnode *n, unsigned int from,
+		   unsigned int to, bool routed)
+{
+	int w = n->where;
+
+	if (!jb->cfg.dev_link)
+		return true;
+	if (!jb->cfg.dev_link(from, to, routed, &w, jb->cfg.hint_arg))
+		return false;
+	jb->next_where = w;
+	jb->where_set = true;
+	return true;
+}
+
 /* Can event @ev (same address) be the next hop of the journey in @n? */
-static bool continues(const struct skbt_journeys *jb, const struct jnode *n,
+static bool continues(struct skbt_journeys *jb, const struct jnode *n,
 		      const struct skbt_event *ev)
 {
 	const struct skbt_journey *j = &n->j;
@@ -966,7 +999,8 @@ static bool continues(const struct skbt_journeys *jb, const struct jnode *n,
 		 */
 		return !jb->cfg.have_queue_events &&
 		       (rx_side(pr) || pr == R_EXEC || pr == R_XMIT || pr == R_START) &&
-		       p->dev != ev->dev && p->cpu == ev->cpu && len_compatible(p->len, ev->len);
+		       p->dev != ev->dev && p->cpu == ev->cpu && len_compatible(p->len, ev->len) &&
+		       linked(jb, n, p->dev, ev->dev, true);
 	}
 	if (r == R_EXEC || r == R_UPCALL)	/* OVS reports the input port */
 		return (pr == R_RECV || pr == R_QUEUE || pr == R_EXEC) && p->dev == ev->dev;
@@ -1023,7 +1057,7 @@ static bool continues(const struct skbt_journeys *jb, const struct jnode *n,
 		return p->cpu == ev->cpu && len_compatible(p->len, ev->len);
 	}
 	if (tx_side(pr))	/* veth and other software links hand the skb to the peer */
-		return len_compatible(p->len, ev->len);
+		return len_compatible(p->len, ev->len) && linked(jb, n, p->dev, ev->dev, false);
 	return false;
 }
 

@@ -136,6 +136,9 @@ static bool read_child(int fd, pid_t pid, int timeout_ms, struct skbt_sbuf *out)
 	}
 }
 
+static bool cmd_output(const struct skbt_snapshot_config *cfg, char *const argv[],
+		       struct skbt_sbuf *out, struct skbt_sbuf *errs);
+
 /* ---------- one namespace ---------- */
 
 struct scope {
@@ -314,9 +317,79 @@ static void dev_static(struct scope *s, const char *dev)
 	dev_irqs(s, dev);
 }
 
+/*
+ * The namespace of @dev's link (a veth's peer) from `ip -o link show` in this scope
+ * (@links): "N: DEV@PEER: ... link-netns NAME", "link-netnsid N" for a namespace without a
+ * name, neither when the peer is in this scope.  NULL when unknown or @dev has no link.
+ */
+static const char *link_netns(const struct scope *s, const char *links, const char *dev,
+			      char *out, size_t len)
+{
+	size_t dl = strlen(dev);
+
+	for (const char *l = links; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		const char *e = strchrnul(l, '\n'), *nm = strstr(l, ": "), *ns;
+
+		if (!nm || nm > e || strncmp(nm + 2, dev, dl) || nm[2 + dl] != '@')
+			continue;
+		ns = strstr(nm, " link-netns ");
+		if (ns && ns < e) {
+			size_t n;
+
+			ns += 12;
+			n = strcspn(ns, " \n");
+			if (!n || n >= len)
+				return NULL;
+			memcpy(out, ns, n);
+			out[n] = '\0';
+			return out;
+		}
+		ns = strstr(nm, " link-netnsid ");
+		if (ns && ns < e)
+			return NULL;	/* a namespace not under /run/netns */
+		snprintf(out, len, "%s", s->name);
+		return out;
+	}
+	return NULL;
+}
+
+/*
+ * What connects @dev to others, for the analyzer to refuse joins between devices nothing
+ * connects: its master (bridge, OVS datapath) and its link (a veth's peer, a VLAN's lower
+ * device): the iflink, and the link's namespace when `ip` tells it.  Ifindexes repeat across
+ * namespaces, so the analyzer pairs veths by ifindex, iflink and namespace.
+ */
+static void iface_links(struct scope *s, const char *links, const char *dev)
+{
+	char path[160], val[64], target[256], ns[64];
+	unsigned int idx = if_nametoindex(dev), link;
+	const char *lns = link_netns(s, links, dev, ns, sizeof(ns));
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/iflink", dev);
+	if (read_line(path, val, sizeof(val)) && sscanf(val, "%u", &link) == 1 && link &&
+	    (link != idx || lns)) {
+		skbt_sbuf_printf(s->b, "iface:%s:%s:iflink=%u\n", s->name, dev, link);
+		if (lns && !strchr(lns, ':') && !strchr(lns, '='))
+			skbt_sbuf_printf(s->b, "iface:%s:%s:link_netns=%s\n", s->name, dev, lns);
+	}
+	snprintf(path, sizeof(path), "/sys/class/net/%s/master", dev);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n > 0) {
+		const char *base;
+
+		target[n] = '\0';
+		base = strrchr(target, '/');
+		base = base ? base + 1 : target;
+		if (*base && !strchr(base, ':') && !strchr(base, '=') && !strchr(base, '\n'))
+			skbt_sbuf_printf(s->b, "iface:%s:%s:master=%s\n", s->name, dev, base);
+	}
+}
+
 static void scope_collect(struct scope *s, bool is_static)
 {
 	char *text = read_text("/proc/net/dev", 1 << 20);
+	struct skbt_sbuf links = { 0 };	/* `ip -o link show`: the links' namespaces */
 	int ntraced = 0;
 
 	s->sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -325,6 +398,13 @@ static void scope_collect(struct scope *s, bool is_static)
 		s->nrows = 0;
 	}
 	free(text);
+	if (is_static) {
+		static char *const ip[] = { "/usr/sbin/ip", "-o", "link", "show", NULL };
+		static char *const sbin_ip[] = { "/sbin/ip", "-o", "link", "show", NULL };
+
+		if (!cmd_output(s->cfg, ip, &links, s->errs))
+			cmd_output(s->cfg, sbin_ip, &links, s->errs);
+	}
 	if (s->nrows > MAX_IFACES_PER_SCOPE)
 		s->nrows = MAX_IFACES_PER_SCOPE;
 	for (unsigned int i = 0; i < s->nrows; i++) {
@@ -344,6 +424,7 @@ static void scope_collect(struct scope *s, bool is_static)
 			if (s->sock >= 0 && ioctl(s->sock, SIOCGIFMTU, &ifr) == 0)
 				skbt_sbuf_printf(s->b, "iface:%s:%s:mtu=%d\n", s->name, r->name, ifr.ifr_mtu);
 			skbt_sbuf_printf(s->b, "iface:%s:%s:traced=%d\n", s->name, r->name, t);
+			iface_links(s, links.p, r->name);
 			if (t)
 				dev_static(s, r->name);
 		} else {
@@ -354,6 +435,7 @@ static void scope_collect(struct scope *s, bool is_static)
 				ethtool_stats(s, r->name);
 		}
 	}
+	free(links.p);
 	free(s->rows);
 	s->rows = NULL;
 	if (s->sock >= 0)
@@ -461,20 +543,20 @@ static void each_scope(const struct skbt_snapshot_config *cfg, bool is_static, s
 }
 
 /* Output of an external command, one key per line, if the binary exists. */
-static void run_cmd(const struct skbt_snapshot_config *cfg, const char *key, char *const argv[],
-		    struct skbt_sbuf *b, struct skbt_sbuf *errs)
+/* @argv's standard output (at most the timeout's worth) into @out; false if not installed. */
+static bool cmd_output(const struct skbt_snapshot_config *cfg, char *const argv[],
+		       struct skbt_sbuf *out, struct skbt_sbuf *errs)
 {
-	int p[2], to = cfg->timeout_ms > 0 ? cfg->timeout_ms : 2000, status, lines = 0;
-	struct skbt_sbuf out = { 0 };
+	int p[2], to = cfg->timeout_ms > 0 ? cfg->timeout_ms : 2000, status;
 	pid_t pid;
 
 	if (access(argv[0], X_OK) != 0 || pipe2(p, O_CLOEXEC) < 0)
-		return;	/* not installed: nothing to say */
+		return false;	/* not installed: nothing to say */
 	pid = fork();
 	if (pid < 0) {
 		close(p[0]);
 		close(p[1]);
-		return;
+		return false;
 	}
 	if (pid == 0) {
 		int nul = open("/dev/null", O_RDWR);
@@ -488,11 +570,21 @@ static void run_cmd(const struct skbt_snapshot_config *cfg, const char *key, cha
 		_exit(127);
 	}
 	close(p[1]);
-	if (!read_child(p[0], pid, to, &out))
+	if (!read_child(p[0], pid, to, out))
 		skbt_sbuf_printf(errs, "%s%s: timeout", errs->len ? "; " : "", argv[0]);
 	close(p[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	return true;
+}
+
+static void run_cmd(const struct skbt_snapshot_config *cfg, const char *key, char *const argv[],
+		    struct skbt_sbuf *b, struct skbt_sbuf *errs)
+{
+	struct skbt_sbuf out = { 0 };
+	int lines = 0;
+
+	cmd_output(cfg, argv, &out, errs);
 	if (out.p) {
 		char *save = NULL;
 

@@ -133,6 +133,28 @@ struct skbt_ovs_port {
 int skbt_context_ovs_ports(const struct skbt_context *c, struct skbt_ovs_port **ports,
 			   unsigned int *n);
 
+/*
+ * An interface of the static snapshot with what connects it (iface:SCOPE:DEV:ifindex,
+ * :iflink, :link_netns, :master).  @peer is the veth peer: the one interface whose ifindex is
+ * this one's iflink and whose iflink is this one's ifindex, in the scope @link_netns names
+ * (any scope when not stored, if the other does not name another); -1 if none or several.
+ */
+#define SKBT_MAX_IFACES 4096
+struct skbt_iface {
+	char scope[64];			/* "-" or the /run/netns name (longer ones are left out) */
+	char name[16];			/* IFNAMSIZ */
+	char master[16];		/* "" if none */
+	char link_netns[64];		/* scope of its link, "" if not known */
+	unsigned int ifindex, iflink;	/* iflink 0: its own (no link) */
+	int peer;
+};
+/*
+ * The snapshot's interfaces sorted by name, then scope; *n = 0 when the file predates the
+ * iflink/master keys (nothing is known of links then).  *ifaces malloc'ed.  -ENOMEM.
+ */
+int skbt_context_ifaces(const struct skbt_context *c, struct skbt_iface **ifaces,
+			unsigned int *n);
+
 /* Rendered by analyze/report-context.c (skbt_context_print_*, declared in skbtrail/report.h). */
 
 /* ---------- snapshots of the live node (record/context.c, recorder only) ---------- */

@@ -157,6 +157,15 @@ struct skbt_journeys_config {
 	bool ovs_node;
 	/* Optional: role of interned device @dev in the node context (cached per device). */
 	enum skbt_ovs_role (*dev_ovs)(unsigned int dev, void *arg);
+	/*
+	 * Optional: may a packet pass from device @from to device @to?  The node context says
+	 * so when they are one device, veth peers, a bridge and its port, ports of one master
+	 * or of the OVS datapaths, or (@routed) any two of one namespace; and when it does not
+	 * know one of them.  *where: in, the context's interface @from is known to be (-1: not
+	 * known); out, the one @to is (-1: not known).  @from SKBT_DEV_NONE: only locate @to.
+	 * Unset (no such facts in the file): any pair may.
+	 */
+	bool (*dev_link)(unsigned int from, unsigned int to, bool routed, int *where, void *arg);
 	/* Optional: is task @pid an ovs-vswitchd thread that executes packets (cached per pid)? */
 	bool (*ovs_thread)(int pid, void *arg);
 	void *hint_arg;
