@@ -44,6 +44,7 @@ struct ovs_hints {
 	/* by device id: its interfaces are ifaces[first, first + count), count + 1 (0: not asked) */
 	struct { uint32_t first, count1; } *bydev;
 	unsigned int nbydev;
+	unsigned int *named;		/* by interface: its NAME@NAMESPACE device id, 0 if not yet */
 };
 
 struct skbt_analysis {
@@ -299,6 +300,34 @@ static bool hint_dev_link(unsigned int from, unsigned int to, bool routed, int *
 	return nfound > 0;
 }
 
+/*
+ * A path device the journey placed: NAME@NAMESPACE when other namespaces have a NAME too
+ * (the recorder's own namespace keeps the bare name).
+ */
+static unsigned int hint_dev_named(unsigned int dev, int where, void *arg)
+{
+	struct ovs_hints *h = arg;
+	const struct skbt_iface *f;
+	uint32_t first, count;
+	char name[sizeof(f->name) + sizeof(f->scope) + 1];
+	unsigned int id;
+
+	if (!dev_ifaces(h, dev, &first, &count) || count < 2 || where < (int)first ||
+	    where >= (int)(first + count))
+		return dev;
+	f = &h->ifaces[where];
+	if (!strcmp(f->scope, "-"))
+		return dev;
+	if (!h->named && !(h->named = calloc(h->nifaces, sizeof(*h->named))))
+		return dev;
+	if (!h->named[where]) {
+		snprintf(name, sizeof(name), "%s@%s", f->name, f->scope);
+		id = skbt_events_dev_id(h->ev, name);
+		h->named[where] = id == SKBT_DEV_NONE ? dev : id;
+	}
+	return h->named[where];
+}
+
 static bool hint_ovs_thread(int pid, void *arg)
 {
 	const struct ovs_hints *h = arg;
@@ -535,6 +564,7 @@ static int open_pipeline(struct skbt_analysis *a, struct skbt_err *err,
 	a->jcfg.hint_arg = &a->hints;
 	/* files without the iflink/master keys link as before */
 	a->jcfg.dev_link = a->hints.nifaces ? hint_dev_link : NULL;
+	a->jcfg.dev_named = a->hints.nifaces ? hint_dev_named : NULL;
 	if (skbt_journeys_new(&a->jcfg, &(struct skbt_journeys_cb){
 		.journey = on_journey, .orphan_drop = on_orphan_drop, .poll = on_poll,
 		.arg = a }, &a->jb))
@@ -800,6 +830,7 @@ void skbt_analysis_close(struct skbt_analysis *a)
 	free(a->hints.ports);
 	free(a->hints.ifaces);
 	free(a->hints.bydev);
+	free(a->hints.named);
 	skbt_flows_free(a->flows);
 	skbt_ipmap_free(a->ipmap);
 	skbt_pcap_free(a->pc);

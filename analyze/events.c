@@ -916,6 +916,11 @@ unsigned int skbt_events_ndevs(const struct skbt_events *ev)
 	return ev->ndevs;
 }
 
+unsigned int skbt_events_dev_id(struct skbt_events *ev, const char *name)
+{
+	return dev_intern(ev, name, strlen(name));
+}
+
 const char *skbt_events_drop_reason(const struct skbt_events *ev, uint32_t reason)
 {
 	return sym_lookup(&ev->reasons, reason);

@@ -818,6 +818,20 @@ static void learn_fast_path(struct skbt_journeys *jb, const struct skbt_journey 
 	}
 }
 
+/* Path devices the journey showed the namespace of get that name (same-named devices). */
+static void name_devs(struct skbt_journeys *jb, struct skbt_journey *j)
+{
+	for (unsigned int d = 0; d < j->ndevs; d++) {
+		int where = -1;
+
+		for (unsigned int i = 0; i < j->nhops; i++)
+			if (j->hops[i].dev == j->devs[d] && j->hops[i].where >= 0)
+				where = j->hops[i].where;
+		if (where >= 0)
+			j->devs[d] = jb->cfg.dev_named(j->devs[d], where, jb->cfg.hint_arg);
+	}
+}
+
 /* End a journey: compute its stages, hand it over, recycle it. */
 static void finalize(struct skbt_journeys *jb, struct jnode *n, enum skbt_jend end)
 {
@@ -851,6 +865,8 @@ static void finalize(struct skbt_journeys *jb, struct jnode *n, enum skbt_jend e
 	memcpy(j->hops, n->hops, n->j.nhops * sizeof(j->hops[0]));
 	compute_stages(j, n->link_hop);
 	learn_fast_path(jb, j);
+	if (jb->cfg.dev_named)
+		name_devs(jb, j);
 	if (j->flow.kind == SKBT_FLOW_NONE && j->hash) {
 		/* no headers (yet): the skb hash tells flows apart, without addresses */
 		j->flow.kind = SKBT_FLOW_HASH;
@@ -927,6 +943,7 @@ static void add_hop(struct skbt_journeys *jb, struct jnode *n, const struct skbt
 		}
 	}
 	jb->where_set = false;
+	h->where = n->where;
 	/* it moved on from the hop it waited at: no longer a packet that went nowhere */
 	if (n->pend >= 0 && !n->awaiting_link && r != R_FREE && n->last != jb->pend[n->pend].hop)
 		pending_unlink(jb, n->pend);

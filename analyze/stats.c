@@ -143,9 +143,13 @@ static bool dev_selected(const struct skbt_stats *st, unsigned int dev)
 {
 	const char *name = st->names.dev(st->names.ctx, dev);
 
-	for (unsigned int i = 0; i < st->filter.ndevs; i++)
-		if (!strcmp(name, st->filter.devs[i]))
+	/* a device placed in its namespace (NAME@NAMESPACE) is still NAME */
+	for (unsigned int i = 0; i < st->filter.ndevs; i++) {
+		size_t n = strlen(st->filter.devs[i]);
+
+		if (!strncmp(name, st->filter.devs[i], n) && (!name[n] || name[n] == '@'))
 			return true;
+	}
 	return false;
 }
 

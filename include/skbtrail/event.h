@@ -113,6 +113,9 @@ uint64_t skbt_events_backwards(const struct skbt_events *ev);
 /* Device names: ids are dense from 1; SKBT_DEV_NONE gives "(no_device)". */
 const char *skbt_events_dev_name(const struct skbt_events *ev, unsigned int dev);
 unsigned int skbt_events_ndevs(const struct skbt_events *ev);
+/* Id of device name @name, interned if new (names made up by the analyzer, "vethB@ns2");
+ * SKBT_DEV_NONE when the table is full or out of memory. */
+unsigned int skbt_events_dev_id(struct skbt_events *ev, const char *name);
 /* Drop reason name of kfree_skb ("NO_SOCKET"), or NULL if the file has no table. */
 const char *skbt_events_drop_reason(const struct skbt_events *ev, uint32_t reason);
 /* Function symbol of a kfree_skb location ("__udp4_lib_rcv"), or NULL. */

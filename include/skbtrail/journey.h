@@ -99,6 +99,7 @@ struct skbt_hop {
 	uint32_t len;
 	int32_t pid;
 	uint32_t aux;		/* kfree_skb reason, OVS action */
+	int32_t where;		/* its device's interface in the node context, -1 if not known */
 };
 
 struct skbt_stage_span {
@@ -166,6 +167,12 @@ struct skbt_journeys_config {
 	 * Unset (no such facts in the file): any pair may.
 	 */
 	bool (*dev_link)(unsigned int from, unsigned int to, bool routed, int *where, void *arg);
+	/*
+	 * Optional: the device id to name path device @dev by when the journey showed it is
+	 * interface @where of the node context (NAME@NAMESPACE when other namespaces have a
+	 * NAME too), else @dev.
+	 */
+	unsigned int (*dev_named)(unsigned int dev, int where, void *arg);
 	/* Optional: is task @pid an ovs-vswitchd thread that executes packets (cached per pid)? */
 	bool (*ovs_thread)(int pid, void *arg);
 	void *hint_arg;

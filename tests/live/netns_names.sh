@@ -4,7 +4,7 @@
 # recorded with skbtrail-record's default event set.  The node context stores each veth's
 # iflink, so the analyzer knows V@Y1 is A's peer and V@Y2 is B's: every journey from A ends
 # on V, every journey from B too, none joins the two pairs, and the journeys of each origin
-# are exactly the datagrams its receiver got.
+# are exactly the datagrams its receiver got; the path names V@Y1 and V@Y2 tell them apart.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib-live.bash"
 
@@ -47,12 +47,15 @@ check "context: iflink of $V in $Y1 and $Y2 stored" \
 
 check "analyzer ran (--journeys)" analyze --journeys "$TMP/j.jsonl" --dev "$A,$B,$V" --top 0
 jl() { jq -s -r "$1" "$TMP/j.jsonl"; }
-check_eq "journeys from $A on path $V = datagrams received in $Y1" "$r1" \
-	"$(jl "[.[] | select(.origin == \"$A\" and .path == \"$V\")] | length")"
-check_eq "journeys from $B on path $V = datagrams received in $Y2" "$r2" \
-	"$(jl "[.[] | select(.origin == \"$B\" and .path == \"$V\")] | length")"
+check_eq "journeys from $A on path $V@$Y1 = datagrams received in $Y1" "$r1" \
+	"$(jl "[.[] | select(.origin == \"$A\" and .path == \"$V@$Y1\")] | length")"
+check_eq "journeys from $B on path $V@$Y2 = datagrams received in $Y2" "$r2" \
+	"$(jl "[.[] | select(.origin == \"$B\" and .path == \"$V@$Y2\")] | length")"
 check_eq "no journey joins the two pairs ($A and $B in one journey)" 0 \
 	"$(jl "[.[] | select([.hops[].dev] | (index(\"$A\") != null) and (index(\"$B\") != null))] | length")"
 check_eq "no other journey of ours" "" \
-	"$(jl ".[] | select(.path != \"$V\" or (.origin != \"$A\" and .origin != \"$B\")) | \"\(.origin)>\(.path)\"" | sort | uniq -c | tr '\n' ' ')"
+	"$(jl ".[] | select((.origin != \"$A\" or .path != \"$V@$Y1\") and (.origin != \"$B\" or .path != \"$V@$Y2\")) | \"\(.origin)>\(.path)\"" | sort | uniq -c | tr '\n' ' ')"
+# The report's paths: the two namespaces' V apart, each with its own journeys.
+check_eq "report paths: $V@$Y1 and $V@$Y2" "$V@$Y1=$r1 $V@$Y2=$r2" \
+	"$(our_paths | sort | tr '\n' ' ' | sed 's/ $//')"
 time_report netns_names
