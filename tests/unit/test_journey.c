@@ -214,6 +214,57 @@ static void test_veth_bridge(void **state)
 	fix_free(f);
 }
 
+/*
+ * The node context's links: VETHA and VETHB are veth peers, ETH0 is linked to neither (its
+ * interface is "where" = its id; VETHB is named apart as VETHB_NS once placed).
+ */
+enum { VETHB_NS = 40 };
+
+static bool t_dev_link(unsigned int from, unsigned int to, bool routed, int *where, void *arg)
+{
+	(void)routed;
+	(void)arg;
+	*where = to;
+	return from == SKBT_DEV_NONE || from == to || (from == VETHA && to == VETHB) ||
+	       (from == VETHB && to == VETHA);
+}
+
+static unsigned int t_dev_named(unsigned int dev, int where, void *arg)
+{
+	(void)arg;
+	return dev == VETHB && where == VETHB ? VETHB_NS : dev;
+}
+
+/* A transmit continues only onto a device the context links to it. */
+static void test_links_need_context(void **state)
+{
+	struct fix *f = fix_new_cfg((struct skbt_journeys_config){ .have_queue_events = true,
+		.have_poll_events = true, .dev_link = t_dev_link, .dev_named = t_dev_named });
+
+	(void)state;
+	/* ETH0 to VETHB: nothing connects them, so the address was recycled */
+	ev(f, 0, 1, SKBT_EV_NET_DEV_QUEUE, ETH0, 0xd00, 242, PROC);
+	ev(f, 1, 1, SKBT_EV_NETIF_RX, VETHB, 0xd00, 228, PROC);
+	ev(f, 5, 1, SKBT_EV_NETIF_RECEIVE_SKB, VETHB, 0xd00, 228, SOFT);
+	/* VETHA to VETHB: peers */
+	ev(f, 10, 1, SKBT_EV_NET_DEV_QUEUE, VETHA, 0xe00, 242, PROC);
+	ev(f, 11, 1, SKBT_EV_NETIF_RX, VETHB, 0xe00, 228, PROC);
+	ev(f, 15, 1, SKBT_EV_NETIF_RECEIVE_SKB, VETHB, 0xe00, 228, SOFT);
+	skbt_journeys_finish(f->jb);
+
+	assert_int_equal(f->g.n, 3);
+	assert_int_equal(f->g.j[0].nhops, 1);
+	assert_int_equal(f->g.j[0].hops[0].dev, ETH0);
+	assert_int_equal(f->g.j[1].nhops, 2);
+	assert_path(&f->g.j[1], 1, VETHB_NS);
+	assert_int_equal(f->g.j[1].origin_dev, 0);
+	assert_int_equal(f->g.j[2].nhops, 3);
+	assert_path(&f->g.j[2], 1, VETHB_NS);
+	assert_int_equal(f->g.j[2].origin_dev, VETHA);
+	assert_int_equal(f->g.j[2].hops[1].where, VETHB);
+	fix_free(f);
+}
+
 /* Address reuse: a second packet at the same address, even microseconds later, is new. */
 static void test_reuse_never_joins(void **state)
 {
@@ -811,6 +862,7 @@ int main(void)
 		cmocka_unit_test(test_bounded_in_flight),
 		cmocka_unit_test(test_long_journeys),
 		cmocka_unit_test(test_many_in_flight),
+		cmocka_unit_test(test_links_need_context),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
