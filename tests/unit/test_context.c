@@ -127,6 +127,49 @@ static void test_delta(void **state)
 	skbt_context_release(&c);
 }
 
+/* Veth peers by ifindex, iflink and namespace: ifindexes repeat across namespaces. */
+static void test_ifaces(void **state)
+{
+	static const char old[] = "kind=context-static\niface:-:lo:ifindex=1\n";
+	static const char text[] = "kind=context-static\n"
+		"iface:x1:a:ifindex=2\niface:x1:a:iflink=2\niface:x1:a:link_netns=y1\n"
+		"iface:x2:b:ifindex=2\niface:x2:b:iflink=2\niface:x2:b:link_netns=y2\n"
+		"iface:y1:v:ifindex=2\niface:y1:v:iflink=2\niface:y1:v:link_netns=x1\n"
+		"iface:y2:v:ifindex=2\niface:y2:v:iflink=2\niface:y2:v:link_netns=x2\n"
+		"iface:-:p:ifindex=7\niface:-:p:master=br0\niface:-:br0:ifindex=8\n"
+		"iface:-:c:ifindex=9\niface:-:c:iflink=4\n";
+	struct skbt_context c = { .has_static = true };
+	struct skbt_iface *f;
+	unsigned int n;
+
+	(void)state;
+	assert_int_equal(skbt_kvlist_parse(old, sizeof(old), &c.stat), 0);
+	assert_int_equal(skbt_context_ifaces(&c, &f, &n), 0);
+	assert_int_equal(n, 0);		/* no link keys: nothing known */
+	assert_null(f);
+	skbt_kvlist_release(&c.stat);
+
+	assert_int_equal(skbt_kvlist_parse(text, sizeof(text), &c.stat), 0);
+	assert_int_equal(skbt_context_ifaces(&c, &f, &n), 0);
+	/* sorted by name, then scope: a br0 c p v@y1 v@y2 b */
+	assert_int_equal(n, 7);
+	assert_string_equal(f[0].name, "a");
+	assert_string_equal(f[1].name, "b");
+	assert_string_equal(f[2].name, "br0");
+	assert_string_equal(f[3].name, "c");
+	assert_string_equal(f[4].name, "p");
+	assert_string_equal(f[5].scope, "y1");
+	assert_string_equal(f[6].scope, "y2");
+	assert_int_equal(f[0].peer, 5);
+	assert_int_equal(f[5].peer, 0);
+	assert_int_equal(f[1].peer, 6);
+	assert_int_equal(f[6].peer, 1);
+	assert_int_equal(f[3].peer, -1);	/* its peer is nowhere in the context */
+	assert_string_equal(f[4].master, "br0");
+	free(f);
+	skbt_context_release(&c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +177,7 @@ int main(void)
 		cmocka_unit_test(test_softnet_parse),
 		cmocka_unit_test(test_kvlist),
 		cmocka_unit_test(test_delta),
+		cmocka_unit_test(test_ifaces),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
