@@ -1481,7 +1481,7 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 
 	if (r == R_SOCK) {
 		/* a task copies a datagram it was delivered: only after a local receive */
-		if (n && n->last != NO_HOP && role_of(n->j.hops[n->last].kind) == R_RECV)
+		if (n && n->last != NO_HOP && role_of(n->hops[n->last].kind) == R_RECV)
 			add_hop(jb, n, ev);
 		return 0;
 	}
