@@ -57,7 +57,8 @@ static const char *key_shown(const struct skbt_names *n, const char *key, char *
 	return buf;
 }
 
-/* traced_devs = a,b; OVS "port N: NAME (internal)", "Bridge|Port|Interface NAME" */
+/* traced_devs = a,b; iface:SCOPE:DEV:master = NAME; OVS "port N: NAME (internal)",
+ * "Bridge|Port|Interface NAME" */
 static const char *val_shown(const struct skbt_names *n, const char *key, const char *val,
 			     char *buf)
 {
@@ -78,6 +79,9 @@ static const char *val_shown(const struct skbt_names *n, const char *key, const 
 		}
 		return buf;
 	}
+	if (!strncmp(key, "iface:", 6) && strlen(key) > 7 &&
+	    !strcmp(key + strlen(key) - 7, ":master"))
+		return name_shown(n, val);
 	v = val + strspn(val, " ");	/* the tools' own indentation, kept */
 	if (!strncmp(key, "ovs:dpctl:", 10) && !strncmp(v, "port ", 5) && (p = strstr(v, ": "))) {
 		p += 2;

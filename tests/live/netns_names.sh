@@ -45,6 +45,11 @@ check_eq "context: $B's peer is in $Y2" "iface:$X2:$B:link_netns = $Y2" \
 check "context: iflink of $V in $Y1 and $Y2 stored" \
 	test "$(grep -c -E "iface:($Y1|$Y2):$V:iflink = " "$TMP/ctx.txt")" = 2
 
+# --redact-devs: the namespace-qualified names and the link keys name no device.
+"$ANALYZE" --redact-devs --context "$TMP/t.dat" >"$TMP/ctx-r.txt" 2>&1
+"$ANALYZE" --redact-devs -q --json "$TMP/r-r.json" "$TMP/t.dat" 2>/dev/null
+check_eq "--redact-devs: no device name of ours in --context or the report" 0 \
+	"$(cat "$TMP/ctx-r.txt" "$TMP/r-r.json" | grep -cE "$P[abv]([^0-9a-z]|$)")"
 check "analyzer ran (--journeys)" analyze --journeys "$TMP/j.jsonl" --dev "$A,$B,$V" --top 0
 jl() { jq -s -r "$1" "$TMP/j.jsonl"; }
 check_eq "journeys from $A on path $V@$Y1 = datagrams received in $Y1" "$r1" \
