@@ -533,6 +533,18 @@ static int finish_model(struct skbt_analysis *a)
 	ti->file = a->source;		/* never the directory: reports get attached to tickets */
 	ti->node = skbt_analysis_node(a);
 	ti->own_known = a->ctx.nown > 0;
+	{
+		/* from the file: shown only when it is a plain word ("sigusr1", "drop") */
+		const char *t = skbt_kvlist_get(&a->ctx.record, "trigger");
+		const char *tn = skbt_kvlist_get(&a->ctx.record, "trigger_time_ns");
+
+		if (t && *t && strlen(t) < 64 &&
+		    strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:,.-") ==
+		    strlen(t)) {
+			ti->trigger = t;
+			ti->trigger_ns = tn ? strtoull(tn, NULL, 10) : 0;
+		}
+	}
 	ti->version = skbt_tracefile_version(a->tf);
 	ti->compression = skbt_tracefile_compression(a->tf);
 	ti->buffer = skbt_events_buffer(a->ev);

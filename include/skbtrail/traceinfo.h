@@ -22,6 +22,9 @@ struct skbt_trace_info {
 	const char *file;
 	const char *node;		/* host name (UNAME option or --node), "" if unknown */
 	bool own_known;			/* the file lists the recorder's own tasks */
+	/* flight mode (kind=record trigger=, trigger_time_ns=): what wrote the file, or NULL */
+	const char *trigger;
+	uint64_t trigger_ns;		/* CLOCK_MONOTONIC ns, the "mono" trace clock's */
 	uint64_t own_events;		/* their events, left out of journeys and drops */
 	int version;			/* trace.dat version */
 	const char *compression;
