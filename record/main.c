@@ -728,6 +728,13 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (flight) {
+		/* before the measurement: an early SIGUSR1 must not kill the recorder */
+		struct sigaction su = { .sa_handler = on_usr1 };
+
+		sigemptyset(&su.sa_mask);
+		sigaction(SIGUSR1, &su, NULL);
+	}
 
 	ret = skbt_recorder_open(&cfg, &rec, &err);
 	if (ret) {
@@ -786,11 +793,8 @@ int main(int argc, char **argv)
 	 * ovs-dpctl).  Scripts wait for this line before they send traffic.
 	 */
 	if (flight) {
-		struct sigaction su = { .sa_handler = on_usr1 };
 		double last = 0;
 
-		sigemptyset(&su.sa_mask);
-		sigaction(SIGUSR1, &su, NULL);
 		fprintf(stderr, PROG ": %s; no reader\n", plan_text);
 		fprintf(stderr, PROG ": flight recorder: keeping the last %.3g s; SIGUSR1%s writes "
 			"them to %s; Ctrl-C to stop\n", flight,
