@@ -7,7 +7,9 @@
 #      least D before the signal, the trigger in the report;
 #   3. SIGTERM: no instance and no temporary directory left;
 #   4. a second recorder with --trigger drop:NO_SOCKET: datagrams to a closed port in y write
-#      a *-drop.dat file whose report counts the NO_SOCKET drops on B.
+#      a *-drop.dat file whose report counts the NO_SOCKET drops on B; more drops within D
+#      write nothing (rate limit); SIGINT leaves nothing;
+#   5. a third one killed by SIGKILL: its guard removes the instance and writes no file.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib-live.bash"
 
@@ -28,7 +30,7 @@ check "topology: $A ($NA) -> $B ($NB)" setup
 # flight_start ARGS...: the recorder in the background; waits for its "flight recorder" line
 # (after the rate measurement, tracing on, no reader).
 flight_start() {
-	"$RECORD" --flight ${D}s -o "$DIR" "$@" 2>"$TMP/rec.err" &
+	"$RECORD" --flight ${FD:-$D}s -o "$DIR" "$@" 2>"$TMP/rec.err" &
 	REC_PID=$!
 	local i
 	for i in $(seq 1 100); do
@@ -88,13 +90,20 @@ check "text report: the trigger near the top" sh -c "head -5 '$TMP/r.txt' | grep
 check "SIGTERM: exit 0, no instance, no temporary directory left" flight_stop TERM
 
 rm -f "$TMP/report"
-check "recorder started (--trigger drop:NO_SOCKET)" flight_start --trigger drop:NO_SOCKET
+# 8 s here: the rate limit must outlast a second sender's start on a loaded machine
+FD=8
+check "recorder started (--flight ${FD}s --trigger drop:NO_SOCKET)" flight_start --trigger drop:NO_SOCKET
 sleep 1
 check_eq "no drop yet: no file" 0 "$(files drop)"
 udp_send "$NA" 10.217.0.2 7018 10 200
 for i in $(seq 1 50); do [ "$(files drop)" -ge 1 ] && break; sleep 0.1; done
-sleep 0.5
 check_eq "datagrams to a closed port: one drop file" 1 "$(files drop)"
+T_FILE=$(mono)
+udp_send "$NA" 10.217.0.2 7018 10 200
+sleep 0.5
+echo "# second batch of drops $(awk -v a="$T_FILE" -v b="$(mono)" 'BEGIN { printf "%.2f", b - a }') s after the file"
+check_eq "more drops within ${FD}s: rate-limited, still one drop file" 1 "$(files drop)"
+check "the recorder said it ignored them" grep -q "trigger drop ignored" "$TMP/rec.err"
 F=$(ls "$DIR"/skbtrail-*-drop.dat | head -1)
 ln -sf "$F" "$TMP/t.dat"
 check "the drop file holds a NO_SOCKET drop of a packet received on $B" \
@@ -103,4 +112,15 @@ check "the analyzer reads it" analyze --dev "$A,$B"
 check_eq "report: trace.trigger.reason" drop "$(jr .trace.trigger.reason)"
 check "report: NO_SOCKET drops" test "$(jr '[.. | objects | select(.reason? == "NO_SOCKET") | .count? // 0] | add // 0')" -ge 1
 check "SIGINT: exit 0, no instance, no temporary directory left" flight_stop INT
+
+NFILES=$(ls "$DIR" | grep -c '\.dat$')
+check "recorder started again" flight_start
+INST=$(skbt_instance "$REC_PID")
+kill -KILL "$REC_PID"
+wait "$REC_PID" 2>/dev/null
+REC_PID=
+for i in $(seq 1 50); do [ -e "$INST" ] || break; sleep 0.1; done
+check "SIGKILL: its guard removed the instance" test ! -e "$INST"
+check "SIGKILL: no temporary directory left" sh -c "! ls -d '$DIR'/.skbtrail-flight.tmp.* 2>/dev/null"
+check_eq "SIGKILL: no file written" "$NFILES" "$(ls "$DIR" | grep -c '\.dat$')"
 time_report flight
