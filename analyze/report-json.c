@@ -92,6 +92,7 @@ static json_object *trace_obj(const struct skbt_trace_info *ti)
 
 		put(tr, "reason", str(ti->trigger));
 		put(tr, "time_ns", u64(ti->trigger_ns));
+		put(tr, "overwritten_events", u64(ti->overwritten_events));
 		put(t, "trigger", tr);
 	}
 	put(t, "format_version", json_object_new_int(ti->version));

@@ -83,6 +83,7 @@ check "the file holds events from at least ${D}s before the signal" \
 	awk -v f="$FIRST" -v s="$T_SIG" -v d=$D 'BEGIN { exit !(f != "" && f <= s - d) }'
 check "the analyzer reads it" analyze --dev "$A,$B"
 check_eq "report: trace.trigger.reason" sigusr1 "$(jr .trace.trigger.reason)"
+check_eq "report: a flight file is not incomplete by its overwritten events" false "$(jr .trace.incomplete)"
 check "report: trace.trigger.time_ns within 0.5 s of the signal" \
 	awk -v t="$(jr .trace.trigger.time_ns)" -v s="$T_SIG" 'BEGIN { exit !(t / 1e9 >= s && t / 1e9 < s + 0.5) }'
 "$ANALYZE" --dev "$A,$B" "$TMP/t.dat" >"$TMP/r.txt" 2>/dev/null
