@@ -88,6 +88,10 @@ check "report: trace.trigger.time_ns within 0.5 s of the signal" \
 	awk -v t="$(jr .trace.trigger.time_ns)" -v s="$T_SIG" 'BEGIN { exit !(t / 1e9 >= s && t / 1e9 < s + 0.5) }'
 "$ANALYZE" --dev "$A,$B" "$TMP/t.dat" >"$TMP/r.txt" 2>/dev/null
 check "text report: the trigger near the top" sh -c "head -5 '$TMP/r.txt' | grep -q 'trigger: sigusr1'"
+"$ANALYZE" -q --dev "$A,$B" --html "$TMP/r.html" --perfetto "$TMP/r.pf.json" "$TMP/t.dat" 2>/dev/null
+check "HTML summary: the trigger row" grep -q '<th class="l">trigger</th><td class="l">sigusr1 at' "$TMP/r.html"
+check_eq "Perfetto: one global trigger marker" 1 \
+	"$(jq '[.traceEvents[] | select(.cat == "trigger" and .ph == "i" and .s == "g")] | length' "$TMP/r.pf.json")"
 check "SIGTERM: exit 0, no instance, no temporary directory left" flight_stop TERM
 
 rm -f "$TMP/report"
