@@ -837,6 +837,17 @@ int main(int argc, char **argv)
 			if (asprintf(&name, "%s/skbtrail-%s-%s.dat", flight_dir, stamp,
 				     reason) < 0)
 				break;
+			/* two files in one second (--flight under 1 s): -2, -3, ... */
+			for (int k = 2; !access(name, F_OK) && k < 1000; k++) {
+				free(name);
+				if (asprintf(&name, "%s/skbtrail-%s-%s-%d.dat", flight_dir, stamp,
+					     reason, k) < 0) {
+					name = NULL;
+					break;
+				}
+			}
+			if (!name)
+				break;
 			ret = skbt_recorder_trigger(rec, name, reason, t, &sum, &err);
 			if (ret) {
 				fprintf(stderr, PROG ": trigger %s: %s\n", reason, err.msg);

@@ -9,7 +9,8 @@
 #   4. a second recorder with --trigger drop:NO_SOCKET: datagrams to a closed port in y write
 #      a *-drop.dat file whose report counts the NO_SOCKET drops on B; more drops within D
 #      write nothing (rate limit); SIGINT leaves nothing;
-#   5. a third one killed by SIGKILL: its guard removes the instance and writes no file.
+#   5. --max-files 1: a second file removes the recorder's first, not the others in DIR;
+#   6. one killed by SIGKILL: its guard removes the instance and writes no file.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib-live.bash"
 
@@ -117,6 +118,19 @@ check "the analyzer reads it" analyze --dev "$A,$B"
 check_eq "report: trace.trigger.reason" drop "$(jr .trace.trigger.reason)"
 check "report: NO_SOCKET drops" test "$(jr '[.. | objects | select(.reason? == "NO_SOCKET") | .count? // 0] | add // 0')" -ge 1
 check "SIGINT: exit 0, no instance, no temporary directory left" flight_stop INT
+
+FD=1
+check "recorder started (--flight 1s --max-files 1)" flight_start --max-files 1
+kill -USR1 "$REC_PID"
+for i in $(seq 1 50); do [ "$(files sigusr1)" = 2 ] && break; sleep 0.1; done
+FIRST_OWN=$(ls "$DIR" | grep -- '-sigusr1\.dat$' | sort | tail -1)
+sleep 1.5
+kill -USR1 "$REC_PID"
+for i in $(seq 1 50); do grep -q "max-files 1: removed" "$TMP/rec.err" && break; sleep 0.1; done
+check "--max-files 1: the second file replaced the first" \
+	sh -c "[ ! -e '$DIR/$FIRST_OWN' ] && grep -q 'max-files 1: removed .*$FIRST_OWN' '$TMP/rec.err'"
+check_eq "--max-files 1: the earlier recorder's file is untouched (2 sigusr1 files)" 2 "$(files sigusr1)"
+check "SIGTERM: exit 0, no instance, no temporary directory left" flight_stop TERM
 
 NFILES=$(ls "$DIR" | grep -c '\.dat$')
 check "recorder started again" flight_start
