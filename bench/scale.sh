@@ -12,7 +12,8 @@
 #     cpus-64, cpus-128, cpus-256
 # and runs skbtrail-analyze --top 10 on each, SCALE_RUNS rounds (default 3) interleaved (every
 # file once per round: load on the machine hits all files alike).  Prints the best and the
-# median time, ns/event of both, and the peak RSS of all runs (getrusage of the child).
+# median wall time, the median CPU time (user + system), ns/event of best and median wall
+# time, and the peak RSS of all runs (getrusage of the child).
 # Linear means a flat ns/event column.  A benchmark, not a test.
 set -u
 B=${B:-build}
@@ -50,14 +51,16 @@ for spec in $FILES; do
 	names="$names $f"
 done
 
-# one run: wall seconds (monotonic clock) and the child's peak RSS in KB, appended to $f.runs
+# one run: wall seconds (monotonic clock), the child's peak RSS in KB and its CPU seconds (user +
+# system: less disturbed than wall time when the machine is shared), appended to $f.runs
 measure() {
 	python3 - "$ANALYZE" "$1" <<'PY' >>"$TMP/$2.runs" || exit 1
 import resource, subprocess, sys, time
 t = time.monotonic()
 subprocess.run([sys.argv[1], "--top", "10", sys.argv[2]], stdout=subprocess.DEVNULL, check=True)
 t = time.monotonic() - t
-print("%.4f %d" % (t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("%.4f %d %.4f" % (t, u.ru_maxrss, u.ru_utime + u.ru_stime))
 PY
 }
 for r in $(seq 1 "$RUNS"); do
@@ -67,14 +70,18 @@ for r in $(seq 1 "$RUNS"); do
 	done
 done
 
-printf '%-9s %5s %11s %6s %8s %8s %9s %9s %9s\n' file cpus events MB best median \
+printf '%-9s %5s %11s %6s %8s %8s %8s %9s %9s %9s\n' file cpus events MB best median cpu \
 	"ns/ev b" "ns/ev m" "peak RSS"
+med() {	# med COLUMN FILE: median of that column
+	sort -n -k"$1" "$2" | awk -v k="$1" '{ v[NR] = $k }
+		END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 for f in $names; do
 	read -r ev cpus <"$TMP/$f.n"
-	sort -n "$TMP/$f.runs" | awk -v f="$f" -v c="$cpus" -v n="$ev" \
-		-v mb="$(( $(stat -c %s "$TMP/$f.dat") >> 20 ))" '
-		{ t[NR] = $1; if ($2 > r) r = $2 }
-		END { m = (NR % 2) ? t[(NR + 1) / 2] : (t[NR / 2] + t[NR / 2 + 1]) / 2
-			printf "%-9s %5d %11d %6d %8.3f %8.3f %9.1f %9.1f %6.1f MB\n", f, c, n, mb,
-				t[1], m, t[1] * 1e9 / n, m * 1e9 / n, r / 1024 }'
+	sort -n "$TMP/$f.runs" | awk -v f="$f" -v c="$cpus" -v n="$ev" -v m="$(med 1 "$TMP/$f.runs")" \
+		-v cpu="$(med 3 "$TMP/$f.runs")" -v mb="$(( $(stat -c %s "$TMP/$f.dat") >> 20 ))" '
+		NR == 1 { b = $1 }
+		{ if ($2 > r) r = $2 }
+		END { printf "%-9s %5d %11d %6d %8.3f %8.3f %8.3f %9.1f %9.1f %6.1f MB\n", f, c, n, mb,
+			b, m, cpu, b * 1e9 / n, m * 1e9 / n, r / 1024 }'
 done
