@@ -56,11 +56,14 @@ done
 measure() {
 	python3 - "$ANALYZE" "$1" <<'PY' >>"$TMP/$2.runs" || exit 1
 import resource, subprocess, sys, time
+# children's CPU time before the run is not zero: python3 may have waited for some at start-up
+# (their peak RSS, a few MB, is far below the analyzer's, which is what ru_maxrss then shows)
+u0 = resource.getrusage(resource.RUSAGE_CHILDREN)
 t = time.monotonic()
 subprocess.run([sys.argv[1], "--top", "10", sys.argv[2]], stdout=subprocess.DEVNULL, check=True)
 t = time.monotonic() - t
 u = resource.getrusage(resource.RUSAGE_CHILDREN)
-print("%.4f %d %.4f" % (t, u.ru_maxrss, u.ru_utime + u.ru_stime))
+print("%.4f %d %.4f" % (t, u.ru_maxrss, u.ru_utime + u.ru_stime - u0.ru_utime - u0.ru_stime))
 PY
 }
 for r in $(seq 1 "$RUNS"); do
