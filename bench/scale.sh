@@ -1,23 +1,36 @@
 #!/bin/bash
 # How analysis time and memory grow with trace length and with the number of CPUs in the file.
 # From one recorded v6 trace (BENCH_TRACE=FILE, or a short flood recorded here as in
-# bench/analyze.sh), bench/scale.py assembles:
-#   len-1x, len-4x, len-16x   the first SCALE_SECONDS (default 2) s of it repeated 1, 4, 16 times
-#                             in time order on its own CPUs
-#   cpus-4, cpus-8, cpus-16   the same slice laid on 4, 8, 16 CPUs at once (2, 4, 8 copies
-#                             overlapping in time: the merge sees that many busy CPUs)
-# and runs skbtrail-analyze on each (best of SCALE_RUNS, default 3; peak RSS by
-# /usr/bin/time -v).  Linear means a flat ns/event column.  A benchmark, not a test.
+# bench/analyze.sh), bench/scale.py assembles, from the first SCALE_SECONDS of it:
+#   default set (SCALE_SECONDS default 2):
+#     len-1x, len-4x, len-16x   the slice repeated 1, 4, 16 times in time order on its own CPUs
+#     cpus-4, cpus-8, cpus-16   the slice laid on 4, 8, 16 CPUs at once (2, 4, 8 copies
+#                               overlapping in time: the merge sees that many busy CPUs)
+#   SCALE_SET=big (issue 21, SCALE_SECONDS default 0.9):
+#     cpus-2                    the slice itself
+#     len-32x, len-128x         on 2 CPUs, as many events as cpus-64 and cpus-256
+#     cpus-64, cpus-128, cpus-256
+# and runs skbtrail-analyze --top 10 on each, SCALE_RUNS rounds (default 3) interleaved (every
+# file once per round: load on the machine hits all files alike).  Prints the best and the
+# median wall time, the median CPU time (user + system), ns/event of best and median wall
+# time, and the peak RSS of all runs (getrusage of the child).
+# Linear means a flat ns/event column.  A benchmark, not a test.
 set -u
 B=${B:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 ANALYZE=$ROOT/$B/skbtrail-analyze
-SECS=${SCALE_SECONDS:-2}
+SET=${SCALE_SET:-default}
+case $SET in
+default) SECS=${SCALE_SECONDS:-2}
+	FILES="len-1x:--copies=1 len-4x:--copies=4 len-16x:--copies=16 cpus-4:--cpus=4 cpus-8:--cpus=8 cpus-16:--cpus=16" ;;
+big)	SECS=${SCALE_SECONDS:-0.9}
+	FILES="cpus-2:--cpus=2 len-32x:--copies=32 len-128x:--copies=128 cpus-64:--cpus=64 cpus-128:--cpus=128 cpus-256:--cpus=256" ;;
+*)	echo "bench/scale.sh: SCALE_SET is default or big"; exit 1 ;;
+esac
 RUNS=${SCALE_RUNS:-3}
 TMP=$(mktemp -d /tmp/skbt-scale.XXXXXX)
 trap '[ -n "${KEEP:-}" ] || rm -rf "$TMP"' EXIT
 
-[ -x /usr/bin/time ] || { echo "bench/scale.sh: SKIP (no /usr/bin/time)"; exit 0; }
 TRACE=${BENCH_TRACE:-}
 if [ -z "$TRACE" ]; then
 	if [ "$(id -u)" != 0 ]; then echo "bench/scale.sh: SKIP (not root; or give BENCH_TRACE=FILE)"; exit 0; fi
@@ -27,33 +40,51 @@ if [ -z "$TRACE" ]; then
 	TRACE=$TMP/base.dat
 fi
 
-build() { python3 "$ROOT/bench/scale.py" "$TRACE" "$TMP/$1.dat" --seconds "$SECS" "${@:2}" >/dev/null ||
-	exit 1; }
-build len-1x --copies 1
-build len-4x --copies 4
-build len-16x --copies 16
-build cpus-4 --cpus 4
-build cpus-8 --cpus 8
-build cpus-16 --cpus 16
+names=
+for spec in $FILES; do
+	f=${spec%%:*}
+	python3 "$ROOT/bench/scale.py" "$TRACE" "$TMP/$f.dat" --seconds "$SECS" "${spec#*:}" >/dev/null ||
+		exit 1
+	"$ANALYZE" --json - --top 0 "$TMP/$f.dat" 2>/dev/null | python3 -c \
+		'import json,sys; t=json.load(sys.stdin)["trace"]; print(t["events_total"], t["cpus"])' \
+		>"$TMP/$f.n" || exit 1
+	names="$names $f"
+done
 
-printf '%-9s %5s %11s %9s %9s %10s %9s\n' file cpus events MB seconds ns/event "peak RSS"
-for f in len-1x len-4x len-16x cpus-4 cpus-8 cpus-16; do
-	file=$TMP/$f.dat
-	cat "$file" >/dev/null	# page cache warm
-	n=$("$ANALYZE" --json - --top 0 "$file" 2>/dev/null | python3 -c \
-		'import json,sys; t=json.load(sys.stdin)["trace"]; print(t["events_total"], t["cpus"])')
-	best=999999 rss=0
-	for r in $(seq 1 "$RUNS"); do
-		/usr/bin/time -v "$ANALYZE" --top 10 "$file" >/dev/null 2>"$TMP/time" || exit 1
-		t=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$TMP/time" |
-			awk -F: '{ if (NF == 3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
-		m=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$TMP/time")
-		best=$(awk -v a="$best" -v b="$t" 'BEGIN { print (b < a ? b : a) }')
-		[ "$m" -gt "$rss" ] && rss=$m
+# one run: wall seconds (monotonic clock), the child's peak RSS in KB and its CPU seconds (user +
+# system: less disturbed than wall time when the machine is shared), appended to $f.runs
+measure() {
+	python3 - "$ANALYZE" "$1" <<'PY' >>"$TMP/$2.runs" || exit 1
+import resource, subprocess, sys, time
+# children's CPU time before the run is not zero: python3 may have waited for some at start-up
+# (their peak RSS, a few MB, is far below the analyzer's, which is what ru_maxrss then shows)
+u0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+t = time.monotonic()
+subprocess.run([sys.argv[1], "--top", "10", sys.argv[2]], stdout=subprocess.DEVNULL, check=True)
+t = time.monotonic() - t
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+print("%.4f %d %.4f" % (t, u.ru_maxrss, u.ru_utime + u.ru_stime - u0.ru_utime - u0.ru_stime))
+PY
+}
+for r in $(seq 1 "$RUNS"); do
+	for f in $names; do
+		cat "$TMP/$f.dat" >/dev/null	# page cache warm
+		measure "$TMP/$f.dat" "$f"
 	done
-	read -r ev cpus <<<"$n"
-	awk -v f="$f" -v c="$cpus" -v n="$ev" -v mb="$(( $(stat -c %s "$file") >> 20 ))" -v t="$best" \
-		-v r="$rss" 'BEGIN { printf "%-9s %5d %11d %9d %9.2f %10.1f %6.1f MB\n", f, c, n, mb, t,
-		t * 1e9 / n, r / 1024 }'
-	rm -f "$file"
+done
+
+printf '%-9s %5s %11s %6s %8s %8s %8s %9s %9s %9s\n' file cpus events MB best median cpu \
+	"ns/ev b" "ns/ev m" "peak RSS"
+med() {	# med COLUMN FILE: median of that column
+	sort -n -k"$1" "$2" | awk -v k="$1" '{ v[NR] = $k }
+		END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+for f in $names; do
+	read -r ev cpus <"$TMP/$f.n"
+	sort -n "$TMP/$f.runs" | awk -v f="$f" -v c="$cpus" -v n="$ev" -v m="$(med 1 "$TMP/$f.runs")" \
+		-v cpu="$(med 3 "$TMP/$f.runs")" -v mb="$(( $(stat -c %s "$TMP/$f.dat") >> 20 ))" '
+		NR == 1 { b = $1 }
+		{ if ($2 > r) r = $2 }
+		END { printf "%-9s %5d %11d %6d %8.3f %8.3f %8.3f %9.1f %9.1f %6.1f MB\n", f, c, n, mb,
+			b, m, cpu, b * 1e9 / n, m * 1e9 / n, r / 1024 }'
 done

@@ -483,6 +483,20 @@ int skbt_capture_drain(struct skbt_capture *c, struct skbt_err *err)
 	return ret;
 }
 
+int skbt_capture_reset(struct skbt_capture *c)
+{
+	int i;
+
+	for (i = 0; i < c->ncpus; i++) {
+		struct cpu_reader *r = &c->r[i];
+
+		if (ftruncate(r->spool_fd, 0) < 0 || lseek(r->spool_fd, 0, SEEK_SET) < 0)
+			return -errno;
+		atomic_store(&r->bytes, 0);
+	}
+	return 0;
+}
+
 uint64_t skbt_capture_bytes(const struct skbt_capture *c)
 {
 	uint64_t sum = 0;

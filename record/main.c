@@ -3,12 +3,14 @@
  * skbtrail-record: record the kernel's network receive-path events into a trace.dat file
  * through a private tracefs instance.  See docs/skbtrail-record.1.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,13 +36,24 @@
 #define OPT_READER_CPUS 0x102
 #define OPT_FORCE 0x103
 #define OPT_DISK_RESERVE 0x104
+#define OPT_FLIGHT 0x105
+#define OPT_MAX_FILES 0x106
+#define OPT_TRIGGER 0x107
+/* flight mode: how long the event rate is measured to size the ring buffers */
+#define FLIGHT_MEASURE_S 1.0
 #define SHORTOPTS "o:d:e:D:b:m:C:hV"
 
-static volatile sig_atomic_t exiting;
+static volatile sig_atomic_t exiting, usr1;
 
 static void on_signal(int sig)
 {
 	exiting = sig;
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	usr1 = 1;
 }
 
 static void usage(FILE *f)
@@ -64,6 +77,14 @@ static void usage(FILE *f)
 		"                         (default 2%% of that file system, at most 1024)\n"
 		"  -m, --max-size MB      stop when MB of data have been captured\n"
 		"  -C, --clock CLOCK      trace clock (default mono, else global)\n"
+		"      --flight DURATION  flight recorder: keep the last DURATION (e.g. 5s, 500ms)\n"
+		"                         in the ring buffers, read nothing, and write them to a\n"
+		"                         new file in the -o directory on SIGUSR1 (at most one\n"
+		"                         file per DURATION)\n"
+		"      --max-files N      with --flight: keep only the N newest files written\n"
+		"      --trigger drop[:REASON,...]  with --flight: also write a file when the\n"
+		"                         kernel drops a packet (skb:kfree_skb) for one of these\n"
+		"                         reasons (default: any), e.g. drop:NO_SOCKET\n"
 		"      --format v7|v6     trace.dat version: v7, zstd-compressed (default), or v6,\n"
 		"                         uncompressed (about 10 times larger)\n"
 		"      --pcap             also capture packet headers (%d bytes) on each --dev\n"
@@ -193,6 +214,61 @@ static int resolve_devs(const char *const *devs, const char *const *want, int n,
 	return SKBT_EXIT_OK;
 }
 
+/* "5", "5s", "500ms", "200us", "2m": seconds, > 0. */
+static bool parse_duration(const char *s, double *out)
+{
+	static const struct { const char *unit; double scale; } units[] = {
+		{ "", 1 }, { "s", 1 }, { "ms", 1e-3 }, { "us", 1e-6 }, { "m", 60 },
+	};
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !(v > 0))
+		return false;
+	for (size_t i = 0; i < SKBT_ARRAY_SIZE(units); i++) {
+		if (!strcmp(end, units[i].unit)) {
+			*out = v * units[i].scale;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Flight mode: the names of the files written, oldest first, for --max-files. */
+struct flight_files {
+	char **name;
+	unsigned int n;
+};
+
+static void flight_rotate(struct flight_files *f, char *name, unsigned long max_files)
+{
+	char **nv = realloc(f->name, (f->n + 1) * sizeof(*nv));
+
+	if (!nv) {
+		free(name);
+		return;
+	}
+	f->name = nv;
+	f->name[f->n++] = name;
+	/* only files this recorder wrote are ever removed */
+	while (max_files && f->n > max_files) {
+		if (unlink(f->name[0]) == 0)
+			fprintf(stderr, PROG ": --max-files %lu: removed %s\n", max_files, f->name[0]);
+		free(f->name[0]);
+		memmove(f->name, f->name + 1, --f->n * sizeof(*f->name));
+	}
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -301,6 +377,9 @@ int main(int argc, char **argv)
 		{ "reader-cpus", required_argument, NULL, OPT_READER_CPUS },
 		{ "force", no_argument, NULL, OPT_FORCE },
 		{ "disk-reserve", required_argument, NULL, OPT_DISK_RESERVE },
+		{ "flight", required_argument, NULL, OPT_FLIGHT },
+		{ "max-files", required_argument, NULL, OPT_MAX_FILES },
+		{ "trigger", required_argument, NULL, OPT_TRIGGER },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		/* hidden, for completion/skbtrail.bash: options, events */
@@ -333,7 +412,10 @@ int main(int argc, char **argv)
 	struct skbt_netns_dev *where = NULL;
 	char *events_buf = NULL, *devs_buf = NULL, *stale = NULL, *kept = NULL;
 	double duration = 0, deadline = 0;
-	unsigned long max_mb = 0, v;
+	unsigned long max_mb = 0, v, max_files = 0;
+	double flight = 0;
+	char *flight_dir = NULL, *flight_base = NULL;
+	struct flight_files files = { 0 };
 	struct sigaction sa;
 	int c, i, ret, status = SKBT_EXIT_FAIL;
 
@@ -419,6 +501,35 @@ int main(int argc, char **argv)
 			break;
 		case OPT_FORCE:
 			force = true;
+			break;
+		case OPT_FLIGHT:
+			if (!parse_duration(optarg, &flight) || flight > 3600) {
+				fprintf(stderr, PROG ": bad --flight '%s' (a duration such as 5s or "
+					"500ms, at most 1h)\n", optarg);
+				status = SKBT_EXIT_USAGE;
+				goto cleanup;
+			}
+			break;
+		case OPT_TRIGGER:
+			if (!strcmp(optarg, "drop")) {
+				cfg.session.drop_trigger = "";
+			} else if (!strncmp(optarg, "drop:", 5) && optarg[5] &&
+				   strspn(optarg + 5, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_,") ==
+				   strlen(optarg + 5)) {
+				cfg.session.drop_trigger = optarg + 5;
+			} else {
+				fprintf(stderr, PROG ": bad --trigger '%s' (drop or drop:REASON,...; "
+					"SIGUSR1 is always one)\n", optarg);
+				status = SKBT_EXIT_USAGE;
+				goto cleanup;
+			}
+			break;
+		case OPT_MAX_FILES:
+			if (!parse_ulong(optarg, &max_files) || !max_files) {
+				fprintf(stderr, PROG ": bad --max-files '%s'\n", optarg);
+				status = SKBT_EXIT_USAGE;
+				goto cleanup;
+			}
 			break;
 		case OPT_DISK_RESERVE:
 			if (!parse_ulong(optarg, &v) || v > (1UL << 30)) {
@@ -507,6 +618,36 @@ int main(int argc, char **argv)
 	}
 	if (cfg.pcap && !cfg.pcap_max_bytes)
 		cfg.pcap_max_bytes = 256ULL << 20;
+	if ((max_files || cfg.session.drop_trigger) && !flight) {
+		fprintf(stderr, PROG ": %s needs --flight\n",
+			max_files ? "--max-files" : "--trigger");
+		status = SKBT_EXIT_USAGE;
+		goto cleanup;
+	}
+	if (flight && (cfg.pcap || duration > 0 || max_mb)) {
+		fprintf(stderr, PROG ": --flight does not go with %s\n",
+			cfg.pcap ? "--pcap" : duration > 0 ? "--duration" : "--max-size");
+		status = SKBT_EXIT_USAGE;
+		goto cleanup;
+	}
+	if (flight) {
+		struct stat st;
+
+		/* -o names the directory the files go to; the temporary one lives there too */
+		if (stat(cfg.output, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			fprintf(stderr, PROG ": --flight: -o %s must be an existing directory\n",
+				cfg.output);
+			status = SKBT_EXIT_USAGE;
+			goto cleanup;
+		}
+		flight_dir = strdup(cfg.output);
+		if (!flight_dir || asprintf(&flight_base, "%s/.skbtrail-flight", cfg.output) < 0) {
+			flight_base = NULL;
+			goto cleanup;
+		}
+		cfg.output = flight_base;
+		cfg.flight = true;
+	}
 
 	/*
 	 * The ring buffers of every online CPU within the node's budget, decided before the
@@ -587,6 +728,13 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	if (flight) {
+		/* before the measurement: an early SIGUSR1 must not kill the recorder */
+		struct sigaction su = { .sa_handler = on_usr1 };
+
+		sigemptyset(&su.sa_mask);
+		sigaction(SIGUSR1, &su, NULL);
+	}
 
 	ret = skbt_recorder_open(&cfg, &rec, &err);
 	if (ret) {
@@ -603,6 +751,37 @@ int main(int argc, char **argv)
 	if (*skbt_recorder_missing(rec))
 		fprintf(stderr, PROG ": note: the kernel lacks these events, skipped: %s\n",
 			skbt_recorder_missing(rec));
+	if (flight) {
+		/*
+		 * Size the buffers from the measured rate: the busiest CPU's bytes per second
+		 * for DURATION (+25%), at least the minimum, at most this node's budget.
+		 */
+		unsigned long kb, max_kb = plan.user ? plan.per_cpu_kb :
+				  plan.budget_kb / (online > 0 ? online : 1);
+		double rate;
+
+		if (max_kb < SKBT_BUDGET_MIN_KB)
+			max_kb = SKBT_BUDGET_MIN_KB;
+		ret = skbt_recorder_flight_size(rec, FLIGHT_MEASURE_S, flight, SKBT_BUDGET_MIN_KB,
+						max_kb, &kb, &rate, &err);
+		if (ret) {
+			fprintf(stderr, PROG ": %s\n", err.msg);
+			skbt_recorder_abort(rec);
+			goto cleanup;
+		}
+		if (rate > 0)
+			snprintf(plan_text, sizeof(plan_text), "flight: measured %.0f KB/s on the "
+				 "busiest CPU over %.1f s; %lu KB per CPU holds %s%.1f s at that rate "
+				 "(wanted %.3g s; budget %lu KB per CPU)", rate / 1024,
+				 FLIGHT_MEASURE_S, kb, kb * 1024.0 / 1.25 / rate < flight ?
+				 "only " : "", kb * 1024.0 / 1.25 / rate, flight, max_kb);
+		else
+			snprintf(plan_text, sizeof(plan_text), "flight: no event in %.1f s of "
+				 "measuring; %lu KB per CPU, the minimum (budget %lu KB per CPU)",
+				 FLIGHT_MEASURE_S, kb, max_kb);
+		cfg.buffer_plan = plan_text;
+		skbt_recorder_set_plan(rec, plan_text);
+	}
 	ret = skbt_recorder_start(rec, &err);
 	if (ret) {
 		fprintf(stderr, PROG ": %s\n", err.msg);
@@ -613,6 +792,77 @@ int main(int argc, char **argv)
 	 * Only now is tracing on: the node snapshot before it can take seconds (namespaces,
 	 * ovs-dpctl).  Scripts wait for this line before they send traffic.
 	 */
+	if (flight) {
+		double last = 0;
+
+		fprintf(stderr, PROG ": %s; no reader\n", plan_text);
+		fprintf(stderr, PROG ": flight recorder: keeping the last %.3g s; SIGUSR1%s writes "
+			"them to %s; Ctrl-C to stop\n", flight,
+			cfg.session.drop_trigger ? " or a drop" : "", flight_dir);
+		status = SKBT_EXIT_OK;
+		while (!exiting) {
+			struct timespec nap = { 0, 20 * 1000 * 1000 };
+			char stamp[32], *name;
+			uint64_t t;
+			time_t wall;
+
+			const char *reason;
+
+			nanosleep(&nap, NULL);
+			/*
+			 * The drop trigger is the kernel's: it turned tracing off right after
+			 * recording the drop; one read of tracing_on per 20 ms notices it.
+			 */
+			if (usr1)
+				reason = "sigusr1";
+			else if (cfg.session.drop_trigger && skbt_recorder_tripped(rec))
+				reason = "drop";
+			else
+				continue;
+			usr1 = 0;
+			t = mono_ns();
+			if (last && t / 1e9 - last < flight) {
+				fprintf(stderr, PROG ": trigger %s ignored: the last file was "
+					"written %.2f s ago (at most one per %.3g s)\n", reason,
+					t / 1e9 - last, flight);
+				if (!strcmp(reason, "drop") && skbt_recorder_resume(rec)) {
+					fprintf(stderr, PROG ": cannot turn tracing back on\n");
+					status = SKBT_EXIT_FAIL;
+					break;
+				}
+				continue;
+			}
+			wall = time(NULL);
+			strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime(&wall));
+			if (asprintf(&name, "%s/skbtrail-%s-%s.dat", flight_dir, stamp,
+				     reason) < 0)
+				break;
+			/* two files in one second (--flight under 1 s): -2, -3, ... */
+			for (int k = 2; !access(name, F_OK) && k < 1000; k++) {
+				free(name);
+				if (asprintf(&name, "%s/skbtrail-%s-%s-%d.dat", flight_dir, stamp,
+					     reason, k) < 0) {
+					name = NULL;
+					break;
+				}
+			}
+			if (!name)
+				break;
+			ret = skbt_recorder_trigger(rec, name, reason, t, &sum, &err);
+			if (ret) {
+				fprintf(stderr, PROG ": trigger %s: %s\n", reason, err.msg);
+				free(name);
+				status = SKBT_EXIT_FAIL;
+				break;
+			}
+			last = t / 1e9;
+			fprintf(stderr, PROG ": trigger %s: wrote %s\n", reason, name);
+			print_summary(&sum, SKBT_STOP_TRIGGER);
+			flight_rotate(&files, name, max_files);
+		}
+		skbt_recorder_abort(rec);
+		goto cleanup;
+	}
 	fprintf(stderr, PROG ": %s; %u reader thread(s)%s%s\n", plan_text, cfg.readers,
 		cfg.reader_cpus_text ? " on CPUs " : "",
 		cfg.reader_cpus_text ? cfg.reader_cpus_text : "");
@@ -680,6 +930,11 @@ int main(int argc, char **argv)
 	}
 cleanup:
 	skbt_recorder_free(rec);
+	for (unsigned int k = 0; k < files.n; k++)
+		free(files.name[k]);
+	free(files.name);
+	free(flight_dir);
+	free(flight_base);
 	free(out_dir);
 	if (reader_cpus)
 		CPU_FREE(reader_cpus);

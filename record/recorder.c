@@ -69,6 +69,9 @@ struct skbt_recorder {
 	 * events are the recorder's activity, not the node's (kind=record recorder_pids).
 	 */
 	char own_pids[512];
+	/* flight mode: the trigger of the file being written (kind=record trigger=...) */
+	const char *trigger;
+	uint64_t trigger_ns;
 };
 
 const char *skbt_stop_reason_name(enum skbt_stop_reason r)
@@ -81,6 +84,7 @@ const char *skbt_stop_reason_name(enum skbt_stop_reason r)
 	case SKBT_STOP_ERROR: return "error";
 	case SKBT_STOP_GUARD: return "recorder-died";
 	case SKBT_STOP_DISK_RESERVE: return "disk-reserve";
+	case SKBT_STOP_TRIGGER: return "trigger";
 	}
 	return "unknown";
 }
@@ -201,7 +205,12 @@ int skbt_recorder_open(const struct skbt_record_config *cfg, struct skbt_recorde
 		if (ret)
 			goto fail;
 	}
-	ret = skbt_session_create(&cfg->session, &r->session, err);
+	{
+		struct skbt_session_config sc = cfg->session;
+
+		sc.overwrite = cfg->flight;
+		ret = skbt_session_create(&sc, &r->session, err);
+	}
 	if (ret)
 		goto fail;
 	r->ncpus = skbt_session_ncpus(r->session);
@@ -323,7 +332,8 @@ int skbt_recorder_start(struct skbt_recorder *r, struct skbt_err *err)
 
 	clock_gettime(CLOCK_MONOTONIC, &r->t_start);
 	r->wall_start = time(NULL);
-	ret = skbt_capture_start(r->capture, err);
+	/* flight mode reads nothing while it waits: the buffers keep the last events */
+	ret = r->cfg.flight ? 0 : skbt_capture_start(r->capture, err);
 	if (ret)
 		return ret;
 	if (r->headers) {
@@ -442,6 +452,9 @@ static int add_options(struct skbt_recorder *r, enum skbt_stop_reason why,
 		  (long long)r->t_start.tv_sec * 1000000000LL + r->t_start.tv_nsec, secs);
 	skbt_sbuf_printf(&sb, "stop_reason=%s\nfinalised_by=%s\nkallsyms=%s\n", skbt_stop_reason_name(why),
 		  finalised_by, r->kallsyms_note);
+	if (r->trigger)
+		skbt_sbuf_printf(&sb, "trigger=%s\ntrigger_time_ns=%llu\n", r->trigger,
+				 (unsigned long long)r->trigger_ns);
 	for (i = 0; i < r->ncpus; i++) {
 		const struct skbt_record_cpu *c = &r->cpu[i];
 
@@ -639,6 +652,144 @@ int skbt_recorder_finish(struct skbt_recorder *r, enum skbt_stop_reason why,
 	return ret;
 }
 
+/* Per-CPU stats, counters and times at the start of what the next file will hold. */
+static void mark_start(struct skbt_recorder *r)
+{
+	int i;
+
+	for (i = 0; i < r->ncpus; i++) {
+		free(r->start_text[i]);
+		r->start_text[i] = NULL;
+		skbt_session_cpu_stats(r->session, i, &r->start_text[i], &r->cpu[i].start);
+	}
+	free(r->ctx_start);
+	r->ctx_start = NULL;
+	skbt_snapshot_counters(&r->snap, SKBT_SBOPT_NAME_CONTEXT_START, &r->ctx_start);
+	clock_gettime(CLOCK_MONOTONIC, &r->t_start);
+	r->wall_start = time(NULL);
+}
+
+int skbt_recorder_trigger(struct skbt_recorder *r, const char *output, const char *reason,
+			  uint64_t time_ns, struct skbt_record_summary *sum, struct skbt_err *err)
+{
+	struct skbt_writer_stats ws = { 0 };
+	char *out = strdup(output);
+	int ret, e;
+
+	if (!out)
+		return skbt_err_set(err, -ENOMEM, "out of memory");
+	skbt_session_stop(r->session);
+	ret = skbt_capture_drain(r->capture, err);
+	if (ret) {
+		free(out);
+		skbt_session_start(r->session);
+		return ret;
+	}
+	free(r->output);
+	r->output = out;
+	r->trigger = reason;
+	r->trigger_ns = time_ns;
+	/* the node's counters at the trigger, not at the start */
+	free(r->ctx_stop);
+	r->ctx_stop = NULL;
+	ret = assemble(r, SKBT_STOP_TRIGGER, "recorder", &ws, err);
+	fill_summary(r, &ws, sum);
+	r->trigger = NULL;
+	/* A fresh temporary file and empty spools and buffers for the next trigger. */
+	close(r->out_fd);
+	r->out_fd = -1;
+	if (ret) {
+		/* the file could not be placed: it stays in the temporary directory */
+		char *kept;
+
+		if (asprintf(&kept, "%s.failed-%llu", r->tmp_path, (unsigned long long)time_ns) >= 0) {
+			if (rename(r->tmp_path, kept) < 0)
+				unlink(r->tmp_path);
+			free(kept);
+		}
+	}
+	r->out_fd = open(r->tmp_path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (r->out_fd < 0)
+		return ret ? ret : skbt_err_set(err, -errno, "%s: cannot create: %s", r->tmp_path,
+						strerror(errno));
+	e = reserve(r, NULL);
+	if (!e)
+		e = skbt_capture_reset(r->capture);
+	if (!e)
+		e = skbt_session_clear(r->session);
+	if (e)
+		return ret ? ret : skbt_err_set(err, e, "cannot reset for the next trigger: %s",
+						strerror(-e));
+	mark_start(r);
+	e = skbt_session_start(r->session);
+	if (e && !ret)
+		ret = skbt_err_set(err, e, "cannot turn tracing on in instance %s",
+				   skbt_session_name(r->session));
+	return ret;
+}
+
+int skbt_recorder_flight_size(struct skbt_recorder *r, double seconds, double hold_s,
+			      unsigned long min_kb, unsigned long max_kb, unsigned long *kb,
+			      double *rate, struct skbt_err *err)
+{
+	struct timespec nap = { (time_t)seconds, (long)((seconds - (time_t)seconds) * 1e9) };
+	double best = 0, need;
+	int i, ret;
+
+	ret = skbt_session_start(r->session);
+	if (ret)
+		return skbt_err_set(err, ret, "cannot turn tracing on in instance %s",
+				    skbt_session_name(r->session));
+	while (nanosleep(&nap, &nap) < 0 && errno == EINTR)
+		;
+	skbt_session_stop(r->session);
+	for (i = 0; i < r->ncpus; i++) {
+		struct skbt_cpu_stats st = { 0 };
+		char *text = NULL;
+		double b;
+
+		skbt_session_cpu_stats(r->session, i, &text, &st);
+		free(text);
+		/* bytes still held, plus what was overwritten at the same mean event size */
+		b = (double)st.bytes;
+		if (st.entries && st.overrun)
+			b += (double)st.overrun * st.bytes / st.entries;
+		if (b / seconds > best)
+			best = b / seconds;
+	}
+	*rate = best;
+	need = best * hold_s * 1.25 / 1024;
+	*kb = need < min_kb ? min_kb : need > max_kb ? max_kb : (unsigned long)need + 1;
+	ret = skbt_session_set_buffer_kb(r->session, *kb);
+	if (!ret)
+		ret = skbt_session_clear(r->session);
+	if (ret)
+		return skbt_err_set(err, ret, "cannot set a %lu KB buffer per CPU: %s", *kb,
+				    strerror(-ret));
+	*kb = skbt_session_buffer_kb(r->session);
+	for (i = 0; i < r->ncpus; i++) {
+		free(r->start_text[i]);
+		r->start_text[i] = NULL;
+		skbt_session_cpu_stats(r->session, i, &r->start_text[i], &r->cpu[i].start);
+	}
+	return 0;
+}
+
+bool skbt_recorder_tripped(struct skbt_recorder *r)
+{
+	return r->started && skbt_session_tripped(r->session);
+}
+
+int skbt_recorder_resume(struct skbt_recorder *r)
+{
+	return skbt_session_start(r->session);
+}
+
+void skbt_recorder_set_plan(struct skbt_recorder *r, const char *plan)
+{
+	r->cfg.buffer_plan = plan;
+}
+
 /* The temporary directory, once empty (a file kept after a failed rename stays). */
 static void remove_tmp_dir(struct skbt_recorder *r)
 {
@@ -735,7 +886,17 @@ static void guard_main(struct skbt_recorder *r, int rfd)
 		last = c;
 	}
 	close(rfd);
-	if (last == 'F' || last == 'A' || !r->session) {
+	if (last == 'F' || last == 'A' || !r->session || r->cfg.flight) {
+		if (r->session && r->cfg.flight && last != 'F' && last != 'A') {
+			/* A killed flight recorder: no trigger, no file; leave no instance. */
+			skbt_session_destroy(r->session);
+			skbt_capture_close(r->capture, true);
+			if (r->tmp_path)
+				unlink(r->tmp_path);
+			if (r->tmp_dir)
+				rmdir(r->tmp_dir);
+			_exit(0);
+		}
 		if (r->session)
 			skbt_session_forget(r->session);
 		_exit(0);

@@ -503,6 +503,8 @@ static int set_clock(struct skbt_session *s, const char *want, struct skbt_err *
 	return ret;
 }
 
+static int arm_drop_trigger(struct skbt_session *s, const char *reasons, struct skbt_err *err);
+
 int skbt_session_create(const struct skbt_session_config *cfg, struct skbt_session **sp,
 			struct skbt_err *err)
 {
@@ -555,6 +557,14 @@ int skbt_session_create(const struct skbt_session_config *cfg, struct skbt_sessi
 	ret = set_clock(s, cfg->clock, err);
 	if (ret)
 		goto fail;
+	/*
+	 * A new instance starts in overwrite mode today, but flight mode depends on it: say it
+	 * rather than rely on the default.
+	 */
+	if (cfg->overwrite && tracefs_instance_file_write(s->inst, "options/overwrite", "1") < 0) {
+		ret = skbt_err_set(err, -EIO, "cannot set options/overwrite of instance %s", s->name);
+		goto fail;
+	}
 	if (cfg->buffer_kb) {
 		if (tracefs_instance_set_buffer_size(s->inst, cfg->buffer_kb, -1) < 0) {
 			ret = skbt_err_set(err, errno ? -errno : -ENOMEM,
@@ -607,11 +617,95 @@ int skbt_session_create(const struct skbt_session_config *cfg, struct skbt_sessi
 			}
 		}
 	}
+	if (cfg->drop_trigger) {
+		if (!sl_has(&s->enabled, "skb:kfree_skb")) {
+			ret = add_event(s, cfg, "skb", "kfree_skb", true, NULL, err);
+			if (ret)
+				goto fail;
+		}
+		ret = arm_drop_trigger(s, cfg->drop_trigger, err);
+		if (ret)
+			goto fail;
+	}
 	*sp = s;
 	return 0;
 fail:
 	skbt_session_destroy(s);
 	return ret;
+}
+
+/*
+ * The number the kernel prints as @name in an event's print fmt ("{ 3, \"NO_SOCKET\" }" of
+ * __print_symbolic), or -1.  Reason numbers change between kernels: never hard-coded.
+ */
+static long symbolic_value(const char *format, const char *name)
+{
+	char want[80];
+	const char *p;
+
+	snprintf(want, sizeof(want), "\"%s\" }", name);
+	for (p = strstr(format, want); p; p = strstr(p + 1, want)) {
+		const char *q = p;
+
+		while (q > format && q[-1] != '{')
+			q--;
+		if (q > format)
+			return strtol(q, NULL, 0);
+	}
+	return -1;
+}
+
+/* Arm "traceoff if FILTER" on skb:kfree_skb (enabled by the caller). */
+static int arm_drop_trigger(struct skbt_session *s, const char *reasons, struct skbt_err *err)
+{
+	struct skbt_sbuf f = { 0 };
+	char *format, *list, *tok, *save = NULL;
+	int len, ret = 0;
+
+	format = event_file_read(s->inst, "skb", "kfree_skb", "format", &len);
+	if (!format)
+		return skbt_err_set(err, -ENOENT, "--trigger drop: the kernel has no skb:kfree_skb");
+	list = strdup(reasons);
+	if (!list) {
+		free(format);
+		return skbt_err_set(err, -ENOMEM, "out of memory");
+	}
+	skbt_sbuf_str(&f, "traceoff");
+	for (tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		long v = symbolic_value(format, tok);
+
+		if (v < 0 || !strstr(format, "REC->reason")) {
+			ret = skbt_err_set(err, -EINVAL, "--trigger drop: this kernel has no drop "
+					   "reason %s (see the print fmt of skb:kfree_skb)", tok);
+			goto out;
+		}
+		skbt_sbuf_printf(&f, "%s reason == %ld", f.len > 8 ? " ||" : " if", v);
+	}
+	if (!*reasons) {
+		long v = symbolic_value(format, "CONSUMED");
+
+		if (v >= 0)
+			skbt_sbuf_printf(&f, " if reason != %ld", v);
+	}
+	if (f.failed || !f.p) {
+		ret = skbt_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if (tracefs_event_file_write(s->inst, "skb", "kfree_skb", "trigger", f.p) < 0)
+		ret = skbt_err_set(err, -EINVAL, "kernel refused trigger '%s' on skb:kfree_skb",
+				   f.p);
+out:
+	free(f.p);
+	free(list);
+	free(format);
+	return ret;
+}
+
+bool skbt_session_tripped(struct skbt_session *s)
+{
+	long long on;
+
+	return tracefs_instance_file_read_number(s->inst, "tracing_on", &on) == 0 && on == 0;
 }
 
 static void session_free(struct skbt_session *s)
@@ -652,6 +746,23 @@ int skbt_session_start(struct skbt_session *s)
 int skbt_session_stop(struct skbt_session *s)
 {
 	return tracefs_instance_file_write(s->inst, "tracing_on", "0") < 0 ? -EIO : 0;
+}
+
+int skbt_session_set_buffer_kb(struct skbt_session *s, unsigned long kb)
+{
+	ssize_t got;
+
+	if (tracefs_instance_set_buffer_size(s->inst, kb, -1) < 0)
+		return errno ? -errno : -ENOMEM;
+	got = tracefs_instance_get_buffer_size(s->inst, 0);
+	s->buffer_kb = got > 0 ? (unsigned long)got : kb;
+	return 0;
+}
+
+int skbt_session_clear(struct skbt_session *s)
+{
+	/* Truncating "trace" empties the ring buffers of every CPU. */
+	return tracefs_instance_file_clear(s->inst, "trace") < 0 ? -EIO : 0;
 }
 
 struct tracefs_instance *skbt_session_instance(struct skbt_session *s) { return s->inst; }

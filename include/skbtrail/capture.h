@@ -52,6 +52,8 @@ int skbt_capture_stop(struct skbt_capture *c, struct skbt_err *err);
  * every CPU's ring buffer to the end into it.  Single-threaded; tracing should be off.
  */
 int skbt_capture_drain(struct skbt_capture *c, struct skbt_err *err);
+/* Empty every spool (flight mode, once its data is in a file).  No threads may run. */
+int skbt_capture_reset(struct skbt_capture *c);
 
 /* Bytes in all spools (updated by the threads). */
 uint64_t skbt_capture_bytes(const struct skbt_capture *c);

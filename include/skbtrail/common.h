@@ -86,7 +86,7 @@ void skbt_sbuf_printf(struct skbt_sbuf *b, const char *fmt, ...)
 #define SKBT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /*
- * Command-line helpers both programs share (analyze/cli.c).  They append to @sb; the caller
+ * Command-line helpers both programs share (lib/cli.c).  They append to @sb; the caller
  * prints it.
  */
 struct option;

@@ -5,7 +5,7 @@
  * and context-stop.  Keys are described in docs/file-format.md ("Node context").
  *
  * Two halves:
- *  - analyze/context.c (libskbtrail, linked into both programs): the key=value model, the
+ *  - lib/context.c (libskbtrail, linked into both programs): the key=value model, the
  *    parsers of /proc/net/dev and /proc/net/softnet_stat text, and the reader of a file's
  *    context.  No I/O besides what the caller hands over.
  *  - record/context.c (the recorder only): snapshots of the live node into key=value text.
@@ -155,7 +155,7 @@ struct skbt_iface {
 int skbt_context_ifaces(const struct skbt_context *c, struct skbt_iface **ifaces,
 			unsigned int *n);
 
-/* Rendered by analyze/report-context.c (skbt_context_print_*, declared in skbtrail/report.h). */
+/* Rendered by render/report-context.c (skbt_context_print_*, declared in skbtrail/report.h). */
 
 /* ---------- snapshots of the live node (record/context.c, recorder only) ---------- */
 

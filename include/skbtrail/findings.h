@@ -128,6 +128,6 @@ int skbt_findings_done(struct skbt_findings *fx, const struct skbt_trace_info *t
 		       const struct skbt_stats *st);
 void skbt_findings_release(struct skbt_findings *fx);
 
-/* Rendered by analyze/report-findings.c (declared in skbtrail/report.h). */
+/* Rendered by render/report-findings.c (declared in skbtrail/report.h). */
 
 #endif

@@ -41,6 +41,13 @@ struct skbt_record_config {
 	size_t reader_cpus_size;
 	const char *reader_cpus_text;	/* --reader-cpus as given, for the file */
 	const char *buffer_plan;	/* what the ring buffers were sized to and why */
+	/*
+	 * --flight: no readers; the ring buffers (overwrite mode) keep the last events, and
+	 * skbt_recorder_trigger() writes them to a file.  @output then only names the private
+	 * temporary directory (OUT.tmp.XXXXXX) and the guard writes no file, it only removes
+	 * the instance: a killed flight recorder has no trigger to report.
+	 */
+	bool flight;
 };
 
 /*
@@ -59,6 +66,7 @@ enum skbt_stop_reason {
 	SKBT_STOP_ERROR,
 	SKBT_STOP_GUARD,	/* the recorder died; its guard finished the file */
 	SKBT_STOP_DISK_RESERVE,	/* free space fell to the reserve (skbtrail/budget.h) */
+	SKBT_STOP_TRIGGER,	/* flight mode: a trigger wrote the ring buffers out */
 };
 const char *skbt_stop_reason_name(enum skbt_stop_reason r);
 
@@ -108,6 +116,32 @@ int skbt_recorder_error(const struct skbt_recorder *r);
  */
 int skbt_recorder_finish(struct skbt_recorder *r, enum skbt_stop_reason why,
 			 struct skbt_record_summary *sum, struct skbt_err *err);
+/*
+ * Flight mode: stop tracing, read everything the ring buffers hold, write it to @output
+ * (kind=record trigger=@reason, trigger_time_ns=@time_ns, CLOCK_MONOTONIC), then empty the
+ * buffers and turn tracing on again.  0 or a negative errno with err set; *sum as for
+ * skbt_recorder_finish().  Tracing is back on unless an error came after the file.
+ */
+int skbt_recorder_trigger(struct skbt_recorder *r, const char *output, const char *reason,
+			  uint64_t time_ns, struct skbt_record_summary *sum, struct skbt_err *err);
+/*
+ * Flight mode, before skbt_recorder_start(): trace for @seconds with the buffers as
+ * configured, measure the busiest CPU's event bytes per second, and resize every CPU's
+ * buffer to hold @hold_s seconds of it (+25% for sub-buffer headers), between @min_kb and
+ * @max_kb.  Tracing is off and the buffers empty on return; *kb gets the size set and
+ * *rate the measured bytes/s of the busiest CPU.
+ */
+int skbt_recorder_flight_size(struct skbt_recorder *r, double seconds, double hold_s,
+			      unsigned long min_kb, unsigned long max_kb, unsigned long *kb,
+			      double *rate, struct skbt_err *err);
+/*
+ * Flight mode with a drop trigger: true when the kernel's traceoff trigger turned tracing
+ * off (skbt_session_tripped()).  skbt_recorder_resume() turns it back on without a file.
+ */
+bool skbt_recorder_tripped(struct skbt_recorder *r);
+int skbt_recorder_resume(struct skbt_recorder *r);
+/* Replace the buffer_plan text of the file (flight mode sizes after open). */
+void skbt_recorder_set_plan(struct skbt_recorder *r, const char *plan);
 /* Give up without a file (error before tracing started): remove instance and temp files. */
 void skbt_recorder_abort(struct skbt_recorder *r);
 void skbt_recorder_free(struct skbt_recorder *r);	/* NULL is a no-op */

@@ -37,14 +37,14 @@ int skbt_report_text(FILE *out, const struct skbt_trace_info *ti, const struct s
 int skbt_report_json(FILE *out, const struct skbt_trace_info *ti, const struct skbt_stats *st,
 		     const struct skbt_report_opts *o);
 
-/* The findings' sections (analyze/report-findings.c), for report-text.c and report-json.c;
+/* The findings' sections (render/report-findings.c), for report-text.c and report-json.c;
  * NULL fx ok. */
 void skbt_findings_print_top(FILE *out, const struct skbt_findings *fx);
 void skbt_findings_print_sections(FILE *out, const struct skbt_findings *fx);
 void skbt_findings_json(struct json_object *root, const struct skbt_findings *fx);
 
 /*
- * Render a file's context (skbtrail-analyze --context, analyze/report-context.c): text, one
+ * Render a file's context (skbtrail-analyze --context, render/report-context.c): text, one
  * "key = value" per line grouped by kind, counters as start, stop and delta; or one JSON
  * object.  -EIO.
  */

@@ -41,6 +41,14 @@ struct skbt_session_config {
 	int ndevs;
 	const char *clock;		/* NULL: "mono", else "global" */
 	unsigned long buffer_kb;	/* per CPU */
+	bool overwrite;			/* flight mode: options/overwrite=1 (oldest events go) */
+	/*
+	 * Flight mode --trigger drop[:REASONS]: NULL none, "" any drop reason but
+	 * SKB_CONSUMED, else "NO_SOCKET,SOCKET_RCVBUFF,...".  skb:kfree_skb is enabled and gets
+	 * the event trigger "traceoff if FILTER": the kernel itself turns the instance's
+	 * tracing off at the drop, right after recording it (skbt_session_tripped()).
+	 */
+	const char *drop_trigger;
 };
 
 /* Per-CPU counters of per_cpu/cpuN/stats. */
@@ -80,6 +88,12 @@ void skbt_session_forget(struct skbt_session *s);
 
 int skbt_session_start(struct skbt_session *s);		/* tracing_on = 1 */
 int skbt_session_stop(struct skbt_session *s);		/* tracing_on = 0 */
+/* True when tracing_on reads 0 though the recorder turned it on: a traceoff trigger fired. */
+bool skbt_session_tripped(struct skbt_session *s);
+/* Resize every CPU's ring buffer (tracing off); skbt_session_buffer_kb() follows. */
+int skbt_session_set_buffer_kb(struct skbt_session *s, unsigned long kb);
+/* Empty every CPU's ring buffer (flight mode, after a file is written). */
+int skbt_session_clear(struct skbt_session *s);
 
 struct tracefs_instance *skbt_session_instance(struct skbt_session *s);
 const char *skbt_session_name(const struct skbt_session *s);

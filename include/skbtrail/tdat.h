@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * tdat: the numbers of the trace.dat format, once, for its reader (analyze/tracefile.c) and
- * its writer (record/writer.c), as libtracecmd's trace-input.c and trace-output.c share
+ * tdat: the numbers of the trace.dat format, once, for its reader (lib/tracefile.c) and
+ * its writer (lib/writer.c), as libtracecmd's trace-input.c and trace-output.c share
  * trace-cmd's enum tracecmd_option.  Values from trace-cmd.dat.v7(5); docs/file-format.md.
  */
 #ifndef SKBTRAIL_TDAT_H

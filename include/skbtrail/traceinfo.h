@@ -22,6 +22,15 @@ struct skbt_trace_info {
 	const char *file;
 	const char *node;		/* host name (UNAME option or --node), "" if unknown */
 	bool own_known;			/* the file lists the recorder's own tasks */
+	/* flight mode (kind=record trigger=, trigger_time_ns=): what wrote the file, or NULL */
+	const char *trigger;
+	uint64_t trigger_ns;		/* CLOCK_MONOTONIC ns, the "mono" trace clock's */
+	/*
+	 * With a trigger: the CPUs whose first record is a missed-events marker (the ring
+	 * buffer overwrote older events, by design), and how many events they say; not in
+	 * lost_markers/lost_events.  The ring buffer's overrun then counts the same.
+	 */
+	uint64_t overwritten_markers, overwritten_events;
 	uint64_t own_events;		/* their events, left out of journeys and drops */
 	int version;			/* trace.dat version */
 	const char *compression;

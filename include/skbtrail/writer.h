@@ -4,7 +4,7 @@
  * writer) or version 7 with zstd compression, from metadata held in memory (header page,
  * event formats, kallsyms, printk formats, cmdlines, options) and raw per-CPU ring-buffer
  * sub-buffers spooled in files.  The layouts are in docs/file-format.md, section "Writing
- * (record/writer.c)".
+ * (lib/writer.c)".
  *
  * The writer copies everything it is given; it never reads tracefs itself (record/session.c
  * does), so it can be tested without root from synthetic data.

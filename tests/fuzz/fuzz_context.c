@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * libFuzzer target of the skbtrail option text (option 0x5342: kind=record and the node
- * context kinds, analyze/context.c): the input is one option payload, parsed as each kind
+ * context kinds, lib/context.c): the input is one option payload, parsed as each kind
  * (kvlist), asked for counter deltas, rendered as text and JSON; and, for the parsers the
  * recorder uses on /proc text, as /proc/net/dev and softnet_stat.
  * Seeds: tests/fuzz/seeds/fuzz_context/ (the four options of a real recording).

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * libFuzzer target for the captured-headers options (analyze/pcap.c) and the header parser
- * (analyze/flows.c).  Input: a sequence of skbtrail option payloads, each prefixed by its
+ * libFuzzer target for the captured-headers options (model/pcap.c) and the header parser
+ * (model/flows.c).  Input: a sequence of skbtrail option payloads, each prefixed by its
  * length as a little-endian u32 (cut to what is left).  Then: alignment, matching of one
  * synthetic receive event per record, attach to a one-hop journey, flow names, and the raw
  * input parsed as a packet of every link type.

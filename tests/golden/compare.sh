@@ -1,5 +1,5 @@
 #!/bin/bash
-# The comparison document (analyze/report-compare.c) against docs/compare-schema.json: the unit
+# The comparison document (render/report-compare.c) against docs/compare-schema.json: the unit
 # test of the comparison (tests/unit/test_compare.c) writes the JSON it renders from two
 # hand-built reports (a renamed path with a changed stage, a path only in the base), which is
 # validated here with python3-jsonschema.  TAP output (tests/lib.sh).

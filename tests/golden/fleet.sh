@@ -138,7 +138,7 @@ def tsv(name):
         return []
 
 def bucket(v):
-    """skbt_hist's bucket of v (analyze/stats.c): exact below 128, then 128 per power of two"""
+    """skbt_hist's bucket of v (model/stats.c): exact below 128, then 128 per power of two"""
     if v < 128:
         return v
     e = v.bit_length() - 1

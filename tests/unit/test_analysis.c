@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests of the analysis driver (analyze/analysis.c), the output registry
- * (analyze/registry.c) and each renderer on the model the driver builds from a bundled
- * sample; and of the statistics (analyze/stats.c) on journeys made here, whose latencies are
+ * Unit tests of the analysis driver (model/analysis.c), the output registry
+ * (render/registry.c) and each renderer on the model the driver builds from a bundled
+ * sample; and of the statistics (model/stats.c) on journeys made here, whose latencies are
  * known.  The renderers are checked for what they must say of the same model: every output
  * counts the same journeys.
  */

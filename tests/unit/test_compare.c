@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests of analyze/compare.c (the statistics of --compare) on distributions whose answer
- * is known, and of analyze/report-compare.c (its JSON and text renderings).
+ * Unit tests of model/compare.c (the statistics of --compare) on distributions whose answer
+ * is known, and of render/report-compare.c (its JSON and text renderings).
  */
 #include <errno.h>
 #include <math.h>

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests of analyze/context.c on fixed text: the /proc/net/dev and softnet_stat parsers
+ * Unit tests of lib/context.c on fixed text: the /proc/net/dev and softnet_stat parsers
  * (text as kernel 6.18 prints it, and an older 11-column softnet_stat), the key=value
  * model, counter deltas (a 32-bit softnet column that wrapped), and the context read back
- * from a file written by record/writer.c with the three context options.
+ * from a file written by lib/writer.c with the three context options.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests of analyze/events.c: merge order and decoded fields.
+ * Unit tests of model/events.c: merge order and decoded fields.
  *
  * Expected values were read off `trace-cmd report -t FILE` (trace-cmd 3.1.6) for the same
  * sample: timestamps, CPUs, devices, addresses, lengths, reasons, locations.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests of analyze/flows.c (header parser, names, per-flow table) and analyze/pcap.c
+ * Unit tests of model/flows.c (header parser, names, per-flow table) and model/pcap.c
  * (captured-headers options, clock alignment, matching to receive events, --filter).
  */
 #include <errno.h>

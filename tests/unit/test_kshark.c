@@ -3,7 +3,7 @@
  * KernelShark reads our files: every trace in samples/ and tests/data/ is opened with
  * libkshark (KernelShark's data library, Debian libkshark-dev 2.2.1) as the KernelShark GUI
  * opens it (KsDataStore::_openDataFile: kshark_open, then kshark_tep_init_all_buffers), and
- * what it loads must be what skbtrail's reader (analyze/tracefile.c, which does not use
+ * what it loads must be what skbtrail's reader (lib/tracefile.c, which does not use
  * libtracecmd) reads, CPU by CPU.
  *
  * What is comparable, and how:

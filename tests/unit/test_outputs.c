@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests of the escaping policy every output shares (analyze/outputs.c, docs/outputs.md):
+ * Unit tests of the escaping policy every output shares (render/outputs.c, docs/outputs.md):
  * hostile names as a device, comm or symbol can carry them (ESC, BEL, C1, invalid UTF-8,
  * commas, quotes, formula starts), each rendered for a terminal, JSON, HTML and CSV.
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests of analyze/perfdata.c: perf.data read as a trace.dat image.
+ * Unit tests of lib/perfdata.c: perf.data read as a trace.dat image.
  *
  * Input: samples/perf-bridge-mono.data (perf record -a -k mono of the four core events, see
  * samples/README.md) and damaged copies of it: the errors each header damage gives, and the

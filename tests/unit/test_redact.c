@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests of analyze/redact.c (--redact-ips): aliases by first appearance, stable across
+ * Unit tests of model/redact.c (--redact-ips): aliases by first appearance, stable across
  * flow keys and packets, and a rewritten IPv4/UDP packet whose checksums stay valid
  * (recomputed here from scratch, RFC 1071).
  */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests of analyze/tracefile.c: the trace.dat reader.
+ * Unit tests of lib/tracefile.c: the trace.dat reader.
  *
  * Inputs: the samples (trace-cmd 3.1.6, v7 zstd), tests/data/ *-slim*.dat (the same traces
  * without kallsyms, made by tests/data/mkslim.py; -v6 after `trace-cmd convert

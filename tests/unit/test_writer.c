@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Unit tests of record/writer.c: trace.dat v6 and v7 (zstd) files written from hand-made
+ * Unit tests of lib/writer.c: trace.dat v6 and v7 (zstd) files written from hand-made
  * ring-buffer sub-buffers and a hand-written event format, no kernel and no root needed.
- * The file is checked byte by byte at the start, read back with analyze/tracefile.c, and,
+ * The file is checked byte by byte at the start, read back with lib/tracefile.c, and,
  * when trace-cmd is installed, printed with `trace-cmd report` (v7: the same event lines as
  * v6) and `trace-cmd dump --summary`.
  */

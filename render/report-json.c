@@ -87,6 +87,14 @@ static json_object *trace_obj(const struct skbt_trace_info *ti)
 		put(t, "node", str(ti->node));
 	if (ti->own_known)
 		put(t, "recorder_events_left_out", u64(ti->own_events));
+	if (ti->trigger) {
+		json_object *tr = json_object_new_object();
+
+		put(tr, "reason", str(ti->trigger));
+		put(tr, "time_ns", u64(ti->trigger_ns));
+		put(tr, "overwritten_events", u64(ti->overwritten_events));
+		put(t, "trigger", tr);
+	}
 	put(t, "format_version", json_object_new_int(ti->version));
 	put(t, "compression", str(ti->compression));
 	put(t, "buffer", str(ti->buffer));

@@ -524,6 +524,14 @@ static int pf_finish(void *priv, const struct skbt_trace_info *ti, const struct 
 			meta(f, "thread_sort_index", c * 1000 + 1 + l, "sort_index", NULL, false);
 		}
 	}
+	/* a flight file's trigger: a global marker where the recorder acted on it */
+	if (ti->trigger) {
+		fprintf(f, ",\n{\"ph\":\"i\",\"s\":\"g\",\"pid\":1,\"tid\":0,\"ts\":");
+		put_us(f, rel(p, ti->trigger_ns));
+		fprintf(f, ",\"cat\":\"trigger\",\"name\":\"trigger: ");
+		skbt_out_json_str(f, ti->trigger);
+		fprintf(f, "\"}");
+	}
 	/* the stage slices left out for want of a lane, if any, go in an instant on CPU 0 */
 	if (left_out)
 		fprintf(f, ",\n{\"ph\":\"i\",\"s\":\"g\",\"pid\":1,\"tid\":0,\"ts\":0,\"cat\":\"note\","

@@ -60,6 +60,7 @@ struct skbt_analysis {
 	bool stats_ready, fx_ready;
 	struct skbt_findings fx;
 	struct skbt_flows *flows;
+	uint8_t *cpu_seen;		/* flight files: CPUs that had a record already */
 	struct skbt_pcap *pc;		/* captured headers of the file, or NULL */
 	struct skbt_ipmap *ipmap;	/* --redact-ips, or NULL */
 	struct skbt_names ctx_names;	/* --context --redact-devs: the report's aliases */
@@ -682,7 +683,7 @@ static int finish_model(struct skbt_analysis *a)
 		ti->recorded[k] = skbt_events_has(a->ev, k);
 		ti->events_total += k == SKBT_EV_LOST ? 0 : ti->events[k];
 	}
-	ti->lost_markers = ti->events[SKBT_EV_LOST];
+	ti->lost_markers = ti->events[SKBT_EV_LOST] - ti->overwritten_markers;
 	ti->truncated = ti->truncated || skbt_tracefile_truncated(a->tf);
 	ti->backwards = skbt_events_backwards(a->ev);
 	ti->jc = skbt_journeys_counters(a->jb);
@@ -716,11 +717,30 @@ int skbt_analysis_run(struct skbt_analysis *a, struct skbt_err *err)
 {
 	struct skbt_trace_info *ti = &a->ti;
 	const struct skbt_context *ctx = &a->ctx;
-	bool have_first = false, early = false;
+	bool have_first = false, early = false, first_on_cpu;
 	uint64_t nevents = 0;
 	struct skbt_event e;
 	int ret;
 
+	{
+		/* from the file: shown only when it is a plain word ("sigusr1", "drop") */
+		const char *t = skbt_kvlist_get(&a->ctx.record, "trigger");
+		const char *tn = skbt_kvlist_get(&a->ctx.record, "trigger_time_ns");
+
+		if (t && *t && strlen(t) < 64 &&
+		    strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:,.-") ==
+		    strlen(t)) {
+			ti->trigger = t;
+			ti->trigger_ns = tn ? strtoull(tn, NULL, 10) : 0;
+		}
+	}
+	if (ti->trigger) {
+		int n = skbt_events_ncpus(a->ev);
+
+		a->cpu_seen = calloc(n > 0 ? n : 1, 1);
+		if (!a->cpu_seen)
+			return skbt_err_set(err, -ENOMEM, "out of memory");
+	}
 	for (;;) {
 		if (a->cfg.progress && !(++nevents & 0xffff))
 			a->cfg.progress(a->cfg.progress_arg, a->tf, nevents);
@@ -748,7 +768,21 @@ int skbt_analysis_run(struct skbt_analysis *a, struct skbt_err *err)
 			ti->own_events++;
 			continue;
 		}
-		if (e.kind == SKBT_EV_LOST) {
+		first_on_cpu = a->cpu_seen && e.cpu < skbt_events_ncpus(a->ev) &&
+			       !a->cpu_seen[e.cpu];
+		if (first_on_cpu)
+			a->cpu_seen[e.cpu] = 1;
+		if (first_on_cpu && e.kind == SKBT_EV_LOST) {
+			/*
+			 * A flight file: a CPU's first record saying events were missed is the
+			 * ring buffer having overwritten older ones (overwrite mode, by design),
+			 * not a gap in what the file holds.  Journeys still see it: the ones cut
+			 * at the file's start are marked incomplete.
+			 */
+			ti->overwritten_markers++;
+			if (e.u.lost.count != UINT64_MAX)
+				ti->overwritten_events += e.u.lost.count;
+		} else if (e.kind == SKBT_EV_LOST) {
 			if (e.u.lost.count == UINT64_MAX)
 				ti->lost_unknown = true;
 			else
@@ -832,6 +866,7 @@ void skbt_analysis_close(struct skbt_analysis *a)
 	free(a->hints.bydev);
 	free(a->hints.named);
 	skbt_flows_free(a->flows);
+	free(a->cpu_seen);
 	skbt_ipmap_free(a->ipmap);
 	skbt_pcap_free(a->pc);
 	if (a->stats_ready)

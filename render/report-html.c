@@ -163,6 +163,14 @@ static void summary(struct html *h, const struct skbt_trace_info *ti, const stru
 		esc(h, ti->node);
 	}
 	fprintf(f, "</h1>\n<section id=\"summary\"><h2>Summary</h2>\n<table>\n");
+	if (ti->trigger) {
+		fprintf(f, "<tr><th class=\"l\">trigger</th><td class=\"l\">");
+		esc(h, ti->trigger);
+		fprintf(f, " at %" PRIu64 ".%06" PRIu64 " s (flight recorder: the events before it; "
+			"%" PRIu64 " older ones overwritten)</td></tr>\n",
+			ti->trigger_ns / 1000000000, ti->trigger_ns % 1000000000 / 1000,
+			ti->overwritten_events);
+	}
 	fprintf(f, "<tr><th class=\"l\">trace</th><td class=\"l\">trace.dat v%d (", ti->version);
 	esc(h, ti->compression);
 	fprintf(f, "), buffer ");

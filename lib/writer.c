@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * trace.dat writer, version 6 or 7.  All numbers are in the host's byte order (the header
- * says which).  See docs/file-format.md, "Writing (record/writer.c)".
+ * says which).  See docs/file-format.md, "Writing (lib/writer.c)".
  *
  * v6 (trace-cmd.dat.v6(5)): magic, version "6", endianness, long size, page size;
  * header_page; header_event; ftrace event formats; event formats per system; kallsyms;

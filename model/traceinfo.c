@@ -7,5 +7,6 @@
 
 bool skbt_trace_incomplete(const struct skbt_trace_info *ti)
 {
-	return ti->lost_markers || ti->truncated || ti->overrun_total > 0;
+	/* a flight file's overrun is the overwrite mode's, before its first event */
+	return ti->lost_markers || ti->truncated || (ti->overrun_total > 0 && !ti->trigger);
 }

@@ -63,6 +63,12 @@ static void print_summary(FILE *out, const struct skbt_trace_info *ti, const str
 		fprintf(out, "skbtrail report: %s, node %s\n", ti->file, ti->node);
 	else
 		fprintf(out, "skbtrail report: %s\n", ti->file);
+	if (ti->trigger)
+		fprintf(out, "trigger: %s at %" PRIu64 ".%06" PRIu64 " s (flight recorder; the "
+			"file holds the events before it; %" PRIu64 " older events were "
+			"overwritten before its first ones)\n", ti->trigger,
+			ti->trigger_ns / 1000000000, ti->trigger_ns % 1000000000 / 1000,
+			ti->overwritten_events);
 	fprintf(out, "trace: trace.dat v%d (%s), buffer %s%s%s, clock %s, %d CPUs, %s, "
 		"%" PRIu64 " events\n", ti->version, ti->compression,
 		*ti->buffer ? "\"" : "", *ti->buffer ? ti->buffer : "top",
