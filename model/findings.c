@@ -79,14 +79,18 @@ static struct skbt_fx_cpu *cpu_at(struct skbt_findings *fx, unsigned int cpu)
 static struct skbt_fx_dev *dev_at(struct skbt_findings *fx, unsigned int dev)
 {
 	if (dev >= fx->ndevs) {
-		struct skbt_fx_dev *n = realloc(fx->devs, (dev + 1) * sizeof(*n));
+		if (dev >= fx->devs_cap) {	/* doubling: no copy of them all per new device */
+			unsigned int cap = dev + 1 > 2 * fx->devs_cap ? dev + 1 : 2 * fx->devs_cap;
+			struct skbt_fx_dev *n = realloc(fx->devs, (size_t)cap * sizeof(*n));
 
-		if (!n)
-			return NULL;
-		memset(n + fx->ndevs, 0, (dev + 1 - fx->ndevs) * sizeof(*n));
+			if (!n)
+				return NULL;
+			fx->devs = n;
+			fx->devs_cap = cap;
+		}
+		memset(fx->devs + fx->ndevs, 0, (dev + 1 - fx->ndevs) * sizeof(*fx->devs));
 		for (unsigned int i = fx->ndevs; i <= dev; i++)
-			n[i].dev = i;
-		fx->devs = n;
+			fx->devs[i].dev = i;
 		fx->ndevs = dev + 1;
 	}
 	return &fx->devs[dev];
@@ -97,14 +101,19 @@ static uint64_t *steer_at(struct skbt_findings *fx, unsigned int dev, unsigned i
 	if (cpu >= NCPU_CAP)
 		return NULL;
 	if (dev >= fx->steer_devs) {
-		uint64_t *n = realloc(fx->steer_matrix, (size_t)(dev + 1) * NCPU_CAP * sizeof(*n));
+		/*
+		 * Rows double: a file with thousands of devices must not cost one copy of the
+		 * whole matrix per new device (2 KB a row; quadratic where realloc copies).
+		 */
+		unsigned int rows = dev + 1 > 2 * fx->steer_devs ? dev + 1 : 2 * fx->steer_devs;
+		uint64_t *n = realloc(fx->steer_matrix, (size_t)rows * NCPU_CAP * sizeof(*n));
 
 		if (!n)
 			return NULL;
 		memset(n + (size_t)fx->steer_devs * NCPU_CAP, 0,
-		       (size_t)(dev + 1 - fx->steer_devs) * NCPU_CAP * sizeof(*n));
+		       (size_t)(rows - fx->steer_devs) * NCPU_CAP * sizeof(*n));
 		fx->steer_matrix = n;
-		fx->steer_devs = dev + 1;
+		fx->steer_devs = rows;
 	}
 	return &fx->steer_matrix[(size_t)dev * NCPU_CAP + cpu];
 }

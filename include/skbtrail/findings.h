@@ -105,7 +105,7 @@ struct skbt_findings {
 	struct skbt_names names;
 	bool has_counters, softirq_recorded, dev_filtered, drop_events_recorded;
 	uint64_t netdev_budget, netdev_budget_usecs, max_backlog, dev_weight;
-	unsigned int ndevs;
+	unsigned int ndevs, devs_cap;	/* devs_cap: allocated (doubling) */
 	struct skbt_fx_dev *devs;	/* index = trace dev id, then counter-only devices */
 	unsigned int ncpus;
 	struct skbt_fx_cpu *cpus;
@@ -116,7 +116,7 @@ struct skbt_findings {
 	unsigned int nreasons;
 	struct skbt_fx_pending *pending;/* netif_rx'ed skbs not yet received */
 	uint64_t *steer_matrix;		/* [dev id * ncpus_cap + cpu] */
-	unsigned int steer_devs;
+	unsigned int steer_devs;	/* rows allocated (doubling), zeroed past the devices seen */
 };
 
 /* @ctx (may be NULL or empty) must outlive @fx.  -ENOMEM. */
