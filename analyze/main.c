@@ -672,20 +672,9 @@ int main(int argc, char **argv)
 		}
 		json_stdout = true;
 	}
-	for (unsigned int i = 0; i < skbt_noutputs; i++) {
-		if (out_path[i] && skbt_outputs[i].needs_pcap && !cfg.need_pcap) {
-			cfg.need_pcap = true;
-			cfg.need_pcap_why = i == 0 ? NULL : skbt_outputs[i].name;
-		}
-	}
-	{
-		static char why[40];
-
-		if (cfg.need_pcap_why) {
-			snprintf(why, sizeof(why), "--%s", cfg.need_pcap_why);
-			cfg.need_pcap_why = why;
-		}
-	}
+	for (unsigned int i = 0; i < skbt_noutputs && !cfg.need_pcap; i++)
+		if (out_path[i] && skbt_outputs[i].needs_pcap)
+			cfg.need_pcap = skbt_outputs[i].name;
 	if (check_out_paths(cfg.path, out_path))
 		return SKBT_EXIT_USAGE;
 	/* a filter that does not compile is a usage error, with pcap's own words */

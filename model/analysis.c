@@ -511,10 +511,9 @@ static int open_pipeline(struct skbt_analysis *a, struct skbt_err *err,
 		return failed(err, kind, ret == -ENOMEM ? SKBT_ANALYSIS_FAIL_RUNTIME :
 			      SKBT_ANALYSIS_FAIL_BADFILE, file_err(err, path, ret));
 	if ((cfg->pcap_filter || cfg->need_pcap) && !a->pc) {
-		skbt_err_set(err, -ENODATA, "%s: %s needs captured packet headers and this trace "
+		skbt_err_set(err, -ENODATA, "%s: --%s needs captured packet headers and this trace "
 			     "has none (record it with skbtrail-record --pcap)", path,
-			     cfg->pcap_filter ? "--filter" :
-			     cfg->need_pcap_why ? cfg->need_pcap_why : "an output");
+			     cfg->pcap_filter ? "filter" : cfg->need_pcap);
 		return failed(err, kind, SKBT_ANALYSIS_FAIL_USAGE, -ENODATA);
 	}
 	if (cfg->pcap_filter) {

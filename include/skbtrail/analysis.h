@@ -41,8 +41,8 @@ struct skbt_analysis_config {
 	struct skbt_filter filter;	/* selections (--dev, --path, --cpu, --stage, --min-latency) */
 	int64_t from_rel, to_rel;	/* --from/--to after the first event, ns; -1: open */
 	const char *pcap_filter;	/* --filter EXPR on the captured headers */
-	bool need_pcap;			/* an output needs captured headers (--pcapng) */
-	const char *need_pcap_why;	/* its option, for the message */
+	const char *need_pcap;		/* option (no --) of an output that needs captured
+					 * headers (pcapng), for the message; NULL: none */
 	bool redact_devs;		/* outputs name devices dev1, dev2, ... */
 	bool redact_ips;		/* outputs show 198.18.0.1, 2001:db8::1, ... (redact.h) */
 	const char *node;		/* --node NAME instead of the stored host name */

@@ -208,14 +208,13 @@ static void test_failures(void **state)
 	assert_non_null(strstr(err.msg, "--without"));
 
 	cfg.without = NULL;
-	cfg.need_pcap = true;
-	cfg.need_pcap_why = "--pcapng";
+	cfg.need_pcap = "pcapng";
 	assert_true(skbt_analysis_open(&cfg, &a, &err, &kind) < 0);
 	assert_int_equal(kind, SKBT_ANALYSIS_FAIL_USAGE);
 	assert_non_null(strstr(err.msg, "--pcapng needs captured packet headers"));
 
 	/* --context: the file and its context only */
-	cfg.need_pcap = false;
+	cfg.need_pcap = NULL;
 	cfg.context_only = true;
 	cfg.path = sample("native-f_context.dat");
 	assert_int_equal(skbt_analysis_open(&cfg, &a, &err, &kind), 0);
