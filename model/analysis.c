@@ -34,6 +34,8 @@ struct dev_aliases {
 };
 
 /* What the file says of Open vSwitch beyond the events: for the upcall linker. */
+#define LOC_CACHE 64
+
 struct ovs_hints {
 	struct skbt_events *ev;
 	struct skbt_ovs_port *ports;	/* from the node context */
@@ -45,6 +47,8 @@ struct ovs_hints {
 	struct { uint32_t first, count1; } *bydev;
 	unsigned int nbydev;
 	unsigned int *named;		/* by interface: its NAME@NAMESPACE device id, 0 if not yet */
+	/* free locations asked about: a handful of functions, asked once per free */
+	struct { uint64_t loc; bool control; } locs[LOC_CACHE];
 };
 
 struct skbt_analysis {
@@ -337,6 +341,19 @@ static bool hint_ovs_thread(int pid, void *arg)
 	return comm && skbt_ovs_thread_comm(comm, strlen(comm));
 }
 
+static bool hint_control_free(uint64_t location, void *arg)
+{
+	struct ovs_hints *h = arg;
+	unsigned int k = (unsigned int)(location ^ location >> 12) % LOC_CACHE;
+
+	if (h->locs[k].loc != location) {
+		h->locs[k].loc = location;
+		h->locs[k].control =
+			skbt_control_plane_location(skbt_events_symbol(h->ev, location));
+	}
+	return h->locs[k].control;
+}
+
 static int comm_is_ovs(int pid, const char *comm, size_t len, void *arg)
 {
 	(void)pid;
@@ -561,6 +578,7 @@ static int open_pipeline(struct skbt_analysis *a, struct skbt_err *err,
 	a->jcfg.ovs_node = ovs_node(a->tf, a->ev, &a->hints);
 	a->jcfg.dev_ovs = hint_dev_ovs;
 	a->jcfg.ovs_thread = hint_ovs_thread;
+	a->jcfg.control_free = hint_control_free;
 	a->jcfg.hint_arg = &a->hints;
 	/* files without the iflink/master keys link as before */
 	a->jcfg.dev_link = a->hints.nifaces ? hint_dev_link : NULL;

@@ -1305,6 +1305,29 @@ static bool set_aside(struct skbt_journeys *jb, struct jnode *n, enum skbt_jend 
 	return true;
 }
 
+/*
+ * A packet's own free is often not traced (on 6.18, a UDP read ends in skb_attempt_defer_free()
+ * and a TCP read in __kfree_skb(), net/core/skbuff.c), and its address soon holds another skb,
+ * such as a netlink reply that `ip` peeks at, copies and frees.  So a copy or a free joins a
+ * journey only if it can be this packet's:
+ *  - a copy out of a socket moves bytes (a zero-length peek proves nothing), and no more than
+ *    the packet held at its receive, plus a link header a packet socket pushes back; one that
+ *    moves more shows the address is another skb's: the journey ends there;
+ *  - a free is not at a location that frees only control-plane skbs (netlink, genetlink, Unix
+ *    sockets: skbt_control_plane_location()), unless it is a drop of a network packet
+ *    (kfree_skb's skb->protocol, which a netlink skb leaves 0).  Frees carry their location
+ *    from kernel 6.3 (consume_skb) and always (kfree_skb); without one, nothing is known.
+ */
+#define LL_SLACK 18	/* Ethernet header with a VLAN tag */
+
+static bool free_is_control(const struct skbt_journeys *jb, const struct skbt_event *ev)
+{
+	if (ev->kind == SKBT_EV_KFREE_SKB && ev->u.drop.protocol)
+		return false;
+	return ev->u.drop.location && jb->cfg.control_free &&
+	       jb->cfg.control_free(ev->u.drop.location, jb->cfg.hint_arg);
+}
+
 /* ---- feeding ---- */
 
 #define LOST_HORIZON_NS 100000000ULL	/* 100 ms */
@@ -1428,6 +1451,18 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 		n = NULL;
 	}
 	if (r == R_FREE) {
+		if (n && free_is_control(jb, ev)) {
+			/* ours went untraced before: the address is no clue any more, and a copy
+			 * that task made just before was of that message too */
+			while (n->j.nhops > 1 && n->j.nhops - 1 != n->last &&
+			       role_of(n->hops[n->j.nhops - 1].kind) == R_SOCK &&
+			       n->hops[n->j.nhops - 1].pid == ev->pid)
+				n->j.nhops--;
+			jb->c.frees_not_joined++;
+			if (!set_aside(jb, n, SKBT_JEND_REUSED))
+				finalize(jb, n, SKBT_JEND_REUSED);
+			n = NULL;
+		}
 		if (!n) {
 			if (ev->kind == SKBT_EV_KFREE_SKB) {
 				jb->c.orphan_drops++;
@@ -1481,8 +1516,17 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 
 	if (r == R_SOCK) {
 		/* a task copies a datagram it was delivered: only after a local receive */
-		if (n && n->last != NO_HOP && role_of(n->hops[n->last].kind) == R_RECV)
-			add_hop(jb, n, ev);
+		if (n && n->last != NO_HOP && role_of(n->hops[n->last].kind) == R_RECV) {
+			if (!ev->len) {
+				jb->c.copies_not_joined++;
+			} else if (ev->len > n->hops[n->last].len + LL_SLACK) {
+				jb->c.copies_not_joined++;
+				if (!set_aside(jb, n, SKBT_JEND_REUSED))
+					finalize(jb, n, SKBT_JEND_REUSED);
+			} else {
+				add_hop(jb, n, ev);
+			}
+		}
 		return 0;
 	}
 	if (n && continues(jb, n, ev)) {

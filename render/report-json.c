@@ -382,6 +382,8 @@ int skbt_report_json(FILE *out, const struct skbt_trace_info *ti, const struct s
 	if (ti->jc) {
 		put(j, "peak_in_flight", u64(ti->jc->peak_live));
 		put(j, "orphan_frees", u64(ti->jc->orphan_frees));
+		put(j, "frees_not_joined", u64(ti->jc->frees_not_joined));
+		put(j, "copies_not_joined", u64(ti->jc->copies_not_joined));
 	}
 	put(root, "journeys", j);
 

@@ -173,6 +173,9 @@ struct skbt_journeys_config {
 	 * NAME too), else @dev.
 	 */
 	unsigned int (*dev_named)(unsigned int dev, int where, void *arg);
+	/* Optional: does the function at kernel address @location free only control-plane skbs
+	 * (netlink, Unix sockets), never packets? */
+	bool (*control_free)(uint64_t location, void *arg);
 	/* Optional: is task @pid an ovs-vswitchd thread that executes packets (cached per pid)? */
 	bool (*ovs_thread)(int pid, void *arg);
 	void *hint_arg;
@@ -183,6 +186,10 @@ struct skbt_journeys_counters {
 	uint64_t journeys;
 	uint64_t orphan_frees;		/* consume_skb of an address with no journey */
 	uint64_t orphan_drops;		/* kfree_skb of an address with no journey */
+	/* frees of a journey's address by control-plane code (counted as orphans too) and
+	 * socket copies that cannot be its packet's: not joined (docs/stages.md) */
+	uint64_t frees_not_joined;
+	uint64_t copies_not_joined;
 	uint64_t lost_markers;		/* SKBT_EV_LOST events */
 	uint64_t upcalls;		/* journeys with an upcall hop */
 	uint64_t upcalls_linked;

@@ -39,6 +39,10 @@ check_eq "$T: trace-cmd netif_receive_skb, netif_rx, napi_gro_receive_entry" "$N
 	"$(tc_count netif_receive_skb "$T") $(tc_count netif_rx "$T") $(tc_count napi_gro_receive_entry "$T")"
 # stack and socket depend on what frees and copies the kernel traces (docs/stages.md): not here
 check_eq "$T: no stage besides stack and socket ($(path_stages "$T"))" "" "$(path_stages_but "$T" stack,socket)"
+# `ip` (the second tap's setup) reads and frees netlink messages at addresses the datagrams
+# had: none of that is theirs (docs/stages.md, Frees and copies of another skb)
+check_eq "$T, $TN: no hop by ip" 0 \
+	"$(jr "[.slowest[] | select(.path == \"$T\" or .path == \"$TN\") | .hops[] | select(.comm == \"ip\")] | length")"
 check_eq "$T: no napi entry" 0 "$(jr "[.napi[] | select(.dev == \"$T\")] | length")"
 check_eq "$T: journeys start at the receive by the writer (python3), length $LEN" "netif_receive_skb_entry python3 $LEN" \
 	"$(jr "[.slowest[] | select(.path == \"$T\") | \"\(.hops[0].event) \(.hops[0].comm) \(.hops[] | select(.event == \"netif_receive_skb\") | .len)\"] | unique | join(\"|\")")"

@@ -730,6 +730,91 @@ static void test_socket(void **state)
 	fix_free(f);
 }
 
+/* Free locations of the tests: NL_LOC frees only netlink messages (control plane). */
+#define NL_LOC 0xffffffff81100000ULL
+#define UDP_LOC 0xffffffff81200000ULL
+
+static bool t_control_free(uint64_t location, void *arg)
+{
+	(void)arg;
+	return location == NL_LOC;
+}
+
+static void free_at(struct fix *f, uint64_t ts_us, unsigned int cpu, enum skbt_kind kind,
+		    uint64_t skb, uint64_t loc, uint16_t protocol, int pid)
+{
+	struct skbt_event e = { .ts = ts_us * 1000, .skb = skb, .cpu = cpu, .kind = kind,
+		.dev = SKBT_DEV_NONE, .pid = pid };
+
+	e.u.drop.location = loc;
+	e.u.drop.protocol = protocol;
+	assert_int_equal(skbt_journeys_feed(f->jb, &e), 0);
+}
+
+/*
+ * A datagram delivered on a tap is freed untraced (6.18); 100 ms later `ip` (pid 50) peeks at
+ * a netlink reply at the same address (0 bytes), copies it (1160 bytes: more than the datagram
+ * held, so the journey ends there) and frees it in netlink_recvmsg(): none of it is the
+ * datagram's.  A second one: `ip` copies a 36-byte ACK
+ * (fits) and frees it in netlink code: the copy goes with the free.  A third: a reader copies
+ * 86 bytes and its free has an ordinary location: both join.  A kfree_skb with a protocol
+ * joins even at a netlink location.
+ */
+static void test_no_phantom_free(void **state)
+{
+	struct fix *f = fix_new_cfg((struct skbt_journeys_config){ .have_queue_events = true,
+		.have_poll_events = true, .control_free = t_control_free });
+	const struct skbt_journeys_counters *c;
+
+	(void)state;
+	evp(f, 0, 0, SKBT_EV_NETIF_RECEIVE_SKB, VETHB, 0x1, 250, PROC, 40);
+	evp(f, 100000, 0, SKBT_EV_SKB_COPY_DATAGRAM_IOVEC, SKBT_DEV_NONE, 0x1, 0, PROC, 50);
+	evp(f, 100001, 0, SKBT_EV_SKB_COPY_DATAGRAM_IOVEC, SKBT_DEV_NONE, 0x1, 1160, PROC, 50);
+	free_at(f, 100002, 0, SKBT_EV_CONSUME_SKB, 0x1, NL_LOC, 0, 50);
+
+	evp(f, 100005, 0, SKBT_EV_NETIF_RECEIVE_SKB, VETHB, 0x2, 250, SOFT, 0);
+	evp(f, 200010, 1, SKBT_EV_SKB_COPY_DATAGRAM_IOVEC, SKBT_DEV_NONE, 0x2, 36, PROC, 50);
+	free_at(f, 200011, 1, SKBT_EV_CONSUME_SKB, 0x2, NL_LOC, 0, 50);
+
+	evp(f, 200020, 0, SKBT_EV_NETIF_RECEIVE_SKB, VETHB, 0x3, 114, SOFT, 0);
+	evp(f, 200030, 1, SKBT_EV_SKB_COPY_DATAGRAM_IOVEC, SKBT_DEV_NONE, 0x3, 86, PROC, 900);
+	free_at(f, 200031, 1, SKBT_EV_CONSUME_SKB, 0x3, UDP_LOC, 0, 900);
+
+	evp(f, 200040, 0, SKBT_EV_NETIF_RECEIVE_SKB, VETHB, 0x4, 114, SOFT, 0);
+	free_at(f, 200045, 0, SKBT_EV_KFREE_SKB, 0x4, NL_LOC, 0x0800, 0);
+	skbt_journeys_finish(f->jb);
+
+	assert_int_equal(f->g.n, 4);
+	for (unsigned int i = 0; i < f->g.n; i++) {
+		const struct skbt_journey *j = &f->g.j[i];
+
+		switch (j->skb) {
+		case 0x1:
+		case 0x2:
+			assert_int_equal(j->end, SKBT_JEND_REUSED);
+			assert_int_equal(j->nhops, 1);
+			assert_null(stage(j, SKBT_STAGE_SOCKET));
+			assert_null(stage(j, SKBT_STAGE_STACK));
+			break;
+		case 0x3:
+			assert_int_equal(j->end, SKBT_JEND_CONSUMED);
+			assert_int_equal(j->nhops, 3);
+			assert_int_equal(stage(j, SKBT_STAGE_SOCKET)->ns, 10000);
+			assert_int_equal(stage(j, SKBT_STAGE_STACK)->ns, 11000);
+			break;
+		default:
+			assert_int_equal(j->skb, 0x4);
+			assert_int_equal(j->end, SKBT_JEND_DROPPED);
+			break;
+		}
+	}
+	c = skbt_journeys_counters(f->jb);
+	assert_int_equal(c->frees_not_joined, 1);
+	assert_int_equal(c->copies_not_joined, 2);
+	assert_int_equal(c->orphan_frees, 2);
+	fix_free(f);
+}
+
 /* Many packets in flight, then idle expiry: memory follows what is in flight. */
 static void test_bounded_in_flight(void **state)
 {
@@ -856,6 +941,7 @@ int main(void)
 		cmocka_unit_test(test_no_phantom_upcall),
 		cmocka_unit_test(test_no_poll_events),
 		cmocka_unit_test(test_tx_nesting_no_loop),
+		cmocka_unit_test(test_no_phantom_free),
 		cmocka_unit_test(test_loopback),
 		cmocka_unit_test(test_drop),
 		cmocka_unit_test(test_socket),
