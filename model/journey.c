@@ -1310,16 +1310,13 @@ static bool set_aside(struct skbt_journeys *jb, struct jnode *n, enum skbt_jend 
  * and a TCP read in __kfree_skb(), net/core/skbuff.c), and its address soon holds another skb,
  * such as a netlink reply that `ip` peeks at, copies and frees.  So a copy or a free joins a
  * journey only if it can be this packet's:
- *  - a copy out of a socket moves bytes (a zero-length peek proves nothing), and no more than
- *    the packet held at its receive, plus a link header a packet socket pushes back; one that
- *    moves more shows the address is another skb's: the journey ends there;
+ *  - a copy out of a socket moves bytes (a zero-length peek proves nothing); its length is no
+ *    clue beyond that, for TCP appends later segments to an earlier skb (tcp_try_coalesce());
  *  - a free is not at a location that frees only control-plane skbs (netlink, genetlink, Unix
  *    sockets: skbt_control_plane_location()), unless it is a drop of a network packet
  *    (kfree_skb's skb->protocol, which a netlink skb leaves 0).  Frees carry their location
  *    from kernel 6.3 (consume_skb) and always (kfree_skb); without one, nothing is known.
  */
-#define LL_SLACK 18	/* Ethernet header with a VLAN tag */
-
 static bool free_is_control(const struct skbt_journeys *jb, const struct skbt_event *ev)
 {
 	if (ev->kind == SKBT_EV_KFREE_SKB && ev->u.drop.protocol)
@@ -1517,15 +1514,10 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 	if (r == R_SOCK) {
 		/* a task copies a datagram it was delivered: only after a local receive */
 		if (n && n->last != NO_HOP && role_of(n->hops[n->last].kind) == R_RECV) {
-			if (!ev->len) {
-				jb->c.copies_not_joined++;
-			} else if (ev->len > n->hops[n->last].len + LL_SLACK) {
-				jb->c.copies_not_joined++;
-				if (!set_aside(jb, n, SKBT_JEND_REUSED))
-					finalize(jb, n, SKBT_JEND_REUSED);
-			} else {
+			if (ev->len)
 				add_hop(jb, n, ev);
-			}
+			else
+				jb->c.copies_not_joined++;
 		}
 		return 0;
 	}

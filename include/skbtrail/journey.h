@@ -187,7 +187,7 @@ struct skbt_journeys_counters {
 	uint64_t orphan_frees;		/* consume_skb of an address with no journey */
 	uint64_t orphan_drops;		/* kfree_skb of an address with no journey */
 	/* frees of a journey's address by control-plane code (counted as orphans too) and
-	 * socket copies that cannot be its packet's: not joined (docs/stages.md) */
+	 * zero-length socket copies (peeks): not joined (docs/stages.md) */
 	uint64_t frees_not_joined;
 	uint64_t copies_not_joined;
 	uint64_t lost_markers;		/* SKBT_EV_LOST events */
