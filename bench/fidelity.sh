@@ -21,7 +21,7 @@ ANALYZE=$ROOT/$B/skbtrail-analyze
 RECORD=$ROOT/$B/skbtrail-record
 MIN_EVENTS=${BENCH_MIN_EVENTS:-1000000}
 SETS=${BENCH_SETS:-rec-default rec-full rec-dev tc-four tc-xmit tc-rx tc-free}
-KB=$(sed -n 's/^#define DEFAULT_BUFFER_KB \([0-9]*\)/\1/p' "$ROOT/record/main.c")
+KB=$(sed -n 's/^#define SKBT_BUDGET_DEFAULT_KB[[:space:]]*\([0-9]*\).*/\1/p' "$ROOT/include/skbtrail/budget.h")
 read -r -a RARGS <<<"${BENCH_RECORD_ARGS:-}"
 PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3	# a pyenv shim takes seconds to start

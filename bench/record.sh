@@ -1,9 +1,16 @@
 #!/bin/bash
 # Recorder benchmark: the same UDP flood (iperf3 over veth + Linux bridge, IP on the bridge,
-# two network namespaces) untraced, recorded by skbtrail-record, and recorded by
-# `trace-cmd record -d --no-filter -B skbtbench` with the same events, clock and per-CPU
-# buffer size.  Prints the flood's packet rate under each (the cost of tracing) and the
-# events each recorder read and lost (overrun + dropped, from per_cpu/cpuN/stats).
+# two network namespaces), in interleaved rounds:
+#   untraced         no tracing
+#   floor            the same events enabled in an instance nobody reads: the tracepoints'
+#                    own cost, below which no recorder can go
+#   skbtrail-record  default settings
+#   flight           skbtrail-record --flight (overwrite ring, nothing read while waiting)
+#   trace-cmd        `trace-cmd record -d --no-filter -B skbtbench`, same events, clock and
+#                    per-CPU buffer size
+# Prints the flood's packet rate under each (the cost of tracing), the events each recorder
+# read and lost (overrun + dropped, from per_cpu/cpuN/stats), and skbtrail-record's own CPU
+# time (all its threads, from /proc/PID/stat just before SIGINT) per million events.
 #   BENCH_SECONDS   flood length (default 5)
 #   BENCH_BUFFER_KB per-CPU buffer for both recorders (default: skbtrail-record's default)
 #   BENCH_RUNS      rounds of the three cases, interleaved (default 3); medians at the end
@@ -16,7 +23,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 RECORD=$ROOT/$B/skbtrail-record
 SECS=${BENCH_SECONDS:-5}
 RUNS=${BENCH_RUNS:-3}
-DEFAULT_KB=$(sed -n 's/^#define DEFAULT_BUFFER_KB \([0-9]*\)/\1/p' "$ROOT/record/main.c")
+DEFAULT_KB=$(sed -n 's/^#define SKBT_BUDGET_DEFAULT_KB[[:space:]]*\([0-9]*\).*/\1/p' "$ROOT/include/skbtrail/budget.h")
 KB=${BENCH_BUFFER_KB:-$DEFAULT_KB}
 EVENTS=(net:netif_receive_skb net:netif_rx napi:napi_poll net:net_dev_queue)
 
@@ -78,7 +85,11 @@ for run in $(seq 1 "$RUNS"); do
 	"$RECORD" -o "$TMP/skbt.dat" -b "$KB" "${RARGS[@]}" 2>"$TMP/skbt.err" &
 	BG=$!
 	wait_on "/sys/kernel/tracing/instances/skbtrail-*-$BG-*/tracing_on"
+	sleep 0.2	# the node context is taken as tracing starts: not the reader's cost
+	cpu0=$(awk '{ print $14 + $15 }' "/proc/$BG/stat" 2>/dev/null || echo 0)
 	pps=$(flood)
+	# utime + stime of all its threads, in clock ticks, while it read the flood
+	cpu=$(( $(awk '{ print $14 + $15 }' "/proc/$BG/stat" 2>/dev/null || echo 0) - cpu0 ))
 	t0=$(date +%s.%N)
 	kill -INT $BG; wait $BG; BG=
 	fin=$(python3 -c "import sys; print('%.2f' % (float(sys.argv[2]) - float(sys.argv[1])))" \
@@ -88,12 +99,36 @@ for run in $(seq 1 "$RUNS"); do
 	mb=$(( $(stat -c %s "$TMP/skbt.dat") / 1048576 ))
 	printf '%-16s %12s %9s%% %12s %10s %10s %8s\n' skbtrail-record "$pps" \
 		$(( base ? (base - pps) * 100 / base : 0 )) "$ev" "${lost:-?}" "$mb" "$fin"
-	echo "skbtrail-record $pps ${lost:-0} $ev" >>"$TMP/results"
+	echo "skbtrail-record $pps ${lost:-0} $ev $cpu" >>"$TMP/results"
 	if [ -n "${BENCH_KEEP:-}" ]; then
 		mv "$TMP/skbt.dat" "$BENCH_KEEP/skbt.dat"
 	else
 		rm -f "$TMP/skbt.dat"
 	fi
+
+	# the floor: the events on in an instance of our own, nobody reading
+	fl=/sys/kernel/tracing/instances/skbtbench-floor
+	mkdir "$fl" && echo "$KB" >"$fl/buffer_size_kb" && echo mono >"$fl/trace_clock" &&
+		for e in "${EVENTS[@]}"; do echo 1 >"$fl/events/${e%%:*}/${e#*:}/enable"; done &&
+		echo 1 >"$fl/tracing_on"
+	pps=$(flood)
+	for e in "${EVENTS[@]}"; do echo 0 >"$fl/events/${e%%:*}/${e#*:}/enable"; done
+	ev=$(awk '/^entries:/ { s += $2 } /^overrun:/ { s += $2 } END { print s + 0 }' "$fl"/per_cpu/cpu*/stats)
+	rmdir "$fl"
+	printf '%-16s %12s %9s%% %12s %10s %10s\n' floor "$pps" \
+		$(( base ? (base - pps) * 100 / base : 0 )) "$ev" - -
+	echo "floor $pps 0 $ev" >>"$TMP/results"
+
+	rm -rf "$TMP/flight"
+	mkdir "$TMP/flight"
+	"$RECORD" --flight "${SECS}s" -o "$TMP/flight" 2>"$TMP/flight.err" &
+	BG=$!
+	wait_on "/sys/kernel/tracing/instances/skbtrail-*-$BG-*/tracing_on"
+	pps=$(flood)
+	kill -INT $BG; wait $BG; BG=
+	printf '%-16s %12s %9s%% %12s %10s %10s\n' flight "$pps" \
+		$(( base ? (base - pps) * 100 / base : 0 )) - - "$(ls "$TMP/flight" | wc -l) files"
+	echo "flight $pps 0 0" >>"$TMP/results"
 
 	targs=()
 	for e in "${EVENTS[@]}"; do targs+=(-e "$e"); done
@@ -113,17 +148,26 @@ for run in $(seq 1 "$RUNS"); do
 	[ -d /sys/kernel/tracing/instances/skbtbench ] && rmdir /sys/kernel/tracing/instances/skbtbench 2>/dev/null
 done
 echo
-echo "median of $RUNS rounds (packets/s; lost = total over all rounds):"
-python3 - "$TMP/results" <<'PY'
+echo "median of $RUNS rounds (packets/s, min-max; lost = total over all rounds):"
+python3 - "$TMP/results" "$(getconf CLK_TCK)" <<'PY'
 import sys, statistics
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
-base = statistics.median(int(r[1]) for r in rows if r[0] == 'untraced')
-print('%-16s %12s %8s %12s' % ('case', 'packets/s', 'cost', 'lost events'))
-for case in ('untraced', 'skbtrail-record', 'trace-cmd'):
-    pps = statistics.median(int(r[1]) for r in rows if r[0] == case)
-    lost = '-' if case == 'untraced' else str(sum(int(r[2]) for r in rows if r[0] == case))
-    cost = '-' if case == 'untraced' else '%d%%' % round(100 * (base - pps) / base)
-    print('%-16s %12d %8s %12s' % (case, pps, cost, lost))
+tck = int(sys.argv[2])
+med = lambda case: statistics.median(int(r[1]) for r in rows if r[0] == case)
+base, floor = med('untraced'), med('floor')
+print('%-16s %12s %17s %8s %10s %12s' % ('case', 'packets/s', 'min-max', 'cost',
+                                        'vs floor', 'lost events'))
+for case in ('untraced', 'floor', 'skbtrail-record', 'flight', 'trace-cmd'):
+    v = [int(r[1]) for r in rows if r[0] == case]
+    pps = statistics.median(v)
+    lost = '-' if case in ('untraced', 'floor') else str(sum(int(r[2]) for r in rows if r[0] == case))
+    cost = '-' if case == 'untraced' else '%.1f%%' % (100 * (base - pps) / base)
+    vsf = '-' if case in ('untraced', 'floor') else '%+.1f%%' % (100 * (pps - floor) / floor)
+    print('%-16s %12d %17s %8s %10s %12s' % (case, pps, '%d-%d' % (min(v), max(v)), cost, vsf, lost))
+rec = [r for r in rows if r[0] == 'skbtrail-record' and len(r) > 4 and int(r[3])]
+if rec:
+    print('skbtrail-record CPU time: %.2f s per million events (median of %d rounds)' %
+          (statistics.median(int(r[4]) / tck / (int(r[3]) / 1e6) for r in rec), len(rec)))
 PY
 echo "(per-CPU buffer ${KB} KB for both, ${SECS} s UDP flood 64-byte datagrams over veth+bridge," \
 	"events: ${EVENTS[*]}, clock mono)"
