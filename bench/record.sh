@@ -5,6 +5,7 @@
 #   floor            the same events enabled in an instance nobody reads: the tracepoints'
 #                    own cost, below which no recorder can go
 #   skbtrail-record  default settings
+#   lean             skbtrail-record --events lean (napi_poll only when work > 0)
 #   flight           skbtrail-record --flight (overwrite ring, nothing read while waiting)
 #   trace-cmd        `trace-cmd record -d --no-filter -B skbtbench`, same events, clock and
 #                    per-CPU buffer size
@@ -119,6 +120,19 @@ for run in $(seq 1 "$RUNS"); do
 		$(( base ? (base - pps) * 100 / base : 0 )) "$ev" - -
 	echo "floor $pps 0 $ev" >>"$TMP/results"
 
+	"$RECORD" -o "$TMP/lean.dat" -b "$KB" --events lean "${RARGS[@]}" 2>"$TMP/lean.err" &
+	BG=$!
+	wait_on "/sys/kernel/tracing/instances/skbtrail-*-$BG-*/tracing_on"
+	pps=$(flood)
+	kill -INT $BG; wait $BG; BG=
+	ev=$(stat_sum "$TMP/lean.dat" "read events:")
+	lost=$(sed -n 's/.*lost events: \([0-9]*\)$/\1/p' "$TMP/lean.err")
+	printf '%-16s %12s %9s%% %12s %10s %10s\n' lean "$pps" \
+		$(( base ? (base - pps) * 100 / base : 0 )) "$ev" "${lost:-?}" \
+		$(( $(stat -c %s "$TMP/lean.dat" 2>/dev/null || echo 0) / 1048576 ))
+	echo "lean $pps ${lost:-0} $ev" >>"$TMP/results"
+	rm -f "$TMP/lean.dat"
+
 	rm -rf "$TMP/flight"
 	mkdir "$TMP/flight"
 	"$RECORD" --flight "${SECS}s" -o "$TMP/flight" 2>"$TMP/flight.err" &
@@ -157,7 +171,7 @@ med = lambda case: statistics.median(int(r[1]) for r in rows if r[0] == case)
 base, floor = med('untraced'), med('floor')
 print('%-16s %12s %17s %8s %10s %12s' % ('case', 'packets/s', 'min-max', 'cost',
                                         'vs floor', 'lost events'))
-for case in ('untraced', 'floor', 'skbtrail-record', 'flight', 'trace-cmd'):
+for case in ('untraced', 'floor', 'skbtrail-record', 'lean', 'flight', 'trace-cmd'):
     v = [int(r[1]) for r in rows if r[0] == case]
     pps = statistics.median(v)
     lost = '-' if case in ('untraced', 'floor') else str(sum(int(r[2]) for r in rows if r[0] == case))

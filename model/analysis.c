@@ -73,7 +73,7 @@ struct skbt_analysis {
 	struct skbt_names out_names;
 	struct skbt_trace_info ti;
 	char warn_pcap[600];
-	char warn_buf[2][600];
+	char warn_buf[3][600];
 	/* the first failure while feeding: its errno and the sink's name (NULL: statistics) */
 	int err;
 	const char *err_sink;
@@ -678,6 +678,32 @@ int skbt_analysis_add_sink(struct skbt_analysis *a, const struct skbt_sink *sk)
 	a->sinks[a->nsinks++] = *sk;
 	return 0;
 }
+/* The kernel filters of events.def's lean column: what --events lean kept of each event. */
+static const char *const lean_filter[SKBT_EV__COUNT] = {
+#define SKBT_EVENT(id, sys, name, set, role, payload, skb, len, a, b, c, dev, filter, lean) \
+	[SKBT_EV_##id] = lean,
+#include "skbtrail/events.def"
+#undef SKBT_EVENT
+};
+
+/* A file of `skbtrail-record --events lean`: which events hold only what their filter kept. */
+static bool lean_warning(const struct skbt_analysis *a, char *buf, size_t size)
+{
+	const char *set = skbt_kvlist_get(&a->ctx.record, "events_option");
+	size_t off;
+
+	if (!set || strcmp(set, "lean"))
+		return false;
+	off = (size_t)snprintf(buf, size, "recorded with --events lean: kept in the kernel only");
+	for (int k = 0; k < SKBT_EV__COUNT && off < size; k++)
+		if (lean_filter[k])
+			off += (size_t)snprintf(buf + off, size - off, " %s where %s,",
+						skbt_kind_name(k), lean_filter[k]);
+	if (off < size)
+		snprintf(buf + off - 1, size - off + 1, " (their counts count those only)");
+	return true;
+}
+
 
 /* The trace as the reports describe it, once every event is read. */
 static int finish_model(struct skbt_analysis *a)
@@ -718,6 +744,9 @@ static int finish_model(struct skbt_analysis *a)
 	if (skbt_findings_done(&a->fx, ti, &a->st))
 		return -ENOMEM;
 	ti->fx = &a->fx;
+	if (lean_warning(a, a->warn_buf[2], sizeof(a->warn_buf[2])) &&
+	    ti->nwarnings < SKBT_MAX_WARNINGS)
+		ti->warnings[ti->nwarnings++] = a->warn_buf[2];
 	if (!strcmp(ti->clock, "local") && ti->ncpus > 1 && ti->nwarnings < SKBT_MAX_WARNINGS)
 		ti->warnings[ti->nwarnings++] = "trace clock 'local' is per CPU: stages that "
 			"change CPU may be off by the clocks' skew (record with mono or global)";

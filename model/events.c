@@ -38,7 +38,7 @@ static const struct kind_def {
 	const char *dev;		/* __data_loc device-name field, or NULL */
 	enum payload payload;
 } kinds[SKBT_EV__COUNT] = {
-#define SKBT_EVENT(id, sys, name, set, role, payload, skb, len, a, b, c, dev, filter) \
+#define SKBT_EVENT(id, sys, name, set, role, payload, skb, len, a, b, c, dev, filter, lean) \
 	[SKBT_EV_##id] = { sys, name, sys ":" name, { skb, len, a, b, c }, dev, P_##payload },
 #include "skbtrail/events.def"
 #undef SKBT_EVENT

@@ -37,7 +37,7 @@ enum role {
 };
 
 static const uint8_t kind_role[SKBT_EV__COUNT] = {
-#define SKBT_EVENT(id, sys, name, set, role, payload, skb, len, a, b, c, dev, filter) \
+#define SKBT_EVENT(id, sys, name, set, role, payload, skb, len, a, b, c, dev, filter, lean) \
 	[SKBT_EV_##id] = R_##role,
 #include "skbtrail/events.def"
 #undef SKBT_EVENT

@@ -59,12 +59,13 @@ static void on_usr1(int sig)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: " PROG " [-o FILE] [-d SECONDS] [--events core|full|LIST]\n"
+		"Usage: " PROG " [-o FILE] [-d SECONDS] [--events core|full|lean|LIST]\n"
 		"                       [--dev DEV[@NS],...] [--pcap [--filter EXPR]]\n"
 		"                       [--buffer-size KB] [--max-size MB] [--clock CLOCK]\n"
 		"  -o, --output FILE      trace.dat file to write (default trace.dat)\n"
 		"  -d, --duration SECONDS stop after SECONDS (default: at SIGINT/SIGTERM)\n"
-		"  -e, --events SET       core (default), full, or system:event,... \n"
+		"  -e, --events SET       core (default), full, lean (core, fewer records), or\n"
+		"                         system:event,...\n"
 		"  -D, --dev DEV[@NS],... keep only events of these devices (list every device of\n"
 		"                         a packet's journey: physical port AND internal port);\n"
 		"                         @NS: the one in /run/netns/NS (@-: the recorder's own)\n"
@@ -328,6 +329,24 @@ static void print_summary(const struct skbt_record_summary *s, enum skbt_stop_re
 	}
 }
 
+/* The --events sets, by name (a LIST is anything else). */
+static const struct {
+	const char *name;
+	enum skbt_event_set set;
+} event_sets[] = {
+	{ "core", SKBT_EVENTS_CORE },
+	{ "full", SKBT_EVENTS_FULL },
+	{ "lean", SKBT_EVENTS_LEAN },
+};
+
+static int event_set(const char *name)
+{
+	for (size_t i = 0; i < SKBT_ARRAY_SIZE(event_sets); i++)
+		if (!strcmp(name, event_sets[i].name))
+			return event_sets[i].set;
+	return -1;
+}
+
 /*
  * --version (@what NULL) or --complete WHAT: "options" (every option but this one) or
  * "events" (the sets, then the events skbtrail knows), one per line.
@@ -345,7 +364,8 @@ static int print_info(const char *what, const struct option *longopts)
 	} else if (!strcmp(what, "options")) {
 		skbt_options_text(&sb, longopts, SHORTOPTS, "complete");
 	} else if (!strcmp(what, "events")) {
-		skbt_sbuf_str(&sb, "core\nfull\n");
+		for (size_t i = 0; i < SKBT_ARRAY_SIZE(event_sets); i++)
+			skbt_sbuf_printf(&sb, "%s\n", event_sets[i].name);
 		for (unsigned int i = 0; skbt_session_known_event(i, &sys, &name, &core); i++)
 			skbt_sbuf_printf(&sb, "%s:%s\n", sys, name);
 	} else {
@@ -437,10 +457,8 @@ int main(int argc, char **argv)
 		}
 		case 'e':
 			cfg.events_text = optarg;
-			if (!strcmp(optarg, "core")) {
-				cfg.session.set = SKBT_EVENTS_CORE;
-			} else if (!strcmp(optarg, "full")) {
-				cfg.session.set = SKBT_EVENTS_FULL;
+			if (event_set(optarg) >= 0) {
+				cfg.session.set = event_set(optarg);
 			} else {
 				free(events_buf);
 				free(events);

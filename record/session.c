@@ -27,13 +27,14 @@ struct skbt_event_def {
 	const char *name;
 	bool core;		/* in the core set (and required); else only in --events full */
 	const char *filter;	/* fixed kernel filter, or NULL */
+	const char *lean;	/* its filter under --events lean, or NULL */
 };
 
 #define CORE true
 #define FULL false
 static const struct skbt_event_def known_events[] = {
-#define SKBT_EVENT(id, sys, name, set, role, payload, skb, len, a, b, c, dev, filter) \
-	{ sys, name, set, filter },
+#define SKBT_EVENT(id, sys, name, set, role, payload, skb, len, a, b, c, dev, filter, lean) \
+	{ sys, name, set, filter, lean },
 #include "skbtrail/events.def"
 #undef SKBT_EVENT
 };
@@ -610,8 +611,16 @@ int skbt_session_create(const struct skbt_session_config *cfg, struct skbt_sessi
 
 				if (d->core != !pass || (!d->core && cfg->set != SKBT_EVENTS_FULL))
 					continue;
-				ret = add_event(s, cfg, d->system, d->name, d->core, d->filter,
-						err);
+				const char *f = d->filter;
+				char both[256];
+
+				if (cfg->set == SKBT_EVENTS_LEAN && d->lean) {
+					if (f)
+						snprintf(both, sizeof(both), "(%s) && (%s)", f,
+							 d->lean);
+					f = f ? both : d->lean;
+				}
+				ret = add_event(s, cfg, d->system, d->name, d->core, f, err);
 				if (ret)
 					goto fail;
 			}

@@ -18,7 +18,7 @@ struct skbt_tracefile;
 
 /* One kind per row of skbtrail/events.def, in its order, then the synthetic ones. */
 enum skbt_kind {
-#define SKBT_EVENT(id, sys, name, set, role, payload, skb, len, a, b, c, dev, filter) \
+#define SKBT_EVENT(id, sys, name, set, role, payload, skb, len, a, b, c, dev, filter, lean) \
 	SKBT_EV_##id,
 #include "skbtrail/events.def"
 #undef SKBT_EVENT

@@ -23,6 +23,7 @@ struct skbt_session;
 enum skbt_event_set {
 	SKBT_EVENTS_CORE,	/* the four events every journey needs */
 	SKBT_EVENTS_FULL,	/* core + entry/exit, xmit, frees, NET softirqs, openvswitch */
+	SKBT_EVENTS_LEAN,	/* core, with the kernel filters of events.def's lean column */
 	SKBT_EVENTS_LIST,	/* exactly the user's list */
 };
 

@@ -54,7 +54,7 @@ check_eq "skbtrail-record --ev<TAB>" "--events" "$(comp 'skbtrail-record --ev')"
 check_eq "skbtrail-analyze --st<TAB>" "--stage" "$(comp 'skbtrail-analyze --st')"
 got=$(comp 'skbtrail-record --events ')
 check "skbtrail-record --events <TAB>: the sets, then the events ($got)" \
-	grep -q '^core full net:netif_receive_skb net:netif_rx napi:napi_poll net:net_dev_queue .*openvswitch:ovs_dp_upcall' <<<"$got"
+	grep -q '^core full lean net:netif_receive_skb net:netif_rx napi:napi_poll net:net_dev_queue .*openvswitch:ovs_dp_upcall' <<<"$got"
 check_eq "skbtrail-record --events f<TAB>" "full" "$(comp 'skbtrail-record --events f')"
 check_eq "skbtrail-record -e skb:<TAB> (after the :)" "kfree_skb consume_skb skb_copy_datagram_iovec" \
 	"$(comp 'skbtrail-record -e skb:')"
@@ -62,7 +62,7 @@ check_eq "skbtrail-record --events=net:netif_rx,sk<TAB> (after the last :)" \
 	"netif_rx,skb:kfree_skb netif_rx,skb:consume_skb netif_rx,skb:skb_copy_datagram_iovec" \
 	"$(comp 'skbtrail-record --events=net:netif_rx,sk')"
 check_eq "skbtrail-record --events net:netif_rx,<TAB>: no set, not netif_rx again" "" \
-	"$(comp 'skbtrail-record --events net:netif_rx,' | tr ' ' '\n' | grep -E 'core|full|,net:netif_rx$')"
+	"$(comp 'skbtrail-record --events net:netif_rx,' | tr ' ' '\n' | grep -E 'core|full|lean|,net:netif_rx$')"
 check_eq "skbtrail-analyze --without skb:<TAB>" "kfree_skb consume_skb skb_copy_datagram_iovec" \
 	"$(comp 'skbtrail-analyze --without skb:')"
 check_eq "skbtrail-analyze --without <TAB>: no sets" "" \

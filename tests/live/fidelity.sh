@@ -16,6 +16,7 @@
 #   rec-default  skbtrail-record (core events)
 #   rec-full     skbtrail-record --events full
 #   rec-dev      skbtrail-record --dev <the scenario's devices>
+#   rec-lean     skbtrail-record --events lean (the core events, napi_poll only when work > 0)
 #   tc-four      trace-cmd record -e netif_rx -e netif_receive_skb -e napi_poll -e net_dev_queue
 #   tc-xmit      the same with net_dev_xmit instead of net_dev_queue
 #   tc-rx        only netif_rx and netif_receive_skb
@@ -42,7 +43,7 @@
 N=${SKBT_TEST_DGRAMS:-200}
 FLOOD_SECS=${SKBT_FLOOD_SECS:-1}
 SCENARIOS=${SKBT_FIDELITY_SCENARIOS:-bridge veth rps gro tap tap-napi drops flood}
-SETS=(rec-default rec-full rec-dev tc-four tc-xmit tc-rx tc-free)
+SETS=(rec-default rec-full rec-dev rec-lean tc-four tc-xmit tc-rx tc-free)
 CORE="net:netif_receive_skb net:netif_rx napi:napi_poll net:net_dev_queue"
 # --events full as the recorder defines it (skbtrail/events.def): no copy of the list here
 FULL=$("$RECORD" --complete events 2>/dev/null | grep :)
@@ -50,6 +51,7 @@ declare -A SET_EVENTS=(
 	[rec-default]=$CORE
 	[rec-full]=$(echo $FULL)
 	[rec-dev]=$CORE
+	[rec-lean]=$CORE
 	[tc-four]="net:netif_rx net:netif_receive_skb napi:napi_poll net:net_dev_queue"
 	[tc-xmit]="net:netif_rx net:netif_receive_skb napi:napi_poll net:net_dev_xmit"
 	[tc-rx]="net:netif_rx net:netif_receive_skb"
@@ -281,6 +283,13 @@ def check(t, r, csv_f, validator):
             got = sum(d['count'] for d in r['drops'] if d['reason'] == reason and d['dev'] == dev)
             if complete:
                 out(got == n, '%s drops %s on %s: %d, kernel counted %d' % (tag, reason, dev, got, n))
+    # --events lean: napi_poll only where work > 0, and the report says so
+    if st == 'rec-lean':
+        empty = [n for n in r.get('napi', []) if n['empty_polls']]
+        out(not empty, '%s no empty napi poll recorded%s' %
+            (tag, (': ' + json.dumps(empty)[:200]) if empty else ''))
+        out(any('--events lean' in w for w in tr.get('warnings', [])),
+            '%s the report says which records --events lean left out' % tag)
     if validator:
         import jsonschema
         try:
@@ -388,6 +397,7 @@ rec_all() {
 		rec-default) args=("$RECORD" -o "$dir/$s.dat");;
 		rec-full) args=("$RECORD" -o "$dir/$s.dat" --events full);;
 		rec-dev) args=("$RECORD" -o "$dir/$s.dat" --dev "$devs");;
+		rec-lean) args=("$RECORD" -o "$dir/$s.dat" --events lean);;
 		tc-*)
 			# -d --no-filter: as bench/record.sh (this trace-cmd cannot read set_ftrace_filter)
 			args=(trace-cmd record -d --no-filter -q -B "skbtf-$P-$s" ${TC_KB:+-b $TC_KB} -C mono)
