@@ -43,10 +43,16 @@ print(','.join('%08x' % g for g in reversed(groups)))"
 }
 
 setup() {
-	local mask
+	local mask ns
 	sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 	ip link set lo up
 	ip netns add $NA && ip netns add $NB || return 1
+	# New namespaces do not inherit the init namespace's disable_ipv6: without this the
+	# veths send router solicitations (one landed in a recording as a 2001st journey).
+	for ns in $NA $NB; do
+		ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+			net.ipv6.conf.default.disable_ipv6=1 || return 1
+	done
 	ip link add $A netns $NA type veth peer name $B netns $NB || return 1
 	ip -n $NA link set $A up && ip -n $NB link set $B up || return 1
 	ip -n $NA addr add 10.250.0.1/24 dev $A && ip -n $NB addr add 10.250.0.2/24 dev $B || return 1
