@@ -68,13 +68,16 @@ setup() {
 
 udp_in() { ip netns exec $NB awk '$1 == "Udp:" && $2 ~ /^[0-9]/ { print $2 }' /proc/net/snmp; }
 
-# One line per sample: threads fds buffer_size_kb buffer_total_size_kb
+mem_available() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
+
+# One line per sample: threads fds buffer_size_kb buffer_total_size_kb MemAvailable
 sample_loop() {
 	local pid=$1 inst=$2
 	while kill -0 "$pid" 2>/dev/null; do
 		echo "$(ls /proc/"$pid"/task 2>/dev/null | wc -l) $(ls /proc/"$pid"/fd 2>/dev/null | wc -l)" \
 			"$(cat "$inst/buffer_size_kb" 2>/dev/null | head -1 | tr -d ' ')" \
-			"$(cat "$inst/buffer_total_size_kb" 2>/dev/null | head -1 | tr -d ' ')"
+			"$(cat "$inst/buffer_total_size_kb" 2>/dev/null | head -1 | tr -d ' ')" \
+			"$(mem_available)"
 		sleep 0.5
 	done
 }
@@ -84,7 +87,6 @@ main() {
 	t0=$(date +%s)
 	: >"$META"
 	meta nproc "$(nproc)"
-	meta mem_available_kb "$(awk '/^MemAvailable:/ { print $2 }' /proc/meminfo)"
 	meta uptime_s "$(cut -d' ' -f1 /proc/uptime)"
 	install -m 755 "$SHARE/skbtrail-record" /usr/local/bin/skbtrail-record ||
 		{ log "no skbtrail-record on the share"; return 1; }
@@ -113,6 +115,7 @@ print(n)" >/tmp/recv.count &
 	done
 
 	# The recorder at its defaults: only -o.
+	meta mem_available_before_kb "$(mem_available)"
 	t_rec=$(date +%s%N)
 	(cd /tmp && exec skbtrail-record -o /tmp/bignode.dat) >"$OUT/bignode.record.log" 2>&1 &
 	pid=$!
@@ -164,6 +167,7 @@ print(sent)" >/tmp/sent.count
 	meta buffer_size_kb "$(awk 'NF >= 3 { v = $3 } END { print v }' "$OUT/samples.txt")"
 	meta buffer_total_size_kb "$(awk 'NF >= 4 { v = $4 } END { print v }' "$OUT/samples.txt")"
 	meta samples "$(wc -l <"$OUT/samples.txt")"
+	meta mem_available_min_kb "$(awk 'NF >= 5 && (m == "" || $5 < m) { m = $5 } END { print m }' "$OUT/samples.txt")"
 	cp /tmp/bignode.dat "$OUT/bignode.dat" 2>/dev/null
 	ip netns del $NA
 	ip netns del $NB

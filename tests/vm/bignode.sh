@@ -96,7 +96,8 @@ run_guest() {
 }
 
 checks() {
-	local found lost budget_kb per_cpu_kb stated_cpus inst_kb inst_total threads fds cpus
+	local found lost budget_kb budget_text per_cpu_kb stated_cpus inst_kb inst_total pages_kb
+	local threads fds cpus stated_total
 	check_eq "guest finished within $TIMEOUT s" 0 "$GUEST_TIMEOUT"
 	check_eq "guest CPUs" "$NCPU" "$(meta nproc)"
 	check "RPS on $DEV over every CPU (rps_cpus $(meta rps_cpus))" \
@@ -112,8 +113,12 @@ checks() {
 	grep -E "ring buffers:|reader|lost events" "$TRACES/bignode.record.log" | sed 's/^/# recorder: /'
 	per_cpu_kb=$(sed -n 's/.*ring buffers: \([0-9]*\) KB per CPU x \([0-9]*\) CPUs.*/\1/p' "$TRACES/bignode.record.log" | head -1)
 	stated_cpus=$(sed -n 's/.*ring buffers: \([0-9]*\) KB per CPU x \([0-9]*\) CPUs.*/\2/p' "$TRACES/bignode.record.log" | head -1)
-	budget_kb=$(sed -n 's/.*(budget \([0-9.]*\) \([KMG]B\):.*/\1 \2/p' "$TRACES/bignode.record.log" | head -1 |
-		awk '{ f = $2 == "GB" ? 1048576 : $2 == "MB" ? 1024 : 1; printf "%d", $1 * f }')
+	# The budget as printed ("172 MB", "1.5 GB"), in KB, plus half a unit of its last digit.
+	budget_text=$(sed -n 's/.*(budget \([0-9.]* [KMG]B\):.*/\1/p' "$TRACES/bignode.record.log" | head -1)
+	budget_kb=$(awk -v t="${budget_text:-0 KB}" 'BEGIN { split(t, a, " ")
+		f = a[2] == "GB" ? 1048576 : a[2] == "MB" ? 1024 : 1
+		half = index(a[1], ".") ? 0.05 : 0.5
+		printf "%d", (a[1] + (f > 1 ? half : 0)) * f }')
 	lost=$(sed -n 's/.*lost events: \([0-9]*\)$/\1/p' "$TRACES/bignode.record.log" | tail -1)
 	check_eq "recorder lost no event (its summary)" 0 "${lost:-none printed}"
 
@@ -140,12 +145,23 @@ checks() {
 	fi
 
 	# The instance as the kernel sized it, read while recording, against the stated plan.
+	# A ring buffer page holds 4080 bytes of events (record/budget.h), the kernel shows
+	# buffer_size_kb = pages x 4080 / 1024 and has one spare page per CPU besides.
 	inst_kb=$(meta buffer_size_kb)
 	inst_total=$(meta buffer_total_size_kb)
 	check_eq "recorder stated its plan for all CPUs" "$NCPU" "${stated_cpus:-none}"
-	check_eq "instance buffer_size_kb (per CPU) == the stated per-CPU size" "${per_cpu_kb:-none}" "$inst_kb"
-	check "instance buffer_total_size_kb $inst_total <= budget ${budget_kb:-?} KB (stated total $((${per_cpu_kb:-0} * NCPU)) KB)" \
-		test "${inst_total:-999999999}" -le "${budget_kb:-0}" -a "${inst_total:-1}" -le $((${per_cpu_kb:-0} * NCPU))
+	check_eq "instance buffer_size_kb == the stated per-CPU size in whole pages" \
+		"$(( (${per_cpu_kb:-0} * 1024 + 4079) / 4080 * 4080 / 1024 ))" "$inst_kb"
+	check_eq "instance buffer_total_size_kb == buffer_size_kb x CPUs" "$((${inst_kb:-0} * NCPU))" "$inst_total"
+	pages_kb=$(( ((${inst_kb:-0} * 1024 + 4079) / 4080 + 1) * 4 * NCPU ))
+	stated_total=$(sed -n 's/.*CPUs = \([0-9.]* [KMG]B\) of kernel pages.*/\1/p' "$TRACES/bignode.record.log" | head -1)
+	check "instance memory $pages_kb KB of pages == the stated total ${stated_total:-?} (to its rounding)" \
+		awk -v t="${stated_total:-0 KB}" -v k="$pages_kb" 'BEGIN { split(t, a, " ")
+			f = a[2] == "GB" ? 1048576 : a[2] == "MB" ? 1024 : 1
+			half = (index(a[1], ".") ? 0.05 : 0.5) * f
+			d = a[1] * f - k; exit !(k > 0 && d <= half && -d <= half) }'
+	check "instance memory $pages_kb KB of pages <= the stated budget ${budget_text:-?} (<= $budget_kb KB, its rounding included)" \
+		test "${inst_kb:-0}" -gt 0 -a "$pages_kb" -le "$budget_kb"
 	threads=$(meta threads_max)
 	fds=$(meta fds_max)
 	check "recorder threads while recording: $threads (<= $MAX_THREADS: $READERS readers + main + 2)" \
@@ -153,8 +169,8 @@ checks() {
 	check "recorder fds while recording: $fds (<= $MAX_FDS: 2 per CPU + 2 per reader + 16)" \
 		test "${fds:-999}" -ge 1 -a "${fds:-999}" -le "$MAX_FDS"
 	echo "# bignode: $NCPU vCPUs, $MEM MB; sent $(meta sent), received $(meta received), journeys ${found:-?}," \
-		"lost ${lost:-?}; instance ${inst_kb:-?} KB/CPU, total ${inst_total:-?} KB, budget ${budget_kb:-?} KB" \
-		"(guest MemAvailable $(meta mem_available_kb) KB); threads ${threads:-?}, fds ${fds:-?};" \
+		"lost ${lost:-?}; instance ${inst_kb:-?} KB/CPU, ${pages_kb:-?} KB of pages, budget ${budget_text:-?}" \
+		"(guest MemAvailable $(meta mem_available_before_kb) KB before, lowest $(meta mem_available_min_kb) KB while recording); threads ${threads:-?}, fds ${fds:-?};" \
 		"RPS CPUs ${cpus:-?}; samples $(meta samples); recorder ready in $(meta record_start_ms) ms"
 }
 
