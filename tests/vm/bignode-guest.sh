@@ -70,13 +70,14 @@ udp_in() { ip netns exec $NB awk '$1 == "Udp:" && $2 ~ /^[0-9]/ { print $2 }' /p
 
 mem_available() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
 
-# One line per sample: threads fds buffer_size_kb buffer_total_size_kb MemAvailable
+# One line per sample: threads fds buffer_size_kb buffer_total_size_kb MemAvailable ("-": gone,
+# the recorder removes its instance as it stops)
 sample_loop() {
 	local pid=$1 inst=$2
 	while kill -0 "$pid" 2>/dev/null; do
 		echo "$(ls /proc/"$pid"/task 2>/dev/null | wc -l) $(ls /proc/"$pid"/fd 2>/dev/null | wc -l)" \
-			"$(cat "$inst/buffer_size_kb" 2>/dev/null | head -1 | tr -d ' ')" \
-			"$(cat "$inst/buffer_total_size_kb" 2>/dev/null | head -1 | tr -d ' ')" \
+			"$(cat "$inst/buffer_size_kb" 2>/dev/null | head -1 | tr -d ' ' | grep . || echo -)" \
+			"$(cat "$inst/buffer_total_size_kb" 2>/dev/null | head -1 | tr -d ' ' | grep . || echo -)" \
 			"$(mem_available)"
 		sleep 0.5
 	done
@@ -166,10 +167,10 @@ print(sent)" >/tmp/sent.count
 	meta udp_in_delta $((after - before))
 	meta threads_max "$(awk 'BEGIN { m = 0 } $1 > m { m = $1 } END { print m }' "$OUT/samples.txt")"
 	meta fds_max "$(awk 'BEGIN { m = 0 } $2 > m { m = $2 } END { print m }' "$OUT/samples.txt")"
-	meta buffer_size_kb "$(awk 'NF >= 3 { v = $3 } END { print v }' "$OUT/samples.txt")"
-	meta buffer_total_size_kb "$(awk 'NF >= 4 { v = $4 } END { print v }' "$OUT/samples.txt")"
+	meta buffer_size_kb "$(awk '$3 != "-" { v = $3 } END { print v }' "$OUT/samples.txt")"
+	meta buffer_total_size_kb "$(awk '$4 != "-" { v = $4 } END { print v }' "$OUT/samples.txt")"
 	meta samples "$(wc -l <"$OUT/samples.txt")"
-	meta mem_available_min_kb "$(awk 'NF >= 5 && (m == "" || $5 < m) { m = $5 } END { print m }' "$OUT/samples.txt")"
+	meta mem_available_min_kb "$(awk 'm == "" || $5 < m { m = $5 } END { print m }' "$OUT/samples.txt")"
 	cp /tmp/bignode.dat "$OUT/bignode.dat" 2>/dev/null
 	ip netns del $NA
 	ip netns del $NB
