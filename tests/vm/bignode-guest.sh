@@ -50,7 +50,7 @@ setup() {
 	# New namespaces do not inherit the init namespace's disable_ipv6: without this the
 	# veths send router solicitations (one landed in a recording as a 2001st journey).
 	for ns in $NA $NB; do
-		ip netns exec $ns sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
 			net.ipv6.conf.default.disable_ipv6=1 || return 1
 	done
 	ip link add $A netns $NA type veth peer name $B netns $NB || return 1

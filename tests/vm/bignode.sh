@@ -178,6 +178,7 @@ main() {
 	rm -rf "$TRACES"
 	mkdir -p "$TRACES" || { echo "cannot create $TRACES"; exit 1; }
 	[ "$(id -u)" = 0 ] || skip_all "not root (mmdebstrap, apt-get)"
+	# shellcheck disable=SC2086 # one argument per package
 	ensure_host_tools $HOST_PKGS || skip_all "cannot install host packages ($HOST_PKGS), see $TRACES/host-apt.log"
 	size_memory || skip_all "the host has too little memory available for a $MEM MB guest"
 	[ -x "$RECORD" ] || skip_all "$B/skbtrail-record not built"

@@ -14,6 +14,7 @@
 #
 # Environment: SKBT_VM_CACHE (image cache, default ~/.cache/skbtrail-vm), SKBT_VM_ACCEL
 # (tcg, the default: this machine's KVM cannot run a stock kernel | kvm).
+# shellcheck disable=SC2034 # the variables set here are for the scripts that source it
 
 here_vm=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE_ROOT=${SKBT_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/skbtrail-vm}

@@ -199,6 +199,7 @@ main() {
 	rm -rf "$TRACES"
 	mkdir -p "$TRACES" || { echo "cannot create $TRACES"; exit 1; }
 	[ "$(id -u)" = 0 ] || skip_all "not root (mmdebstrap, apt-get)"
+	# shellcheck disable=SC2086 # one argument per package
 	ensure_host_tools $HOST_PKGS || skip_all "cannot install host packages ($HOST_PKGS), see $TRACES/host-apt.log"
 	if ! ensure_image; then
 		skip_all "cannot build the guest image (no Debian mirror?): ${IMAGE_ERROR:-see the build log in $CACHE_ROOT}"
