@@ -41,7 +41,7 @@ unsigned long skbt_budget_max_per_cpu_kb(unsigned long budget_kb, int ncpus)
 	if (pages < 2)
 		return 0;
 	/* the events of pages - 1 pages (one is the spare), in whole 4 KB */
-	kb = (pages - 1) * SKBT_BUDGET_PAGE_DATA / 1024 & ~3UL;
+	kb = ((pages - 1) * SKBT_BUDGET_PAGE_DATA / 1024) & ~3UL;
 	while (kb && skbt_budget_pages_kb(kb) * (unsigned long)ncpus > budget_kb)
 		kb -= 4;
 	return kb;
