@@ -23,6 +23,30 @@ static const char *size_text(unsigned long kb, char *buf, size_t len)
 	return buf;
 }
 
+unsigned long skbt_budget_pages_kb(unsigned long per_cpu_kb)
+{
+	unsigned long pages = (per_cpu_kb * 1024 + SKBT_BUDGET_PAGE_DATA - 1) /
+			      SKBT_BUDGET_PAGE_DATA;
+
+	return (pages + 1) * SKBT_BUDGET_PAGE_KB;
+}
+
+unsigned long skbt_budget_max_per_cpu_kb(unsigned long budget_kb, int ncpus)
+{
+	unsigned long pages, kb;
+
+	if (ncpus < 1)
+		ncpus = 1;
+	pages = budget_kb / (unsigned long)ncpus / SKBT_BUDGET_PAGE_KB;
+	if (pages < 2)
+		return 0;
+	/* the events of pages - 1 pages (one is the spare), in whole 4 KB */
+	kb = ((pages - 1) * SKBT_BUDGET_PAGE_DATA / 1024) & ~3UL;
+	while (kb && skbt_budget_pages_kb(kb) * (unsigned long)ncpus > budget_kb)
+		kb -= 4;
+	return kb;
+}
+
 int skbt_budget_buffers(int ncpus, unsigned long user_kb, unsigned long mem_available_kb,
 			bool force, struct skbt_buffer_plan *plan, struct skbt_err *err)
 {
@@ -38,7 +62,7 @@ int skbt_budget_buffers(int ncpus, unsigned long user_kb, unsigned long mem_avai
 					   .user = user_kb != 0 };
 	if (user_kb) {
 		plan->per_cpu_kb = user_kb;
-		plan->total_kb = user_kb * (unsigned long)ncpus;
+		plan->total_kb = skbt_budget_pages_kb(user_kb) * (unsigned long)ncpus;
 		if (plan->total_kb > budget) {
 			if (!force)
 				return skbt_err_set(err, -E2BIG, "--buffer-size %lu KB on %d CPUs is "
@@ -52,15 +76,14 @@ int skbt_budget_buffers(int ncpus, unsigned long user_kb, unsigned long mem_avai
 		return 0;
 	}
 	plan->per_cpu_kb = SKBT_BUDGET_DEFAULT_KB;
-	if (plan->per_cpu_kb * (unsigned long)ncpus > budget) {
-		plan->per_cpu_kb = budget / (unsigned long)ncpus;
-		/* whole pages of 4 KB, and not below the floor: a tiny buffer loses bursts */
-		plan->per_cpu_kb &= ~3UL;
+	if (skbt_budget_pages_kb(plan->per_cpu_kb) * (unsigned long)ncpus > budget) {
+		plan->per_cpu_kb = skbt_budget_max_per_cpu_kb(budget, ncpus);
+		/* not below the floor: a tiny buffer loses bursts */
 		if (plan->per_cpu_kb < SKBT_BUDGET_MIN_KB)
 			plan->per_cpu_kb = SKBT_BUDGET_MIN_KB;
 		plan->reduced = true;
 	}
-	plan->total_kb = plan->per_cpu_kb * (unsigned long)ncpus;
+	plan->total_kb = skbt_budget_pages_kb(plan->per_cpu_kb) * (unsigned long)ncpus;
 	plan->over = plan->total_kb > budget;
 	return 0;
 }
@@ -70,7 +93,7 @@ const char *skbt_budget_text(const struct skbt_buffer_plan *p, int ncpus, char *
 {
 	char t[32], bu[32], m[32];
 
-	snprintf(buf, len, "ring buffers: %lu KB per CPU x %d CPUs = %s (budget %s: 1/%d of "
+	snprintf(buf, len, "ring buffers: %lu KB per CPU x %d CPUs = %s of kernel pages (budget %s: 1/%d of "
 		 "MemAvailable %s, at most 1 GB)%s", p->per_cpu_kb, ncpus,
 		 size_text(p->total_kb, t, sizeof(t)), size_text(p->budget_kb, bu, sizeof(bu)),
 		 SKBT_BUDGET_MEM_SHARE,

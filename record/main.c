@@ -775,7 +775,7 @@ int main(int argc, char **argv)
 		 * for DURATION (+25%), at least the minimum, at most this node's budget.
 		 */
 		unsigned long kb, max_kb = plan.user ? plan.per_cpu_kb :
-				  plan.budget_kb / (online > 0 ? online : 1);
+				  skbt_budget_max_per_cpu_kb(plan.budget_kb, online);
 		double rate;
 
 		if (max_kb < SKBT_BUDGET_MIN_KB)

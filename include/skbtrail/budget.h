@@ -22,12 +22,19 @@
 #define SKBT_BUDGET_CAP_KB	(1024UL * 1024)	/* all CPUs together, 1 GiB */
 #define SKBT_BUDGET_MEM_SHARE	16		/* at most 1/16 of MemAvailable */
 #define SKBT_BUDGET_CPUS_PER_READER 8		/* CPUs one reader thread polls */
+/*
+ * A ring buffer page is a 4 KB page whose first 16 bytes are its header (events/header_page:
+ * "data" at offset 16, size 4080): a buffer of N KB takes ceil(N * 1024 / 4080) pages, and
+ * each CPU has one more, the reader's spare page.  The budget counts pages, not N.
+ */
+#define SKBT_BUDGET_PAGE_KB	4
+#define SKBT_BUDGET_PAGE_DATA	4080
 #define SKBT_BUDGET_DISK_RESERVE_MAX (1ULL << 30)	/* free bytes left on the disk, */
 #define SKBT_BUDGET_DISK_RESERVE_PCT 2		/* this share of the file system at most */
 
 struct skbt_buffer_plan {
 	unsigned long per_cpu_kb;	/* what to ask the kernel for */
-	unsigned long total_kb;		/* per_cpu_kb x ncpus */
+	unsigned long total_kb;		/* the pages of per_cpu_kb x ncpus (skbt_budget_pages_kb) */
 	unsigned long budget_kb;	/* min(cap, MemAvailable / share) */
 	unsigned long mem_available_kb;	/* 0: unknown (then the cap alone) */
 	bool user;			/* -b given */
@@ -42,6 +49,12 @@ struct skbt_buffer_plan {
  */
 int skbt_budget_buffers(int ncpus, unsigned long user_kb, unsigned long mem_available_kb,
 			bool force, struct skbt_buffer_plan *plan, struct skbt_err *err);
+
+/* Kernel memory in KB of one CPU's ring buffer of @per_cpu_kb KB: its pages and the spare. */
+unsigned long skbt_budget_pages_kb(unsigned long per_cpu_kb);
+
+/* The largest per-CPU size (a multiple of 4 KB) whose pages on @ncpus CPUs fit @budget_kb. */
+unsigned long skbt_budget_max_per_cpu_kb(unsigned long budget_kb, int ncpus);
 
 /* One line saying what was chosen and why, into @buf. */
 const char *skbt_budget_text(const struct skbt_buffer_plan *plan, int ncpus, char *buf,

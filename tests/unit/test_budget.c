@@ -26,7 +26,8 @@ static void test_default_small_node(void **state)
 	/* 2 CPUs, 24 GB available: the full default, well within 1 GB */
 	assert_int_equal(skbt_budget_buffers(2, 0, 24 * GB_KB, false, &p, &err), 0);
 	assert_int_equal(p.per_cpu_kb, 8192);
-	assert_int_equal(p.total_kb, 16384);
+	/* 8 MB of events is 2057 pages of 4080 bytes, plus the spare page: 8232 KB per CPU */
+	assert_int_equal(p.total_kb, 2 * 8232);
 	assert_int_equal(p.budget_kb, GB_KB);
 	assert_false(p.reduced);
 	assert_false(p.over);
@@ -42,16 +43,36 @@ static void test_default_big_node(void **state)
 	assert_int_equal(skbt_budget_buffers(192, 0, 512 * GB_KB, false, &p, &err), 0);
 	assert_true(p.reduced);
 	assert_true(p.total_kb <= GB_KB);
-	assert_int_equal(p.per_cpu_kb, (GB_KB / 192) & ~3UL);
+	assert_int_equal(p.per_cpu_kb, skbt_budget_max_per_cpu_kb(GB_KB, 192));
+	assert_true(skbt_budget_pages_kb(p.per_cpu_kb + 4) * 192 > GB_KB);
 	/* 256 CPUs with 8 GB available: 1/16 of it, 512 MB, is the budget */
 	assert_int_equal(skbt_budget_buffers(256, 0, 8 * GB_KB, false, &p, &err), 0);
 	assert_int_equal(p.budget_kb, 8 * GB_KB / 16);
-	assert_int_equal(p.per_cpu_kb, 2048);
+	/* 2048 KB of pages per CPU: 511 of them hold events, 2036 KB */
+	assert_int_equal(p.per_cpu_kb, 2036);
+	assert_int_equal(p.total_kb, 8 * GB_KB / 16);
 	assert_false(p.over);
 	/* a tiny node: the floor of 1 MB per CPU even above the budget, and said so */
 	assert_int_equal(skbt_budget_buffers(64, 0, 512 * 1024, false, &p, &err), 0);
 	assert_int_equal(p.per_cpu_kb, SKBT_BUDGET_MIN_KB);
 	assert_true(p.over);
+}
+
+static void test_pages(void **state)
+{
+	unsigned long kb;
+
+	(void)state;
+	/* ceil(N * 1024 / 4080) pages of 4 KB and the reader's spare page */
+	assert_int_equal(skbt_budget_pages_kb(4), 12);	/* 4096 bytes do not fit one page */
+	assert_int_equal(skbt_budget_pages_kb(1020 * 4080 / 1024), 1021 * 4);
+	assert_int_equal(skbt_budget_pages_kb(5500), (1381 + 1) * 4);
+	/* the issue-21 guest: 32 CPUs, a budget of 176,973 KB */
+	kb = skbt_budget_max_per_cpu_kb(176973, 32);
+	assert_true(skbt_budget_pages_kb(kb) * 32 <= 176973);
+	assert_true(skbt_budget_pages_kb(kb + 4) * 32 > 176973);
+	assert_int_equal(kb % 4, 0);
+	assert_int_equal(skbt_budget_max_per_cpu_kb(4, 1), 0);
 }
 
 static void test_user_size(void **state)
@@ -108,6 +129,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_default_small_node),
 		cmocka_unit_test(test_default_big_node),
+		cmocka_unit_test(test_pages),
 		cmocka_unit_test(test_user_size),
 		cmocka_unit_test(test_readers_reserve),
 		cmocka_unit_test(test_cpulist),

@@ -27,21 +27,17 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=tests/lib.sh
 . "$here/../lib.sh"
 
-CACHE_ROOT=${SKBT_VM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/skbtrail-vm}
 TRACES=$SKBT_ROOT/$B/vm-traces
+# shellcheck source=tests/vm/lib-vm.bash
+. "$here/lib-vm.bash"
 SCENARIOS=${SKBT_VM_SCENARIOS:-fastpath full core4 rps upcall tc-fastpath tc-rps tc-upcall tc-core4-upcall tc-xmit-rps tc-frees-allupcall}
 TIMEOUT=${SKBT_VM_TIMEOUT:-1200}
-ACCEL=${SKBT_VM_ACCEL:-tcg}
 RECORDER_MODE=${SKBT_VM_RECORDER:-auto}
 N_FLOWS=16                    # hostfwd ports = guest UDP ports 5601.. (distinct RPS flows)
 GUEST_TCP_PORT=5700           # one TCP hostfwd to the guest's TCP sink
-HOST_PKGS="qemu-system-x86 mmdebstrap e2fsprogs python3 python3-jsonschema trace-cmd util-linux"
-# Debian's python3 (it has python3-jsonschema), not whatever python3 comes first in PATH
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+HOST_PKGS="$VM_HOST_PKGS python3 python3-jsonschema trace-cmd"
 
 SHARE=
-QEMU_PID=
 SEND_PID=
 T_START=$(date +%s)
 
@@ -75,58 +71,6 @@ skip_all() {
 	skip "guest boots and sets up OVS: $*"
 	for s in $SCENARIOS; do skip "scenario $s: $*"; done
 	exit 0
-}
-
-# ---------------------------------------------------------------------------------------------
-# Host tools.  A fresh Debian 12 CI machine has none of them: install (apt-get update first).
-ensure_host_tools() {
-	local p missing=()
-	for p in $HOST_PKGS; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-	done
-	[ ${#missing[@]} -eq 0 ] && return 0
-	log "installing host packages: ${missing[*]}"
-	{
-		apt-get update -qq &&
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
-	} >"$TRACES/host-apt.log" 2>&1 || return 1
-}
-
-# ---------------------------------------------------------------------------------------------
-# Guest image, cached under a key that changes with anything that changes the image.
-cache_key() {
-	cat "$here/packages.txt" "$here/build-image.sh" | sha256sum | cut -c1-16
-}
-
-# Sets IMG_DIR; builds when the cache has no complete image for this key.
-# Held under a lock so two concurrent runs do not build into each other.
-ensure_image() {
-	local key t0
-	key=$(cache_key)
-	IMG_DIR=$CACHE_ROOT/$key
-	mkdir -p "$CACHE_ROOT" || return 1
-	exec 9>"$CACHE_ROOT/.lock"
-	flock 9
-	if [ -f "$IMG_DIR/complete" ]; then
-		IMAGE_STATE="cached ($IMG_DIR)"
-		flock -u 9
-		return 0
-	fi
-	t0=$(date +%s)
-	log "building the guest image (key $key); log: $CACHE_ROOT/$key.build.log"
-	rm -rf "$IMG_DIR" "$IMG_DIR.tmp"
-	if ! bash "$here/build-image.sh" "$IMG_DIR.tmp" >"$CACHE_ROOT/$key.build.log" 2>&1; then
-		rm -rf "$IMG_DIR.tmp"
-		IMAGE_ERROR=$(grep -E -m1 '(^E:|error|failed)' "$CACHE_ROOT/$key.build.log" | cut -c1-160)
-		flock -u 9
-		return 1
-	fi
-	touch "$IMG_DIR.tmp/complete"
-	mv "$IMG_DIR.tmp" "$IMG_DIR"
-	# Older keys are dead weight (an image is ~1 GB sparse): keep only this one.
-	find "$CACHE_ROOT" -mindepth 1 -maxdepth 1 -type d ! -name "$key" -exec rm -rf {} +
-	IMAGE_STATE="built in $(( $(date +%s) - t0 )) s ($IMG_DIR)"
-	flock -u 9
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -187,7 +131,7 @@ prepare_share() {
 # a multicast MAC: a datapath miss) would otherwise land in a recording now and then.
 # The root image is opened with snapshot=on: the cache stays pristine.
 run_guest() {
-	local accel hostfwd="" i port kver
+	local hostfwd="" i port
 	read -r -a HOST_PORTS <<<"$(free_udp_ports $N_FLOWS)"
 	GUEST_PORTS=""
 	for i in $(seq 0 $((N_FLOWS - 1))); do
@@ -198,46 +142,14 @@ run_guest() {
 	HOST_TCP_PORT=$(free_udp_ports 1 tcp)
 	hostfwd="$hostfwd,hostfwd=tcp:127.0.0.1:$HOST_TCP_PORT-10.0.2.15:$GUEST_TCP_PORT"
 	prepare_share || return 1
-	if [ "$ACCEL" = kvm ]; then
-		accel=(-accel kvm -cpu host)
-	else
-		accel=(-accel "tcg,thread=multi" -cpu max)
-	fi
-	kver=$(cat "$IMG_DIR/kernel-version")
-	log "booting guest (kernel $kver, ${accel[*]}); console: $TRACES/console.log"
-	qemu-system-x86_64 "${accel[@]}" -smp 2 -m 2048 -nodefaults -display none -no-reboot \
-		-serial file:"$TRACES/console.log" -monitor none \
-		-kernel "$IMG_DIR/vmlinuz" -initrd "$IMG_DIR/initrd.img" \
-		-append "root=/dev/vda rw rootwait console=ttyS0 net.ifnames=0 panic=-1 tsc=reliable init=/sbin/skbt-vm-init" \
-		-drive file="$IMG_DIR/rootfs.img",format=raw,if=virtio,snapshot=on \
-		-virtfs local,path="$SHARE",mount_tag=share,security_model=none,id=share \
-		-netdev "user,id=n0,restrict=on,ipv6=off$hostfwd" \
-		-device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56 \
-		>"$TRACES/qemu.log" 2>&1 &
-	QEMU_PID=$!
+	vm_boot "$SHARE" 2 2048 -netdev "user,id=n0,restrict=on,ipv6=off$hostfwd" \
+		-device virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56 || return
 	$PY "$here/send.py" "$SHARE/ctl" "$QEMU_PID" "$TIMEOUT" --tcp "$HOST_TCP_PORT" "${HOST_PORTS[@]}" \
 		>"$TRACES/send.log" 2>&1 &
 	SEND_PID=$!
-	# QEMU that dies at once (no TCG, bad option, no 9p support) cannot test: skip, not fail.
-	sleep 3
-	if ! kill -0 "$QEMU_PID" 2>/dev/null; then
-		wait "$QEMU_PID"
-		QEMU_ERROR="QEMU exited at once: $(head -c 200 "$TRACES/qemu.log" | tr "\n" " ")"
-		QEMU_PID=
-		return 2
-	fi
-	local t0
-	t0=$(date +%s)
-	while kill -0 "$QEMU_PID" 2>/dev/null; do
-		if [ $(( $(date +%s) - t0 )) -ge "$TIMEOUT" ]; then
-			log "guest still running after $TIMEOUT s: killing it"
-			GUEST_TIMEOUT=1
-			break
-		fi
-		sleep 1
-	done
+	vm_wait "$TIMEOUT"
 	cleanup_guest_processes
-	BOOT_SECONDS=$(( $(date +%s) - t0 ))
+	BOOT_SECONDS=$GUEST_SECONDS
 	cp -a "$SHARE/out/." "$TRACES/" 2>/dev/null
 	cp -a "$SHARE/ctl" "$TRACES/ctl" 2>/dev/null
 }
@@ -287,13 +199,13 @@ main() {
 	rm -rf "$TRACES"
 	mkdir -p "$TRACES" || { echo "cannot create $TRACES"; exit 1; }
 	[ "$(id -u)" = 0 ] || skip_all "not root (mmdebstrap, apt-get)"
-	ensure_host_tools || skip_all "cannot install host packages ($HOST_PKGS), see $TRACES/host-apt.log"
+	# shellcheck disable=SC2086 # one argument per package
+	ensure_host_tools $HOST_PKGS || skip_all "cannot install host packages ($HOST_PKGS), see $TRACES/host-apt.log"
 	if ! ensure_image; then
 		skip_all "cannot build the guest image (no Debian mirror?): ${IMAGE_ERROR:-see the build log in $CACHE_ROOT}"
 	fi
 	ok "guest image: $IMAGE_STATE"
 	choose_recorder
-	GUEST_TIMEOUT=0
 	run_guest
 	rc=$?
 	[ $rc -eq 2 ] && skip_all "$QEMU_ERROR"
