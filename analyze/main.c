@@ -415,7 +415,8 @@ static int run_compare(const struct skbt_analysis_config *base_cfg, const char *
 		}
 	}
 	skbt_compare_opts_fill(&copt);
-	if (skbt_compare_build(skbt_analysis_stats(a[0]), skbt_analysis_stats(a[1]), map, nmap,
+	if (skbt_compare_build(skbt_analysis_stats(a[0]), skbt_analysis_trace(a[0])->fx,
+			       skbt_analysis_stats(a[1]), skbt_analysis_trace(a[1])->fx, map, nmap,
 			       &copt, &cmp)) {
 		say("%s: out of memory\n", prog);
 		goto out;
