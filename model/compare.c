@@ -471,22 +471,33 @@ static int add_cpus(struct skbt_comparison *c, const struct skbt_stats *st,
 	}
 	for (unsigned int i = 0; fx && i < fx->ncpus; i++) {
 		const struct skbt_fx_cpu *fc = &fx->cpus[i];
-		uint64_t drops = fc->backlog_kfree > fc->netif_rx_fail ? fc->backlog_kfree :
-				 fc->netif_rx_fail;
-		struct skbt_compare_cpu_side *sd;
 
-		if (!drops && !fc->backlog_deq && !fc->d_dropped && !fc->d_time_squeeze)
+		if (!fc->backlog_kfree && !fc->netif_rx_fail && !fc->backlog_deq &&
+		    !fc->d_dropped && !fc->d_time_squeeze)
 			continue;	/* nothing of the backlog on this CPU */
-		sd = cpu_side(c, i, is_new);
-		if (!sd)
+		if (!cpu_side(c, i, is_new))
 			return -ENOMEM;
-		sd->drops = drops;
+	}
+	return 0;
+}
+
+/* The findings' numbers of every CPU row, whichever side made the row. */
+static void fill_cpus(struct skbt_comparison *c, const struct skbt_findings *fx, bool is_new)
+{
+	for (unsigned int k = 0; fx && k < c->ncpus; k++) {
+		struct skbt_compare_cpu_side *sd = is_new ? &c->cpus[k].new : &c->cpus[k].base;
+		const struct skbt_fx_cpu *fc;
+
+		if (c->cpus[k].cpu >= fx->ncpus)
+			continue;
+		fc = &fx->cpus[c->cpus[k].cpu];
+		sd->drops = fc->backlog_kfree > fc->netif_rx_fail ? fc->backlog_kfree :
+			    fc->netif_rx_fail;
 		sd->max_depth = fc->max_depth;
 		sd->has_softnet = fc->has_softnet;
 		sd->softnet_dropped = fc->d_dropped;
 		sd->time_squeeze = fc->d_time_squeeze;
 	}
-	return 0;
 }
 
 static int cpu_cmp(const void *a, const void *b)
@@ -631,6 +642,8 @@ int skbt_compare_build(const struct skbt_stats *base, const struct skbt_findings
 	}
 	if (out->ndrops > 1)
 		qsort(out->drops, out->ndrops, sizeof(*out->drops), drop_cmp);
+	fill_cpus(out, base_fx, false);
+	fill_cpus(out, new_fx, true);
 	if (out->ncpus > 1)
 		qsort(out->cpus, out->ncpus, sizeof(*out->cpus), cpu_cmp);
 	return 0;
