@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * report-compare: render a struct skbt_comparison (compare.h) as the comparison JSON document
- * (docs/compare-schema.json) or as text.  Renders only: every number comes from compare.c.
+ * (docs/compare-schema.json) or as text (report-compare-html.c: as a page).  Renders only: every number comes from compare.c.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -214,7 +214,7 @@ int skbt_report_compare_json(FILE *out, const struct skbt_compare_info *ci,
 	return ret;
 }
 
-static const char *verdict(const struct skbt_compare_test *t)
+const char *skbt_compare_verdict(const struct skbt_compare_test *t)
 {
 	if (!t->base.count)
 		return "only in new";
@@ -360,7 +360,7 @@ int skbt_report_compare_text(FILE *out, const struct skbt_compare_info *ci,
 					 t->base.count ? SKBT_DUR(b[j]) : "-",
 					 t->new.count ? SKBT_DUR(n[j]) : "-");
 			fprintf(out, "  %-8s %15s %21s %21s %21s %21s %9.2g  %s", s->name, cnt, q[0],
-				q[1], q[2], q[3], t->p_value, verdict(t));
+				q[1], q[2], q[3], t->p_value, skbt_compare_verdict(t));
 			if (t->base.count && t->new.count)
 				fprintf(out, " (p50 %s)", signed_dur(t->p50_change_ns, chg,
 								    sizeof(chg)));

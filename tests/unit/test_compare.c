@@ -600,6 +600,21 @@ static void test_render(void **state)
 	assert_non_null(strstr(s, "Findings that went away (in base, not in new):\n"
 			       "  [warning] budget cpu 0: text of budget-cpu0\n"));
 	free(s);
+	s = render(skbt_report_compare_html, &ci, &t->c);
+	assert_non_null(strstr(s, "<!DOCTYPE html>"));
+	assert_non_null(strstr(s, "node&quot;b"));		/* escaped */
+	assert_non_null(strstr(s, "<section id=\"stages\">"));
+	assert_non_null(strstr(s, "<h3>path ens3&gt;br0"));
+	/* the changed stage's histogram, both series; the unchanged forward stage has none */
+	assert_non_null(strstr(s, "<div class=\"hist\"><div>backlog "));
+	assert_null(strstr(s, "<div class=\"hist\"><div>forward netif_receive_skb@ens3"));
+	assert_non_null(strstr(s, "<title>base "));
+	assert_non_null(strstr(s, "<title>new "));
+	assert_non_null(strstr(s, "<section id=\"findings\">"));
+	assert_null(strstr(s, "http"));			/* nothing fetched */
+	assert_null(strstr(s, "<script"));
+	assert_non_null(strstr(s, "</body></html>\n"));
+	free(s);
 	/* nothing to say: no sections */
 	skbt_comparison_release(&t->c);
 	assert_int_equal(skbt_compare_build(&t->base, &t->bfx, &t->base, &t->bfx, NULL, 0, NULL,
