@@ -108,7 +108,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 "Usage: %s [OPTIONS] FILE\n"
-"       %s --compare [--map OLD=NEW ...] [--json FILE] BASE NEW\n"
+"       %s --compare [--map OLD=NEW ...] [--json FILE] [--html FILE] BASE NEW\n"
 "Rebuild each packet's journey through the Linux receive path from a trace.dat FILE\n"
 "(skbtrail-record or trace-cmd record, v6 or v7) and report each stage's latency.\n"
 "\n"
@@ -168,9 +168,11 @@ static void usage(FILE *out)
 "Comparison:\n"
 "  --compare BASE NEW  per path and stage, counts and p50/p90/p99/p99.9 of two traces side\n"
 "                      by side, each change tested (Wilcoxon rank-sum, alpha 0.01) and\n"
-"                      weighed (p50 moved more than 1 us and 10%%); drops by reason.\n"
+"                      weighed (p50 moved more than 1 us and 10%%); drops by reason,\n"
+"                      NAPI and the backlog, findings that appeared or went away.\n"
 "                      Text on stdout; --json FILE: the comparison document\n"
-"                      (docs/compare-schema.json). Selections apply to both.\n"
+"                      (docs/compare-schema.json); --html FILE: a page with the changed\n"
+"                      stages' histograms overlaid. Selections apply to both.\n"
 "  --map OLD=NEW       BASE's device OLD is NEW's device NEW (repeatable)\n");
 }
 
@@ -319,15 +321,16 @@ static bool same_file(const char *p, const struct stat *st_p, bool have_p, const
 	return !strcmp(cp, cq);
 }
 
-/* --compare --json FILE must not be either trace. */
-static int check_out_paths_2(const char *out, const char *base, const char *new)
+/* --compare --json/--html FILE must not be either trace. */
+static int check_out_paths_2(const char *opt, const char *out, const char *base,
+			     const char *new)
 {
 	struct stat st;
 	bool have = stat(out, &st) == 0;
 
 	if (same_file(out, &st, have, base) || same_file(out, &st, have, new)) {
-		say("%s: --json %s: that is one of the trace files; nothing written\n",
-			prog, out);
+		say("%s: --%s %s: that is one of the trace files; nothing written\n",
+			prog, opt, out);
 		return -EINVAL;
 	}
 	return 0;
@@ -375,13 +378,30 @@ static int exit_of(enum skbt_analysis_fail kind)
 	       kind == SKBT_ANALYSIS_FAIL_BADFILE ? SKBT_EXIT_BADFILE : SKBT_EXIT_FAIL;
 }
 
+/* Write one rendering of the comparison to @path ("-": stdout).  0 or a negative errno. */
+static int compare_write(const char *path, int (*render)(FILE *, const struct skbt_compare_info *,
+							 const struct skbt_comparison *),
+			 const struct skbt_compare_info *ci, const struct skbt_comparison *c)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	int ret;
+
+	if (!f)
+		return -errno;
+	ret = render(f, ci, c);
+	if (f != stdout && fclose(f) && !ret)
+		ret = -errno;
+	return ret;
+}
+
 /*
  * --compare BASE NEW: two analyses with the same selections, then the comparison of their
- * statistics (skbtrail/compare.h) as text on stdout or the JSON document in @json.
+ * statistics (skbtrail/compare.h) as text on stdout, or the JSON document in @json and/or the
+ * page in @html.
  */
 static int run_compare(const struct skbt_analysis_config *base_cfg, const char *base,
-		       const char *new, const char *json, const struct skbt_compare_map *map,
-		       unsigned int nmap)
+		       const char *new, const char *json, const char *html,
+		       const struct skbt_compare_map *map, unsigned int nmap)
 {
 	struct skbt_analysis_config cfg[2] = { *base_cfg, *base_cfg };
 	struct skbt_analysis *a[2] = { NULL, NULL };
@@ -393,7 +413,8 @@ static int run_compare(const struct skbt_analysis_config *base_cfg, const char *
 	int status = SKBT_EXIT_FAIL, ret = 0;
 	bool built = false;
 
-	if (json && strcmp(json, "-") && check_out_paths_2(json, base, new))
+	if ((json && strcmp(json, "-") && check_out_paths_2("json", json, base, new)) ||
+	    (html && check_out_paths_2("html", html, base, new)))
 		return SKBT_EXIT_USAGE;
 	cfg[0].path = base;
 	cfg[1].path = new;
@@ -415,7 +436,8 @@ static int run_compare(const struct skbt_analysis_config *base_cfg, const char *
 		}
 	}
 	skbt_compare_opts_fill(&copt);
-	if (skbt_compare_build(skbt_analysis_stats(a[0]), skbt_analysis_stats(a[1]), map, nmap,
+	if (skbt_compare_build(skbt_analysis_stats(a[0]), skbt_analysis_trace(a[0])->fx,
+			       skbt_analysis_stats(a[1]), skbt_analysis_trace(a[1])->fx, map, nmap,
 			       &copt, &cmp)) {
 		say("%s: out of memory\n", prog);
 		goto out;
@@ -424,16 +446,18 @@ static int run_compare(const struct skbt_analysis_config *base_cfg, const char *
 	ci = (struct skbt_compare_info){
 		.base_file = skbt_analysis_source(a[0]), .base_node = skbt_analysis_node(a[0]),
 		.new_file = skbt_analysis_source(a[1]), .new_node = skbt_analysis_node(a[1]) };
-	if (json) {
-		FILE *f = strcmp(json, "-") ? fopen(json, "w") : stdout;
+	if (json || html) {
+		const char *bad = json;
 
-		if (!f) {
-			say("%s: %s: %s\n", prog, json, strerror(errno));
+		ret = json ? compare_write(json, skbt_report_compare_json, &ci, &cmp) : 0;
+		if (!ret && html) {
+			bad = html;
+			ret = compare_write(html, skbt_report_compare_html, &ci, &cmp);
+		}
+		if (ret) {
+			say("%s: %s: %s\n", prog, bad, strerror(-ret));
 			goto out;
 		}
-		ret = skbt_report_compare_json(f, &ci, &cmp);
-		if (f != stdout && fclose(f) && !ret)
-			ret = -errno;
 	} else {
 		struct text_out t;
 
@@ -501,6 +525,7 @@ int main(int argc, char **argv)
 	struct skbt_err err = { 0 };
 	const char *no_color = getenv("NO_COLOR");
 	bool quiet = false, json_stdout = false, compare = false;
+	const char *html = NULL;	/* --compare --html FILE */
 	struct skbt_compare_map map[32];
 	unsigned int nmap = 0;
 	int status = SKBT_EXIT_FAIL, c, ret;
@@ -643,11 +668,16 @@ int main(int argc, char **argv)
 			return SKBT_EXIT_USAGE;
 		}
 		for (unsigned int i = 1; i < skbt_noutputs; i++) {
-			if (out_path[i]) {
-				say("%s: --compare writes text or --json, not --%s\n",
-					prog, skbt_outputs[i].name);
-				return SKBT_EXIT_USAGE;
+			if (!out_path[i])
+				continue;
+			if (!strcmp(skbt_outputs[i].name, "html") && strcmp(out_path[i], "-")) {
+				html = out_path[i];
+				continue;
 			}
+			say("%s: --compare writes text, --json or --html FILE, not --%s%s\n",
+				prog, skbt_outputs[i].name,
+				strcmp(out_path[i], "-") ? "" : " -");
+			return SKBT_EXIT_USAGE;
 		}
 		if (cfg.context_only || cfg.pcap_filter) {
 			say("%s: --compare does not go with --%s\n", prog,
@@ -655,7 +685,8 @@ int main(int argc, char **argv)
 			return SKBT_EXIT_USAGE;
 		}
 		cfg.top = ropt.top;
-		return run_compare(&cfg, argv[optind], argv[optind + 1], out_path[0], map, nmap);
+		return run_compare(&cfg, argv[optind], argv[optind + 1], out_path[0], html, map,
+				   nmap);
 	}
 	if (optind != argc - 1) {
 		say("%s: expected one trace file (see --help)\n", prog);

@@ -4,6 +4,7 @@
  * only; report-compare.c renders.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -395,7 +396,227 @@ static int drop_cmp(const void *a, const void *b)
 	return strcmp(x->reason, y->reason);
 }
 
-int skbt_compare_build(const struct skbt_stats *base, const struct skbt_stats *new,
+/* ---- NAPI and the backlog ---- */
+
+static int add_napi(struct skbt_comparison *c, const struct skbt_stats *st, bool is_new,
+		    const struct skbt_compare_map *map, unsigned int nmap)
+{
+	for (unsigned int i = 0; i < st->nnapi; i++) {
+		const struct skbt_napi_stats *n = &st->napi[i];
+		char name[SKBT_COMPARE_NAME_MAX];
+		struct skbt_compare_napi *x = NULL;
+		struct skbt_compare_napi_side *sd;
+
+		if (n->dev == SKBT_DEV_NONE)
+			continue;	/* the backlog: per CPU, below */
+		skbt_compare_rename(dev_name(st, n->dev), map, nmap, name, sizeof(name));
+		for (unsigned int k = 0; k < c->nnapi && !x; k++)
+			if (!strcmp(c->napi[k].dev, name))
+				x = &c->napi[k];
+		if (!x) {
+			x = realloc(c->napi, (c->nnapi + 1) * sizeof(*x));
+			if (!x)
+				return -ENOMEM;
+			c->napi = x;
+			x = &c->napi[c->nnapi++];
+			memset(x, 0, sizeof(*x));
+			snprintf(x->dev, sizeof(x->dev), "%s", name);
+		}
+		sd = is_new ? &x->new : &x->base;
+		sd->polls += n->polls;
+		sd->packets += n->work;
+		sd->exhausted += n->exhausted;
+		if (n->max_work > sd->max_work)
+			sd->max_work = n->max_work;
+		if (n->budget > sd->budget)
+			sd->budget = n->budget;
+	}
+	return 0;
+}
+
+static struct skbt_compare_cpu_side *cpu_side(struct skbt_comparison *c, unsigned int cpu,
+					      bool is_new)
+{
+	struct skbt_compare_cpu *x = NULL;
+
+	for (unsigned int k = 0; k < c->ncpus && !x; k++)
+		if (c->cpus[k].cpu == cpu)
+			x = &c->cpus[k];
+	if (!x) {
+		x = realloc(c->cpus, (c->ncpus + 1) * sizeof(*x));
+		if (!x)
+			return NULL;
+		c->cpus = x;
+		x = &c->cpus[c->ncpus++];
+		memset(x, 0, sizeof(*x));
+		x->cpu = cpu;
+	}
+	return is_new ? &x->new : &x->base;
+}
+
+static int add_cpus(struct skbt_comparison *c, const struct skbt_stats *st,
+		    const struct skbt_findings *fx, bool is_new)
+{
+	for (unsigned int i = 0; i < st->nnapi; i++) {
+		const struct skbt_napi_stats *n = &st->napi[i];
+		struct skbt_compare_cpu_side *sd;
+
+		if (n->dev != SKBT_DEV_NONE)
+			continue;
+		sd = cpu_side(c, n->cpu, is_new);
+		if (!sd)
+			return -ENOMEM;
+		sd->polls += n->polls;
+		sd->packets += n->work;
+	}
+	for (unsigned int i = 0; fx && i < fx->ncpus; i++) {
+		const struct skbt_fx_cpu *fc = &fx->cpus[i];
+
+		if (!fc->backlog_kfree && !fc->netif_rx_fail && !fc->backlog_deq &&
+		    !fc->d_dropped && !fc->d_time_squeeze)
+			continue;	/* nothing of the backlog on this CPU */
+		if (!cpu_side(c, i, is_new))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/* The findings' numbers of every CPU row, whichever side made the row. */
+static void fill_cpus(struct skbt_comparison *c, const struct skbt_findings *fx, bool is_new)
+{
+	for (unsigned int k = 0; fx && k < c->ncpus; k++) {
+		struct skbt_compare_cpu_side *sd = is_new ? &c->cpus[k].new : &c->cpus[k].base;
+		const struct skbt_fx_cpu *fc;
+
+		if (c->cpus[k].cpu >= fx->ncpus)
+			continue;
+		fc = &fx->cpus[c->cpus[k].cpu];
+		sd->drops = fc->backlog_kfree > fc->netif_rx_fail ? fc->backlog_kfree :
+			    fc->netif_rx_fail;
+		sd->max_depth = fc->max_depth;
+		sd->has_softnet = fc->has_softnet;
+		sd->softnet_dropped = fc->d_dropped;
+		sd->time_squeeze = fc->d_time_squeeze;
+	}
+}
+
+static int cpu_cmp(const void *a, const void *b)
+{
+	const struct skbt_compare_cpu *x = a, *y = b;
+
+	return x->cpu < y->cpu ? -1 : x->cpu > y->cpu;
+}
+
+/* ---- findings ---- */
+
+static const struct skbt_fx_evidence *ev_find(const struct skbt_finding *f, const char *key)
+{
+	for (unsigned int i = 0; i < f->nev; i++)
+		if (!strcmp(f->ev[i].key, key))
+			return &f->ev[i];
+	return NULL;
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), m = strlen(tail);
+
+	return m && n > m && !strcmp(s + n - m, tail);
+}
+
+/* The kind and subject of a finding (compare.h); base device names renamed through @map. */
+static void finding_key(const struct skbt_finding *f, const struct skbt_compare_map *map,
+			unsigned int nmap, struct skbt_compare_finding *out)
+{
+	const struct skbt_fx_evidence *dev = ev_find(f, "dev"), *cpu = ev_find(f, "cpu");
+	char tail[SKBT_COMPARE_NAME_MAX], mapped[SKBT_COMPARE_NAME_MAX - 8];
+	size_t n, off = 0;
+
+	snprintf(out->kind, sizeof(out->kind), "%s", f->id);
+	out->subject[0] = 0;
+	n = strlen(out->kind);
+	if (dev && !dev->is_num && dev->str[0]) {
+		snprintf(tail, sizeof(tail), "-%s", dev->str);
+		if (ends_with(out->kind, tail)) {
+			out->kind[n - strlen(tail)] = 0;
+			skbt_compare_rename(dev->str, map, nmap, mapped, sizeof(mapped));
+			snprintf(out->subject, sizeof(out->subject), "dev %s", mapped);
+			return;
+		}
+	}
+	if (cpu && cpu->is_num) {
+		snprintf(tail, sizeof(tail), "-cpu%" PRIu64, cpu->num);
+		if (ends_with(out->kind, tail)) {
+			out->kind[n - strlen(tail)] = 0;
+			snprintf(out->subject, sizeof(out->subject), "cpu %" PRIu64, cpu->num);
+			return;
+		}
+	}
+	/* a numbered finding ("drops-2"): the number is its rank, the subject its strings */
+	while (n && out->kind[n - 1] >= '0' && out->kind[n - 1] <= '9')
+		n--;
+	if (n > 1 && n < strlen(out->kind) && out->kind[n - 1] == '-')
+		out->kind[n - 1] = 0;
+	for (unsigned int i = 0; i < f->nev && off < sizeof(out->subject); i++) {
+		const struct skbt_fx_evidence *e = &f->ev[i];
+		const char *v = e->str;
+
+		if (e->is_num || !e->str[0])
+			continue;
+		if (!strcmp(e->key, "dev"))
+			v = skbt_compare_rename(e->str, map, nmap, mapped, sizeof(mapped));
+		off += snprintf(out->subject + off, sizeof(out->subject) - off, "%s%s=%s",
+				off ? " " : "", e->key, v);
+	}
+}
+
+static bool finding_in(const struct skbt_compare_finding *k, const struct skbt_compare_finding *set,
+		       unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (!strcmp(set[i].kind, k->kind) && !strcmp(set[i].subject, k->subject))
+			return true;
+	return false;
+}
+
+static int add_findings(struct skbt_comparison *c, const struct skbt_findings *base,
+			const struct skbt_findings *new, const struct skbt_compare_map *map,
+			unsigned int nmap)
+{
+	struct skbt_compare_finding kb[SKBT_FX_MAX_FINDINGS], kn[SKBT_FX_MAX_FINDINGS];
+	unsigned int nb = base->nfindings, nn = new->nfindings;
+
+	if (nb > SKBT_FX_MAX_FINDINGS)
+		nb = SKBT_FX_MAX_FINDINGS;
+	if (nn > SKBT_FX_MAX_FINDINGS)
+		nn = SKBT_FX_MAX_FINDINGS;
+	for (unsigned int i = 0; i < nb; i++) {
+		finding_key(&base->f[i], map, nmap, &kb[i]);
+		kb[i].f = &base->f[i];
+	}
+	for (unsigned int i = 0; i < nn; i++) {
+		finding_key(&new->f[i], NULL, 0, &kn[i]);
+		kn[i].f = &new->f[i];
+	}
+	c->appeared = calloc(nn ? nn : 1, sizeof(*c->appeared));
+	c->gone = calloc(nb ? nb : 1, sizeof(*c->gone));
+	if (!c->appeared || !c->gone)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < nn; i++) {
+		if (finding_in(&kn[i], kb, nb))
+			c->nkept++;
+		else
+			c->appeared[c->nappeared++] = kn[i];
+	}
+	for (unsigned int i = 0; i < nb; i++)
+		if (!finding_in(&kb[i], kn, nn))
+			c->gone[c->ngone++] = kb[i];
+	c->has_findings = true;
+	return 0;
+}
+
+int skbt_compare_build(const struct skbt_stats *base, const struct skbt_findings *base_fx,
+		       const struct skbt_stats *new, const struct skbt_findings *new_fx,
 		       const struct skbt_compare_map *map, unsigned int nmap,
 		       const struct skbt_compare_opts *o, struct skbt_comparison *out)
 {
@@ -404,7 +625,10 @@ int skbt_compare_build(const struct skbt_stats *base, const struct skbt_stats *n
 		out->o = *o;
 	skbt_compare_opts_fill(&out->o);
 	if (add_side(out, new, true, NULL, 0) || add_side(out, base, false, map, nmap) ||
-	    add_drops(out, new, true) || add_drops(out, base, false)) {
+	    add_drops(out, new, true) || add_drops(out, base, false) ||
+	    add_napi(out, new, true, NULL, 0) || add_napi(out, base, false, map, nmap) ||
+	    add_cpus(out, new, new_fx, true) || add_cpus(out, base, base_fx, false) ||
+	    (base_fx && new_fx && add_findings(out, base_fx, new_fx, map, nmap))) {
 		skbt_comparison_release(out);
 		return -ENOMEM;
 	}
@@ -418,6 +642,10 @@ int skbt_compare_build(const struct skbt_stats *base, const struct skbt_stats *n
 	}
 	if (out->ndrops > 1)
 		qsort(out->drops, out->ndrops, sizeof(*out->drops), drop_cmp);
+	fill_cpus(out, base_fx, false);
+	fill_cpus(out, new_fx, true);
+	if (out->ncpus > 1)
+		qsort(out->cpus, out->ncpus, sizeof(*out->cpus), cpu_cmp);
 	return 0;
 }
 
@@ -429,5 +657,9 @@ void skbt_comparison_release(struct skbt_comparison *c)
 		free(c->paths[i].stages);
 	free(c->paths);
 	free(c->drops);
+	free(c->napi);
+	free(c->cpus);
+	free(c->appeared);
+	free(c->gone);
 	memset(c, 0, sizeof(*c));
 }

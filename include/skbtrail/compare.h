@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "skbtrail/findings.h"
 #include "skbtrail/stats.h"
 
 #define SKBT_COMPARE_ALPHA 0.01
@@ -103,6 +104,50 @@ struct skbt_compare_drop {
 	uint64_t base, new;
 };
 
+/*
+ * NAPI of one device on one side: the report's napi rows (stats.h skbt_napi_stats) of the
+ * device summed over its CPUs (max_work and budget: the largest).
+ */
+struct skbt_compare_napi_side {
+	uint64_t polls, packets, exhausted;
+	uint32_t max_work, budget;
+};
+
+struct skbt_compare_napi {
+	char dev[SKBT_COMPARE_NAME_MAX];	/* as the new trace names it */
+	struct skbt_compare_napi_side base, new;
+};
+
+/*
+ * The per-CPU backlog on one side, as the single-file report has it: process_backlog's napi
+ * rows (stats.h) and the findings' CPU (findings.h skbt_fx_cpu): drops traced (the larger of
+ * kfree_skb CPU_BACKLOG and failed netif_rx, as "counters vs trace" shows them), deepest
+ * backlog, and the softnet counters' dropped and time_squeeze deltas when the file has them.
+ */
+struct skbt_compare_cpu_side {
+	uint64_t polls, packets, drops, max_depth;
+	bool has_softnet;
+	uint64_t softnet_dropped, time_squeeze;
+};
+
+struct skbt_compare_cpu {
+	unsigned int cpu;
+	struct skbt_compare_cpu_side base, new;
+};
+
+/*
+ * A finding of one side that the other does not have.  Findings match by kind and subject:
+ * the kind is the id without its subject ("backlog-drops" of "backlog-drops-cpu1", "gro" of
+ * "gro-veth1", "drops" of "drops-2"); the subject is "cpu N" or "dev NAME" (base names through
+ * --map) when the id ends with one, else the finding's string evidence ("reason=NO_SOCKET
+ * location=... dev=...").
+ */
+struct skbt_compare_finding {
+	char kind[40];
+	char subject[SKBT_COMPARE_NAME_MAX];
+	const struct skbt_finding *f;		/* into that side's findings */
+};
+
 struct skbt_comparison {
 	struct skbt_compare_opts o;
 	unsigned int npaths;
@@ -110,14 +155,26 @@ struct skbt_comparison {
 	unsigned int nsignificant;		/* stages marked significant */
 	unsigned int ndrops;
 	struct skbt_compare_drop *drops;	/* by reason, most in new first */
+	unsigned int nnapi;
+	struct skbt_compare_napi *napi;		/* devices: new's order, then base-only */
+	unsigned int ncpus;
+	struct skbt_compare_cpu *cpus;		/* CPUs with a backlog poll or drop, ascending */
+	bool has_findings;			/* both sides had findings computed */
+	unsigned int nappeared, ngone, nkept;	/* nkept: in both */
+	struct skbt_compare_finding *appeared;	/* new's findings the base lacks */
+	struct skbt_compare_finding *gone;	/* base's findings the new lacks */
 };
 
 /*
  * Match the paths and stages of two finished statistics (skbt_stats_done) by name, base
- * names renamed through @map, and test each stage; add up the packet drops of each by reason.  The result points at the histograms of
- * both: they must outlive it.  0 or -ENOMEM (@out then empty).
+ * names renamed through @map, and test each stage; add up the packet drops of each by
+ * reason; NAPI per device and the backlog per CPU side by side; the findings that appeared
+ * or went away (@base_fx, @new_fx: finished findings, skbt_findings_done, or NULL for none:
+ * then no findings and no per-CPU softnet numbers).  The result points at the histograms and
+ * findings of both: they must outlive it.  0 or -ENOMEM (@out then empty).
  */
-int skbt_compare_build(const struct skbt_stats *base, const struct skbt_stats *new,
+int skbt_compare_build(const struct skbt_stats *base, const struct skbt_findings *base_fx,
+		       const struct skbt_stats *new, const struct skbt_findings *new_fx,
 		       const struct skbt_compare_map *map, unsigned int nmap,
 		       const struct skbt_compare_opts *o, struct skbt_comparison *out);
 void skbt_comparison_release(struct skbt_comparison *c);

@@ -71,5 +71,11 @@ int skbt_report_compare_json(FILE *out, const struct skbt_compare_info *ci,
 			     const struct skbt_comparison *c);
 int skbt_report_compare_text(FILE *out, const struct skbt_compare_info *ci,
 			     const struct skbt_comparison *c);
+/* One self-contained page, the changed stages' histograms overlaid (report-compare-html.c). */
+int skbt_report_compare_html(FILE *out, const struct skbt_compare_info *ci,
+			     const struct skbt_comparison *c);
+/* A stage's verdict as the renderings show it: "SIGNIFICANT", "no change", "only in new"... */
+struct skbt_compare_test;
+const char *skbt_compare_verdict(const struct skbt_compare_test *t);
 
 #endif

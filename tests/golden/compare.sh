@@ -1,8 +1,9 @@
 #!/bin/bash
 # The comparison document (render/report-compare.c) against docs/compare-schema.json: the unit
 # test of the comparison (tests/unit/test_compare.c) writes the JSON it renders from two
-# hand-built reports (a renamed path with a changed stage, a path only in the base), which is
-# validated here with python3-jsonschema.  TAP output (tests/lib.sh).
+# hand-built reports (a renamed path with a changed stage, a path only in the base, NAPI and
+# backlog rows, a finding that appeared and one that went away), which is validated here with
+# python3-jsonschema.  TAP output (tests/lib.sh).
 set -u
 . "$(dirname "$0")/../lib.sh"
 cd "$SKBT_ROOT" || exit 1
@@ -29,8 +30,17 @@ doc = json.load(open(sys.argv[1]))
 jsonschema.validate(doc, json.load(open("docs/compare-schema.json")))
 st = [s for p in doc["comparison"]["paths"] for s in p["stages"]]
 sig = [s["name"] for s in st if s["significant"]]
-print("ok" if sig == ["backlog"] and doc["comparison"]["significant_stages"] == 1 and
-      any(s["new"]["count"] == 0 for s in st) else f"significant stages {sig}")
+fx = doc["comparison"]["findings"]
+napi = doc["comparison"]["napi"]
+if not (sig == ["backlog"] and doc["comparison"]["significant_stages"] == 1 and
+        any(s["new"]["count"] == 0 for s in st)):
+    print(f"significant stages {sig}")
+elif [f["kind"] for f in fx["appeared"]] != ["backlog-drops"] or len(fx["gone"]) != 1:
+    print(f"findings {fx}")
+elif napi["cpus"][0]["new"]["backlog_drops"] != 9 or napi["cpus"][0]["base"]["time_squeeze"] is not None:
+    print(f"napi {napi}")
+else:
+    print("ok")
 PY
 )
 if [ "$res" = skip ]; then

@@ -72,8 +72,19 @@ check "text: the backlog line of $PATH_NAME says changed" \
 	grep -A40 "^Path $PATH_NAME:" "$TMP/c.txt"
 "$ANALYZE" --compare "$TMP/base.dat" 2>/dev/null
 check_eq "--compare with one file: exit 2" 2 $?
-"$ANALYZE" --compare --html "$TMP/x.html" "$TMP/base.dat" "$TMP/new.dat" 2>/dev/null
-check_eq "--compare --html: exit 2 (not available)" 2 $?
+"$ANALYZE" --compare --dev "$A,$B,$BR" --html "$TMP/c.html" "$TMP/base.dat" "$TMP/new.dat" \
+	2>/dev/null
+check_eq "--compare --html: exit 0" 0 $?
+check "html: the backlog stage of $PATH_NAME has its two histograms overlaid" python3 -c '
+import re, sys
+page = open(sys.argv[1]).read()
+hist = re.search(r"<div class=\"hist\"><div>backlog [^<]*: SIGNIFICANT</div><svg.*?</svg>", page)
+sys.exit(not (hist and "<title>base " in hist.group(0) and "<title>new " in hist.group(0) and
+              "<script" not in page and "http" not in page))' "$TMP/c.html"
+check_eq "html: no histogram for the unchanged forward stage" 0 \
+	"$(grep -c '<div class="hist"><div>forward ' "$TMP/c.html")"
+"$ANALYZE" --compare --html - "$TMP/base.dat" "$TMP/new.dat" >/dev/null 2>&1
+check_eq "--compare --html -: exit 2 (a page goes to a file)" 2 $?
 "$ANALYZE" --compare --json "$TMP/base.dat" "$TMP/base.dat" "$TMP/new.dat" 2>/dev/null
 check_eq "--compare --json BASE: exit 2, BASE intact" "2 ok" \
 	"$? $(trace-cmd report "$TMP/base.dat" >/dev/null 2>&1 && echo ok)"

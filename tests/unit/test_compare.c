@@ -320,8 +320,80 @@ static void add_path(struct skbt_stats *st, const uint16_t *devs, unsigned int n
 
 struct two {
 	struct skbt_stats base, new;
+	struct skbt_findings bfx, nfx;
 	struct skbt_comparison c;
 };
+
+static struct skbt_finding *finding(struct skbt_findings *fx, const char *id, const char *dev,
+				    int cpu)
+{
+	struct skbt_finding *f = &fx->f[fx->nfindings++];
+
+	snprintf(f->id, sizeof(f->id), "%s", id);
+	snprintf(f->text, sizeof(f->text), "text of %s", id);
+	f->severity = SKBT_FX_WARNING;
+	if (dev) {
+		f->ev[f->nev] = (struct skbt_fx_evidence){ .key = "dev" };
+		snprintf(f->ev[f->nev++].str, sizeof(f->ev[0].str), "%s", dev);
+	}
+	if (cpu >= 0)
+		f->ev[f->nev++] = (struct skbt_fx_evidence){ .key = "cpu", .is_num = true,
+							     .num = (uint64_t)cpu };
+	return f;
+}
+
+static struct skbt_napi_stats *napi_rows(const struct skbt_napi_stats *r, size_t size)
+{
+	struct skbt_napi_stats *n = malloc(size);
+
+	assert_non_null(n);
+	memcpy(n, r, size);
+	return n;
+}
+
+/*
+ * NAPI and findings of the two: base eth0 polled on CPUs 0 and 1 (max work 4), a little
+ * backlog on CPU 1; new ens3 exhausting its budget and CPU 1's backlog dropping.  Findings:
+ * gro on the device and a NO_SOCKET drop in both (the drop renumbered), budget-cpu0 gone,
+ * backlog-drops-cpu1 appeared.
+ */
+static void behaviour_setup(struct two *t)
+{
+	static const struct skbt_napi_stats nb[] = {
+		{ .dev = 1, .cpu = 0, .polls = 10, .work = 20, .max_work = 4, .budget = 64 },
+		{ .dev = 1, .cpu = 1, .polls = 5, .work = 5, .max_work = 1, .budget = 64 },
+		{ .dev = SKBT_DEV_NONE, .cpu = 1, .polls = 3, .work = 3, .budget = 64 } };
+	static const struct skbt_napi_stats nn[] = {
+		{ .dev = 3, .cpu = 0, .polls = 12, .work = 40, .max_work = 64, .exhausted = 2,
+		  .budget = 64 },
+		{ .dev = SKBT_DEV_NONE, .cpu = 1, .polls = 10, .work = 50, .max_work = 9,
+		  .budget = 64 } };
+	struct skbt_finding *f;
+
+	t->base.napi = napi_rows(nb, sizeof(nb));
+	t->base.nnapi = 3;
+	t->new.napi = napi_rows(nn, sizeof(nn));
+	t->new.nnapi = 2;
+	t->bfx.ncpus = t->nfx.ncpus = 2;
+	t->bfx.cpus = calloc(2, sizeof(*t->bfx.cpus));
+	t->nfx.cpus = calloc(2, sizeof(*t->nfx.cpus));
+	assert_non_null(t->bfx.cpus);
+	assert_non_null(t->nfx.cpus);
+	t->bfx.cpus[1].backlog_deq = 3;
+	t->nfx.cpus[1] = (struct skbt_fx_cpu){ .backlog_deq = 50, .backlog_kfree = 7,
+		.netif_rx_fail = 9, .max_depth = 100, .has_softnet = true, .d_dropped = 9,
+		.d_time_squeeze = 1 };
+	finding(&t->bfx, "gro-eth0", "eth0", -1);
+	finding(&t->bfx, "budget-cpu0", NULL, 0);
+	f = finding(&t->bfx, "drops-1", "eth0", -1);
+	f->ev[f->nev] = (struct skbt_fx_evidence){ .key = "reason" };
+	snprintf(f->ev[f->nev++].str, sizeof(f->ev[0].str), "NO_SOCKET");
+	finding(&t->nfx, "backlog-drops-cpu1", NULL, 1);
+	f = finding(&t->nfx, "drops-2", "ens3", -1);
+	f->ev[f->nev] = (struct skbt_fx_evidence){ .key = "reason" };
+	snprintf(f->ev[f->nev++].str, sizeof(f->ev[0].str), "NO_SOCKET");
+	finding(&t->nfx, "gro-ens3", "ens3", -1);
+}
 
 /* base: eth0>br0 (forward 4 us, backlog 3 us), veth1>br0; new: ens3>br0 with backlog 9 us. */
 static int two_setup(void **state)
@@ -351,6 +423,7 @@ static int two_setup(void **state)
 	memcpy(t->base.drops, db, sizeof(db));
 	memcpy(t->new.drops, dn, sizeof(dn));
 	t->base.ndrops = t->new.ndrops = 2;
+	behaviour_setup(t);
 	*state = t;
 	return 0;
 }
@@ -362,6 +435,8 @@ static int two_teardown(void **state)
 	skbt_comparison_release(&t->c);
 	skbt_stats_release(&t->base);
 	skbt_stats_release(&t->new);
+	free(t->bfx.cpus);
+	free(t->nfx.cpus);
 	free(t);
 	return 0;
 }
@@ -374,7 +449,7 @@ static void test_build(void **state)
 	const struct skbt_compare_path *p;
 
 	assert_int_equal(skbt_compare_map_parse(arg, &m), 0);
-	assert_int_equal(skbt_compare_build(&t->base, &t->new, &m, 1, NULL, &t->c), 0);
+	assert_int_equal(skbt_compare_build(&t->base, NULL, &t->new, NULL, &m, 1, NULL, &t->c), 0);
 	assert_int_equal(t->c.npaths, 2);
 	p = &t->c.paths[0];
 	assert_string_equal(p->name, "ens3>br0");
@@ -404,9 +479,65 @@ static void test_build(void **state)
 	skbt_comparison_release(&t->c);
 
 	/* without the map the renamed path does not match: three paths, nothing compared */
-	assert_int_equal(skbt_compare_build(&t->base, &t->new, NULL, 0, NULL, &t->c), 0);
+	assert_int_equal(skbt_compare_build(&t->base, NULL, &t->new, NULL, NULL, 0, NULL, &t->c), 0);
 	assert_int_equal(t->c.npaths, 3);
 	assert_int_equal(t->c.nsignificant, 0);
+}
+
+static void test_behaviour(void **state)
+{
+	struct two *t = *state;
+	char arg[] = "eth0=ens3";
+	struct skbt_compare_map m;
+	const struct skbt_comparison *c = &t->c;
+
+	assert_int_equal(skbt_compare_map_parse(arg, &m), 0);
+	assert_int_equal(skbt_compare_build(&t->base, &t->bfx, &t->new, &t->nfx, &m, 1, NULL,
+					    &t->c), 0);
+	/* eth0 renamed: one device, summed over its CPUs */
+	assert_int_equal(c->nnapi, 1);
+	assert_string_equal(c->napi[0].dev, "ens3");
+	assert_int_equal(c->napi[0].base.polls, 15);
+	assert_int_equal(c->napi[0].base.packets, 25);
+	assert_int_equal(c->napi[0].base.max_work, 4);
+	assert_int_equal(c->napi[0].base.exhausted, 0);
+	assert_int_equal(c->napi[0].new.polls, 12);
+	assert_int_equal(c->napi[0].new.max_work, 64);
+	assert_int_equal(c->napi[0].new.exhausted, 2);
+	/* CPU 1's backlog: process_backlog's rows and the findings' CPU */
+	assert_int_equal(c->ncpus, 1);
+	assert_int_equal(c->cpus[0].cpu, 1);
+	assert_int_equal(c->cpus[0].base.packets, 3);
+	assert_int_equal(c->cpus[0].base.drops, 0);
+	assert_false(c->cpus[0].base.has_softnet);
+	assert_int_equal(c->cpus[0].new.packets, 50);
+	assert_int_equal(c->cpus[0].new.drops, 9);	/* the larger of kfree and netif_rx */
+	assert_int_equal(c->cpus[0].new.max_depth, 100);
+	assert_true(c->cpus[0].new.has_softnet);
+	assert_int_equal(c->cpus[0].new.time_squeeze, 1);
+	/* findings by kind and subject */
+	assert_true(c->has_findings);
+	assert_int_equal(c->nkept, 2);
+	assert_int_equal(c->nappeared, 1);
+	assert_string_equal(c->appeared[0].kind, "backlog-drops");
+	assert_string_equal(c->appeared[0].subject, "cpu 1");
+	assert_string_equal(c->appeared[0].f->id, "backlog-drops-cpu1");
+	assert_int_equal(c->ngone, 1);
+	assert_string_equal(c->gone[0].kind, "budget");
+	assert_string_equal(c->gone[0].subject, "cpu 0");
+	skbt_comparison_release(&t->c);
+
+	/* without the map the device findings no longer match */
+	assert_int_equal(skbt_compare_build(&t->base, &t->bfx, &t->new, &t->nfx, NULL, 0, NULL,
+					    &t->c), 0);
+	assert_int_equal(c->nnapi, 2);
+	assert_int_equal(c->nkept, 0);
+	assert_int_equal(c->nappeared, 3);
+	assert_int_equal(c->ngone, 3);
+	assert_string_equal(c->gone[0].kind, "gro");
+	assert_string_equal(c->gone[0].subject, "dev eth0");
+	assert_string_equal(c->gone[2].kind, "drops");
+	assert_string_equal(c->gone[2].subject, "dev=eth0 reason=NO_SOCKET");
 }
 
 static char *render(int (*fn)(FILE *, const struct skbt_compare_info *,
@@ -433,7 +564,8 @@ static void test_render(void **state)
 	char *s;
 
 	assert_int_equal(skbt_compare_map_parse(arg, &m), 0);
-	assert_int_equal(skbt_compare_build(&t->base, &t->new, &m, 1, NULL, &t->c), 0);
+	assert_int_equal(skbt_compare_build(&t->base, &t->bfx, &t->new, &t->nfx, &m, 1, NULL,
+					    &t->c), 0);
 	s = render(skbt_report_compare_json, &ci, &t->c);
 	/* tests/golden/compare.sh validates this document against docs/compare-schema.json */
 	if (getenv("SKBT_COMPARE_JSON")) {
@@ -451,6 +583,9 @@ static void test_render(void **state)
 	assert_non_null(strstr(s, "\"p999_ns\": "));
 	assert_non_null(strstr(s, "\"min_change_ns\": 1000"));
 	assert_non_null(strstr(s, "\"reason\": \"NETIF_RX_FAILED\""));
+	assert_non_null(strstr(s, "\"budget_exhausted\": 2"));
+	assert_non_null(strstr(s, "\"time_squeeze\": null"));	/* base: no counters */
+	assert_non_null(strstr(s, "\"id\": \"backlog-drops-cpu1\""));
 	free(s);
 	s = render(skbt_report_compare_text, &ci, &t->c);
 	assert_non_null(strstr(s, "ens3>br0"));
@@ -458,6 +593,35 @@ static void test_render(void **state)
 	assert_non_null(strstr(s, "SIGNIFICANT"));
 	assert_non_null(strstr(s, "1 of 3 stages changed significantly"));
 	assert_non_null(strstr(s, "NETIF_RX_FAILED"));
+	assert_non_null(strstr(s, "\nNAPI per device (base -> new):\n"));
+	assert_non_null(strstr(s, "\nBacklog per CPU"));
+	assert_non_null(strstr(s, "Findings that appeared (in new, not in base):\n"
+			       "  [warning] backlog-drops cpu 1: text of backlog-drops-cpu1\n"));
+	assert_non_null(strstr(s, "Findings that went away (in base, not in new):\n"
+			       "  [warning] budget cpu 0: text of budget-cpu0\n"));
+	free(s);
+	s = render(skbt_report_compare_html, &ci, &t->c);
+	assert_non_null(strstr(s, "<!DOCTYPE html>"));
+	assert_non_null(strstr(s, "node&quot;b"));		/* escaped */
+	assert_non_null(strstr(s, "<section id=\"stages\">"));
+	assert_non_null(strstr(s, "<h3>path ens3&gt;br0"));
+	/* the changed stage's histogram, both series; the unchanged forward stage has none */
+	assert_non_null(strstr(s, "<div class=\"hist\"><div>backlog "));
+	assert_null(strstr(s, "<div class=\"hist\"><div>forward netif_receive_skb@ens3"));
+	assert_non_null(strstr(s, "<title>base "));
+	assert_non_null(strstr(s, "<title>new "));
+	assert_non_null(strstr(s, "<section id=\"findings\">"));
+	assert_null(strstr(s, "http"));			/* nothing fetched */
+	assert_null(strstr(s, "<script"));
+	assert_non_null(strstr(s, "</body></html>\n"));
+	free(s);
+	/* nothing to say: no sections */
+	skbt_comparison_release(&t->c);
+	assert_int_equal(skbt_compare_build(&t->base, &t->bfx, &t->base, &t->bfx, NULL, 0, NULL,
+					    &t->c), 0);
+	s = render(skbt_report_compare_text, &ci, &t->c);
+	assert_null(strstr(s, "NAPI per device"));
+	assert_null(strstr(s, "Findings that"));
 	free(s);
 }
 
@@ -477,6 +641,7 @@ int main(void)
 		cmocka_unit_test(test_hist_agrees),
 		cmocka_unit_test(test_rename),
 		cmocka_unit_test_setup_teardown(test_build, two_setup, two_teardown),
+		cmocka_unit_test_setup_teardown(test_behaviour, two_setup, two_teardown),
 		cmocka_unit_test_setup_teardown(test_render, two_setup, two_teardown),
 	};
 
