@@ -90,9 +90,12 @@ check_eq "gro: gro stage only in the new recording, one per datagram" "0 $N" \
 	"$(st gro .base.count) $(st gro .new.count)"
 check_eq "gro: backlog stage only in the base, one per datagram" "$N 0" \
 	"$(st backlog .base.count) $(st backlog .new.count)"
-check_eq "gro: no stage recorded on both sides flagged" "" \
-	"$(jr "[.comparison.paths[].stages[] | select(.base.count > 0 and .new.count > 0 and
-		.significant) | .name] | unique | join(\",\")" "$G")"
+# stack and socket end when the receiving program reads and frees (and, for UDP on this
+# kernel, at whatever skb reuses the address: docs/stages.md): not what GRO changes
+check_eq "gro: no stage of $B recorded on both sides flagged (besides stack, socket)" "" \
+	"$(jr "[.comparison.paths[] | select(.name == \"$B\") | .stages[] |
+		select(.base.count > 0 and .new.count > 0 and .significant and
+		.name != \"stack\" and .name != \"socket\") | .name] | unique | join(\",\")" "$G")"
 check_eq "gro: NAPI of $B: no polls before, every datagram polled after" "0 $N" \
 	"$(jr "[.comparison.napi.devices[] | select(.dev == \"$B\")] |
 		\"\(map(.base.polls) | add // 0) \(map(.new.packets) | add // 0)\"" "$G")"
