@@ -10,7 +10,8 @@
 #      later drops are rate-limited), holding every paced datagram, the backlog drops
 #      (netif_rx failures, kfree_skb CPU_BACKLOG) and the trigger reason; SIGINT leaves no
 #      instance;
-#   3. --after 1s: a second flood 0.5 s after the trigger is in the file.
+#   3. --after 1s: a second flood 0.5 s after the trigger is in the file;
+#   4. --after 1.5s --trigger drop:NO_SOCKET: drops during the aftermath do not cut it.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib-live.bash"
 . "$(dirname "$0")/lib-context.bash"
@@ -136,5 +137,22 @@ T_LAST=$(last_rx)
 echo "# trigger at $(awk -v t="$T_TRIG" 'BEGIN { printf "%.6f", t / 1e9 }'), last receive on $B at $T_LAST"
 check "--after: the file holds receives from 0.3 s and more after the trigger" \
 	awk -v t="$T_TRIG" -v l="$T_LAST" 'BEGIN { exit !(l != "" && l >= t / 1e9 + 0.3) }'
+
+# --after with the drop trigger: later drops must not cut the aftermath (its traceoff is
+# removed meanwhile).  Whatever drop fired (another namespace's may), datagrams sent to a
+# closed port once the recorder said it records more are in the file.
+rm -f "$DIR"/*.dat "$TMP/report"
+check "recorder started (--flight 1s --after 1.5s --trigger drop:NO_SOCKET)" \
+	flight_start --flight 1s --after 1.5s --trigger drop:NO_SOCKET
+udp_send "$NA" 10.218.0.2 7073 1 100
+for i in $(seq 1 30); do grep -q "recording 1.5 s more" "$TMP/rec.err" && break; sleep 0.1; done
+udp_send "$NA" 10.218.0.2 7073 5 100
+wait_files drop 1
+check_eq "--after with drop: one drop file" 1 "$(files drop)"
+check "SIGINT: exit 0, no instance, no temporary directory left" flight_stop INT
+ln -sf "$(ls "$DIR"/skbtrail-*-drop.dat | head -1)" "$TMP/t.dat"
+n=$(tc_drops "$B" NO_SOCKET)
+echo "# NO_SOCKET drops on $B in the file: $n (1 before, 5 during the aftermath)"
+check "--after with drop: the drops sent during the aftermath are in the file" test "$n" -ge 5
 check "sysctl restored" sysctl_restore_check
 time_report flight_counters
