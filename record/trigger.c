@@ -4,11 +4,9 @@
  * See skbtrail/trigger.h.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "skbtrail/context.h"
 #include "skbtrail/trigger.h"
@@ -106,48 +104,6 @@ struct skbt_trigger_watch {
 	char reason[SKBT_TRIGGER_REASON_MAX];
 };
 
-/* A whole small file; NULL when it cannot be read. */
-static char *read_small(const char *path, size_t max)
-{
-	size_t len = 0, cap = 4096;
-	char *buf = NULL;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return NULL;
-	for (;;) {
-		ssize_t n;
-
-		if (!buf || len + 1 >= cap) {
-			char *nb;
-
-			if (buf && cap >= max)
-				break;
-			cap = buf ? cap * 2 : cap;
-			nb = realloc(buf, cap);
-			if (!nb)
-				break;
-			buf = nb;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			if (n < 0) {
-				free(buf);
-				return NULL;
-			}
-			buf[len] = '\0';
-			return buf;
-		}
-		len += (size_t)n;
-	}
-	close(fd);
-	free(buf);
-	return NULL;
-}
-
 static int got_reason(const struct skbt_trigger_watch *w)
 {
 	return w->reason[0] != '\0';
@@ -164,7 +120,7 @@ static int read_rx(const char *dev, uint64_t *v)
 		char path[96], *t;
 
 		snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", dev, files[i]);
-		t = read_small(path, 64);
+		t = skbt_snapshot_read_text(path, 64);
 		if (!t)
 			continue;
 		*v += strtoull(t, NULL, 10);
@@ -182,7 +138,7 @@ static int poll_softnet(struct skbt_trigger_watch *w)
 {
 	struct skbt_softnet_row *rows = NULL;
 	unsigned int n = 0, need = w->set->squeeze ? COL_SQUEEZE + 1 : COL_DROPPED + 1;
-	char *text = read_small("/proc/net/softnet_stat", SOFTNET_MAX);
+	char *text = skbt_snapshot_read_text("/proc/net/softnet_stat", SOFTNET_MAX);
 	int ret = 0, got = 0;
 
 	if (!text)
