@@ -769,7 +769,7 @@ int skbt_analysis_run(struct skbt_analysis *a, struct skbt_err *err)
 	int ret;
 
 	{
-		/* from the file: shown only when it is a plain word ("sigusr1", "drop") */
+		/* from the file: shown only when it is a plain word ("sigusr1", "rx-drop:eth0") */
 		const char *t = skbt_kvlist_get(&a->ctx.record, "trigger");
 		const char *tn = skbt_kvlist_get(&a->ctx.record, "trigger_time_ns");
 
@@ -778,6 +778,9 @@ int skbt_analysis_run(struct skbt_analysis *a, struct skbt_err *err)
 		    strlen(t)) {
 			ti->trigger = t;
 			ti->trigger_ns = tn ? strtoull(tn, NULL, 10) : 0;
+			/* rx-drop:DEV names a device: --redact-devs keeps only the kind */
+			if (a->cfg.redact_devs && !strncmp(t, "rx-drop:", 8))
+				ti->trigger = "rx-drop";
 		}
 	}
 	if (ti->trigger) {

@@ -51,7 +51,7 @@ static void clean(char *s, bool key)
 			*s = '_';
 }
 
-static char *read_text(const char *path, size_t max)
+char *skbt_snapshot_read_text(const char *path, size_t max)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	size_t len = 0, cap = 4096;
@@ -86,7 +86,7 @@ static char *read_text(const char *path, size_t max)
 /* First line of a small file, trimmed; false if unreadable. */
 static bool read_line(const char *path, char *out, size_t len)
 {
-	char *t = read_text(path, 4096);
+	char *t = skbt_snapshot_read_text(path, 4096);
 	size_t n;
 
 	if (!t)
@@ -243,7 +243,7 @@ static void dev_irqs(struct scope *s, const char *dev)
 	}
 	if (!bus)
 		return;		/* virtual device: no IRQ of its own */
-	text = read_text("/proc/interrupts", 1 << 20);
+	text = skbt_snapshot_read_text("/proc/interrupts", 1 << 20);
 	for (p = text; p && *p && count < MAX_IRQS;) {
 		char *le = strchr(p, '\n'), *name, *colon;
 		size_t bl = strlen(bus), dl = strlen(dev);
@@ -388,7 +388,7 @@ static void iface_links(struct scope *s, const char *links, const char *dev)
 
 static void scope_collect(struct scope *s, bool is_static)
 {
-	char *text = read_text("/proc/net/dev", 1 << 20);
+	char *text = skbt_snapshot_read_text("/proc/net/dev", 1 << 20);
 	struct skbt_sbuf links = { 0 };	/* `ip -o link show`: the links' namespaces */
 	int ntraced = 0;
 
@@ -663,7 +663,7 @@ int skbt_snapshot_counters(const struct skbt_snapshot_config *cfg, const char *k
 	skbt_sbuf_printf(&b, "kind=%s\nformat=1\ntime_mono_ns=%llu\n", kind,
 		  (unsigned long long)mono_ns());
 	/* softnet_data is per CPU, not per namespace: read it once */
-	sn = read_text("/proc/net/softnet_stat", 1 << 20);
+	sn = skbt_snapshot_read_text("/proc/net/softnet_stat", 1 << 20);
 	if (sn && !skbt_softnet_parse(sn, &rows, &n)) {
 		for (unsigned int i = 0; i < n; i++)
 			for (unsigned int k = 0; k < rows[i].ncols; k++)

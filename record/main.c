@@ -21,6 +21,7 @@
 #include "skbtrail/netns.h"
 #include "skbtrail/record.h"
 #include "skbtrail/session.h"
+#include "skbtrail/trigger.h"
 
 #define PROG "skbtrail-record"
 /*
@@ -39,9 +40,12 @@
 #define OPT_FLIGHT 0x105
 #define OPT_MAX_FILES 0x106
 #define OPT_TRIGGER 0x107
+#define OPT_AFTER 0x108
 /* flight mode: how long the event rate is measured to size the ring buffers */
 #define FLIGHT_MEASURE_S 1.0
 #define SHORTOPTS "o:d:e:D:b:m:C:hV"
+/* flight mode: how often the loop wakes (SIGUSR1, the drop trigger's tracing_on, --after) */
+#define FLIGHT_NAP_MS 20
 
 static volatile sig_atomic_t exiting, usr1;
 
@@ -83,9 +87,29 @@ static void usage(FILE *f)
 		"                         new file in the -o directory on SIGUSR1 (at most one\n"
 		"                         file per DURATION)\n"
 		"      --max-files N      with --flight: keep only the N newest files written\n"
-		"      --trigger drop[:REASON,...]  with --flight: also write a file when the\n"
-		"                         kernel drops a packet (skb:kfree_skb) for one of these\n"
-		"                         reasons (default: any), e.g. drop:NO_SOCKET\n"
+		"      --after DURATION   with --flight: on a trigger, record DURATION more before\n"
+		"                         writing the file (default 0)\n"
+		"      --trigger KIND     with --flight, repeatable: also write a file when\n",
+		DEFAULT_BUFFER_KB);
+	for (int k = 0; k < SKBT_TRIGGER_NKINDS; k++) {
+		const struct skbt_trigger_kind_desc *d = &skbt_trigger_kinds[k];
+
+		char spec[64];
+
+		snprintf(spec, sizeof(spec), "%s%s%s%s%s", d->name, d->arg && !d->arg_required ?
+			 "[" : "", d->arg ? ":" : "", d->arg ? d->arg : "",
+			 d->arg && !d->arg_required ? "]" : "");
+		fprintf(f, "        %-17s", spec);
+		for (const char *h = d->help; *h; h++) {
+			if (h == d->help && strlen(spec) > 16)
+				fprintf(f, "\n%25s", "");
+			fputc(*h, f);
+			if (*h == '\n')
+				fprintf(f, "%25s", "");
+		}
+		fputc('\n', f);
+	}
+	fprintf(f, "                         (counters polled every %d ms)\n"
 		"      --format v7|v6     trace.dat version: v7, zstd-compressed (default), or v6,\n"
 		"                         uncompressed (about 10 times larger)\n"
 		"      --pcap             also capture packet headers (%d bytes) on each --dev\n"
@@ -96,7 +120,7 @@ static void usage(FILE *f)
 		"  -h, --help             this text\n"
 		"  -V, --version          print the version\n"
 		"Exit status: 0 ok, 1 runtime failure, 2 usage, 4 not root or no tracefs.\n",
-		DEFAULT_BUFFER_KB, SKBT_HEADERS_SNAPLEN);
+		SKBT_TRIGGER_POLL_MS, SKBT_HEADERS_SNAPLEN);
 }
 
 /* Split "a,b,c" into a NULL-terminated array (pointers into @s, which is modified). */
@@ -400,6 +424,7 @@ int main(int argc, char **argv)
 		{ "flight", required_argument, NULL, OPT_FLIGHT },
 		{ "max-files", required_argument, NULL, OPT_MAX_FILES },
 		{ "trigger", required_argument, NULL, OPT_TRIGGER },
+		{ "after", required_argument, NULL, OPT_AFTER },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		/* hidden, for completion/skbtrail.bash: options, events */
@@ -433,7 +458,10 @@ int main(int argc, char **argv)
 	char *events_buf = NULL, *devs_buf = NULL, *stale = NULL, *kept = NULL;
 	double duration = 0, deadline = 0;
 	unsigned long max_mb = 0, v, max_files = 0;
-	double flight = 0;
+	double flight = 0, after = 0;
+	struct skbt_trigger_set triggers = { 0 };
+	struct skbt_trigger_watch *watch = NULL;
+	bool after_set = false;
 	char *flight_dir = NULL, *flight_base = NULL;
 	struct flight_files files = { 0 };
 	struct sigaction sa;
@@ -529,15 +557,19 @@ int main(int argc, char **argv)
 			}
 			break;
 		case OPT_TRIGGER:
-			if (!strcmp(optarg, "drop")) {
-				cfg.session.drop_trigger = "";
-			} else if (!strncmp(optarg, "drop:", 5) && optarg[5] &&
-				   strspn(optarg + 5, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_,") ==
-				   strlen(optarg + 5)) {
-				cfg.session.drop_trigger = optarg + 5;
-			} else {
-				fprintf(stderr, PROG ": bad --trigger '%s' (drop or drop:REASON,...; "
-					"SIGUSR1 is always one)\n", optarg);
+			if (skbt_trigger_parse(&triggers, optarg, &err)) {
+				fprintf(stderr, PROG ": %s (see --help; SIGUSR1 is always one)\n",
+					err.msg);
+				status = SKBT_EXIT_USAGE;
+				goto cleanup;
+			}
+			cfg.session.drop_trigger = triggers.drop;
+			break;
+		case OPT_AFTER:
+			after_set = true;
+			if (strcmp(optarg, "0") && (!parse_duration(optarg, &after) || after > 3600)) {
+				fprintf(stderr, PROG ": bad --after '%s' (a duration such as 2s or "
+					"500ms, at most 1h; 0: none)\n", optarg);
 				status = SKBT_EXIT_USAGE;
 				goto cleanup;
 			}
@@ -636,9 +668,10 @@ int main(int argc, char **argv)
 	}
 	if (cfg.pcap && !cfg.pcap_max_bytes)
 		cfg.pcap_max_bytes = 256ULL << 20;
-	if ((max_files || cfg.session.drop_trigger) && !flight) {
+	if ((max_files || after_set || cfg.session.drop_trigger ||
+	     skbt_trigger_has_counters(&triggers)) && !flight) {
 		fprintf(stderr, PROG ": %s needs --flight\n",
-			max_files ? "--max-files" : "--trigger");
+			max_files ? "--max-files" : after_set ? "--after" : "--trigger");
 		status = SKBT_EXIT_USAGE;
 		goto cleanup;
 	}
@@ -665,6 +698,14 @@ int main(int argc, char **argv)
 		}
 		cfg.output = flight_base;
 		cfg.flight = true;
+		cfg.flight_after_s = after;
+	}
+	/* an rx-drop device that is not there is a usage error, found before anything starts */
+	if (skbt_trigger_has_counters(&triggers) &&
+	    skbt_trigger_watch_open(&triggers, &watch, &err)) {
+		fprintf(stderr, PROG ": %s\n", err.msg);
+		status = err.code == -ENOMEM ? SKBT_EXIT_FAIL : SKBT_EXIT_USAGE;
+		goto cleanup;
 	}
 
 	/*
@@ -772,7 +813,8 @@ int main(int argc, char **argv)
 	if (flight) {
 		/*
 		 * Size the buffers from the measured rate: the busiest CPU's bytes per second
-		 * for DURATION (+25%), at least the minimum, at most this node's budget.
+		 * for DURATION and the aftermath (+25%), at least the minimum, at most this
+		 * node's budget.
 		 */
 		unsigned long kb, max_kb = plan.user ? plan.per_cpu_kb :
 				  skbt_budget_max_per_cpu_kb(plan.budget_kb, online);
@@ -780,7 +822,8 @@ int main(int argc, char **argv)
 
 		if (max_kb < SKBT_BUDGET_MIN_KB)
 			max_kb = SKBT_BUDGET_MIN_KB;
-		ret = skbt_recorder_flight_size(rec, FLIGHT_MEASURE_S, flight, SKBT_BUDGET_MIN_KB,
+		ret = skbt_recorder_flight_size(rec, FLIGHT_MEASURE_S, flight + after,
+						SKBT_BUDGET_MIN_KB,
 						max_kb, &kb, &rate, &err);
 		if (ret) {
 			fprintf(stderr, PROG ": %s\n", err.msg);
@@ -791,8 +834,8 @@ int main(int argc, char **argv)
 			snprintf(plan_text, sizeof(plan_text), "flight: measured %.0f KB/s on the "
 				 "busiest CPU over %.1f s; %lu KB per CPU holds %s%.1f s at that rate "
 				 "(wanted %.3g s; budget %lu KB per CPU)", rate / 1024,
-				 FLIGHT_MEASURE_S, kb, kb * 1024.0 / 1.25 / rate < flight ?
-				 "only " : "", kb * 1024.0 / 1.25 / rate, flight, max_kb);
+				 FLIGHT_MEASURE_S, kb, kb * 1024.0 / 1.25 / rate < flight + after ?
+				 "only " : "", kb * 1024.0 / 1.25 / rate, flight + after, max_kb);
 		else
 			snprintf(plan_text, sizeof(plan_text), "flight: no event in %.1f s of "
 				 "measuring; %lu KB per CPU, the minimum (budget %lu KB per CPU)",
@@ -811,70 +854,134 @@ int main(int argc, char **argv)
 	 * ovs-dpctl).  Scripts wait for this line before they send traffic.
 	 */
 	if (flight) {
+		char pending[SKBT_TRIGGER_REASON_MAX] = "", told[SKBT_TRIGGER_REASON_MAX] = "";
+		struct skbt_sbuf what = { 0 };
+		uint64_t pending_ns = 0;
 		double last = 0;
+		unsigned int naps = 0;
+		const char *cr;
 
+		if (triggers.drop)
+			skbt_sbuf_printf(&what, ", %s", skbt_trigger_kinds[SKBT_TRIGGER_DROP].name);
+		if (triggers.softnet_drop)
+			skbt_sbuf_printf(&what, ", %s",
+					 skbt_trigger_kinds[SKBT_TRIGGER_SOFTNET_DROP].name);
+		if (triggers.squeeze)
+			skbt_sbuf_printf(&what, ", %s", skbt_trigger_kinds[SKBT_TRIGGER_SQUEEZE].name);
+		for (unsigned int k = 0; k < triggers.nrx; k++)
+			skbt_sbuf_printf(&what, ", %s:%s", skbt_trigger_kinds[SKBT_TRIGGER_RX_DROP].name,
+					 triggers.rx_dev[k]);
 		fprintf(stderr, PROG ": %s; no reader\n", plan_text);
-		fprintf(stderr, PROG ": flight recorder: keeping the last %.3g s; SIGUSR1%s writes "
-			"them to %s; Ctrl-C to stop\n", flight,
-			cfg.session.drop_trigger ? " or a drop" : "", flight_dir);
+		fprintf(stderr, PROG ": flight recorder: keeping the last %.3g s; SIGUSR1%s%s writes "
+			"them%s to %s; Ctrl-C to stop\n", flight, what.p ? " or --trigger " : "",
+			what.p ? what.p + 2 : "", after > 0 ? " and what follows for --after" : "",
+			flight_dir);
+		free(what.p);
+		/* the counters rose while the buffers were sized: not a trigger */
+		if (watch)
+			skbt_trigger_watch_poll(watch, &cr);
 		status = SKBT_EXIT_OK;
-		while (!exiting) {
-			struct timespec nap = { 0, 20 * 1000 * 1000 };
+		for (;;) {
+			struct timespec nap = { 0, FLIGHT_NAP_MS * 1000 * 1000 };
 			char stamp[32], *name;
+			const char *reason = NULL;
 			uint64_t t;
 			time_t wall;
 
-			const char *reason;
-
+			if (!*pending && exiting)
+				break;
 			nanosleep(&nap, NULL);
 			/*
+			 * The counters every SKBT_TRIGGER_POLL_MS, also during an aftermath and a
+			 * rate-limited window: each poll is the next one's baseline.
+			 */
+			if (watch && !(++naps % (SKBT_TRIGGER_POLL_MS / FLIGHT_NAP_MS)) &&
+			    skbt_trigger_watch_poll(watch, &cr) > 0)
+				reason = cr;
+			if (*pending) {
+				/* --after: the aftermath runs to its end or to SIGINT/SIGTERM */
+				usr1 = 0;
+				if (!exiting && mono_ns() < pending_ns + (uint64_t)(after * 1e9))
+					continue;
+				if (triggers.drop && skbt_recorder_arm_drop(rec, true))
+					fprintf(stderr, PROG ": warning: cannot put the drop trigger "
+						"back\n");
+				goto write;
+			}
+			/*
 			 * The drop trigger is the kernel's: it turned tracing off right after
-			 * recording the drop; one read of tracing_on per 20 ms notices it.
+			 * recording the drop; one read of tracing_on per nap notices it.
 			 */
 			if (usr1)
 				reason = "sigusr1";
-			else if (cfg.session.drop_trigger && skbt_recorder_tripped(rec))
-				reason = "drop";
-			else
+			else if (triggers.drop && skbt_recorder_tripped(rec))
+				reason = skbt_trigger_kinds[SKBT_TRIGGER_DROP].name;
+			else if (!reason)
 				continue;
 			usr1 = 0;
 			t = mono_ns();
 			if (last && t / 1e9 - last < flight) {
-				fprintf(stderr, PROG ": trigger %s ignored: the last file was "
-					"written %.2f s ago (at most one per %.3g s)\n", reason,
-					t / 1e9 - last, flight);
-				if (!strcmp(reason, "drop") && skbt_recorder_resume(rec)) {
+				/* once per window and kind: a counter keeps rising in a storm */
+				if (strcmp(told, reason))
+					fprintf(stderr, PROG ": trigger %s ignored: the last file was "
+						"written %.2f s ago (at most one per %.3g s)\n", reason,
+						t / 1e9 - last, flight);
+				snprintf(told, sizeof(told), "%s", reason);
+				if (triggers.drop && skbt_recorder_tripped(rec) &&
+				    skbt_recorder_resume(rec)) {
 					fprintf(stderr, PROG ": cannot turn tracing back on\n");
 					status = SKBT_EXIT_FAIL;
 					break;
 				}
 				continue;
 			}
+			snprintf(pending, sizeof(pending), "%s", reason);
+			pending_ns = t;
+			if (after > 0) {
+				fprintf(stderr, PROG ": trigger %s: recording %.3g s more (--after)\n",
+					pending, after);
+				/*
+				 * No drop may stop the aftermath; a drop trigger turned tracing
+				 * off at the drop, until this nap noticed it: on again.
+				 */
+				if (triggers.drop && (skbt_recorder_arm_drop(rec, false) ||
+						      (skbt_recorder_tripped(rec) &&
+						       skbt_recorder_resume(rec)))) {
+					fprintf(stderr, PROG ": cannot turn tracing back on\n");
+					status = SKBT_EXIT_FAIL;
+					break;
+				}
+				continue;
+			}
+write:
+			t = pending_ns;
 			wall = time(NULL);
 			strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime(&wall));
 			if (asprintf(&name, "%s/skbtrail-%s-%s.dat", flight_dir, stamp,
-				     reason) < 0)
+				     pending) < 0)
 				break;
 			/* two files in one second (--flight under 1 s): -2, -3, ... */
 			for (int k = 2; !access(name, F_OK) && k < 1000; k++) {
 				free(name);
 				if (asprintf(&name, "%s/skbtrail-%s-%s-%d.dat", flight_dir, stamp,
-					     reason, k) < 0) {
+					     pending, k) < 0) {
 					name = NULL;
 					break;
 				}
 			}
 			if (!name)
 				break;
-			ret = skbt_recorder_trigger(rec, name, reason, t, &sum, &err);
+			ret = skbt_recorder_trigger(rec, name, pending, t, &sum, &err);
 			if (ret) {
-				fprintf(stderr, PROG ": trigger %s: %s\n", reason, err.msg);
+				fprintf(stderr, PROG ": trigger %s: %s\n", pending, err.msg);
 				free(name);
 				status = SKBT_EXIT_FAIL;
 				break;
 			}
 			last = t / 1e9;
-			fprintf(stderr, PROG ": trigger %s: wrote %s\n", reason, name);
+			told[0] = '\0';
+			fprintf(stderr, PROG ": trigger %s: wrote %s\n", pending, name);
+			pending[0] = '\0';
 			print_summary(&sum, SKBT_STOP_TRIGGER);
 			flight_rotate(&files, name, max_files);
 		}
@@ -953,6 +1060,7 @@ cleanup:
 	free(files.name);
 	free(flight_dir);
 	free(flight_base);
+	skbt_trigger_watch_free(watch);
 	free(out_dir);
 	if (reader_cpus)
 		CPU_FREE(reader_cpus);

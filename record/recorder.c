@@ -453,8 +453,8 @@ static int add_options(struct skbt_recorder *r, enum skbt_stop_reason why,
 	skbt_sbuf_printf(&sb, "stop_reason=%s\nfinalised_by=%s\nkallsyms=%s\n", skbt_stop_reason_name(why),
 		  finalised_by, r->kallsyms_note);
 	if (r->trigger)
-		skbt_sbuf_printf(&sb, "trigger=%s\ntrigger_time_ns=%llu\n", r->trigger,
-				 (unsigned long long)r->trigger_ns);
+		skbt_sbuf_printf(&sb, "trigger=%s\ntrigger_time_ns=%llu\ntrigger_after_s=%.3f\n",
+				 r->trigger, (unsigned long long)r->trigger_ns, r->cfg.flight_after_s);
 	for (i = 0; i < r->ncpus; i++) {
 		const struct skbt_record_cpu *c = &r->cpu[i];
 
@@ -783,6 +783,11 @@ bool skbt_recorder_tripped(struct skbt_recorder *r)
 int skbt_recorder_resume(struct skbt_recorder *r)
 {
 	return skbt_session_start(r->session);
+}
+
+int skbt_recorder_arm_drop(struct skbt_recorder *r, bool on)
+{
+	return skbt_session_arm_drop(r->session, on);
 }
 
 void skbt_recorder_set_plan(struct skbt_recorder *r, const char *plan)

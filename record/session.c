@@ -69,6 +69,7 @@ struct skbt_session {
 	int ncpus;
 	unsigned int page_size;
 	struct strlist requested, enabled, missing, systems, filter;
+	char *drop_cmd;			/* --trigger drop: the kfree_skb trigger written, or NULL */
 };
 
 static int sl_add(struct strlist *l, const char *item)
@@ -700,14 +701,29 @@ static int arm_drop_trigger(struct skbt_session *s, const char *reasons, struct 
 		ret = skbt_err_set(err, -ENOMEM, "out of memory");
 		goto out;
 	}
-	if (tracefs_event_file_write(s->inst, "skb", "kfree_skb", "trigger", f.p) < 0)
+	if (tracefs_event_file_write(s->inst, "skb", "kfree_skb", "trigger", f.p) < 0) {
 		ret = skbt_err_set(err, -EINVAL, "kernel refused trigger '%s' on skb:kfree_skb",
 				   f.p);
+		goto out;
+	}
+	s->drop_cmd = f.p;
+	f.p = NULL;
 out:
 	free(f.p);
 	free(list);
 	free(format);
 	return ret;
+}
+
+int skbt_session_arm_drop(struct skbt_session *s, bool on)
+{
+	/* the kernel removes a trigger by its command, whatever its filter */
+	if (!s->drop_cmd)
+		return 0;
+	if (tracefs_event_file_write(s->inst, "skb", "kfree_skb", "trigger",
+				     on ? s->drop_cmd : "!traceoff") < 0)
+		return errno ? -errno : -EIO;
+	return 0;
 }
 
 bool skbt_session_tripped(struct skbt_session *s)
@@ -724,6 +740,7 @@ static void session_free(struct skbt_session *s)
 	free(s->missing.s);
 	free(s->systems.s);
 	free(s->filter.s);
+	free(s->drop_cmd);
 	free(s);
 }
 

@@ -173,5 +173,11 @@ struct skbt_snapshot_config {
  */
 int skbt_snapshot_static(const struct skbt_snapshot_config *cfg, char **text);
 int skbt_snapshot_counters(const struct skbt_snapshot_config *cfg, const char *kind, char **text);
+/*
+ * A whole /proc or /sys file (at most @max bytes; a read error ends it), malloc'ed and
+ * NUL-terminated; NULL when it cannot be opened or on -ENOMEM.  Also the flight recorder's
+ * counter triggers (record/trigger.c) read through it.
+ */
+char *skbt_snapshot_read_text(const char *path, size_t max);
 
 #endif

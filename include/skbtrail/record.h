@@ -48,6 +48,7 @@ struct skbt_record_config {
 	 * the instance: a killed flight recorder has no trigger to report.
 	 */
 	bool flight;
+	double flight_after_s;		/* --after: seconds recorded past a trigger (0: none) */
 };
 
 /*
@@ -140,6 +141,8 @@ int skbt_recorder_flight_size(struct skbt_recorder *r, double seconds, double ho
  */
 bool skbt_recorder_tripped(struct skbt_recorder *r);
 int skbt_recorder_resume(struct skbt_recorder *r);
+/* skbt_session_arm_drop(): the drop trigger off during an aftermath (--after), then on. */
+int skbt_recorder_arm_drop(struct skbt_recorder *r, bool on);
 /* Replace the buffer_plan text of the file (flight mode sizes after open). */
 void skbt_recorder_set_plan(struct skbt_recorder *r, const char *plan);
 /* Give up without a file (error before tracing started): remove instance and temp files. */

@@ -91,6 +91,11 @@ int skbt_session_start(struct skbt_session *s);		/* tracing_on = 1 */
 int skbt_session_stop(struct skbt_session *s);		/* tracing_on = 0 */
 /* True when tracing_on reads 0 though the recorder turned it on: a traceoff trigger fired. */
 bool skbt_session_tripped(struct skbt_session *s);
+/*
+ * --trigger drop: remove (@on false) or put back the traceoff trigger on skb:kfree_skb, so
+ * that flight mode's aftermath (--after) is not cut by the next drop.  0 without one.
+ */
+int skbt_session_arm_drop(struct skbt_session *s, bool on);
 /* Resize every CPU's ring buffer (tracing off); skbt_session_buffer_kb() follows. */
 int skbt_session_set_buffer_kb(struct skbt_session *s, unsigned long kb);
 /* Empty every CPU's ring buffer (flight mode, after a file is written). */

@@ -1,0 +1,254 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * trigger: the --trigger kinds of a flight recorder and the polling of its counter triggers.
+ * See skbtrail/trigger.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "skbtrail/context.h"
+#include "skbtrail/trigger.h"
+
+const struct skbt_trigger_kind_desc skbt_trigger_kinds[SKBT_TRIGGER_NKINDS] = {
+	[SKBT_TRIGGER_DROP] = { "drop", "REASON,...", false,
+		"skb:kfree_skb drops a packet for one of these\nreasons (default: any but "
+		"CONSUMED)" },
+	[SKBT_TRIGGER_SOFTNET_DROP] = { "softnet-drop", NULL, false,
+		"dropped of /proc/net/softnet_stat rises on a\nCPU (a backlog queue was full)" },
+	[SKBT_TRIGGER_SQUEEZE] = { "squeeze", NULL, false,
+		"time_squeeze of /proc/net/softnet_stat rises\non a CPU (NAPI ran out of budget)" },
+	[SKBT_TRIGGER_RX_DROP] = { "rx-drop", "DEV", true,
+		"rx_dropped or rx_missed_errors of DEV rises\n(/sys/class/net/DEV/statistics)" },
+};
+
+/* softnet_stat columns (skbt_softnet_fields) of the softnet triggers */
+#define COL_DROPPED 1
+#define COL_SQUEEZE 2
+/* /proc/net/softnet_stat is one line of about 150 bytes per CPU */
+#define SOFTNET_MAX (4 << 20)
+
+static bool dev_ok(const char *d)
+{
+	size_t n = strlen(d);
+
+	/* IFNAMSIZ - 1; dev_valid_name() refuses '/', ':' and white space */
+	return n > 0 && n < 16 && strcmp(d, ".") && strcmp(d, "..") && !strpbrk(d, "/: \t\n");
+}
+
+static bool reasons_ok(const char *r)
+{
+	return *r && strspn(r, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_,") == strlen(r);
+}
+
+int skbt_trigger_parse(struct skbt_trigger_set *set, const char *spec, struct skbt_err *err)
+{
+	size_t len = strcspn(spec, ":");
+	const char *arg = spec[len] ? spec + len + 1 : NULL;
+	int k;
+
+	for (k = 0; k < SKBT_TRIGGER_NKINDS; k++)
+		if (strlen(skbt_trigger_kinds[k].name) == len &&
+		    !strncmp(spec, skbt_trigger_kinds[k].name, len))
+			break;
+	if (k == SKBT_TRIGGER_NKINDS)
+		return skbt_err_set(err, -EINVAL, "unknown --trigger '%s'", spec);
+	if (arg && !skbt_trigger_kinds[k].arg)
+		return skbt_err_set(err, -EINVAL, "--trigger %s takes no argument",
+				    skbt_trigger_kinds[k].name);
+	if (!arg && skbt_trigger_kinds[k].arg_required)
+		return skbt_err_set(err, -EINVAL, "--trigger %s needs :%s",
+				    skbt_trigger_kinds[k].name, skbt_trigger_kinds[k].arg);
+	switch (k) {
+	case SKBT_TRIGGER_DROP:
+		if (arg && !reasons_ok(arg))
+			return skbt_err_set(err, -EINVAL, "bad --trigger '%s' (drop reasons are "
+					    "upper-case names such as NO_SOCKET)", spec);
+		if (set->drop)
+			return skbt_err_set(err, -EINVAL, "--trigger drop given twice (list the "
+					    "reasons in one: drop:A,B)");
+		set->drop = arg ? arg : "";
+		break;
+	case SKBT_TRIGGER_SOFTNET_DROP:
+		set->softnet_drop = true;
+		break;
+	case SKBT_TRIGGER_SQUEEZE:
+		set->squeeze = true;
+		break;
+	case SKBT_TRIGGER_RX_DROP:
+		if (!dev_ok(arg))
+			return skbt_err_set(err, -EINVAL, "bad device name in --trigger '%s'", spec);
+		if (set->nrx == SKBT_TRIGGER_MAX_DEVS)
+			return skbt_err_set(err, -EINVAL, "more than %d --trigger rx-drop devices",
+					    SKBT_TRIGGER_MAX_DEVS);
+		set->rx_dev[set->nrx++] = arg;
+		break;
+	}
+	return 0;
+}
+
+bool skbt_trigger_has_counters(const struct skbt_trigger_set *set)
+{
+	return set->softnet_drop || set->squeeze || set->nrx;
+}
+
+struct skbt_trigger_watch {
+	const struct skbt_trigger_set *set;
+	/* softnet: the last values by CPU number; seen[cpu] once a row gave them */
+	unsigned int ncpu;
+	uint64_t *dropped, *squeeze;
+	bool *seen;
+	/* rx-drop: the last rx_dropped + rx_missed of each device */
+	uint64_t rx[SKBT_TRIGGER_MAX_DEVS];
+	char reason[SKBT_TRIGGER_REASON_MAX];
+};
+
+static int got_reason(const struct skbt_trigger_watch *w)
+{
+	return w->reason[0] != '\0';
+}
+
+/* rx_dropped + rx_missed of @dev; -ENODEV when neither can be read. */
+static int read_rx(const char *dev, uint64_t *v)
+{
+	static const char *const files[] = { "rx_dropped", "rx_missed_errors" };
+	bool any = false;
+
+	*v = 0;
+	for (size_t i = 0; i < SKBT_ARRAY_SIZE(files); i++) {
+		char path[96], *t;
+
+		snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", dev, files[i]);
+		t = skbt_snapshot_read_text(path, 64);
+		if (!t)
+			continue;
+		*v += strtoull(t, NULL, 10);
+		any = true;
+		free(t);
+	}
+	return any ? 0 : -ENODEV;
+}
+
+/*
+ * Read softnet_stat; 1 with @w->reason when a watched column changed on a CPU that had a
+ * baseline, else 0; -ENOENT when the file or the columns are not there, -ENOMEM.
+ */
+static int poll_softnet(struct skbt_trigger_watch *w)
+{
+	struct skbt_softnet_row *rows = NULL;
+	unsigned int n = 0, need = w->set->squeeze ? COL_SQUEEZE + 1 : COL_DROPPED + 1;
+	char *text = skbt_snapshot_read_text("/proc/net/softnet_stat", SOFTNET_MAX);
+	int ret = 0, got = 0;
+
+	if (!text)
+		return -ENOENT;
+	if (skbt_softnet_parse(text, &rows, &n)) {
+		free(text);
+		return -ENOMEM;
+	}
+	free(text);
+	for (unsigned int i = 0; i < n; i++) {
+		const struct skbt_softnet_row *r = &rows[i];
+		unsigned int cpu = (unsigned int)r->cpu;
+
+		if (r->cpu < 0 || cpu >= 65536 || r->ncols < need)
+			continue;
+		if (cpu >= w->ncpu) {
+			unsigned int nn = cpu + 1;
+			uint64_t *d = realloc(w->dropped, nn * sizeof(*d));
+			uint64_t *s = d ? realloc(w->squeeze, nn * sizeof(*s)) : NULL;
+			bool *seen = s ? realloc(w->seen, nn * sizeof(*seen)) : NULL;
+
+			if (d)
+				w->dropped = d;
+			if (s)
+				w->squeeze = s;
+			if (!seen) {
+				ret = -ENOMEM;
+				break;
+			}
+			w->seen = seen;
+			memset(seen + w->ncpu, 0, (nn - w->ncpu) * sizeof(*seen));
+			w->ncpu = nn;
+		}
+		got++;
+		/* the columns are 32-bit: any change is a rise (a wrap included) */
+		if (w->seen[cpu] && !got_reason(w) && w->set->softnet_drop &&
+		    r->v[COL_DROPPED] != w->dropped[cpu])
+			snprintf(w->reason, sizeof(w->reason), "%s",
+				 skbt_trigger_kinds[SKBT_TRIGGER_SOFTNET_DROP].name);
+		if (w->seen[cpu] && !got_reason(w) && w->set->squeeze &&
+		    r->v[COL_SQUEEZE] != w->squeeze[cpu])
+			snprintf(w->reason, sizeof(w->reason), "%s",
+				 skbt_trigger_kinds[SKBT_TRIGGER_SQUEEZE].name);
+		w->dropped[cpu] = r->v[COL_DROPPED];
+		w->squeeze[cpu] = r->v[COL_SQUEEZE];
+		w->seen[cpu] = true;
+	}
+	free(rows);
+	if (ret)
+		return ret;
+	return got ? got_reason(w) : -ENOENT;
+}
+
+int skbt_trigger_watch_open(const struct skbt_trigger_set *set, struct skbt_trigger_watch **wp,
+			    struct skbt_err *err)
+{
+	struct skbt_trigger_watch *w = calloc(1, sizeof(*w));
+	int ret;
+
+	*wp = NULL;
+	if (!w)
+		return skbt_err_set(err, -ENOMEM, "out of memory");
+	w->set = set;
+	for (unsigned int i = 0; i < set->nrx; i++) {
+		if (read_rx(set->rx_dev[i], &w->rx[i])) {
+			skbt_trigger_watch_free(w);
+			return skbt_err_set(err, -ENODEV, "--trigger rx-drop:%s: no device %s here "
+					    "(/sys/class/net/%s/statistics)", set->rx_dev[i],
+					    set->rx_dev[i], set->rx_dev[i]);
+		}
+	}
+	if (set->softnet_drop || set->squeeze) {
+		ret = poll_softnet(w);
+		if (ret < 0) {
+			skbt_trigger_watch_free(w);
+			return skbt_err_set(err, ret, ret == -ENOMEM ? "out of memory" :
+					    "--trigger %s: /proc/net/softnet_stat cannot be read "
+					    "or lacks that column", set->squeeze ? "squeeze" :
+					    "softnet-drop");
+		}
+	}
+	*wp = w;
+	return 0;
+}
+
+int skbt_trigger_watch_poll(struct skbt_trigger_watch *w, const char **reason)
+{
+	w->reason[0] = '\0';
+	if (w->set->softnet_drop || w->set->squeeze)
+		poll_softnet(w);
+	for (unsigned int i = 0; i < w->set->nrx; i++) {
+		uint64_t v;
+
+		if (read_rx(w->set->rx_dev[i], &v))
+			continue;
+		if (v > w->rx[i] && !got_reason(w))
+			snprintf(w->reason, sizeof(w->reason), "%s:%s",
+				 skbt_trigger_kinds[SKBT_TRIGGER_RX_DROP].name, w->set->rx_dev[i]);
+		w->rx[i] = v;
+	}
+	*reason = w->reason;
+	return got_reason(w);
+}
+
+void skbt_trigger_watch_free(struct skbt_trigger_watch *w)
+{
+	if (!w)
+		return;
+	free(w->dropped);
+	free(w->squeeze);
+	free(w->seen);
+	free(w);
+}

@@ -1,0 +1,158 @@
+#!/bin/bash
+# Flight recorder, counter triggers (issue 17): --trigger softnet-drop fires when the
+# "dropped" column of /proc/net/softnet_stat rises, polled every 100 ms without reading the
+# ring buffers.  net.core.netdev_max_backlog = 8 (restored at exit) and UDP GSO sends of 40
+# segments over veth (software segmentation, so veth_xmit() calls netif_rx() 40 times within
+# one bh-disabled section) overflow CPU 0's backlog on purpose (as in context_1_backlog.sh).
+#   1. a missing rx-drop device is a usage error (exit 2, one line);
+#   2. --flight 3s --trigger softnet-drop --trigger rx-drop:lo: 1.5 s idle writes nothing;
+#      M paced datagrams, then the flood: exactly one *-softnet-drop.dat file (the storm's
+#      later drops are rate-limited), holding every paced datagram, the backlog drops
+#      (netif_rx failures, kfree_skb CPU_BACKLOG) and the trigger reason; SIGINT leaves no
+#      instance;
+#   3. --after 1s: a second flood 0.5 s after the trigger is in the file;
+#   4. --after 1.5s --trigger drop:NO_SOCKET: drops during the aftermath do not cut it.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib-live.bash"
+. "$(dirname "$0")/lib-context.bash"
+
+M=${SKBT_TEST_DGRAMS:-50}	# paced datagrams before the flood
+SENDS=${SKBT_TEST_SENDS:-20}	# GSO sends of SEGS segments each
+SEGS=40
+MAXB=8
+D=3
+
+ctx_init flight_counters
+NA=${P}x NB=${P}y A=${P}a B=${P}b
+DIR=$TMP/fl
+mkdir "$DIR"
+setup() {
+	ns_add "$NA" "$NB" && veth_pair "$NA" "$A" "$NB" "$B" &&
+	ip -n "$NA" addr add 10.218.0.1/24 dev "$A" && ip -n "$NB" addr add 10.218.0.2/24 dev "$B" &&
+	neigh_static "$NA" "$A" 10.218.0.2 "$NB" "$B" &&
+	ip netns exec "$NA" ethtool -K "$A" tx-udp-segmentation off >/dev/null 2>&1
+}
+check "topology: $A ($NA) -> $B ($NB), software UDP segmentation on $A" setup
+
+"$RECORD" --flight 1s --trigger "rx-drop:${P}none" -o "$DIR" 2>"$TMP/err"
+rc=$?
+check_eq "rx-drop of a missing device: exit 2" 2 "$rc"
+check_eq "rx-drop of a missing device: one line naming it" "1 1" \
+	"$(wc -l <"$TMP/err") $(grep -c "no device ${P}none" "$TMP/err")"
+
+check "sysctl net.core.netdev_max_backlog=$MAXB (restored at exit)" \
+	sysctl_set net.core.netdev_max_backlog=$MAXB
+
+# flight_start ARGS...: the recorder in the background; waits for its "flight recorder" line
+flight_start() {
+	"$RECORD" -o "$DIR" "$@" 2>"$TMP/rec.err" &
+	REC_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		grep -q "flight recorder: keeping" "$TMP/rec.err" && return 0
+		kill -0 "$REC_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	sed 's/^/#   /' "$TMP/rec.err"
+	return 1
+}
+flight_stop() {		# SIG: stop, then nothing of the recorder may be left
+	local inst
+	inst=$(skbt_instance "$REC_PID")
+	kill -"$1" "$REC_PID"
+	wait "$REC_PID"
+	REC_RC=$?
+	REC_PID=
+	[ "$REC_RC" = 0 ] && [ ! -e "$inst" ] && ! ls -d "$DIR"/.skbtrail-flight.tmp.* 2>/dev/null
+}
+files() { ls "$DIR" | grep -c "^skbtrail-.*Z-$1\.dat$"; }
+wait_files() {		# KIND N: up to 3 s for N files of KIND
+	local i
+	for i in $(seq 1 30); do [ "$(files "$1")" -ge "$2" ] && return; sleep 0.1; done
+}
+# netif_receive_skb lines on $B of IP length $1 (paced datagrams: 200 + 28; segments: 1028)
+rx_len() {
+	trace-cmd report "$TMP/t.dat" 2>/dev/null |
+		awk -v dev="dev=$B" -v len="len=$1" '/ netif_receive_skb: / {
+			d = l = 0; for (i = 1; i <= NF; i++) { d += ($i == dev); l += ($i == len) }
+			n += d && l } END { print n + 0 }'
+}
+# trigger time and the last netif_receive_skb on $B, in seconds
+last_rx() {
+	trace-cmd report "$TMP/t.dat" 2>/dev/null |
+		awk -v dev="dev=$B" '/ netif_receive_skb: / { for (i = 1; i <= NF; i++) if ($i == dev) {
+			t = $3; sub(":", "", t) } } END { print t }'
+}
+
+check "recorder started (--flight ${D}s --events full --trigger softnet-drop --trigger rx-drop:lo)" \
+	flight_start --flight ${D}s --events full --trigger softnet-drop --trigger rx-drop:lo
+sed -n 's/^skbtrail-record: \(flight: .*\)/# \1/p' "$TMP/rec.err"
+sleep 1.5
+check_eq "1.5 s idle: nothing written" 0 "$(ls "$DIR" | wc -l)"
+
+check "receiver bound" udp_recv_start "$NB" 10.218.0.2 7071 $((M + SENDS * SEGS)) 1
+udp_send "$NA" 10.218.0.2 7071 "$M" 200
+gso_flood "$NA" 10.218.0.2 7071 "$SENDS" "$SEGS" 0
+wait "${BG_PIDS[-1]}" 2>/dev/null	# not in $(...): a subshell cannot wait for it
+received=$(cat "$TMP/recv.7071")
+wait_files softnet-drop 1
+sleep 0.5
+check_eq "backlog overflow: exactly one softnet-drop file (later drops rate-limited)" 1 \
+	"$(files softnet-drop)"
+check_eq "no other file" 1 "$(ls "$DIR" | grep -c '\.dat$')"
+check "SIGINT: exit 0, its instance gone from /sys/kernel/tracing/instances, no temporary directory left" \
+	flight_stop INT
+check "sysctl still $MAXB while the flood ran" test "$(sysctl -n net.core.netdev_max_backlog)" = $MAXB
+
+ln -sf "$(ls "$DIR"/skbtrail-*-softnet-drop.dat | head -1)" "$TMP/t.dat"
+paced=$(rx_len 228)
+echo "# sent $M paced datagrams + $((SENDS * SEGS)) segments; the receiver got $received;" \
+	"the file holds $paced paced and $(rx_len 1028) segment receives on $B"
+check_eq "the file holds every paced datagram sent before the flood" "$M" "$paced"
+check "the analyzer reads it" analyze --dev "$A,$B"
+check_eq "report: trace.trigger.reason" softnet-drop "$(jr .trace.trigger.reason)"
+nrx=$(fev backlog-drops-cpu0 netif_rx_failed)
+nfree=$(fev backlog-drops-cpu0 kfree_skb_cpu_backlog)
+echo "# backlog drops in the file: netif_rx failed $nrx, kfree_skb(CPU_BACKLOG) $nfree"
+check "report: backlog drops on CPU 0 (netif_rx failures)" test "${nrx:-0}" -gt 0 2>/dev/null
+check "report: kfree_skb(CPU_BACKLOG) traced" test "${nfree:-0}" -gt 0 2>/dev/null
+"$ANALYZE" --redact-devs --dev "$A,$B" "$TMP/t.dat" >"$TMP/r.txt" 2>/dev/null
+check "text report: the trigger near the top" sh -c "head -5 '$TMP/r.txt' | grep -q 'trigger: softnet-drop'"
+
+# --after: the aftermath is recorded before the file is written
+rm -f "$DIR"/*.dat
+check "recorder started (--flight 1s --after 1s --trigger softnet-drop)" \
+	flight_start --flight 1s --after 1s --events full --trigger softnet-drop
+gso_flood "$NA" 10.218.0.2 7072 "$SENDS" "$SEGS" 0
+sleep 0.5
+gso_flood "$NA" 10.218.0.2 7072 2 "$SEGS" 0
+wait_files softnet-drop 1
+check_eq "--after: one softnet-drop file" 1 "$(files softnet-drop)"
+check "--after: the recorder said it recorded more" grep -q "recording 1 s more (--after)" "$TMP/rec.err"
+check "SIGINT: exit 0, no instance, no temporary directory left" flight_stop INT
+ln -sf "$(ls "$DIR"/skbtrail-*-softnet-drop.dat | head -1)" "$TMP/t.dat"
+check "the analyzer reads it" analyze --dev "$A,$B"
+T_TRIG=$(jr .trace.trigger.time_ns)
+T_LAST=$(last_rx)
+echo "# trigger at $(awk -v t="$T_TRIG" 'BEGIN { printf "%.6f", t / 1e9 }'), last receive on $B at $T_LAST"
+check "--after: the file holds receives from 0.3 s and more after the trigger" \
+	awk -v t="$T_TRIG" -v l="$T_LAST" 'BEGIN { exit !(l != "" && l >= t / 1e9 + 0.3) }'
+
+# --after with the drop trigger: later drops must not cut the aftermath (its traceoff is
+# removed meanwhile).  Whatever drop fired (another namespace's may), datagrams sent to a
+# closed port once the recorder said it records more are in the file.
+rm -f "$DIR"/*.dat "$TMP/report"
+check "recorder started (--flight 1s --after 1.5s --trigger drop:NO_SOCKET)" \
+	flight_start --flight 1s --after 1.5s --trigger drop:NO_SOCKET
+udp_send "$NA" 10.218.0.2 7073 1 100
+for i in $(seq 1 30); do grep -q "recording 1.5 s more" "$TMP/rec.err" && break; sleep 0.1; done
+udp_send "$NA" 10.218.0.2 7073 5 100
+wait_files drop 1
+check_eq "--after with drop: one drop file" 1 "$(files drop)"
+check "SIGINT: exit 0, no instance, no temporary directory left" flight_stop INT
+ln -sf "$(ls "$DIR"/skbtrail-*-drop.dat | head -1)" "$TMP/t.dat"
+n=$(tc_drops "$B" NO_SOCKET)
+echo "# NO_SOCKET drops on $B in the file: $n (1 before, 5 during the aftermath)"
+check "--after with drop: the drops sent during the aftermath are in the file" test "$n" -ge 5
+check "sysctl restored" sysctl_restore_check
+time_report flight_counters
