@@ -419,6 +419,90 @@ static void test_filter_gro_top(void **state)
 	skbt_stats_release(&st);
 }
 
+/* The pipeline's order: events through the journey builder, its journeys into the stats. */
+static void on_journey(const struct skbt_journey *j, void *arg)
+{
+	assert_int_equal(skbt_stats_add_journey(arg, j), 0);
+}
+
+static void on_orphan(const struct skbt_event *ev, void *arg)
+{
+	assert_int_equal(skbt_stats_add_orphan_drop(arg, ev), 0);
+}
+
+static void on_poll(const struct skbt_event *ev, uint32_t traced, void *arg)
+{
+	assert_int_equal(skbt_stats_add_poll(arg, ev, traced), 0);
+}
+
+static void feed(struct skbt_journeys *jb, struct skbt_stats *st, struct skbt_event e)
+{
+	assert_int_equal(skbt_stats_add_event(st, &e), 0);
+	assert_int_equal(skbt_journeys_feed(jb, &e), 0);
+}
+
+static void test_from_builder(void **state)
+{
+	struct skbt_stats *st = stats_new(0);
+	struct skbt_journeys_config cfg = { .have_queue_events = true, .have_poll_events = true };
+	struct skbt_journeys_cb cb = { .journey = on_journey, .orphan_drop = on_orphan,
+				       .poll = on_poll, .arg = st };
+	struct skbt_journeys *jb;
+	const struct skbt_stage_stats *gro, *stack;
+	struct skbt_event e;
+
+	(void)state;
+	assert_int_equal(skbt_journeys_new(&cfg, &cb, &jb), 0);
+	/* ten packets on eth0, one poll each: GRO 10..100 ns, stack 1..10 us */
+	for (uint64_t i = 1; i <= 10; i++) {
+		uint64_t t = i * 100000, skb = 0xffff888000200000ULL + i * 256;
+
+		feed(jb, st, (struct skbt_event){ .ts = t, .skb = skb, .dev = ETH0, .len = 1500,
+			.ctx = SKBT_CTX_SOFTIRQ, .kind = SKBT_EV_NAPI_GRO_RECEIVE_ENTRY });
+		feed(jb, st, (struct skbt_event){ .ts = t + 10 * i, .skb = skb, .dev = ETH0,
+			.len = 1500, .ctx = SKBT_CTX_SOFTIRQ, .kind = SKBT_EV_NETIF_RECEIVE_SKB });
+		feed(jb, st, (struct skbt_event){ .ts = t + 10 * i + 5, .skb = 0xffff888000900000ULL,
+			.dev = ETH0, .ctx = SKBT_CTX_SOFTIRQ, .kind = SKBT_EV_NAPI_POLL,
+			.u.napi = { 1, 64 } });
+		feed(jb, st, (struct skbt_event){ .ts = t + 10 * i + 1000 * i, .skb = skb,
+			.kind = SKBT_EV_CONSUME_SKB, .pid = 100 });
+	}
+	/* a kfree_skb of an address no journey owns */
+	e = drop_event(1, R_OTHERHOST, LOC_TCP, 0x0800);
+	e.ts = 2000000;
+	feed(jb, st, e);
+	skbt_journeys_finish(jb);
+	skbt_journeys_free(jb);
+	skbt_stats_done(st);
+
+	assert_int_equal(st->journeys_selected, 10);
+	assert_int_equal(st->ends[SKBT_JEND_CONSUMED], 10);
+	assert_int_equal(st->npaths, 1);
+	assert_int_equal(st->paths[0].devs[0], ETH0);
+	gro = find_stage(&st->paths[0], SKBT_STAGE_GRO);
+	stack = find_stage(&st->paths[0], SKBT_STAGE_STACK);
+	assert_non_null(gro);
+	assert_non_null(stack);
+	assert_int_equal(gro->h.count, 10);
+	assert_int_equal(gro->h.min, 10);
+	assert_int_equal(gro->h.max, 100);
+	assert_int_equal(skbt_hist_quantile(&gro->h, 0.5), 50);
+	assert_int_equal(stack->h.count, 10);
+	assert_int_equal(stack->h.min, 1000);
+	assert_int_equal(stack->h.max, 10000);
+	assert_within(skbt_hist_quantile(&stack->h, 0.5), 5000);
+	assert_int_equal(st->nnapi, 1);
+	assert_int_equal(st->napi[0].polls, 10);
+	assert_int_equal(st->napi[0].traced, 10);
+	assert_int_equal(st->cpus[0].events, 40);
+	assert_int_equal(st->cpus[0].journeys, 10);
+	assert_int_equal(st->cpus[1].events, 1);
+	assert_int_equal(st->ndrops, 1);
+	assert_int_equal(st->drops[0].reason, R_OTHERHOST);
+	assert_int_equal(st->drops[0].dev, 0);
+	stats_free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -430,6 +514,7 @@ int main(void)
 		cmocka_unit_test(test_control_plane_location),
 		cmocka_unit_test(test_per_cpu),
 		cmocka_unit_test(test_filter_gro_top),
+		cmocka_unit_test(test_from_builder),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
