@@ -27,13 +27,12 @@ const char *const skbt_softnet_fields[SKBT_SOFTNET_NFIELDS] = {
 	"process_qlen",
 };
 
-/* qsort() has no context argument; the analyzer is single-threaded. */
-static const struct skbt_kvlist *sort_list;
-
-static int byname_cmp(const void *a, const void *b)
+/* qsort_r() comparator of indexes into @ctx, a struct skbt_kvlist, by key */
+static int byname_cmp(const void *a, const void *b, void *ctx)
 {
+	const struct skbt_kvlist *l = ctx;
 	unsigned int i = *(const unsigned int *)a, j = *(const unsigned int *)b;
-	int r = strcmp(sort_list->v[i].key, sort_list->v[j].key);
+	int r = strcmp(l->v[i].key, l->v[j].key);
 
 	/* Ties in text order, so the first line with a key comes first. */
 	return r ? r : (i > j) - (i < j);
@@ -93,9 +92,7 @@ int skbt_kvlist_parse_max(const char *text, size_t len, uint64_t max, struct skb
 			goto oom;
 		for (unsigned int i = 0; i < l->n; i++)
 			l->byname[i] = i;
-		sort_list = l;
-		qsort(l->byname, l->n, sizeof(*l->byname), byname_cmp);
-		sort_list = NULL;
+		qsort_r(l->byname, l->n, sizeof(*l->byname), byname_cmp, l);
 	}
 	return 0;
 oom:

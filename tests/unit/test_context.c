@@ -108,6 +108,47 @@ static void test_kvlist(void **state)
 	skbt_kvlist_release(&l);	/* released twice: still safe */
 }
 
+/* The key index (sorted with qsort_r, the list as context): a repeated key reads as its first
+ * line, and a lookup finds every key of a long list written in no order. */
+static void test_kvlist_index(void **state)
+{
+	static const char text[] = "b=1\na=2\nb=3\nc=4\na=5\n";
+	static const unsigned int order[] = { 1, 4, 0, 2, 3 };
+	struct skbt_kvlist l;
+	char *big = malloc(300 * 32), key[16];
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(skbt_kvlist_parse(text, sizeof(text), &l), 0);
+	assert_int_equal(l.n, 5);
+	for (unsigned int i = 0; i < 5; i++)
+		assert_int_equal(l.byname[i], order[i]);
+	assert_string_equal(skbt_kvlist_get(&l, "a"), "2");
+	assert_string_equal(skbt_kvlist_get(&l, "b"), "1");
+	assert_string_equal(skbt_kvlist_get(&l, "c"), "4");
+	assert_null(skbt_kvlist_get(&l, "d"));
+	skbt_kvlist_release(&l);
+
+	/* 300 lines, keys k0..k149 twice in a scrambled order, values the line number */
+	assert_non_null(big);
+	for (unsigned int i = 0; i < 300; i++)
+		n += sprintf(big + n, "k%u=%u\n", (i * 97) % 150, i);
+	assert_int_equal(skbt_kvlist_parse(big, n, &l), 0);
+	assert_int_equal(l.n, 300);
+	for (unsigned int k = 0; k < 150; k++) {
+		unsigned int first = 0;
+		uint64_t v;
+
+		while ((first * 97) % 150 != k)
+			first++;
+		snprintf(key, sizeof(key), "k%u", k);
+		assert_true(skbt_kvlist_u64(&l, key, &v));
+		assert_int_equal(v, first);
+	}
+	skbt_kvlist_release(&l);
+	free(big);
+}
+
 static void test_delta(void **state)
 {
 	static const char a[] = "kind=context-start\nsoftnet:0:processed=4294967290\nx=5\n";
@@ -176,6 +217,7 @@ int main(void)
 		cmocka_unit_test(test_netdev_parse),
 		cmocka_unit_test(test_softnet_parse),
 		cmocka_unit_test(test_kvlist),
+		cmocka_unit_test(test_kvlist_index),
 		cmocka_unit_test(test_delta),
 		cmocka_unit_test(test_ifaces),
 	};
