@@ -38,92 +38,6 @@ static const char *dev_name(const struct skbt_stats *st, unsigned int dev)
 	return st->names.dev(st->names.ctx, dev);
 }
 
-static json_object *endpoint(const struct skbt_stats *st, unsigned int kind, unsigned int dev)
-{
-	json_object *o = json_object_new_object();
-
-	put(o, "event", str(skbt_kind_short(kind)));
-	put(o, "dev", str(dev_name(st, dev)));
-	return o;
-}
-
-static void put_hist(json_object *o, const struct skbt_hist *h)
-{
-	put(o, "count", u64(h->count));
-	put(o, "min_ns", u64(h->min));
-	put(o, "p50_ns", u64(skbt_hist_quantile(h, 0.5)));
-	put(o, "p90_ns", u64(skbt_hist_quantile(h, 0.9)));
-	put(o, "p99_ns", u64(skbt_hist_quantile(h, 0.99)));
-	put(o, "p999_ns", u64(skbt_hist_quantile(h, 0.999)));
-	put(o, "max_ns", u64(h->max));
-	put(o, "mean_ns", u64(h->count ? (uint64_t)(h->sum / h->count) : 0));
-}
-
-static json_object *log2_hist(const struct skbt_hist *h)
-{
-	json_object *a = json_object_new_array();
-
-	for (int k = -1; k < 63; k++) {
-		uint64_t n = skbt_hist_log2(h, k);
-		json_object *b;
-
-		if (!n)
-			continue;
-		b = json_object_new_object();
-		put(b, "from_ns", u64(k < 0 ? 0 : 1ULL << k));
-		put(b, "to_ns", u64(k < 0 ? 0 : (1ULL << (k + 1)) - 1));
-		put(b, "count", u64(n));
-		json_object_array_add(a, b);
-	}
-	return a;
-}
-
-static json_object *paths_arr(const struct skbt_stats *st)
-{
-	json_object *arr = json_object_new_array();
-
-	for (unsigned int i = 0; i < st->npaths; i++) {
-		const struct skbt_path_stats *p = &st->paths[i];
-		json_object *o = json_object_new_object(), *devs = json_object_new_array();
-		json_object *stages = json_object_new_array(), *ends = json_object_new_object();
-		char name[256];
-
-		skbt_stats_path_name(st, p->devs, p->ndevs, p->tx_only, name, sizeof(name));
-		put(o, "name", str(name));
-		for (unsigned int d = 0; d < p->ndevs; d++)
-			json_object_array_add(devs, str(dev_name(st, p->devs[d])));
-		put(o, "devices", devs);
-		put(o, "direction", str(p->tx_only ? "tx" : "rx"));
-		put(o, "journeys", u64(p->journeys));
-		put(o, "incomplete", u64(p->incomplete));
-		put(o, "cpu_changes", u64(p->cpu_change));
-		put(o, "upcalls_linked", u64(p->linked));
-		for (int e = 0; e < SKBT_JEND__COUNT; e++)
-			put(ends, skbt_jend_name(e), u64(p->ends[e]));
-		put(o, "ends", ends);
-		for (unsigned int k = 0; k < p->nstages; k++) {
-			const struct skbt_stage_stats *s = &p->stages[k];
-			json_object *so = json_object_new_object();
-
-			put(so, "name", str(skbt_stage_name(s->stage)));
-			put(so, "from", endpoint(st, s->from_kind, s->from_dev));
-			put(so, "to", endpoint(st, s->to_kind, s->to_dev));
-			put_hist(so, &s->h);
-			put(so, "histogram_log2", log2_hist(&s->h));
-			json_object_array_add(stages, so);
-		}
-		put(o, "stages", stages);
-		if (p->total.count) {
-			json_object *t = json_object_new_object();
-
-			put_hist(t, &p->total);
-			put(o, "total", t);
-		}
-		json_object_array_add(arr, o);
-	}
-	return arr;
-}
-
 static json_object *flow_obj(const struct skbt_flow_key *k)
 {
 	json_object *o = json_object_new_object();
@@ -309,7 +223,7 @@ int skbt_report_json(FILE *out, const struct skbt_trace_info *ti, const struct s
 	skbt_findings_json(root, ti->fx);	/* findings, counters, napi_softirq */
 	skbt_report_journeys(&p, ti, st);
 	skbt_report_upcalls(&p, ti, st);
-	put(root, "paths", paths_arr(st));
+	skbt_report_paths(&p, st, opt);
 	skbt_report_cpus(&p, st);
 	skbt_report_napi(&p, st);
 	skbt_report_drops(&p, st);

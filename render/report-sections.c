@@ -289,6 +289,155 @@ void skbt_report_napi(struct skbt_printer *p, const struct skbt_stats *st)
 	skbt_print_close_array(p);
 }
 
+/* Text: a log2 histogram as bars (--no-hist: none); JSON has "histogram_log2" instead. */
+static void text_hist(struct skbt_printer *p, const struct skbt_hist *h)
+{
+	int lo = 64, hi = -2;
+	uint64_t max = 0;
+
+	for (int k = -1; k < 63; k++) {
+		uint64_t n = skbt_hist_log2(h, k);
+
+		if (!n)
+			continue;
+		if (k < lo)
+			lo = k;
+		hi = k;
+		if (n > max)
+			max = n;
+	}
+	for (int k = lo; k <= hi; k++) {
+		uint64_t n = skbt_hist_log2(h, k);
+		int bar = max ? (int)((n * 40 + max - 1) / max) : 0;
+		char a[24], b[24];
+
+		if (k < 0)
+			skbt_print_text(p, "      %10s %-10s %8" PRIu64 " |", "0", "", n);
+		else
+			skbt_print_text(p, "      %10s %-10s %8" PRIu64 " |",
+					skbt_fmt_duration(1ULL << k, a, sizeof(a)),
+					skbt_fmt_duration((1ULL << (k + 1)) - 1, b, sizeof(b)), n);
+		for (int i = 0; i < 40; i++)
+			skbt_print_text(p, "%c", i < bar ? '@' : ' ');
+		skbt_print_text(p, "|\n");
+	}
+}
+
+static void log2_buckets(struct skbt_printer *p, const struct skbt_hist *h)
+{
+	skbt_print_open_array(p, "histogram_log2");
+	for (int k = -1; k < 63; k++) {
+		uint64_t n = skbt_hist_log2(h, k);
+
+		if (!n)
+			continue;
+		skbt_print_open_object(p, NULL);
+		skbt_print_u64(p, SKBT_PRINT_JSON, "from_ns", NULL, k < 0 ? 0 : 1ULL << k);
+		skbt_print_u64(p, SKBT_PRINT_JSON, "to_ns", NULL, k < 0 ? 0 : (1ULL << (k + 1)) - 1);
+		skbt_print_u64(p, SKBT_PRINT_JSON, "count", NULL, n);
+		skbt_print_close_object(p);
+	}
+	skbt_print_close_array(p);
+}
+
+/* The latency columns of a stage or a whole journey: text columns, JSON keys in _ns. */
+static void latencies(struct skbt_printer *p, const struct skbt_hist *h)
+{
+	skbt_print_u64(p, SKBT_PRINT_ANY, "count", " %8" PRIu64, h->count);
+	skbt_print_duration(p, SKBT_PRINT_ANY, "min_ns", " %9s", h->min);
+	skbt_print_duration(p, SKBT_PRINT_ANY, "p50_ns", " %9s", skbt_hist_quantile(h, 0.5));
+	skbt_print_duration(p, SKBT_PRINT_ANY, "p90_ns", " %9s", skbt_hist_quantile(h, 0.9));
+	skbt_print_duration(p, SKBT_PRINT_ANY, "p99_ns", " %9s", skbt_hist_quantile(h, 0.99));
+	skbt_print_duration(p, SKBT_PRINT_ANY, "p999_ns", " %9s", skbt_hist_quantile(h, 0.999));
+	skbt_print_duration(p, SKBT_PRINT_ANY, "max_ns", " %9s", h->max);
+	skbt_print_duration(p, SKBT_PRINT_ANY, "mean_ns", " %9s\n",
+			    h->count ? (uint64_t)(h->sum / h->count) : 0);
+}
+
+/* A stage's end: "kind@dev" in a text column, {"event", "dev"} in JSON. */
+static void endpoint(struct skbt_printer *p, const struct skbt_stats *st, const char *key,
+		     unsigned int kind, unsigned int dev)
+{
+	char s[64];
+
+	snprintf(s, sizeof(s), "%s@%s", skbt_kind_short(kind), dev_name(st, dev));
+	skbt_print_str(p, SKBT_PRINT_FP, NULL, " %-30s", s);
+	skbt_print_open_object(p, key);
+	skbt_print_str(p, SKBT_PRINT_JSON, "event", NULL, skbt_kind_short(kind));
+	skbt_print_str(p, SKBT_PRINT_JSON, "dev", NULL, dev_name(st, dev));
+	skbt_print_close_object(p);
+}
+
+static void path(struct skbt_printer *p, const struct skbt_stats *st,
+		 const struct skbt_path_stats *ps, bool hist)
+{
+	char name[256];
+
+	skbt_stats_path_name(st, ps->devs, ps->ndevs, ps->tx_only, name, sizeof(name));
+	skbt_print_open_object(p, NULL);
+	skbt_print_str(p, SKBT_PRINT_ANY, "name", "\npath %s:", name);
+	skbt_print_open_array(p, "devices");
+	for (unsigned int d = 0; d < ps->ndevs; d++)
+		skbt_print_str(p, SKBT_PRINT_JSON, NULL, NULL, dev_name(st, ps->devs[d]));
+	skbt_print_close_array(p);
+	skbt_print_str(p, SKBT_PRINT_JSON, "direction", NULL, ps->tx_only ? "tx" : "rx");
+	skbt_print_u64(p, SKBT_PRINT_ANY, "journeys", " %" PRIu64 " journeys", ps->journeys);
+	/* the text names what happened; JSON has every count */
+	skbt_print_u64(p, ps->incomplete ? SKBT_PRINT_ANY : SKBT_PRINT_JSON, "incomplete",
+		       ", %" PRIu64 " incomplete (not measured)", ps->incomplete);
+	skbt_print_u64(p, ps->cpu_change ? SKBT_PRINT_ANY : SKBT_PRINT_JSON, "cpu_changes",
+		       ", %" PRIu64 " changed CPU", ps->cpu_change);
+	skbt_print_u64(p, ps->linked ? SKBT_PRINT_ANY : SKBT_PRINT_JSON, "upcalls_linked",
+		       ", %" PRIu64 " linked across an OVS upcall", ps->linked);
+	skbt_print_text(p, "\n");
+	skbt_print_open_object(p, "ends");
+	for (int e = 0; e < SKBT_JEND__COUNT; e++)
+		skbt_print_u64(p, SKBT_PRINT_JSON, skbt_jend_name(e), NULL, ps->ends[e]);
+	skbt_print_close_object(p);
+	if (ps->nstages || ps->total.count)
+		skbt_print_text(p, "  %-8s %-30s %-30s %8s %9s %9s %9s %9s %9s %9s %9s\n", "stage",
+				"from", "to", "count", "min", "p50", "p90", "p99", "p99.9", "max",
+				"mean");
+	skbt_print_open_array(p, "stages");
+	for (unsigned int k = 0; k < ps->nstages; k++) {
+		const struct skbt_stage_stats *s = &ps->stages[k];
+
+		skbt_print_open_object(p, NULL);
+		skbt_print_str(p, SKBT_PRINT_ANY, "name", "  %-8s", skbt_stage_name(s->stage));
+		endpoint(p, st, "from", s->from_kind, s->from_dev);
+		endpoint(p, st, "to", s->to_kind, s->to_dev);
+		latencies(p, &s->h);
+		log2_buckets(p, &s->h);
+		skbt_print_close_object(p);
+	}
+	skbt_print_close_array(p);
+	if (ps->total.count) {
+		skbt_print_open_object(p, "total");
+		skbt_print_text(p, "  %-8s %-30s %-30s", "total", "first hop", "last hop");
+		latencies(p, &ps->total);
+		skbt_print_close_object(p);
+	}
+	for (unsigned int k = 0; hist && k < ps->nstages; k++) {
+		const struct skbt_stage_stats *s = &ps->stages[k];
+
+		skbt_print_text(p, "    %s %s@%s -> %s@%s (log2 buckets):\n",
+				skbt_stage_name(s->stage), skbt_kind_short(s->from_kind),
+				dev_name(st, s->from_dev), skbt_kind_short(s->to_kind),
+				dev_name(st, s->to_dev));
+		text_hist(p, &s->h);
+	}
+	skbt_print_close_object(p);
+}
+
+void skbt_report_paths(struct skbt_printer *p, const struct skbt_stats *st,
+		       const struct skbt_report_opts *o)
+{
+	skbt_print_open_array(p, "paths");
+	for (unsigned int i = 0; i < st->npaths; i++)
+		path(p, st, &st->paths[i], o->hist);
+	skbt_print_close_array(p);
+}
+
 /*
  * One row of the drops or the control-plane frees: the text words the reason and leads with
  * the count, JSON has the reason's name (or number) and ends with it.

@@ -18,95 +18,6 @@ static const char *dev_name(const struct skbt_stats *st, unsigned int dev)
 	return st->names.dev(st->names.ctx, dev);
 }
 
-static void print_hist(FILE *out, const struct skbt_hist *h)
-{
-	int lo = 64, hi = -2;
-	uint64_t max = 0;
-
-	for (int k = -1; k < 63; k++) {
-		uint64_t n = skbt_hist_log2(h, k);
-
-		if (!n)
-			continue;
-		if (k < lo)
-			lo = k;
-		hi = k;
-		if (n > max)
-			max = n;
-	}
-	for (int k = lo; k <= hi; k++) {
-		uint64_t n = skbt_hist_log2(h, k);
-		int bar = max ? (int)((n * 40 + max - 1) / max) : 0;
-		char a[24], b[24];
-
-		if (k < 0)
-			fprintf(out, "      %10s %-10s %8" PRIu64 " |", "0", "", n);
-		else
-			fprintf(out, "      %10s %-10s %8" PRIu64 " |", skbt_fmt_duration(1ULL << k, a, sizeof(a)),
-				skbt_fmt_duration((1ULL << (k + 1)) - 1, b, sizeof(b)), n);
-		for (int i = 0; i < 40; i++)
-			fputc(i < bar ? '@' : ' ', out);
-		fprintf(out, "|\n");
-	}
-}
-
-static void print_paths(FILE *out, const struct skbt_stats *st, const struct skbt_report_opts *o)
-{
-	for (unsigned int i = 0; i < st->npaths; i++) {
-		const struct skbt_path_stats *p = &st->paths[i];
-		char name[256];
-
-		skbt_stats_path_name(st, p->devs, p->ndevs, p->tx_only, name, sizeof(name));
-		fprintf(out, "\npath %s: %" PRIu64 " journeys", name, p->journeys);
-		if (p->incomplete)
-			fprintf(out, ", %" PRIu64 " incomplete (not measured)", p->incomplete);
-		if (p->cpu_change)
-			fprintf(out, ", %" PRIu64 " changed CPU", p->cpu_change);
-		if (p->linked)
-			fprintf(out, ", %" PRIu64 " linked across an OVS upcall", p->linked);
-		fprintf(out, "\n");
-		if (!p->nstages && !p->total.count)
-			continue;
-		fprintf(out, "  %-8s %-30s %-30s %8s %9s %9s %9s %9s %9s %9s %9s\n", "stage", "from",
-			"to", "count", "min", "p50", "p90", "p99", "p99.9", "max", "mean");
-		for (unsigned int k = 0; k < p->nstages; k++) {
-			const struct skbt_stage_stats *s = &p->stages[k];
-			const struct skbt_hist *h = &s->h;
-			char from[64], to[64];
-
-			snprintf(from, sizeof(from), "%s@%s", skbt_kind_short(s->from_kind),
-				 dev_name(st, s->from_dev));
-			snprintf(to, sizeof(to), "%s@%s", skbt_kind_short(s->to_kind),
-				 dev_name(st, s->to_dev));
-			fprintf(out, "  %-8s %-30s %-30s %8" PRIu64 " %9s %9s %9s %9s %9s %9s %9s\n",
-				skbt_stage_name(s->stage), from, to, h->count, SKBT_DUR(h->min),
-				SKBT_DUR(skbt_hist_quantile(h, 0.5)), SKBT_DUR(skbt_hist_quantile(h, 0.9)),
-				SKBT_DUR(skbt_hist_quantile(h, 0.99)), SKBT_DUR(skbt_hist_quantile(h, 0.999)),
-				SKBT_DUR(h->max), SKBT_DUR((uint64_t)(h->sum / h->count)));
-		}
-		if (p->total.count) {
-			const struct skbt_hist *h = &p->total;
-
-			fprintf(out, "  %-8s %-30s %-30s %8" PRIu64 " %9s %9s %9s %9s %9s %9s %9s\n",
-				"total", "first hop", "last hop", h->count, SKBT_DUR(h->min),
-				SKBT_DUR(skbt_hist_quantile(h, 0.5)), SKBT_DUR(skbt_hist_quantile(h, 0.9)),
-				SKBT_DUR(skbt_hist_quantile(h, 0.99)), SKBT_DUR(skbt_hist_quantile(h, 0.999)),
-				SKBT_DUR(h->max), SKBT_DUR((uint64_t)(h->sum / h->count)));
-		}
-		if (!o->hist)
-			continue;
-		for (unsigned int k = 0; k < p->nstages; k++) {
-			const struct skbt_stage_stats *s = &p->stages[k];
-
-			fprintf(out, "    %s %s@%s -> %s@%s (log2 buckets):\n",
-				skbt_stage_name(s->stage), skbt_kind_short(s->from_kind),
-				dev_name(st, s->from_dev), skbt_kind_short(s->to_kind),
-				dev_name(st, s->to_dev));
-			print_hist(out, &s->h);
-		}
-	}
-}
-
 static void print_journey(FILE *out, const struct skbt_stats *st, const struct skbt_journey *j,
 			  const struct skbt_report_opts *o)
 {
@@ -247,7 +158,7 @@ int skbt_report_text(FILE *out, const struct skbt_trace_info *ti, const struct s
 	skbt_report_journeys(&p, ti, st);
 	skbt_report_upcalls(&p, ti, st);
 	skbt_findings_print_top(out, ti->fx);	/* right under the trace summary */
-	print_paths(out, st, o);
+	skbt_report_paths(&p, st, o);
 	skbt_report_cpus(&p, st);
 	skbt_report_napi(&p, st);
 	skbt_findings_print_sections(out, ti->fx);

@@ -103,7 +103,7 @@ void skbt_print_duration(struct skbt_printer *p, enum skbt_print_to to, const ch
 /*
  * The sections the text and the JSON report share (render/report-sections.c), each written
  * once through a printer; the two reports call them in their own order.  JSON: "trace"
- * (@o->color: the text's colours), "journeys", "upcalls", "cpus", "napi", "drops",
+ * (@o->color: the text's colours), "journeys", "upcalls", "paths", "cpus", "napi", "drops",
  * "control_plane_frees".
  */
 void skbt_report_trace(struct skbt_printer *p, const struct skbt_trace_info *ti,
@@ -112,6 +112,9 @@ void skbt_report_journeys(struct skbt_printer *p, const struct skbt_trace_info *
 			  const struct skbt_stats *st);
 void skbt_report_upcalls(struct skbt_printer *p, const struct skbt_trace_info *ti,
 			 const struct skbt_stats *st);
+/* @o->hist: the text's log2 histograms (JSON always has "histogram_log2") */
+void skbt_report_paths(struct skbt_printer *p, const struct skbt_stats *st,
+		       const struct skbt_report_opts *o);
 void skbt_report_cpus(struct skbt_printer *p, const struct skbt_stats *st);
 void skbt_report_napi(struct skbt_printer *p, const struct skbt_stats *st);
 void skbt_report_drops(struct skbt_printer *p, const struct skbt_stats *st);

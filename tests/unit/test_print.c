@@ -2,7 +2,7 @@
 /*
  * Unit tests of the printer (render/print.c): one sequence of calls gives the text (formats of
  * the FP and ANY calls, nothing of the JSON ones) and the JSON (keys of the JSON and ANY calls,
- * in call order, nothing of the FP ones); then two shared sections (report-sections.c) on a
+ * in call order, nothing of the FP ones); then three shared sections (report-sections.c) on a
  * hand-made model, each checked in both outputs from the one call.
  */
 #include <inttypes.h>
@@ -202,6 +202,68 @@ static void test_drops(void **state)
 	check(drops, &none, "\ndrops: none traced\n", "{\"drops\":[]}");
 }
 
+struct paths_arg {
+	const struct skbt_stats *st;
+	bool hist;
+};
+
+static void paths(struct skbt_printer *p, const void *arg)
+{
+	const struct paths_arg *a = arg;
+	struct skbt_report_opts o = { .hist = a->hist };
+
+	skbt_report_paths(p, a->st, &o);
+}
+
+/* A path with one stage: the text row and the JSON keys come from the same calls. */
+static void test_paths(void **state)
+{
+	struct skbt_stage_stats sg = { .stage = SKBT_STAGE_GRO, .from_kind = 0, .from_dev = 1,
+				       .to_kind = 1, .to_dev = 1 };
+	struct skbt_path_stats ps = { .ndevs = 2, .devs = { 1, 2 }, .journeys = 3,
+				      .cpu_change = 1, .nstages = 1, .stages = &sg };
+	struct skbt_stats st = { .npaths = 1, .paths = &ps, .names = { .dev = dev } };
+	struct paths_arg hist = { &st, true }, nohist = { &st, false };
+	char *t, *j, row[256], p50[24];
+	json_object *doc, *stage, *v;
+
+	assert_int_equal(skbt_hist_add(&sg.h, 1000), 0);
+	assert_int_equal(skbt_hist_add(&sg.h, 3000), 0);
+	t = as_text(paths, &hist);
+	j = as_json(paths, &hist);
+	assert_non_null(strstr(t, "\npath eth0>veth1: 3 journeys, 1 changed CPU\n"));
+	assert_non_null(strstr(t, "(log2 buckets):\n"));
+	assert_non_null(strstr(j, "{\"paths\":[{\"name\":\"eth0>veth1\",\"devices\":[\"eth0\","
+			      "\"veth1\"],\"direction\":\"rx\",\"journeys\":3,\"incomplete\":0,"
+			      "\"cpu_changes\":1,\"upcalls_linked\":0,\"ends\":{"));
+	/* the text row shows the very values JSON has: count, min and p50 */
+	doc = json_tokener_parse(j);
+	assert_non_null(doc);
+	stage = json_object_array_get_idx(json_object_object_get(json_object_array_get_idx(
+		json_object_object_get(doc, "paths"), 0), "stages"), 0);
+	assert_non_null(stage);
+	assert_true(json_object_object_get_ex(stage, "p50_ns", &v));
+	assert_int_equal(json_object_get_int64(json_object_object_get(stage, "count")), 2);
+	assert_int_equal(json_object_get_int64(json_object_object_get(stage, "min_ns")), 1000);
+	assert_non_null(json_object_object_get(stage, "histogram_log2"));
+	snprintf(row, sizeof(row), "  %-8s %-30s", "gro", "");
+	snprintf(row + 11, sizeof(row) - 11, "%s@eth0", skbt_kind_short(0));
+	assert_non_null(strstr(t, row));
+	snprintf(row, sizeof(row), " %8d %9s %9s", 2, "1.0us",
+		 skbt_fmt_duration((uint64_t)json_object_get_int64(v), p50, sizeof(p50)));
+	assert_non_null(strstr(t, row));
+	json_object_put(doc);
+	free(t);
+	free(j);
+	t = as_text(paths, &nohist);	/* --no-hist: the text only */
+	assert_null(strstr(t, "log2 buckets"));
+	free(t);
+	j = as_json(paths, &nohist);
+	assert_non_null(strstr(j, "histogram_log2"));
+	free(j);
+	skbt_hist_release(&sg.h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -210,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_depth),
 		cmocka_unit_test(test_cpus),
 		cmocka_unit_test(test_drops),
+		cmocka_unit_test(test_paths),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
