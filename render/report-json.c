@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * report-json: the versioned JSON report (schema: docs/report-schema.json).  Same content as
- * the text report; renders only.
+ * the text report; renders only.  The sections it shares with the text report are in
+ * report-sections.c.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -35,156 +36,6 @@ static json_object *str(const char *s)
 static const char *dev_name(const struct skbt_stats *st, unsigned int dev)
 {
 	return st->names.dev(st->names.ctx, dev);
-}
-
-static json_object *endpoint(const struct skbt_stats *st, unsigned int kind, unsigned int dev)
-{
-	json_object *o = json_object_new_object();
-
-	put(o, "event", str(skbt_kind_short(kind)));
-	put(o, "dev", str(dev_name(st, dev)));
-	return o;
-}
-
-static void put_hist(json_object *o, const struct skbt_hist *h)
-{
-	put(o, "count", u64(h->count));
-	put(o, "min_ns", u64(h->min));
-	put(o, "p50_ns", u64(skbt_hist_quantile(h, 0.5)));
-	put(o, "p90_ns", u64(skbt_hist_quantile(h, 0.9)));
-	put(o, "p99_ns", u64(skbt_hist_quantile(h, 0.99)));
-	put(o, "p999_ns", u64(skbt_hist_quantile(h, 0.999)));
-	put(o, "max_ns", u64(h->max));
-	put(o, "mean_ns", u64(h->count ? (uint64_t)(h->sum / h->count) : 0));
-}
-
-static json_object *log2_hist(const struct skbt_hist *h)
-{
-	json_object *a = json_object_new_array();
-
-	for (int k = -1; k < 63; k++) {
-		uint64_t n = skbt_hist_log2(h, k);
-		json_object *b;
-
-		if (!n)
-			continue;
-		b = json_object_new_object();
-		put(b, "from_ns", u64(k < 0 ? 0 : 1ULL << k));
-		put(b, "to_ns", u64(k < 0 ? 0 : (1ULL << (k + 1)) - 1));
-		put(b, "count", u64(n));
-		json_object_array_add(a, b);
-	}
-	return a;
-}
-
-static json_object *trace_obj(const struct skbt_trace_info *ti)
-{
-	json_object *t = json_object_new_object(), *ev = json_object_new_object();
-	json_object *w = json_object_new_array(), *um = json_object_new_array();
-
-	put(t, "file", str(ti->file));
-	if (ti->node && *ti->node)
-		put(t, "node", str(ti->node));
-	if (ti->own_known)
-		put(t, "recorder_events_left_out", u64(ti->own_events));
-	if (ti->trigger) {
-		json_object *tr = json_object_new_object();
-
-		put(tr, "reason", str(ti->trigger));
-		put(tr, "time_ns", u64(ti->trigger_ns));
-		put(tr, "overwritten_events", u64(ti->overwritten_events));
-		put(t, "trigger", tr);
-	}
-	put(t, "format_version", json_object_new_int(ti->version));
-	put(t, "compression", str(ti->compression));
-	put(t, "buffer", str(ti->buffer));
-	put(t, "clock", str(ti->clock));
-	put(t, "cpus", json_object_new_int(ti->ncpus));
-	put(t, "first_ts_ns", u64(ti->first_ts));
-	put(t, "last_ts_ns", u64(ti->last_ts));
-	put(t, "duration_ns", u64(ti->last_ts > ti->first_ts ? ti->last_ts - ti->first_ts : 0));
-	put(t, "events_total", u64(ti->events_total));
-	for (int k = 0; k < SKBT_EV__COUNT; k++) {
-		if (k == SKBT_EV_LOST || (!ti->recorded[k] && !ti->events[k]) ||
-		    (k == SKBT_EV_OTHER && !ti->events[k]))
-			continue;
-		put(ev, skbt_kind_name(k), u64(ti->events[k]));
-	}
-	put(t, "events", ev);
-	put(t, "lost_markers", u64(ti->lost_markers));
-	put(t, "lost_events", u64(ti->lost_events));
-	put(t, "lost_events_unknown", json_object_new_boolean(ti->lost_unknown));
-	put(t, "ring_overrun", json_object_new_int64(ti->overrun_total));
-	put(t, "truncated", json_object_new_boolean(ti->truncated));
-	put(t, "timestamps_backwards", u64(ti->backwards));
-	put(t, "incomplete", json_object_new_boolean(skbt_trace_incomplete(ti)));
-	for (unsigned int i = 0; i < ti->nwarnings; i++)
-		json_object_array_add(w, str(ti->warnings[i]));
-	put(t, "warnings", w);
-	for (int sg = 0; sg < SKBT_STAGE__COUNT; sg++) {
-		enum skbt_kind need[3];
-		json_object *o, *a;
-		unsigned int nn;
-
-		if (!skbt_stage_missing(sg, ti->recorded))
-			continue;
-		o = json_object_new_object();
-		a = json_object_new_array();
-		nn = skbt_stage_needs(sg, need);
-		for (unsigned int i = 0; i < nn; i++)
-			json_object_array_add(a, str(skbt_kind_name(need[i])));
-		put(o, "stage", str(skbt_stage_name(sg)));
-		put(o, "needs_any_of", a);
-		json_object_array_add(um, o);
-	}
-	put(t, "unmeasurable_stages", um);
-	return t;
-}
-
-static json_object *paths_arr(const struct skbt_stats *st)
-{
-	json_object *arr = json_object_new_array();
-
-	for (unsigned int i = 0; i < st->npaths; i++) {
-		const struct skbt_path_stats *p = &st->paths[i];
-		json_object *o = json_object_new_object(), *devs = json_object_new_array();
-		json_object *stages = json_object_new_array(), *ends = json_object_new_object();
-		char name[256];
-
-		skbt_stats_path_name(st, p->devs, p->ndevs, p->tx_only, name, sizeof(name));
-		put(o, "name", str(name));
-		for (unsigned int d = 0; d < p->ndevs; d++)
-			json_object_array_add(devs, str(dev_name(st, p->devs[d])));
-		put(o, "devices", devs);
-		put(o, "direction", str(p->tx_only ? "tx" : "rx"));
-		put(o, "journeys", u64(p->journeys));
-		put(o, "incomplete", u64(p->incomplete));
-		put(o, "cpu_changes", u64(p->cpu_change));
-		put(o, "upcalls_linked", u64(p->linked));
-		for (int e = 0; e < SKBT_JEND__COUNT; e++)
-			put(ends, skbt_jend_name(e), u64(p->ends[e]));
-		put(o, "ends", ends);
-		for (unsigned int k = 0; k < p->nstages; k++) {
-			const struct skbt_stage_stats *s = &p->stages[k];
-			json_object *so = json_object_new_object();
-
-			put(so, "name", str(skbt_stage_name(s->stage)));
-			put(so, "from", endpoint(st, s->from_kind, s->from_dev));
-			put(so, "to", endpoint(st, s->to_kind, s->to_dev));
-			put_hist(so, &s->h);
-			put(so, "histogram_log2", log2_hist(&s->h));
-			json_object_array_add(stages, so);
-		}
-		put(o, "stages", stages);
-		if (p->total.count) {
-			json_object *t = json_object_new_object();
-
-			put_hist(t, &p->total);
-			put(o, "total", t);
-		}
-		json_object_array_add(arr, o);
-	}
-	return arr;
 }
 
 static json_object *flow_obj(const struct skbt_flow_key *k)
@@ -360,114 +211,23 @@ static json_object *journey_obj(const struct skbt_stats *st, const struct skbt_j
 int skbt_report_json(FILE *out, const struct skbt_trace_info *ti, const struct skbt_stats *st,
 		     const struct skbt_report_opts *opt)
 {
-	json_object *root = json_object_new_object(), *j = json_object_new_object();
-	json_object *ends = json_object_new_object(), *arr;
-	json_object *up = json_object_new_object(), *by_ev = json_object_new_object();
+	json_object *root = json_object_new_object(), *arr;
+	struct skbt_printer p;
 	const char *s;
 	int ret = 0;
 
+	skbt_printer_json(&p, root);
 	put(root, "schema_version", json_object_new_int(SKBT_REPORT_SCHEMA_VERSION));
 	put(root, "tool", str("skbtrail-analyze " SKBT_VERSION));
-	put(root, "trace", trace_obj(ti));
+	skbt_report_trace(&p, ti, opt);
 	skbt_findings_json(root, ti->fx);	/* findings, counters, napi_softirq */
-
-	put(j, "seen", u64(st->journeys_seen));
-	put(j, "total", u64(st->journeys_selected));
-	put(j, "complete", u64(st->journeys_selected - st->incomplete));
-	put(j, "incomplete", u64(st->incomplete));
-	for (int e = 0; e < SKBT_JEND__COUNT; e++)
-		put(ends, skbt_jend_name(e), u64(st->ends[e]));
-	put(j, "ends", ends);
-	put(j, "gro_merged", u64(st->gro_merged));
-	if (ti->jc) {
-		put(j, "peak_in_flight", u64(ti->jc->peak_live));
-		put(j, "orphan_frees", u64(ti->jc->orphan_frees));
-		put(j, "frees_not_joined", u64(ti->jc->frees_not_joined));
-		put(j, "copies_not_joined", u64(ti->jc->copies_not_joined));
-	}
-	put(root, "journeys", j);
-
-	put(up, "seen", u64(ti->jc ? ti->jc->upcalls : 0));
-	put(up, "linked", u64(st->linked[1] + st->linked[2] + st->linked[3]));
-	put(up, "linked_high", u64(st->linked[SKBT_LINK_HIGH]));
-	put(up, "linked_medium", u64(st->linked[SKBT_LINK_MEDIUM]));
-	put(up, "linked_low", u64(st->linked[SKBT_LINK_LOW]));
-	for (int k = 0; k < SKBT_LINK_EV__COUNT; k++)
-		put(by_ev, skbt_link_ev_name(k), u64(ti->jc ? ti->jc->links_by_ev[k] : 0));
-	put(up, "evidence", by_ev);
-	put(root, "upcalls", up);
-
-	put(root, "paths", paths_arr(st));
-
-	arr = json_object_new_array();
-	for (unsigned int c = 0; c < st->ncpus; c++) {
-		const struct skbt_cpu_stats *cs = &st->cpus[c];
-		json_object *o;
-
-		if (!cs->events && !cs->journeys)
-			continue;
-		o = json_object_new_object();
-		put(o, "cpu", json_object_new_int(c));
-		put(o, "events", u64(cs->events));
-		put(o, "journeys", u64(cs->journeys));
-		put(o, "polls", u64(cs->polls));
-		put(o, "lost_markers", u64(cs->lost_markers));
-		json_object_array_add(arr, o);
-	}
-	put(root, "cpus", arr);
-
-	arr = json_object_new_array();
-	for (unsigned int i = 0; i < st->nnapi; i++) {
-		const struct skbt_napi_stats *n = &st->napi[i];
-		json_object *o = json_object_new_object(), *wh = json_object_new_array();
-
-		put(o, "dev", str(n->dev == SKBT_DEV_NONE ? "(backlog)" : dev_name(st, n->dev)));
-		put(o, "backlog", json_object_new_boolean(n->dev == SKBT_DEV_NONE));
-		put(o, "cpu", json_object_new_int(n->cpu));
-		put(o, "polls", u64(n->polls));
-		put(o, "packets", u64(n->work));
-		put(o, "max_work", u64(n->max_work));
-		put(o, "budget", u64(n->budget));
-		put(o, "budget_exhausted", u64(n->exhausted));
-		put(o, "empty_polls", u64(n->idle));
-		put(o, "traced_receives", u64(n->traced));
-		for (int w = 0; w <= 64; w++)
-			json_object_array_add(wh, u64(n->work_hist[w]));
-		put(o, "work_histogram", wh);
-		json_object_array_add(arr, o);
-	}
-	put(root, "napi", arr);
-
-	arr = json_object_new_array();
-	for (unsigned int i = 0; i < st->ndrops; i++) {
-		const struct skbt_drop_stats *d = &st->drops[i];
-		json_object *o = json_object_new_object();
-		char rb[24];
-		const char *r = skbt_stats_drop_reason(st, d->reason, rb, sizeof(rb));
-		const char *sym = skbt_stats_drop_location(st, d->location);
-
-		put(o, "reason", str(r));
-		put(o, "location", str(sym ? sym : ""));
-		put(o, "dev", str(d->dev ? dev_name(st, d->dev) : ""));
-		put(o, "stage", str(d->stage >= 0 ? skbt_stage_name(d->stage) : ""));
-		put(o, "count", u64(d->count));
-		json_object_array_add(arr, o);
-	}
-	put(root, "drops", arr);
-	arr = json_object_new_array();
-	for (unsigned int i = 0; i < st->ncp_frees; i++) {
-		const struct skbt_drop_stats *d = &st->cp_frees[i];
-		json_object *o = json_object_new_object();
-		char rb[24];
-		const char *r = skbt_stats_drop_reason(st, d->reason, rb, sizeof(rb));
-		const char *sym = skbt_stats_drop_location(st, d->location);
-
-		put(o, "reason", str(r));
-		put(o, "location", str(sym ? sym : ""));
-		put(o, "count", u64(d->count));
-		json_object_array_add(arr, o);
-	}
-	put(root, "control_plane_frees", arr);
+	skbt_report_journeys(&p, ti, st);
+	skbt_report_upcalls(&p, ti, st);
+	skbt_report_paths(&p, st, opt);
+	skbt_report_cpus(&p, st);
+	skbt_report_napi(&p, st);
+	skbt_report_drops(&p, st);
+	skbt_report_cp_frees(&p, st);
 	put(root, "capture", capture_obj(ti, st));
 	put(root, "flows", flows_obj(st, opt));
 

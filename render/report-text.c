@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * report-text: the terminal report.  Renders only; every number comes from stats.
+ * report-text: the terminal report.  Renders only; every number comes from stats.  The
+ * sections it shares with the JSON report are in report-sections.c.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -15,283 +16,6 @@
 static const char *dev_name(const struct skbt_stats *st, unsigned int dev)
 {
 	return st->names.dev(st->names.ctx, dev);
-}
-
-static const char *reason_name(const struct skbt_stats *st, uint32_t reason, char *buf, size_t len)
-{
-	const char *r;
-
-	if (reason == UINT32_MAX)
-		return "netif_rx failed (backlog full)";
-	r = st->names.reason ? st->names.reason(st->names.ctx, reason) : NULL;
-	if (r)
-		return r;
-	snprintf(buf, len, "reason %u", reason);
-	return buf;
-}
-
-/* What a missing event set costs: the stages this trace cannot measure, and what they need. */
-static void print_unmeasurable(FILE *out, const struct skbt_trace_info *ti)
-{
-	bool any = false;
-
-	for (int sg = 0; sg < SKBT_STAGE__COUNT; sg++) {
-		enum skbt_kind need[3];
-		unsigned int nn;
-
-		if (!skbt_stage_missing(sg, ti->recorded))
-			continue;
-		nn = skbt_stage_needs(sg, need);
-		fprintf(out, "%s %s (needs %s", any ? ";" : "not measurable with this event set:",
-			skbt_stage_name(sg), skbt_kind_name(need[0]));
-		for (unsigned int i = 1; i < nn; i++)
-			fprintf(out, " or %s", skbt_kind_name(need[i]));
-		fprintf(out, ")");
-		any = true;
-	}
-	if (any)
-		fprintf(out, "\n");
-}
-
-static void print_summary(FILE *out, const struct skbt_trace_info *ti, const struct skbt_stats *st,
-			  const struct skbt_report_opts *o)
-{
-	uint64_t span = ti->last_ts > ti->first_ts ? ti->last_ts - ti->first_ts : 0;
-	bool first = true;
-
-	if (ti->node && *ti->node)
-		fprintf(out, "skbtrail report: %s, node %s\n", ti->file, ti->node);
-	else
-		fprintf(out, "skbtrail report: %s\n", ti->file);
-	if (ti->trigger)
-		fprintf(out, "trigger: %s at %" PRIu64 ".%06" PRIu64 " s (flight recorder; the "
-			"file holds the events before it; %" PRIu64 " older events were "
-			"overwritten before its first ones)\n", ti->trigger,
-			ti->trigger_ns / 1000000000, ti->trigger_ns % 1000000000 / 1000,
-			ti->overwritten_events);
-	fprintf(out, "trace: trace.dat v%d (%s), buffer %s%s%s, clock %s, %d CPUs, %s, "
-		"%" PRIu64 " events\n", ti->version, ti->compression,
-		*ti->buffer ? "\"" : "", *ti->buffer ? ti->buffer : "top",
-		*ti->buffer ? "\"" : "", ti->clock, ti->ncpus, SKBT_DUR(span), ti->events_total);
-	if (skbt_trace_incomplete(ti)) {
-		fprintf(out, "%sINCOMPLETE%s:", o->color ? "\033[1;31m" : "",
-			o->color ? "\033[0m" : "");
-		if (ti->lost_markers)
-			fprintf(out, " the kernel lost events %" PRIu64 " time(s) (%s%" PRIu64
-				" events known lost);", ti->lost_markers,
-				ti->lost_unknown ? "at least " : "", ti->lost_events);
-		if (ti->overrun_total > 0)
-			fprintf(out, " ring buffer overrun %" PRId64 " events;", ti->overrun_total);
-		if (ti->truncated)
-			fprintf(out, " the file ends early or has corrupt data;");
-		fprintf(out, " journeys near the gaps are marked incomplete and not measured\n");
-	} else {
-		fprintf(out, "lost events: none%s\n", ti->overrun_total < 0 ?
-			" seen (the file has no ring buffer statistics)" : "");
-	}
-	if (ti->own_events)
-		fprintf(out, "left out: %" PRIu64 " events of skbtrail-record's own tasks\n",
-			ti->own_events);
-	fprintf(out, "events:");
-	for (int k = 0; k < SKBT_EV__COUNT; k++) {
-		if (k == SKBT_EV_LOST || (!ti->recorded[k] && !ti->events[k]) ||
-		    (k == SKBT_EV_OTHER && !ti->events[k]))
-			continue;
-		fprintf(out, "%s %s %" PRIu64, first ? "" : ",", skbt_kind_name(k), ti->events[k]);
-		first = false;
-	}
-	fprintf(out, "\n");
-	for (unsigned int i = 0; i < ti->nwarnings; i++)
-		fprintf(out, "%swarning%s: %s\n", o->color ? "\033[33m" : "", o->color ? "\033[0m" : "",
-			ti->warnings[i]);
-	print_unmeasurable(out, ti);
-
-	fprintf(out, "journeys: %" PRIu64 " selected of %" PRIu64 "; incomplete %" PRIu64 ";",
-		st->journeys_selected, st->journeys_seen, st->incomplete);
-	for (int e = 0; e < SKBT_JEND__COUNT; e++)
-		if (st->ends[e])
-			fprintf(out, " %s %" PRIu64, skbt_jend_name(e), st->ends[e]);
-	fprintf(out, "\n");
-	if (st->gro_merged)
-		fprintf(out, "gro: %" PRIu64 " received packets were merged into other skbs by GRO "
-			"(napi_gro_receive_entry with no receive of their own)\n", st->gro_merged);
-	if (ti->jc && (ti->jc->upcalls || ti->jc->upcalls_linked)) {
-		fprintf(out, "ovs upcalls: %" PRIu64 " seen, %" PRIu64 " linked to the re-injected "
-			"packet (confidence high %" PRIu64 ", medium %" PRIu64 ", low %" PRIu64 ")",
-			ti->jc->upcalls, ti->jc->upcalls_linked, st->linked[SKBT_LINK_HIGH],
-			st->linked[SKBT_LINK_MEDIUM], st->linked[SKBT_LINK_LOW]);
-		for (int k = 0, first = 1; k < SKBT_LINK_EV__COUNT; k++) {
-			if (!ti->jc->links_by_ev[k])
-				continue;
-			fprintf(out, "%s %s %" PRIu64, first ? "; evidence:" : ",",
-				skbt_link_ev_name(k), ti->jc->links_by_ev[k]);
-			first = 0;
-		}
-		fprintf(out, "\n");
-	}
-}
-
-static void print_hist(FILE *out, const struct skbt_hist *h)
-{
-	int lo = 64, hi = -2;
-	uint64_t max = 0;
-
-	for (int k = -1; k < 63; k++) {
-		uint64_t n = skbt_hist_log2(h, k);
-
-		if (!n)
-			continue;
-		if (k < lo)
-			lo = k;
-		hi = k;
-		if (n > max)
-			max = n;
-	}
-	for (int k = lo; k <= hi; k++) {
-		uint64_t n = skbt_hist_log2(h, k);
-		int bar = max ? (int)((n * 40 + max - 1) / max) : 0;
-		char a[24], b[24];
-
-		if (k < 0)
-			fprintf(out, "      %10s %-10s %8" PRIu64 " |", "0", "", n);
-		else
-			fprintf(out, "      %10s %-10s %8" PRIu64 " |", skbt_fmt_duration(1ULL << k, a, sizeof(a)),
-				skbt_fmt_duration((1ULL << (k + 1)) - 1, b, sizeof(b)), n);
-		for (int i = 0; i < 40; i++)
-			fputc(i < bar ? '@' : ' ', out);
-		fprintf(out, "|\n");
-	}
-}
-
-static void print_paths(FILE *out, const struct skbt_stats *st, const struct skbt_report_opts *o)
-{
-	for (unsigned int i = 0; i < st->npaths; i++) {
-		const struct skbt_path_stats *p = &st->paths[i];
-		char name[256];
-
-		skbt_stats_path_name(st, p->devs, p->ndevs, p->tx_only, name, sizeof(name));
-		fprintf(out, "\npath %s: %" PRIu64 " journeys", name, p->journeys);
-		if (p->incomplete)
-			fprintf(out, ", %" PRIu64 " incomplete (not measured)", p->incomplete);
-		if (p->cpu_change)
-			fprintf(out, ", %" PRIu64 " changed CPU", p->cpu_change);
-		if (p->linked)
-			fprintf(out, ", %" PRIu64 " linked across an OVS upcall", p->linked);
-		fprintf(out, "\n");
-		if (!p->nstages && !p->total.count)
-			continue;
-		fprintf(out, "  %-8s %-30s %-30s %8s %9s %9s %9s %9s %9s %9s %9s\n", "stage", "from",
-			"to", "count", "min", "p50", "p90", "p99", "p99.9", "max", "mean");
-		for (unsigned int k = 0; k < p->nstages; k++) {
-			const struct skbt_stage_stats *s = &p->stages[k];
-			const struct skbt_hist *h = &s->h;
-			char from[64], to[64];
-
-			snprintf(from, sizeof(from), "%s@%s", skbt_kind_short(s->from_kind),
-				 dev_name(st, s->from_dev));
-			snprintf(to, sizeof(to), "%s@%s", skbt_kind_short(s->to_kind),
-				 dev_name(st, s->to_dev));
-			fprintf(out, "  %-8s %-30s %-30s %8" PRIu64 " %9s %9s %9s %9s %9s %9s %9s\n",
-				skbt_stage_name(s->stage), from, to, h->count, SKBT_DUR(h->min),
-				SKBT_DUR(skbt_hist_quantile(h, 0.5)), SKBT_DUR(skbt_hist_quantile(h, 0.9)),
-				SKBT_DUR(skbt_hist_quantile(h, 0.99)), SKBT_DUR(skbt_hist_quantile(h, 0.999)),
-				SKBT_DUR(h->max), SKBT_DUR((uint64_t)(h->sum / h->count)));
-		}
-		if (p->total.count) {
-			const struct skbt_hist *h = &p->total;
-
-			fprintf(out, "  %-8s %-30s %-30s %8" PRIu64 " %9s %9s %9s %9s %9s %9s %9s\n",
-				"total", "first hop", "last hop", h->count, SKBT_DUR(h->min),
-				SKBT_DUR(skbt_hist_quantile(h, 0.5)), SKBT_DUR(skbt_hist_quantile(h, 0.9)),
-				SKBT_DUR(skbt_hist_quantile(h, 0.99)), SKBT_DUR(skbt_hist_quantile(h, 0.999)),
-				SKBT_DUR(h->max), SKBT_DUR((uint64_t)(h->sum / h->count)));
-		}
-		if (!o->hist)
-			continue;
-		for (unsigned int k = 0; k < p->nstages; k++) {
-			const struct skbt_stage_stats *s = &p->stages[k];
-
-			fprintf(out, "    %s %s@%s -> %s@%s (log2 buckets):\n",
-				skbt_stage_name(s->stage), skbt_kind_short(s->from_kind),
-				dev_name(st, s->from_dev), skbt_kind_short(s->to_kind),
-				dev_name(st, s->to_dev));
-			print_hist(out, &s->h);
-		}
-	}
-}
-
-static void print_cpus(FILE *out, const struct skbt_stats *st)
-{
-	fprintf(out, "\nper CPU:\n  %4s %10s %10s %10s %10s\n", "cpu", "events", "journeys", "polls",
-		"lost");
-	for (unsigned int c = 0; c < st->ncpus; c++) {
-		const struct skbt_cpu_stats *s = &st->cpus[c];
-
-		if (!s->events && !s->journeys)
-			continue;
-		fprintf(out, "  %4u %10" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64 "\n", c,
-			s->events, s->journeys, s->polls, s->lost_markers);
-	}
-}
-
-static void print_napi(FILE *out, const struct skbt_stats *st)
-{
-	if (!st->nnapi)
-		return;
-	fprintf(out, "\nNAPI polls (napi:napi_poll; (backlog) = the per-CPU backlog, process_backlog):\n");
-	fprintf(out, "  %-16s %4s %9s %9s %9s %8s %7s %9s %9s %9s\n", "device", "cpu", "polls",
-		"packets", "per-poll", "max", "budget", "exhausted", "empty", "traced");
-	for (unsigned int i = 0; i < st->nnapi; i++) {
-		const struct skbt_napi_stats *n = &st->napi[i];
-
-		fprintf(out, "  %-16s %4u %9" PRIu64 " %9" PRIu64 " %9.2f %8u %7u %9" PRIu64
-			" %9" PRIu64 " %9" PRIu64 "\n",
-			n->dev == SKBT_DEV_NONE ? "(backlog)" : dev_name(st, n->dev), n->cpu, n->polls,
-			n->work, n->polls ? (double)n->work / n->polls : 0.0, n->max_work, n->budget,
-			n->exhausted, n->idle, n->traced);
-	}
-}
-
-static void print_drops(FILE *out, const struct skbt_stats *st)
-{
-	if (!st->ndrops) {
-		fprintf(out, "\ndrops: none traced\n");
-		return;
-	}
-	fprintf(out, "\ndrops (skb:kfree_skb, netif_rx failures):\n");
-	fprintf(out, "  %8s  %-28s %-28s %-12s %s\n", "count", "reason", "location", "device",
-		"stage");
-	for (unsigned int i = 0; i < st->ndrops; i++) {
-		const struct skbt_drop_stats *d = &st->drops[i];
-		const char *sym = d->location && st->names.symbol ?
-			st->names.symbol(st->names.ctx, d->location) : NULL;
-		char rb[32];
-
-		fprintf(out, "  %8" PRIu64 "  %-28s %-28s %-12s %s\n", d->count,
-			reason_name(st, d->reason, rb, sizeof(rb)), sym ? sym : "-",
-			d->dev ? dev_name(st, d->dev) : "(no journey)",
-			d->stage >= 0 ? skbt_stage_name(d->stage) : "-");
-	}
-}
-
-/* kfree_skb of netlink/socket messages: apart from the drops, they are not packets */
-static void print_cp_frees(FILE *out, const struct skbt_stats *st)
-{
-	if (!st->control_plane_frees)
-		return;
-	fprintf(out, "\ncontrol-plane frees: %" PRIu64 ", not packets (kfree_skb of a protocol 0 "
-		"skb by netlink, genetlink, OVS command or socket code; docs/stages.md):\n",
-		st->control_plane_frees);
-	fprintf(out, "  %8s  %-28s %s\n", "count", "reason", "location");
-	for (unsigned int i = 0; i < st->ncp_frees; i++) {
-		const struct skbt_drop_stats *d = &st->cp_frees[i];
-		const char *sym = d->location && st->names.symbol ?
-			st->names.symbol(st->names.ctx, d->location) : NULL;
-		char rb[32];
-
-		fprintf(out, "  %8" PRIu64 "  %-28s %s\n", d->count,
-			reason_name(st, d->reason, rb, sizeof(rb)), sym ? sym : "-");
-	}
 }
 
 static void print_journey(FILE *out, const struct skbt_stats *st, const struct skbt_journey *j,
@@ -337,7 +61,7 @@ static void print_journey(FILE *out, const struct skbt_stats *st, const struct s
 			n += snprintf(line + n, sizeof(line) - n, " [%s %s]", stage, SKBT_DUR(sns));
 		if (h->kind == SKBT_EV_KFREE_SKB && n < sizeof(line))
 			n += snprintf(line + n, sizeof(line) - n, " reason=%s",
-				      reason_name(st, h->aux, rb, sizeof(rb)));
+				      skbt_report_reason_text(st, h->aux, rb, sizeof(rb)));
 		n = strlen(line);
 		while (n && line[n - 1] == ' ')	/* no trailing blanks in golden files */
 			line[--n] = 0;
@@ -427,14 +151,19 @@ static void print_flows(FILE *out, const struct skbt_trace_info *ti, const struc
 int skbt_report_text(FILE *out, const struct skbt_trace_info *ti, const struct skbt_stats *st,
 		     const struct skbt_report_opts *o)
 {
-	print_summary(out, ti, st, o);
+	struct skbt_printer p;
+
+	skbt_printer_text(&p, out);
+	skbt_report_trace(&p, ti, o);
+	skbt_report_journeys(&p, ti, st);
+	skbt_report_upcalls(&p, ti, st);
 	skbt_findings_print_top(out, ti->fx);	/* right under the trace summary */
-	print_paths(out, st, o);
-	print_cpus(out, st);
-	print_napi(out, st);
+	skbt_report_paths(&p, st, o);
+	skbt_report_cpus(&p, st);
+	skbt_report_napi(&p, st);
 	skbt_findings_print_sections(out, ti->fx);
-	print_drops(out, st);
-	print_cp_frees(out, st);
+	skbt_report_drops(&p, st);
+	skbt_report_cp_frees(&p, st);
 	print_capture(out, ti, st);
 	print_flows(out, ti, st, o);
 	if (st->ntop) {

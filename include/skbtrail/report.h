@@ -32,6 +32,97 @@ struct skbt_report_opts {
 const char *skbt_fmt_duration(uint64_t ns, char *buf, size_t len);
 #define SKBT_DUR(ns) skbt_fmt_duration((ns), (char[24]){ 0 }, 24)
 
+/*
+ * The printer (render/print.c): one set of calls writes a section as text and as JSON, as
+ * iproute2's print_*(PRINT_ANY, ...) does.  A printer either writes text to a FILE or builds a
+ * json-c tree under a root object the caller owns.  Each value call names where it goes:
+ *
+ *   SKBT_PRINT_FP    text only: @fmt takes the value (one conversion of the call's type)
+ *   SKBT_PRINT_JSON  JSON only: the value under @key (@key NULL inside an array)
+ *   SKBT_PRINT_ANY   both
+ *
+ * so a fact the two outputs share is written once, and where they differ (text rounds a value,
+ * JSON lists every key, or the order differs) the call says which output it is for.  Objects
+ * and arrays exist in JSON only; text gets its layout from the formats.  Strings reach the
+ * text as they are (the caller escapes the whole text, skbt_out_text()) and JSON through json-c
+ * (skbt_out_json_doc()).  The printer owns nothing; it never fails (json-c's allocations are
+ * not checked, as elsewhere in the JSON writers), and containers nested deeper than
+ * SKBT_PRINT_DEPTH are left out of the tree with what they hold.
+ */
+enum skbt_print_to {
+	SKBT_PRINT_FP = 1,
+	SKBT_PRINT_JSON = 2,
+	SKBT_PRINT_ANY = SKBT_PRINT_FP | SKBT_PRINT_JSON,
+};
+
+#define SKBT_PRINT_DEPTH 8
+
+struct skbt_printer {
+	FILE *fp;					/* text; NULL: building JSON */
+	struct json_object *stack[SKBT_PRINT_DEPTH];	/* JSON: the open containers */
+	unsigned int depth;
+	unsigned int skipped;		/* containers opened past SKBT_PRINT_DEPTH, still open */
+};
+
+void skbt_printer_text(struct skbt_printer *p, FILE *fp);
+/* @root: a json-c object; the values go into it until objects or arrays are opened. */
+void skbt_printer_json(struct skbt_printer *p, struct json_object *root);
+
+/* Text only, no value in JSON: headings, separators, layout. */
+void skbt_print_text(struct skbt_printer *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void skbt_print_open_object(struct skbt_printer *p, const char *key);
+void skbt_print_close_object(struct skbt_printer *p);
+void skbt_print_open_array(struct skbt_printer *p, const char *key);
+void skbt_print_close_array(struct skbt_printer *p);
+
+/* JSON integers are int64 (json-c): a uint64_t past INT64_MAX is written as INT64_MAX. */
+void skbt_print_u64(struct skbt_printer *p, enum skbt_print_to to, const char *key,
+		    const char *fmt, uint64_t v);
+void skbt_print_i64(struct skbt_printer *p, enum skbt_print_to to, const char *key,
+		    const char *fmt, int64_t v);
+void skbt_print_uint(struct skbt_printer *p, enum skbt_print_to to, const char *key,
+		     const char *fmt, unsigned int v);
+void skbt_print_int(struct skbt_printer *p, enum skbt_print_to to, const char *key,
+		    const char *fmt, int v);
+void skbt_print_double(struct skbt_printer *p, enum skbt_print_to to, const char *key,
+		       const char *fmt, double v);
+/* Text: @fmt takes "true" or "false". */
+void skbt_print_bool(struct skbt_printer *p, enum skbt_print_to to, const char *key,
+		     const char *fmt, bool v);
+/* JSON: NULL is "". */
+void skbt_print_str(struct skbt_printer *p, enum skbt_print_to to, const char *key,
+		    const char *fmt, const char *s);
+/* Both outputs; @s NULL (not known) is "" in JSON and @none in the text (a "-" in a table). */
+void skbt_print_str_or(struct skbt_printer *p, const char *key, const char *fmt, const char *s,
+		       const char *none);
+/* Text: @fmt takes skbt_fmt_duration()'s string; JSON: the nanoseconds (keys end in _ns). */
+void skbt_print_duration(struct skbt_printer *p, enum skbt_print_to to, const char *key,
+			 const char *fmt, uint64_t ns);
+
+/*
+ * The sections the text and the JSON report share (render/report-sections.c), each written
+ * once through a printer; the two reports call them in their own order.  JSON: "trace"
+ * (@o->color: the text's colours), "journeys", "upcalls", "paths", "cpus", "napi", "drops",
+ * "control_plane_frees".
+ */
+void skbt_report_trace(struct skbt_printer *p, const struct skbt_trace_info *ti,
+		       const struct skbt_report_opts *o);
+void skbt_report_journeys(struct skbt_printer *p, const struct skbt_trace_info *ti,
+			  const struct skbt_stats *st);
+void skbt_report_upcalls(struct skbt_printer *p, const struct skbt_trace_info *ti,
+			 const struct skbt_stats *st);
+/* @o->hist: the text's log2 histograms (JSON always has "histogram_log2") */
+void skbt_report_paths(struct skbt_printer *p, const struct skbt_stats *st,
+		       const struct skbt_report_opts *o);
+void skbt_report_cpus(struct skbt_printer *p, const struct skbt_stats *st);
+void skbt_report_napi(struct skbt_printer *p, const struct skbt_stats *st);
+void skbt_report_drops(struct skbt_printer *p, const struct skbt_stats *st);
+void skbt_report_cp_frees(struct skbt_printer *p, const struct skbt_stats *st);
+/* A drop reason as the text report words it ("reason 7" when the file names none). */
+const char *skbt_report_reason_text(const struct skbt_stats *st, uint32_t reason, char *buf,
+				    size_t len);
+
 int skbt_report_text(FILE *out, const struct skbt_trace_info *ti, const struct skbt_stats *st,
 		     const struct skbt_report_opts *o);
 int skbt_report_json(FILE *out, const struct skbt_trace_info *ti, const struct skbt_stats *st,
