@@ -134,7 +134,7 @@ static int blob_append(struct blob **arr, int *n, const void *data, size_t len)
 	return 0;
 }
 
-int skbt_writer_alloc(unsigned int page_size, struct skbt_writer **wp)
+int skbt_writer_new(unsigned int page_size, struct skbt_writer **wp)
 {
 	struct skbt_writer *w;
 

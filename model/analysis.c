@@ -515,7 +515,7 @@ static int open_pipeline(struct skbt_analysis *a, struct skbt_err *err,
 		return failed(err, kind, SKBT_ANALYSIS_FAIL_USAGE, ret);
 	}
 
-	ret = skbt_pcap_open(a->tf, &a->pc, err);
+	ret = skbt_pcap_read(a->tf, &a->pc, err);
 	if (!ret && a->pc) {
 		ret = skbt_pcap_prepare(a->pc, skbt_events_clock(a->ev), err);
 		if (ret == -ENOTSUP) {	/* no alignment: nothing to match, said in the report */

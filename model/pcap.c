@@ -303,7 +303,7 @@ int skbt_pcap_add_option(struct skbt_pcap *pc, const void *data, size_t size,
 	}
 }
 
-int skbt_pcap_open(struct skbt_tracefile *tf, struct skbt_pcap **pp, struct skbt_err *err)
+int skbt_pcap_read(struct skbt_tracefile *tf, struct skbt_pcap **pp, struct skbt_err *err)
 {
 	struct skbt_pcap *pc = NULL;
 	const void *data;

@@ -317,7 +317,7 @@ int skbt_headers_open(const struct skbt_headers_config *cfg, struct skbt_headers
 		}
 	}
 	if (ret) {
-		skbt_headers_free(h, true);
+		skbt_headers_close(h, true);
 		return ret;
 	}
 	/* the first sync point now: a guard forked later has it too */
@@ -499,7 +499,7 @@ const char *skbt_headers_dev(const struct skbt_headers *h, int i, uint64_t *recv
 	return d->name;
 }
 
-void skbt_headers_free(struct skbt_headers *h, bool remove)
+void skbt_headers_close(struct skbt_headers *h, bool remove)
 {
 	if (!h)
 		return;

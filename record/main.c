@@ -1054,13 +1054,13 @@ write:
 		status = SKBT_EXIT_OK;
 	}
 cleanup:
-	skbt_recorder_free(rec);
+	skbt_recorder_close(rec);
 	for (unsigned int k = 0; k < files.n; k++)
 		free(files.name[k]);
 	free(files.name);
 	free(flight_dir);
 	free(flight_base);
-	skbt_trigger_watch_free(watch);
+	skbt_trigger_watch_close(watch);
 	free(out_dir);
 	if (reader_cpus)
 		CPU_FREE(reader_cpus);

@@ -209,7 +209,7 @@ int skbt_recorder_open(const struct skbt_record_config *cfg, struct skbt_recorde
 		struct skbt_session_config sc = cfg->session;
 
 		sc.overwrite = cfg->flight;
-		ret = skbt_session_create(&sc, &r->session, err);
+		ret = skbt_session_open(&sc, &r->session, err);
 	}
 	if (ret)
 		goto fail;
@@ -235,7 +235,7 @@ int skbt_recorder_open(const struct skbt_record_config *cfg, struct skbt_recorde
 		skbt_err_set(err, ret, "out of memory");
 		goto fail;
 	}
-	ret = skbt_writer_alloc(skbt_session_page_size(r->session), &r->writer);
+	ret = skbt_writer_new(skbt_session_page_size(r->session), &r->writer);
 	if (!ret && !cfg->format_v6)
 		ret = skbt_writer_set_format(r->writer, SKBT_WF_V7_ZSTD, 0);
 	if (ret) {
@@ -272,7 +272,7 @@ int skbt_recorder_open(const struct skbt_record_config *cfg, struct skbt_recorde
 	return 0;
 fail:
 	skbt_recorder_abort(r);
-	skbt_recorder_free(r);
+	skbt_recorder_close(r);
 	return ret;
 }
 
@@ -645,7 +645,7 @@ int skbt_recorder_finish(struct skbt_recorder *r, enum skbt_stop_reason why,
 		close(r->out_fd);
 		r->out_fd = -1;
 	}
-	skbt_session_destroy(r->session);
+	skbt_session_close(r->session);
 	r->session = NULL;
 	/* The file is in place (or cannot be): the guard has nothing left to do. */
 	guard_tell(r, 'F');
@@ -815,10 +815,10 @@ void skbt_recorder_abort(struct skbt_recorder *r)
 		skbt_capture_close(r->capture, true);
 		r->capture = NULL;
 	}
-	skbt_session_destroy(r->session);
+	skbt_session_close(r->session);
 	r->session = NULL;
 	guard_tell(r, 'A');
-	skbt_headers_free(r->headers, true);
+	skbt_headers_close(r->headers, true);
 	r->headers = NULL;
 	if (r->out_fd >= 0) {
 		close(r->out_fd);
@@ -829,7 +829,7 @@ void skbt_recorder_abort(struct skbt_recorder *r)
 	remove_tmp_dir(r);
 }
 
-void skbt_recorder_free(struct skbt_recorder *r)
+void skbt_recorder_close(struct skbt_recorder *r)
 {
 	int i;
 
@@ -838,7 +838,7 @@ void skbt_recorder_free(struct skbt_recorder *r)
 	if (r->guard_fd >= 0 || r->capture || r->session)
 		skbt_recorder_abort(r);
 	skbt_writer_free(r->writer);
-	skbt_headers_free(r->headers, true);
+	skbt_headers_close(r->headers, true);
 	r->headers = NULL;
 	remove_tmp_dir(r);
 	for (i = 0; r->start_text && i < r->ncpus; i++)
@@ -894,7 +894,7 @@ static void guard_main(struct skbt_recorder *r, int rfd)
 	if (last == 'F' || last == 'A' || !r->session || r->cfg.flight) {
 		if (r->session && r->cfg.flight && last != 'F' && last != 'A') {
 			/* A killed flight recorder: no trigger, no file; leave no instance. */
-			skbt_session_destroy(r->session);
+			skbt_session_close(r->session);
 			skbt_capture_close(r->capture, true);
 			if (r->tmp_path)
 				unlink(r->tmp_path);
@@ -914,10 +914,10 @@ static void guard_main(struct skbt_recorder *r, int rfd)
 	assemble(r, SKBT_STOP_GUARD, "guard", &ws, &err);
 	if (ws.header_bytes) {
 		skbt_capture_close(r->capture, true);
-		skbt_headers_free(r->headers, true);
+		skbt_headers_close(r->headers, true);
 		if (r->tmp_dir)
 			rmdir(r->tmp_dir);
 	}
-	skbt_session_destroy(r->session);
+	skbt_session_close(r->session);
 	_exit(0);
 }

@@ -507,7 +507,7 @@ static int set_clock(struct skbt_session *s, const char *want, struct skbt_err *
 
 static int arm_drop_trigger(struct skbt_session *s, const char *reasons, struct skbt_err *err);
 
-int skbt_session_create(const struct skbt_session_config *cfg, struct skbt_session **sp,
+int skbt_session_open(const struct skbt_session_config *cfg, struct skbt_session **sp,
 			struct skbt_err *err)
 {
 	struct skbt_session *s;
@@ -640,7 +640,7 @@ int skbt_session_create(const struct skbt_session_config *cfg, struct skbt_sessi
 	*sp = s;
 	return 0;
 fail:
-	skbt_session_destroy(s);
+	skbt_session_close(s);
 	return ret;
 }
 
@@ -744,7 +744,7 @@ static void session_free(struct skbt_session *s)
 	free(s);
 }
 
-void skbt_session_destroy(struct skbt_session *s)
+void skbt_session_close(struct skbt_session *s)
 {
 	if (!s)
 		return;

@@ -204,7 +204,7 @@ int skbt_trigger_watch_open(const struct skbt_trigger_set *set, struct skbt_trig
 	w->set = set;
 	for (unsigned int i = 0; i < set->nrx; i++) {
 		if (read_rx(set->rx_dev[i], &w->rx[i])) {
-			skbt_trigger_watch_free(w);
+			skbt_trigger_watch_close(w);
 			return skbt_err_set(err, -ENODEV, "--trigger rx-drop:%s: no device %s here "
 					    "(/sys/class/net/%s/statistics)", set->rx_dev[i],
 					    set->rx_dev[i], set->rx_dev[i]);
@@ -213,7 +213,7 @@ int skbt_trigger_watch_open(const struct skbt_trigger_set *set, struct skbt_trig
 	if (set->softnet_drop || set->squeeze) {
 		ret = poll_softnet(w);
 		if (ret < 0) {
-			skbt_trigger_watch_free(w);
+			skbt_trigger_watch_close(w);
 			return skbt_err_set(err, ret, ret == -ENOMEM ? "out of memory" :
 					    "--trigger %s: /proc/net/softnet_stat cannot be read "
 					    "or lacks that column", set->squeeze ? "squeeze" :
@@ -243,7 +243,7 @@ int skbt_trigger_watch_poll(struct skbt_trigger_watch *w, const char **reason)
 	return got_reason(w);
 }
 
-void skbt_trigger_watch_free(struct skbt_trigger_watch *w)
+void skbt_trigger_watch_close(struct skbt_trigger_watch *w)
 {
 	if (!w)
 		return;

@@ -43,7 +43,7 @@ struct skbt_headers_config {
  * nothing is read yet.  -EINVAL with pcap's text for a filter that does not compile;
  * -ENODEV when a device is not in its namespace, or no device is up; -EPERM; -EIO when the
  * recorder could not return to its own namespace.  On success *hp owns everything:
- * skbt_headers_free().
+ * skbt_headers_close().
  */
 int skbt_headers_open(const struct skbt_headers_config *cfg, struct skbt_headers **hp,
 		      struct skbt_err *err);
@@ -63,6 +63,6 @@ const char *skbt_headers_dev_netns(const struct skbt_headers *h, int i);
 const char *skbt_headers_dev(const struct skbt_headers *h, int i, uint64_t *recv,
 			     uint64_t *drop, uint64_t *ifdrop);
 /* Close handles; with @remove unlink the spools.  NULL is a no-op; stops threads first. */
-void skbt_headers_free(struct skbt_headers *h, bool remove);
+void skbt_headers_close(struct skbt_headers *h, bool remove);
 
 #endif

@@ -66,7 +66,7 @@ void skbt_pcap_free(struct skbt_pcap *pc);	/* NULL is a no-op */
 int skbt_pcap_add_option(struct skbt_pcap *pc, const void *data, size_t size,
 			 struct skbt_err *err);
 /* Every skbtrail option of @tf.  *pp is NULL (and 0 returned) when the file has no headers. */
-int skbt_pcap_open(struct skbt_tracefile *tf, struct skbt_pcap **pp, struct skbt_err *err);
+int skbt_pcap_read(struct skbt_tracefile *tf, struct skbt_pcap **pp, struct skbt_err *err);
 
 /*
  * After the options: convert timestamps to @trace_clock ("mono" or "boot": the recorder

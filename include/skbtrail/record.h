@@ -99,7 +99,7 @@ struct skbt_record_summary {
  * Create the instance, the output and spool files, and the file's metadata; nothing is
  * traced yet.  Errors: -EPERM/-EACCES/-ENOENT/-EROFS (output not writable: err names the
  * file), -ENOENT/-EINVAL (events), -ENOSPC, -ENODEV.  On success *rp owns everything:
- * skbt_recorder_finish() or skbt_recorder_abort() then skbt_recorder_free().
+ * skbt_recorder_finish() or skbt_recorder_abort() then skbt_recorder_close().
  */
 int skbt_recorder_open(const struct skbt_record_config *cfg, struct skbt_recorder **rp,
 		       struct skbt_err *err);
@@ -113,7 +113,7 @@ int skbt_recorder_error(const struct skbt_recorder *r);
 /*
  * Stop tracing, flush, write and rename the file, remove the instance.  Returns 0, or
  * -ENOSPC when the data did not all fit (the file is still valid), or another negative
- * errno.  *sum stays valid until skbt_recorder_free().
+ * errno.  *sum stays valid until skbt_recorder_close().
  */
 int skbt_recorder_finish(struct skbt_recorder *r, enum skbt_stop_reason why,
 			 struct skbt_record_summary *sum, struct skbt_err *err);
@@ -147,6 +147,6 @@ int skbt_recorder_arm_drop(struct skbt_recorder *r, bool on);
 void skbt_recorder_set_plan(struct skbt_recorder *r, const char *plan);
 /* Give up without a file (error before tracing started): remove instance and temp files. */
 void skbt_recorder_abort(struct skbt_recorder *r);
-void skbt_recorder_free(struct skbt_recorder *r);	/* NULL is a no-op */
+void skbt_recorder_close(struct skbt_recorder *r);	/* NULL is a no-op */
 
 #endif

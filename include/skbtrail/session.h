@@ -78,12 +78,12 @@ int skbt_session_remove_stale(char **removed, char **kept, struct skbt_err *err)
  * Create the instance and configure it, tracing off: clock, buffer size, events and the
  * kernel filters.  An event missing from the kernel is skipped (see skbt_session_missing())
  * unless it is a core event: -ENOENT.  A --events LIST entry that is not a "system:event"
- * is -EINVAL.  On success *sp owns the instance; skbt_session_destroy() removes it.
+ * is -EINVAL.  On success *sp owns the instance; skbt_session_close() removes it.
  */
-int skbt_session_create(const struct skbt_session_config *cfg, struct skbt_session **sp,
+int skbt_session_open(const struct skbt_session_config *cfg, struct skbt_session **sp,
 			struct skbt_err *err);
 /* Remove the instance (tracing off first) and free @s.  NULL is a no-op. */
-void skbt_session_destroy(struct skbt_session *s);
+void skbt_session_close(struct skbt_session *s);
 /* Free @s but leave the instance (a forked guard that exits while the recorder lives). */
 void skbt_session_forget(struct skbt_session *s);
 

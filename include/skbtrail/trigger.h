@@ -61,7 +61,7 @@ struct skbt_trigger_watch;
  * Read the counters of @set's counter triggers once, as the baseline.  -ENODEV (@err: which
  * device) when an rx-drop device has no statistics in /sys/class/net; -ENOENT when softnet
  * triggers are asked for and /proc/net/softnet_stat lacks the column; -ENOMEM.  @set must
- * outlive the watch.  Release with skbt_trigger_watch_free().
+ * outlive the watch.  Release with skbt_trigger_watch_close().
  */
 int skbt_trigger_watch_open(const struct skbt_trigger_set *set, struct skbt_trigger_watch **wp,
 			    struct skbt_err *err);
@@ -72,6 +72,6 @@ int skbt_trigger_watch_open(const struct skbt_trigger_set *set, struct skbt_trig
  * a device removed) counts as unchanged.
  */
 int skbt_trigger_watch_poll(struct skbt_trigger_watch *w, const char **reason);
-void skbt_trigger_watch_free(struct skbt_trigger_watch *w);
+void skbt_trigger_watch_close(struct skbt_trigger_watch *w);
 
 #endif

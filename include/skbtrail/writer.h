@@ -53,7 +53,7 @@ struct skbt_writer_stats {
  * Allocate a writer for sub-buffers of @page_size bytes (the kernel's sub-buffer size).
  * Free with skbt_writer_free().  Returns -ENOMEM or -EINVAL.
  */
-int skbt_writer_alloc(unsigned int page_size, struct skbt_writer **wp);
+int skbt_writer_new(unsigned int page_size, struct skbt_writer **wp);
 void skbt_writer_free(struct skbt_writer *w);		/* NULL is a no-op */
 
 /*

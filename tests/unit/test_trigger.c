@@ -105,8 +105,8 @@ static void test_watch(void **state)
 		assert_true(r == 0 ? !*reason : !strcmp(reason, "softnet-drop") ||
 			    !strcmp(reason, "squeeze") || !strcmp(reason, "rx-drop:lo"));
 	}
-	skbt_trigger_watch_free(w);
-	skbt_trigger_watch_free(NULL);
+	skbt_trigger_watch_close(w);
+	skbt_trigger_watch_close(NULL);
 }
 
 int main(void)

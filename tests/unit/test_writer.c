@@ -129,7 +129,7 @@ static struct skbt_writer *make_writer(enum skbt_writer_format fmt, uint32_t ncp
 {
 	struct skbt_writer *w = NULL;
 
-	assert_int_equal(skbt_writer_alloc(PAGE, &w), 0);
+	assert_int_equal(skbt_writer_new(PAGE, &w), 0);
 	if (fmt != SKBT_WF_V6)
 		assert_int_equal(skbt_writer_set_format(w, fmt, 0), 0);
 	assert_int_equal(skbt_writer_set_blob(w, SKBT_WB_HEADER_PAGE, header_page,
@@ -489,8 +489,8 @@ static void test_bad_args(void **state)
 	struct skbt_writer *w = NULL;
 
 	(void)state;
-	assert_int_equal(skbt_writer_alloc(1000, &w), -EINVAL);
-	assert_int_equal(skbt_writer_alloc(PAGE, &w), 0);
+	assert_int_equal(skbt_writer_new(1000, &w), -EINVAL);
+	assert_int_equal(skbt_writer_new(PAGE, &w), 0);
 	assert_int_equal(skbt_writer_add_option(w, 0, "x", 1), -EINVAL);
 	assert_int_equal(skbt_writer_set_blob(w, SKBT_WB_NR, "x", 1), -EINVAL);
 	assert_int_equal(skbt_writer_set_format(w, (enum skbt_writer_format)7, 0), -EINVAL);
