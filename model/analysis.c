@@ -744,9 +744,11 @@ static int finish_model(struct skbt_analysis *a)
 	if (skbt_findings_done(&a->fx, ti, &a->st))
 		return -ENOMEM;
 	ti->fx = &a->fx;
-	if (lean_warning(a, a->warn_buf[2], sizeof(a->warn_buf[2])) &&
-	    ti->nwarnings < SKBT_MAX_WARNINGS)
-		ti->warnings[ti->nwarnings++] = a->warn_buf[2];
+	if (lean_warning(a, a->warn_buf[2], sizeof(a->warn_buf[2]))) {
+		a->st.empty_polls_unknown = lean_filter[SKBT_EV_NAPI_POLL] != NULL;
+		if (ti->nwarnings < SKBT_MAX_WARNINGS)
+			ti->warnings[ti->nwarnings++] = a->warn_buf[2];
+	}
 	if (!strcmp(ti->clock, "local") && ti->ncpus > 1 && ti->nwarnings < SKBT_MAX_WARNINGS)
 		ti->warnings[ti->nwarnings++] = "trace clock 'local' is per CPU: stages that "
 			"change CPU may be off by the clocks' skew (record with mono or global)";

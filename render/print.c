@@ -177,6 +177,14 @@ void skbt_print_str_or(struct skbt_printer *p, const char *key, const char *fmt,
 		skbt_print_str(p, SKBT_PRINT_JSON, key, fmt, s);
 }
 
+void skbt_print_null(struct skbt_printer *p, const char *key, const char *fmt)
+{
+	if (to_text(p, SKBT_PRINT_FP, fmt))
+		fprintf(p->fp, fmt, "-");
+	if (to_json(p, SKBT_PRINT_JSON))
+		put(p, key, NULL);
+}
+
 void skbt_print_duration(struct skbt_printer *p, enum skbt_print_to to, const char *key,
 			 const char *fmt, uint64_t ns)
 {

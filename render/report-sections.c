@@ -278,7 +278,10 @@ void skbt_report_napi(struct skbt_printer *p, const struct skbt_stats *st)
 		skbt_print_uint(p, SKBT_PRINT_ANY, "max_work", " %8u", n->max_work);
 		skbt_print_uint(p, SKBT_PRINT_ANY, "budget", " %7u", n->budget);
 		skbt_print_u64(p, SKBT_PRINT_ANY, "budget_exhausted", " %9" PRIu64, n->exhausted);
-		skbt_print_u64(p, SKBT_PRINT_ANY, "empty_polls", " %9" PRIu64, n->idle);
+		if (st->empty_polls_unknown)
+			skbt_print_null(p, "empty_polls", " %9s");
+		else
+			skbt_print_u64(p, SKBT_PRINT_ANY, "empty_polls", " %9" PRIu64, n->idle);
 		skbt_print_u64(p, SKBT_PRINT_ANY, "traced_receives", " %9" PRIu64 "\n", n->traced);
 		skbt_print_open_array(p, "work_histogram");
 		for (int w = 0; w <= 64; w++)

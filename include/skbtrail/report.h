@@ -93,6 +93,8 @@ void skbt_print_bool(struct skbt_printer *p, enum skbt_print_to to, const char *
 /* JSON: NULL is "". */
 void skbt_print_str(struct skbt_printer *p, enum skbt_print_to to, const char *key,
 		    const char *fmt, const char *s);
+/* A value the file cannot tell: "-" through @fmt (a %s) in text, null in JSON. */
+void skbt_print_null(struct skbt_printer *p, const char *key, const char *fmt);
 /* Both outputs; @s NULL (not known) is "" in JSON and @none in the text (a "-" in a table). */
 void skbt_print_str_or(struct skbt_printer *p, const char *key, const char *fmt, const char *s,
 		       const char *none);

@@ -107,6 +107,7 @@ static inline const char *skbt_names_iface(const struct skbt_names *n, const cha
 
 struct skbt_stats {
 	struct skbt_filter filter;
+	bool empty_polls_unknown;	/* napi_poll recorded only where work > 0 (--events lean) */
 	struct skbt_names names;
 	unsigned int npaths;
 	struct skbt_path_stats *paths;
