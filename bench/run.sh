@@ -5,7 +5,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 export B=${B:-build}
 
 # recorder
-echo "== recorder: skbtrail-record vs trace-cmd record (bench/record.sh)"
+echo "== recorder: untraced, the floor, skbtrail-record (default, lean, flight), trace-cmd record (bench/record.sh)"
 bash "$here/record.sh"
 
 # analyzer
