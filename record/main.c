@@ -938,11 +938,10 @@ int main(int argc, char **argv)
 			snprintf(pending, sizeof(pending), "%s", reason);
 			pending_ns = t;
 			if (after > 0) {
-				fprintf(stderr, PROG ": trigger %s: recording %.3g s more (--after)\n",
-					pending, after);
 				/*
 				 * No drop may stop the aftermath; a drop trigger turned tracing
-				 * off at the drop, until this nap noticed it: on again.
+				 * off at the drop, until this nap noticed it: on again, before
+				 * saying it records (what follows the message is in the file).
 				 */
 				if (triggers.drop && (skbt_recorder_arm_drop(rec, false) ||
 						      (skbt_recorder_tripped(rec) &&
@@ -951,6 +950,8 @@ int main(int argc, char **argv)
 					status = SKBT_EXIT_FAIL;
 					break;
 				}
+				fprintf(stderr, PROG ": trigger %s: recording %.3g s more (--after)\n",
+					pending, after);
 				continue;
 			}
 write:
