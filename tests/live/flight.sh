@@ -28,33 +28,9 @@ setup() {
 }
 check "topology: $A ($NA) -> $B ($NB)" setup
 
-# flight_start ARGS...: the recorder in the background; waits for its "flight recorder" line
-# (after the rate measurement, tracing on, no reader).
-flight_start() {
-	"$RECORD" --flight ${FD:-$D}s -o "$DIR" "$@" 2>"$TMP/rec.err" &
-	REC_PID=$!
-	local i
-	for i in $(seq 1 100); do
-		grep -q "flight recorder: keeping" "$TMP/rec.err" && return 0
-		kill -0 "$REC_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	sed 's/^/#   /' "$TMP/rec.err"
-	return 1
-}
-flight_stop() {		# SIG: stop, then nothing of the recorder may be left
-	local inst
-	inst=$(skbt_instance "$REC_PID")
-	kill -"$1" "$REC_PID"
-	wait "$REC_PID"
-	REC_RC=$?
-	REC_PID=
-	[ "$REC_RC" = 0 ] && [ ! -e "$inst" ] && ! ls -d "$DIR"/.skbtrail-flight.tmp.* 2>/dev/null
-}
-files() { ls "$DIR" | grep -c "^skbtrail-.*Z-$1\.dat$"; }
 mono() { python3 -c 'import time; print("%.6f" % time.clock_gettime(time.CLOCK_MONOTONIC))'; }
 
-check "recorder started (--flight ${D}s, no reader)" flight_start
+check "recorder started (--flight ${D}s, no reader)" flight_start --flight ${D}s
 sed -n 's/^skbtrail-record: \(flight: .*\)/# \1/p' "$TMP/rec.err"
 check "the recorder runs no reader thread" \
 	test "$(ls /proc/$REC_PID/task | wc -l)" = 1
@@ -98,7 +74,7 @@ check "SIGTERM: exit 0, no instance, no temporary directory left" flight_stop TE
 rm -f "$TMP/report"
 # 8 s here: the rate limit must outlast a second sender's start on a loaded machine
 FD=8
-check "recorder started (--flight ${FD}s --trigger drop:NO_SOCKET)" flight_start --trigger drop:NO_SOCKET
+check "recorder started (--flight ${FD}s --trigger drop:NO_SOCKET)" flight_start --flight ${FD}s --trigger drop:NO_SOCKET
 sleep 1
 check_eq "no drop yet: no file" 0 "$(files drop)"
 udp_send "$NA" 10.217.0.2 7018 10 200
@@ -120,7 +96,7 @@ check "report: NO_SOCKET drops" test "$(jr '[.. | objects | select(.reason? == "
 check "SIGINT: exit 0, no instance, no temporary directory left" flight_stop INT
 
 FD=1
-check "recorder started (--flight 1s --max-files 1)" flight_start --max-files 1
+check "recorder started (--flight 1s --max-files 1)" flight_start --flight ${FD:-$D}s --max-files 1
 kill -USR1 "$REC_PID"
 for i in $(seq 1 50); do [ "$(files sigusr1)" = 2 ] && break; sleep 0.1; done
 FIRST_OWN=$(ls "$DIR" | grep -- '-sigusr1\.dat$' | sort | tail -1)
@@ -133,7 +109,7 @@ check_eq "--max-files 1: the earlier recorder's file is untouched (2 sigusr1 fil
 check "SIGTERM: exit 0, no instance, no temporary directory left" flight_stop TERM
 
 NFILES=$(ls "$DIR" | grep -c '\.dat$')
-check "recorder started again" flight_start
+check "recorder started again" flight_start --flight ${FD:-$D}s
 INST=$(skbt_instance "$REC_PID")
 kill -KILL "$REC_PID"
 wait "$REC_PID" 2>/dev/null

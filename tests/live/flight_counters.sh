@@ -43,29 +43,6 @@ check_eq "rx-drop of a missing device: one line naming it" "1 1" \
 check "sysctl net.core.netdev_max_backlog=$MAXB (restored at exit)" \
 	sysctl_set net.core.netdev_max_backlog=$MAXB
 
-# flight_start ARGS...: the recorder in the background; waits for its "flight recorder" line
-flight_start() {
-	"$RECORD" -o "$DIR" "$@" 2>"$TMP/rec.err" &
-	REC_PID=$!
-	local i
-	for i in $(seq 1 100); do
-		grep -q "flight recorder: keeping" "$TMP/rec.err" && return 0
-		kill -0 "$REC_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	sed 's/^/#   /' "$TMP/rec.err"
-	return 1
-}
-flight_stop() {		# SIG: stop, then nothing of the recorder may be left
-	local inst
-	inst=$(skbt_instance "$REC_PID")
-	kill -"$1" "$REC_PID"
-	wait "$REC_PID"
-	REC_RC=$?
-	REC_PID=
-	[ "$REC_RC" = 0 ] && [ ! -e "$inst" ] && ! ls -d "$DIR"/.skbtrail-flight.tmp.* 2>/dev/null
-}
-files() { ls "$DIR" | grep -c "^skbtrail-.*Z-$1\.dat$"; }
 wait_files() {		# KIND N: up to 3 s for N files of KIND
 	local i
 	for i in $(seq 1 30); do [ "$(files "$1")" -ge "$2" ] && return; sleep 0.1; done

@@ -129,6 +129,32 @@ rec_stop() {
 	[ "$REC_RC" = 0 ]
 }
 
+# Flight mode (tests/live/flight*.sh), writing into $DIR.
+# flight_start ARGS...: the recorder in the background; waits for its "flight recorder" line
+# (after the rate measurement, tracing on, no reader).
+flight_start() {
+	"$RECORD" -o "$DIR" "$@" 2>"$TMP/rec.err" &
+	REC_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		grep -q "flight recorder: keeping" "$TMP/rec.err" && return 0
+		kill -0 "$REC_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	sed 's/^/#   /' "$TMP/rec.err"
+	return 1
+}
+flight_stop() {		# SIG: stop, then nothing of the recorder may be left
+	local inst
+	inst=$(skbt_instance "$REC_PID")
+	kill -"$1" "$REC_PID"
+	wait "$REC_PID"
+	REC_RC=$?
+	REC_PID=
+	[ "$REC_RC" = 0 ] && [ ! -e "$inst" ] && ! ls -d "$DIR"/.skbtrail-flight.tmp.* 2>/dev/null
+}
+files() { ls "$DIR" | grep -c "^skbtrail-.*Z-$1\.dat$"; }	# KIND: files written for it
+
 analyze() {
 	"$ANALYZE" --json "$TMP/r.json" -q "$@" "$TMP/t.dat" 2>"$TMP/an.err"
 	AN_RC=$?
