@@ -7,7 +7,7 @@
 #   skbtrail-record  default settings
 #   lean             skbtrail-record --events lean (napi_poll only when work > 0)
 #   flight           skbtrail-record --flight (overwrite ring, nothing read while waiting)
-#   trace-cmd        `trace-cmd record -d --no-filter -B skbtbench`, same events, clock and
+#   trace-cmd        `trace-cmd record -d --no-filter -B skbtbench<pid>`, same events, clock and
 #                    per-CPU buffer size
 # Prints the flood's packet rate under each (the cost of tracing), the events each recorder
 # read and lost (overrun + dropped, from per_cpu/cpuN/stats), and skbtrail-record's own CPU
@@ -77,13 +77,13 @@ stat_sum() { trace-cmd report --stat "$1" 2>/dev/null | awk -v k="$2" 'index($0,
 wait_on() { local f=$1 i; for i in $(seq 1 100); do [ "$(cat $f 2>/dev/null)" = 1 ] && return 0; sleep 0.1; done; return 1; }
 
 read -r -a RARGS <<<"${BENCH_RECORD_ARGS:-}"
-printf '%-16s %12s %10s %12s %10s %10s %8s\n' case packets/s cost events lost MB "final s"
-for run in $(seq 1 "$RUNS"); do
-	base=$(flood)
-	printf '%-16s %12s %10s %12s %10s %10s\n' untraced "$base" - - - -
-	echo "untraced $base 0 0" >>"$TMP/results"
-
-	"$RECORD" -o "$TMP/skbt.dat" -b "$KB" "${RARGS[@]}" 2>"$TMP/skbt.err" &
+# record_case NAME ARGS...: one flood under skbtrail-record ARGS (default buffer); its packet
+# rate, the events it read and lost, its CPU time while it read the flood, its file's size
+# and its time from SIGINT to exit.
+record_case() {
+	local name=$1 cpu0 cpu pps t0 fin ev lost mb
+	shift
+	"$RECORD" -o "$TMP/skbt.dat" -b "$KB" "$@" "${RARGS[@]}" 2>"$TMP/skbt.err" &
 	BG=$!
 	wait_on "/sys/kernel/tracing/instances/skbtrail-*-$BG-*/tracing_on"
 	sleep 0.2	# the node context is taken as tracing starts: not the reader's cost
@@ -97,19 +97,26 @@ for run in $(seq 1 "$RUNS"); do
 		"$t0" "$(date +%s.%N)")
 	ev=$(stat_sum "$TMP/skbt.dat" "read events:")
 	lost=$(sed -n 's/.*lost events: \([0-9]*\)$/\1/p' "$TMP/skbt.err")
-	mb=$(( $(stat -c %s "$TMP/skbt.dat") / 1048576 ))
-	printf '%-16s %12s %9s%% %12s %10s %10s %8s\n' skbtrail-record "$pps" \
+	mb=$(( $(stat -c %s "$TMP/skbt.dat" 2>/dev/null || echo 0) / 1048576 ))
+	printf '%-16s %12s %9s%% %12s %10s %10s %8s\n' "$name" "$pps" \
 		$(( base ? (base - pps) * 100 / base : 0 )) "$ev" "${lost:-?}" "$mb" "$fin"
-	echo "skbtrail-record $pps ${lost:-0} $ev $cpu" >>"$TMP/results"
-	if [ -n "${BENCH_KEEP:-}" ]; then
+	echo "$name $pps ${lost:-0} $ev $cpu" >>"$TMP/results"
+	if [ -n "${BENCH_KEEP:-}" ] && [ "$name" = skbtrail-record ]; then
 		mv "$TMP/skbt.dat" "$BENCH_KEEP/skbt.dat"
 	else
 		rm -f "$TMP/skbt.dat"
 	fi
+}
 
-	# the floor: the events on in an instance of our own, nobody reading
-	fl=/sys/kernel/tracing/instances/skbtbench-floor
-	mkdir "$fl" && echo "$KB" >"$fl/buffer_size_kb" && echo mono >"$fl/trace_clock" &&
+# floor_case: the floor, the events on in an instance of our own (a new name: never one we did
+# not make), nobody reading.
+floor_case() {
+	local fl=/sys/kernel/tracing/instances/skbtbench-floor-$$ e pps ev
+	if ! mkdir "$fl"; then
+		echo "bench/record.sh: cannot make $fl: no floor this round" >&2
+		return
+	fi
+	echo "$KB" >"$fl/buffer_size_kb" && echo mono >"$fl/trace_clock" &&
 		for e in "${EVENTS[@]}"; do echo 1 >"$fl/events/${e%%:*}/${e#*:}/enable"; done &&
 		echo 1 >"$fl/tracing_on"
 	pps=$(flood)
@@ -119,19 +126,17 @@ for run in $(seq 1 "$RUNS"); do
 	printf '%-16s %12s %9s%% %12s %10s %10s\n' floor "$pps" \
 		$(( base ? (base - pps) * 100 / base : 0 )) "$ev" - -
 	echo "floor $pps 0 $ev" >>"$TMP/results"
+}
 
-	"$RECORD" -o "$TMP/lean.dat" -b "$KB" --events lean "${RARGS[@]}" 2>"$TMP/lean.err" &
-	BG=$!
-	wait_on "/sys/kernel/tracing/instances/skbtrail-*-$BG-*/tracing_on"
-	pps=$(flood)
-	kill -INT $BG; wait $BG; BG=
-	ev=$(stat_sum "$TMP/lean.dat" "read events:")
-	lost=$(sed -n 's/.*lost events: \([0-9]*\)$/\1/p' "$TMP/lean.err")
-	printf '%-16s %12s %9s%% %12s %10s %10s\n' lean "$pps" \
-		$(( base ? (base - pps) * 100 / base : 0 )) "$ev" "${lost:-?}" \
-		$(( $(stat -c %s "$TMP/lean.dat" 2>/dev/null || echo 0) / 1048576 ))
-	echo "lean $pps ${lost:-0} $ev" >>"$TMP/results"
-	rm -f "$TMP/lean.dat"
+printf '%-16s %12s %10s %12s %10s %10s %8s\n' case packets/s cost events lost MB "final s"
+for run in $(seq 1 "$RUNS"); do
+	base=$(flood)
+	printf '%-16s %12s %10s %12s %10s %10s\n' untraced "$base" - - - -
+	echo "untraced $base 0 0" >>"$TMP/results"
+
+	record_case skbtrail-record
+	floor_case
+	record_case lean --events lean
 
 	rm -rf "$TMP/flight"
 	mkdir "$TMP/flight"
@@ -146,10 +151,10 @@ for run in $(seq 1 "$RUNS"); do
 
 	targs=()
 	for e in "${EVENTS[@]}"; do targs+=(-e "$e"); done
-	(cd "$TMP" && exec trace-cmd record -d --no-filter -q -B skbtbench -b "$KB" -C mono \
+	(cd "$TMP" && exec trace-cmd record -d --no-filter -q -B "skbtbench$$" -b "$KB" -C mono \
 		"${targs[@]}" -o "$TMP/tc.dat" >"$TMP/tc.out" 2>&1) &
 	BG=$!
-	wait_on /sys/kernel/tracing/instances/skbtbench/tracing_on
+	wait_on "/sys/kernel/tracing/instances/skbtbench$$/tracing_on"
 	pps=$(flood)
 	kill -INT $BG; wait $BG; BG=
 	ev=$(stat_sum "$TMP/tc.dat" "read events:")
@@ -159,7 +164,7 @@ for run in $(seq 1 "$RUNS"); do
 		$(( base ? (base - pps) * 100 / base : 0 )) "$ev" "$lost" "$mb"
 	echo "trace-cmd $pps $lost $ev" >>"$TMP/results"
 	rm -f "$TMP/tc.dat"
-	[ -d /sys/kernel/tracing/instances/skbtbench ] && rmdir /sys/kernel/tracing/instances/skbtbench 2>/dev/null
+	[ -d "/sys/kernel/tracing/instances/skbtbench$$" ] && rmdir "/sys/kernel/tracing/instances/skbtbench$$" 2>/dev/null
 done
 echo
 echo "median of $RUNS rounds (packets/s, min-max; lost = total over all rounds):"
