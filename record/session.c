@@ -609,16 +609,19 @@ int skbt_session_open(const struct skbt_session_config *cfg, struct skbt_session
 		for (int pass = 0; pass < 2; pass++) {
 			for (i = 0; i < SKBT_ARRAY_SIZE(known_events); i++) {
 				const struct skbt_event_def *d = &known_events[i];
-
-				if (d->core != !pass || (!d->core && cfg->set != SKBT_EVENTS_FULL))
-					continue;
 				const char *f = d->filter;
 				char both[256];
 
+				if (d->core != !pass || (!d->core && cfg->set != SKBT_EVENTS_FULL))
+					continue;
 				if (cfg->set == SKBT_EVENTS_LEAN && d->lean) {
-					if (f)
-						snprintf(both, sizeof(both), "(%s) && (%s)", f,
-							 d->lean);
+					/* both filters hold: the table's own and the lean one */
+					if (f && (size_t)snprintf(both, sizeof(both), "(%s) && (%s)",
+								  f, d->lean) >= sizeof(both)) {
+						ret = skbt_err_set(err, -E2BIG, "%s:%s: filter too "
+								   "long", d->system, d->name);
+						goto fail;
+					}
 					f = f ? both : d->lean;
 				}
 				ret = add_event(s, cfg, d->system, d->name, d->core, f, err);
