@@ -105,7 +105,7 @@ void skbt_print_close_array(struct skbt_printer *p)
 	close_container(p);
 }
 
-void skbt_print_u64(struct skbt_printer *p, enum skbt_print_to to, const char *key,
+void (skbt_print_u64)(struct skbt_printer *p, enum skbt_print_to to, const char *key,
 		    const char *fmt, uint64_t v)
 {
 	if (to_text(p, to, fmt))
@@ -114,7 +114,7 @@ void skbt_print_u64(struct skbt_printer *p, enum skbt_print_to to, const char *k
 		put(p, key, json_object_new_int64(v > INT64_MAX ? INT64_MAX : (int64_t)v));
 }
 
-void skbt_print_i64(struct skbt_printer *p, enum skbt_print_to to, const char *key,
+void (skbt_print_i64)(struct skbt_printer *p, enum skbt_print_to to, const char *key,
 		    const char *fmt, int64_t v)
 {
 	if (to_text(p, to, fmt))
@@ -123,7 +123,7 @@ void skbt_print_i64(struct skbt_printer *p, enum skbt_print_to to, const char *k
 		put(p, key, json_object_new_int64(v));
 }
 
-void skbt_print_uint(struct skbt_printer *p, enum skbt_print_to to, const char *key,
+void (skbt_print_uint)(struct skbt_printer *p, enum skbt_print_to to, const char *key,
 		     const char *fmt, unsigned int v)
 {
 	if (to_text(p, to, fmt))
@@ -132,7 +132,7 @@ void skbt_print_uint(struct skbt_printer *p, enum skbt_print_to to, const char *
 		put(p, key, json_object_new_int64(v));
 }
 
-void skbt_print_int(struct skbt_printer *p, enum skbt_print_to to, const char *key,
+void (skbt_print_int)(struct skbt_printer *p, enum skbt_print_to to, const char *key,
 		    const char *fmt, int v)
 {
 	if (to_text(p, to, fmt))
@@ -141,7 +141,7 @@ void skbt_print_int(struct skbt_printer *p, enum skbt_print_to to, const char *k
 		put(p, key, json_object_new_int64(v));
 }
 
-void skbt_print_double(struct skbt_printer *p, enum skbt_print_to to, const char *key,
+void (skbt_print_double)(struct skbt_printer *p, enum skbt_print_to to, const char *key,
 		       const char *fmt, double v)
 {
 	if (to_text(p, to, fmt))
@@ -150,7 +150,7 @@ void skbt_print_double(struct skbt_printer *p, enum skbt_print_to to, const char
 		put(p, key, json_object_new_double(v));
 }
 
-void skbt_print_bool(struct skbt_printer *p, enum skbt_print_to to, const char *key,
+void (skbt_print_bool)(struct skbt_printer *p, enum skbt_print_to to, const char *key,
 		     const char *fmt, bool v)
 {
 	if (to_text(p, to, fmt))
@@ -159,7 +159,7 @@ void skbt_print_bool(struct skbt_printer *p, enum skbt_print_to to, const char *
 		put(p, key, json_object_new_boolean(v));
 }
 
-void skbt_print_str(struct skbt_printer *p, enum skbt_print_to to, const char *key,
+void (skbt_print_str)(struct skbt_printer *p, enum skbt_print_to to, const char *key,
 		    const char *fmt, const char *s)
 {
 	if (to_text(p, to, fmt))
@@ -168,7 +168,7 @@ void skbt_print_str(struct skbt_printer *p, enum skbt_print_to to, const char *k
 		put(p, key, json_object_new_string(s ? s : ""));
 }
 
-void skbt_print_str_or(struct skbt_printer *p, const char *key, const char *fmt, const char *s,
+void (skbt_print_str_or)(struct skbt_printer *p, const char *key, const char *fmt, const char *s,
 		       const char *none)
 {
 	if (p->fp)
@@ -177,7 +177,7 @@ void skbt_print_str_or(struct skbt_printer *p, const char *key, const char *fmt,
 		skbt_print_str(p, SKBT_PRINT_JSON, key, fmt, s);
 }
 
-void skbt_print_null(struct skbt_printer *p, const char *key, const char *fmt)
+void (skbt_print_null)(struct skbt_printer *p, const char *key, const char *fmt)
 {
 	if (to_text(p, SKBT_PRINT_FP, fmt))
 		fprintf(p->fp, fmt, "-");
@@ -185,7 +185,7 @@ void skbt_print_null(struct skbt_printer *p, const char *key, const char *fmt)
 		put(p, key, NULL);
 }
 
-void skbt_print_duration(struct skbt_printer *p, enum skbt_print_to to, const char *key,
+void (skbt_print_duration)(struct skbt_printer *p, enum skbt_print_to to, const char *key,
 			 const char *fmt, uint64_t ns)
 {
 	if (to_text(p, to, fmt))

@@ -6,6 +6,7 @@
 #ifndef SKBTRAIL_REPORT_H
 #define SKBTRAIL_REPORT_H
 
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -101,6 +102,34 @@ void skbt_print_str_or(struct skbt_printer *p, const char *key, const char *fmt,
 /* Text: @fmt takes skbt_fmt_duration()'s string; JSON: the nanoseconds (keys end in _ns). */
 void skbt_print_duration(struct skbt_printer *p, enum skbt_print_to to, const char *key,
 			 const char *fmt, uint64_t ns);
+
+/*
+ * The wrappers take one value each, so a format attribute cannot tell the compiler what @fmt
+ * formats: these macros hand it the same format and value in a printf that is never called,
+ * and -Wformat checks them as it checks printf.  A NULL @fmt (JSON only) checks the type's
+ * own format.  The functions' definitions in render/print.c put their names in parentheses.
+ */
+#define SKBT_PRINT_CHECK(fmt, dflt, v) ((void)(0 && printf((fmt) ? (fmt) : (dflt), (v))))
+#define skbt_print_u64(p, to, key, fmt, v) \
+	(SKBT_PRINT_CHECK(fmt, "%" PRIu64, (uint64_t)(v)), skbt_print_u64(p, to, key, fmt, v))
+#define skbt_print_i64(p, to, key, fmt, v) \
+	(SKBT_PRINT_CHECK(fmt, "%" PRId64, (int64_t)(v)), skbt_print_i64(p, to, key, fmt, v))
+#define skbt_print_uint(p, to, key, fmt, v) \
+	(SKBT_PRINT_CHECK(fmt, "%u", (unsigned int)(v)), skbt_print_uint(p, to, key, fmt, v))
+#define skbt_print_int(p, to, key, fmt, v) \
+	(SKBT_PRINT_CHECK(fmt, "%d", (int)(v)), skbt_print_int(p, to, key, fmt, v))
+#define skbt_print_double(p, to, key, fmt, v) \
+	(SKBT_PRINT_CHECK(fmt, "%f", (double)(v)), skbt_print_double(p, to, key, fmt, v))
+#define skbt_print_bool(p, to, key, fmt, v) \
+	(SKBT_PRINT_CHECK(fmt, "%s", "true"), skbt_print_bool(p, to, key, fmt, v))
+#define skbt_print_str(p, to, key, fmt, s) \
+	(SKBT_PRINT_CHECK(fmt, "%s", ""), skbt_print_str(p, to, key, fmt, s))
+#define skbt_print_null(p, key, fmt) \
+	(SKBT_PRINT_CHECK(fmt, "%s", "-"), skbt_print_null(p, key, fmt))
+#define skbt_print_str_or(p, key, fmt, s, none) \
+	(SKBT_PRINT_CHECK(fmt, "%s", ""), skbt_print_str_or(p, key, fmt, s, none))
+#define skbt_print_duration(p, to, key, fmt, ns) \
+	(SKBT_PRINT_CHECK(fmt, "%s", ""), skbt_print_duration(p, to, key, fmt, ns))
 
 /*
  * The sections the text and the JSON report share (render/report-sections.c), each written

@@ -103,7 +103,7 @@ static void nesting(struct skbt_printer *p, const void *arg)
 	}
 	skbt_print_str(p, SKBT_PRINT_ANY, "ignored in an array", "<%s>", "x");
 	skbt_print_close_array(p);
-	skbt_print_u64(p, SKBT_PRINT_ANY, NULL, "(no key)", 1);	/* in an object: left out */
+	skbt_print_u64(p, SKBT_PRINT_ANY, NULL, "(no key %" PRIu64 ")", 1);	/* in an object: left out */
 	skbt_print_close_object(p);
 	skbt_print_u64(p, SKBT_PRINT_ANY, "after", " %" PRIu64, 2);
 	skbt_print_close_object(p);	/* one close too many: the root stays */
@@ -112,7 +112,7 @@ static void nesting(struct skbt_printer *p, const void *arg)
 
 static void test_nesting(void **state)
 {
-	check(nesting, NULL, "[0][1][2]<x>(no key) 2 3",
+	check(nesting, NULL, "[0][1][2]<x>(no key 1) 2 3",
 	      "{\"o\":{\"a\":[{\"i\":0},{\"i\":1},{\"i\":2},\"x\"]},\"after\":2,\"root\":3}");
 }
 
