@@ -131,9 +131,16 @@ rec_stop() {
 
 # Flight mode (tests/live/flight*.sh), writing into $DIR.
 # flight_start ARGS...: the recorder in the background; waits for its "flight recorder" line
-# (after the rate measurement, tracing on, no reader).
+# (after the rate measurement, tracing on, no reader).  With FLIGHT_NETNS=NS it runs inside
+# network namespace NS, as `ip netns exec` runs it: a mount namespace of its own whose /sys
+# shows NS's devices (--trigger rx-drop:DEV reads /sys/class/net there), with the tracefs
+# mounted again on /sys/kernel/tracing (the same instances; the test's mounts are untouched).
+# ip execs the shell and the shell execs the recorder: $! is the recorder's pid.
 flight_start() {
-	"$RECORD" -o "$DIR" "$@" 2>"$TMP/rec.err" &
+	local run=("$RECORD")
+	[ -z "${FLIGHT_NETNS:-}" ] || run=(ip netns exec "$FLIGHT_NETNS" sh -c \
+		'mount -t tracefs nodev /sys/kernel/tracing && exec "$@"' sh "$RECORD")
+	"${run[@]}" -o "$DIR" "$@" 2>"$TMP/rec.err" &
 	REC_PID=$!
 	local i
 	for i in $(seq 1 100); do
@@ -154,6 +161,28 @@ flight_stop() {		# SIG: stop, then nothing of the recorder may be left
 	[ "$REC_RC" = 0 ] && [ ! -e "$inst" ] && ! ls -d "$DIR"/.skbtrail-flight.tmp.* 2>/dev/null
 }
 files() { ls "$DIR" | grep -c "^skbtrail-.*Z-$1\.dat$"; }	# KIND: files written for it
+# The sum over CPUs of column $1 (1 = processed, 2 = dropped, 3 = time_squeeze) of
+# /proc/net/softnet_stat (hexadecimal there; global, not by namespace).
+softnet_sum() {
+	local s=0 l
+	while read -r -a l; do s=$((s + 16#${l[$1 - 1]})); done </proc/net/softnet_stat
+	echo $s
+}
+# eth_send NS DEV DSTMAC ETHERTYPE N: N minimal Ethernet frames (60 bytes, zeros after the
+# header) of ETHERTYPE from DEV's address to DSTMAC, written to DEV with an AF_PACKET socket.
+eth_send() {
+	ip netns exec "$1" python3 -c "
+import socket
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(('$2', 0))
+f = bytes.fromhex('$3'.replace(':', '')) + s.getsockname()[4] + ($4).to_bytes(2, 'big')
+f += bytes(60 - len(f))
+for i in range($5):
+    s.send(f)
+"
+}
+# Statistic $3 (rx_dropped, ...) of device $2 in namespace $1, as that namespace's sysfs shows it.
+dev_stat() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"; }
 
 analyze() {
 	"$ANALYZE" --json "$TMP/r.json" -q "$@" "$TMP/t.dat" 2>"$TMP/an.err"
