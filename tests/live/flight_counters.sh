@@ -12,19 +12,20 @@
 #      instance;
 #   3. --after 1s: a second flood 0.5 s after the trigger is in the file;
 #   4. --after 1.5s --trigger drop:NO_SOCKET: drops during the aftermath do not cut it;
-#   5. --trigger squeeze: 1.5 s with time_squeeze unchanged writes nothing (time_squeeze is the
-#      whole machine's: a quiet period others' load disturbed is tried again, 3 times at
-#      most); M paced datagrams, D + 0.5 s later net.core.netdev_budget = 2 (restored right
-#      after) and a GSO burst on CPU 0: a backlog poll of up to 40 packets spends the budget,
-#      net_rx_action() counts a time_squeeze.  Exactly one *-squeeze.dat file, holding every
-#      paced datagram (the first at least D before the trigger) and the burst, the trigger
-#      at the top of the text and JSON reports; SIGINT leaves no instance;
-#   6. --events full (skb:kfree_skb) --trigger rx-drop:$B, the recorder inside $B's namespace (rx-drop reads
-#      /sys/class/net of its own): 1.5 s idle writes nothing; M paced datagrams, D + 0.5 s
-#      later N frames of an ethertype nobody handles (0x88b5, IEEE local experimental) sent
-#      to $B with an AF_PACKET socket: __netif_receive_skb_core() drops them
-#      (UNHANDLED_PROTO) and counts rx_dropped of $B.  Exactly one *-rx-drop:$B.dat file
-#      holding the paced datagrams and the drops, the trigger in both reports; no instance.
+#   5. --flight 1s (D) --trigger squeeze: 1.5 s with time_squeeze unchanged writes nothing
+#      (time_squeeze is the whole machine's: a quiet period others' load disturbed is tried
+#      again, 3 times at most); M paced datagrams, D + 0.5 s later net.core.netdev_budget = 2
+#      (restored right after) and a GSO burst on CPU 0: a backlog poll of up to 40 packets
+#      spends the budget, net_rx_action() counts a time_squeeze.  Exactly one *-squeeze.dat
+#      file, holding every paced datagram (the first at least D before the trigger) and the
+#      burst, the trigger at the top of the text and JSON reports; SIGINT leaves no instance;
+#   6. --flight 1s --events full (skb:kfree_skb) --trigger rx-drop:$B, the recorder inside
+#      $B's namespace (rx-drop reads /sys/class/net of its own): 1.5 s idle writes nothing;
+#      M paced datagrams, D + 0.5 s later N frames of an ethertype nobody handles (0x88b5,
+#      IEEE local experimental) sent to $B with an AF_PACKET socket:
+#      __netif_receive_skb_core() drops them (UNHANDLED_PROTO) and counts rx_dropped of $B.
+#      Exactly one *-rx-drop:$B.dat file holding the paced datagrams (the first at least D
+#      before the trigger) and the drops, the trigger in both reports; no instance.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib-live.bash"
 . "$(dirname "$0")/lib-context.bash"
@@ -62,16 +63,14 @@ wait_files() {		# KIND N: up to 3 s for N files of KIND
 }
 # netif_receive_skb lines on $B of IP length $1 (paced datagrams: 200 + 28; segments: 1028)
 rx_len() {
-	trace-cmd report "$TMP/t.dat" 2>/dev/null |
-		awk -v dev="dev=$B" -v len="len=$1" '/ netif_receive_skb: / {
-			d = l = 0; for (i = 1; i <= NF; i++) { d += ($i == dev); l += ($i == len) }
-			n += d && l } END { print n + 0 }'
+	awk -v dev="dev=$B" -v len="len=$1" '/ netif_receive_skb: / {
+		d = l = 0; for (i = 1; i <= NF; i++) { d += ($i == dev); l += ($i == len) }
+		n += d && l } END { print n + 0 }' "$(tc_report)"
 }
 # trigger time and the last netif_receive_skb on $B, in seconds
 last_rx() {
-	trace-cmd report "$TMP/t.dat" 2>/dev/null |
-		awk -v dev="dev=$B" '/ netif_receive_skb: / { for (i = 1; i <= NF; i++) if ($i == dev) {
-			t = $3; sub(":", "", t) } } END { print t }'
+	awk -v dev="dev=$B" '/ netif_receive_skb: / { for (i = 1; i <= NF; i++) if ($i == dev) {
+		t = $3; sub(":", "", t) } } END { print t }' "$(tc_report)"
 }
 
 check "recorder started (--flight ${D}s --events full --trigger softnet-drop --trigger rx-drop:lo)" \
@@ -94,7 +93,7 @@ check "SIGINT: exit 0, its instance gone from /sys/kernel/tracing/instances, no 
 	flight_stop INT
 check "sysctl still $MAXB while the flood ran" test "$(sysctl -n net.core.netdev_max_backlog)" = $MAXB
 
-ln -sf "$(ls "$DIR"/skbtrail-*-softnet-drop.dat | head -1)" "$TMP/t.dat"
+use_trace "$(ls "$DIR"/skbtrail-*-softnet-drop.dat | head -1)"
 paced=$(rx_len 228)
 echo "# sent $M paced datagrams + $((SENDS * SEGS)) segments; the receiver got $received;" \
 	"the file holds $paced paced and $(rx_len 1028) segment receives on $B"
@@ -120,7 +119,7 @@ wait_files softnet-drop 1
 check_eq "--after: one softnet-drop file" 1 "$(files softnet-drop)"
 check "--after: the recorder said it recorded more" grep -q "recording 1 s more (--after)" "$TMP/rec.err"
 check "SIGINT: exit 0, no instance, no temporary directory left" flight_stop INT
-ln -sf "$(ls "$DIR"/skbtrail-*-softnet-drop.dat | head -1)" "$TMP/t.dat"
+use_trace "$(ls "$DIR"/skbtrail-*-softnet-drop.dat | head -1)"
 check "the analyzer reads it" analyze --dev "$A,$B"
 T_TRIG=$(jr .trace.trigger.time_ns)
 T_LAST=$(last_rx)
@@ -131,7 +130,7 @@ check "--after: the file holds receives from 0.3 s and more after the trigger" \
 # --after with the drop trigger: later drops must not cut the aftermath (its traceoff is
 # removed meanwhile).  Whatever drop fired (another namespace's may), datagrams sent to a
 # closed port once the recorder said it records more are in the file.
-rm -f "$DIR"/*.dat "$TMP/report"
+rm -f "$DIR"/*.dat
 check "recorder started (--flight 1s --after 1.5s --trigger drop:NO_SOCKET)" \
 	flight_start --flight 1s --after 1.5s --trigger drop:NO_SOCKET
 udp_send "$NA" 10.218.0.2 7073 1 100
@@ -140,7 +139,7 @@ udp_send "$NA" 10.218.0.2 7073 5 100
 wait_files drop 1
 check_eq "--after with drop: one drop file" 1 "$(files drop)"
 check "SIGINT: exit 0, no instance, no temporary directory left" flight_stop INT
-ln -sf "$(ls "$DIR"/skbtrail-*-drop.dat | head -1)" "$TMP/t.dat"
+use_trace "$(ls "$DIR"/skbtrail-*-drop.dat | head -1)"
 n=$(tc_drops "$B" NO_SOCKET)
 echo "# NO_SOCKET drops on $B in the file: $n (1 before, 5 during the aftermath)"
 check "--after with drop: the drops sent during the aftermath are in the file" test "$n" -ge 5
@@ -148,21 +147,19 @@ check "sysctl restored" sysctl_restore_check
 
 # The first netif_receive_skb on $B and the trigger time, in seconds (mono: the report's clock)
 first_rx() {
-	trace-cmd report "$TMP/t.dat" 2>/dev/null |
-		awk -v dev="dev=$B" '/ netif_receive_skb: / { for (i = 1; i <= NF; i++) if ($i == dev) {
-			t = $3; sub(":", "", t); print t; exit } }'
+	awk -v dev="dev=$B" '/ netif_receive_skb: / { for (i = 1; i <= NF; i++) if ($i == dev) {
+		t = $3; sub(":", "", t); print t; exit } }' "$(tc_report)"
 }
 trig_s() { awk -v t="$(jr .trace.trigger.time_ns)" 'BEGIN { printf "%.6f", t / 1e9 }'; }
 # The checks every counter trigger's file gets: $1 = its reason, $2 = the paced datagrams' port
 counter_file_checks() {
 	local f t first
 	f=$(ls "$DIR"/skbtrail-*-"$1".dat 2>/dev/null | head -1)
-	ln -sf "$f" "$TMP/t.dat"
-	rm -f "$TMP/report"
+	use_trace "$f"
 	check_eq "$1: the file holds every paced datagram" "$M" "$(rx_len 228)"
-	check "$1: the analyzer reads it" analyze --dev "$A,$B"
+	check "$1: the analyzer reads it (text and JSON)" \
+		"$ANALYZE" --json "$TMP/r.json" --dev "$A,$B" "$TMP/t.dat" >"$TMP/r.txt" 2>/dev/null
 	check_eq "$1: JSON report: trace.trigger.reason" "$1" "$(jr .trace.trigger.reason)"
-	"$ANALYZE" --dev "$A,$B" "$TMP/t.dat" >"$TMP/r.txt" 2>/dev/null
 	check "$1: text report: the trigger near the top" \
 		sh -c "head -5 '$TMP/r.txt' | grep -q 'trigger: $1 at'"
 	t=$(trig_s) first=$(first_rx)
@@ -173,7 +170,7 @@ counter_file_checks() {
 
 # squeeze.  A quiet period is one with time_squeeze unchanged on every CPU.
 rm -f "$DIR"/*.dat
-M=50 D=2 SQ_SENDS=5
+M=50 D=1 SQ_SENDS=5
 for try in 1 2 3; do
 	started=0
 	flight_start --flight ${D}s --trigger squeeze && started=1 || break

@@ -56,7 +56,7 @@ wait_file() { local i; for i in $(seq 1 50); do [ "$(files "$1")" -ge 1 ] && ret
 
 spoiled=
 for try in 1 2 3; do
-	rm -f "$DIR"/*.dat "$TMP/report"
+	rm -f "$DIR"/*.dat
 	spoiled=
 	if ! flight_start --flight ${D}s --trigger drop; then
 		check "recorder started (--flight ${D}s --trigger drop)" false
@@ -86,8 +86,7 @@ for try in 1 2 3; do
 		sleep 0.3
 		F2=$(ls "$DIR"/skbtrail-*-drop.dat 2>/dev/null | head -1)
 		if [ -n "$F2" ]; then
-			ln -sf "$F2" "$TMP/t.dat"
-			rm -f "$TMP/report"
+			use_trace "$F2"
 			[ "$(tc_drops "$B" NO_SOCKET)" -ge 1 ] ||
 				spoiled="a drop nobody here made fired the second file: $(foreign)"
 		fi
@@ -109,8 +108,7 @@ check_eq "datagrams to a closed port: exactly one drop file" 1 "$(files drop)"
 check_eq "no other file" 2 "$(ls "$DIR" | grep -c '\.dat$')"
 check "SIGINT: exit 0, no instance, no temporary directory left" flight_stop INT
 
-ln -sf "$(ls "$DIR"/skbtrail-*-sigusr1.dat | head -1)" "$TMP/t.dat"
-rm -f "$TMP/report"
+use_trace "$(ls "$DIR"/skbtrail-*-sigusr1.dat | head -1)"
 check "sigusr1 file: the analyzer reads it" analyze --dev "$A,$B"
 check_eq "sigusr1 file: JSON report: trace.trigger.reason" sigusr1 "$(jr .trace.trigger.reason)"
 "$ANALYZE" --dev "$A,$B" "$TMP/t.dat" >"$TMP/r.txt" 2>/dev/null
@@ -118,8 +116,7 @@ check "sigusr1 file: text report: the trigger near the top" \
 	sh -c "head -5 '$TMP/r.txt' | grep -q 'trigger: sigusr1 at'"
 check_eq "sigusr1 file: the analyzer finds the $N journeys on path $B" "$N" "$(path_journeys "$B")"
 
-ln -sf "$(ls "$DIR"/skbtrail-*-drop.dat | head -1)" "$TMP/t.dat"
-rm -f "$TMP/report"
+use_trace "$(ls "$DIR"/skbtrail-*-drop.dat | head -1)"
 n=$(tc_drops "$B" NO_SOCKET)
 echo "# drop file: $n kfree_skb NO_SOCKET of packets received on $B ($CLOSED sent)"
 # the kernel's traceoff follows the first drop at once: the others are not recorded

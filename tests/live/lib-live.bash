@@ -213,9 +213,17 @@ our_paths() { jr ".paths[] | select(.name | test(\"$P\")) | \"\(.name)=\(.journe
 # Count of records of event $1 (system:name) in the trace.
 ev_count() { jr ".trace.events[\"$1\"] // 0"; }
 
+# use_trace FILE: $TMP/t.dat is FILE from now on (the cached trace-cmd report goes with it)
+use_trace() { ln -sf "$1" "$TMP/t.dat" && rm -f "$TMP/report"; }
+# tc_report: the path of trace-cmd report's text of $TMP/t.dat, made once per file
+tc_report() {
+	[ -s "$TMP/report" ] || trace-cmd report "$TMP/t.dat" >"$TMP/report" 2>/dev/null
+	echo "$TMP/report"
+}
+
 # Count of trace-cmd report lines of event $1 whose dev= is $2.
 tc_count() {
-	[ -s "$TMP/report" ] || trace-cmd report "$TMP/t.dat" >"$TMP/report" 2>/dev/null
+	tc_report >/dev/null
 	awk -v ev="$1:" -v dev="dev=$2" '$0 ~ " " ev " " { for (i = 1; i <= NF; i++) if ($i == dev) { n++; break } }
 		END { print n + 0 }' "$TMP/report"
 }
@@ -223,7 +231,7 @@ tc_count() {
 # Count of trace-cmd report kfree_skb lines with reason $2 whose skb was last received on
 # device $1 (netif_receive_skb dev=$1 at that address): other namespaces' drops do not count.
 tc_drops() {
-	[ -s "$TMP/report" ] || trace-cmd report "$TMP/t.dat" >"$TMP/report" 2>/dev/null
+	tc_report >/dev/null
 	awk -v dev="dev=$1" -v why="$2" '
 		function addr(   i) { for (i = 1; i <= NF; i++) if (index($i, "skbaddr=") == 1) return substr($i, 9) }
 		/ netif_receive_skb: / { last[addr()] = ($0 ~ " " dev " ") }
