@@ -19,8 +19,9 @@
 #      spends the budget, net_rx_action() counts a time_squeeze.  Exactly one *-squeeze.dat
 #      file, holding every paced datagram (the first at least D before the trigger) and the
 #      burst, the trigger at the top of the text and JSON reports; SIGINT leaves no instance;
-#   6. --flight 1s --events full (skb:kfree_skb) --trigger rx-drop:$B, the recorder inside
-#      $B's namespace (rx-drop reads /sys/class/net of its own): 1.5 s idle writes nothing;
+#   6. --flight 1s --events full (skb:kfree_skb) --trigger rx-drop:$B, the recorder started
+#      in $B's namespace with nsenter --net (/sys/class/net still shows the host's devices,
+#      not $B: the recorder must ask its own namespace): 1.5 s idle writes nothing;
 #      M paced datagrams, D + 0.5 s later N frames of an ethertype nobody handles (0x88b5,
 #      IEEE local experimental) sent to $B with an AF_PACKET socket:
 #      __netif_receive_skb_core() drops them (UNHANDLED_PROTO) and counts rx_dropped of $B.
@@ -207,11 +208,11 @@ segs=$(rx_len 1028)
 echo "# squeeze: $segs of the burst's $((SQ_SENDS * SEGS)) segments received on $B are in the file"
 check "squeeze: the file holds the burst" test "$segs" -gt 0
 
-# rx-drop:DEV, the recorder in $NB
+# rx-drop:DEV, the recorder in $NB (nsenter --net)
 rm -f "$DIR"/*.dat
 N=5
 FLIGHT_NETNS=$NB
-check "rx-drop: recorder started in $NB (--flight ${D}s --events full --trigger rx-drop:$B)" \
+check "rx-drop: recorder started in $NB by nsenter --net (--flight ${D}s --events full --trigger rx-drop:$B)" \
 	flight_start --flight ${D}s --events full --trigger "rx-drop:$B"
 FLIGHT_NETNS=
 r0=$(dev_stat "$NB" "$B" rx_dropped)

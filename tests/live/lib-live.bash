@@ -131,15 +131,12 @@ rec_stop() {
 
 # Flight mode (tests/live/flight*.sh), writing into $DIR.
 # flight_start ARGS...: the recorder in the background; waits for its "flight recorder" line
-# (after the rate measurement, tracing on, no reader).  With FLIGHT_NETNS=NS it runs inside
-# network namespace NS, as `ip netns exec` runs it: a mount namespace of its own whose /sys
-# shows NS's devices (--trigger rx-drop:DEV reads /sys/class/net there), with the tracefs
-# mounted again on /sys/kernel/tracing (the same instances; the test's mounts are untouched).
-# ip execs the shell and the shell execs the recorder: $! is the recorder's pid.
+# (after the rate measurement, tracing on, no reader).  With FLIGHT_NETNS=NS it runs in
+# network namespace NS the way `nsenter --net` puts a tool into a container's: the mounts,
+# /sys included, stay the host's (nsenter execs the recorder: $! is its pid).
 flight_start() {
 	local run=("$RECORD")
-	[ -z "${FLIGHT_NETNS:-}" ] || run=(ip netns exec "$FLIGHT_NETNS" sh -c \
-		'mount -t tracefs nodev /sys/kernel/tracing && exec "$@"' sh "$RECORD")
+	[ -z "${FLIGHT_NETNS:-}" ] || run=(nsenter --net="/run/netns/$FLIGHT_NETNS" "$RECORD")
 	"${run[@]}" -o "$DIR" "$@" 2>"$TMP/rec.err" &
 	REC_PID=$!
 	local i
