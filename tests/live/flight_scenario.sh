@@ -33,7 +33,7 @@ check "topology: $A ($NA) -> $B ($NB)" setup
 
 mono() { python3 -c 'import time; print("%.6f" % time.clock_gettime(time.CLOCK_MONOTONIC))'; }
 # The reasons of the kfree_skb events in the first drop file (for the SKIP line)
-foreign() { trace-cmd report "$(ls "$DIR"/skbtrail-*-drop.dat | head -1)" 2>/dev/null | awk '/ kfree_skb: / { print $NF }' | sort -u | tr '\n' ' '; }
+foreign() { trace-cmd report "$(ls "$DIR"/skbtrail-*-drop.dat | head -1)" 2>/dev/null | awk '/ kfree_skb: / { print $NF }' | sort -u | tr '\n' ' ' | sed 's/ $//'; }
 # Arms a sender of $CLOSED datagrams to closed port 7019 in $NB, started by touching $TMP/go:
 # the drops then follow the end of the rate limit by milliseconds, not by a python start.
 closed_armed() {
@@ -54,19 +54,24 @@ for i in range($CLOSED):
 }
 wait_file() { local i; for i in $(seq 1 50); do [ "$(files "$1")" -ge 1 ] && return; sleep 0.1; done; }
 
-spoiled=
+spoiled= broken=
 for try in 1 2 3; do
 	rm -f "$DIR"/*.dat
 	spoiled=
 	if ! flight_start --flight ${D}s --trigger drop; then
 		check "recorder started (--flight ${D}s --trigger drop)" false
+		broken=1
 		break
 	fi
 	sleep 2
 	if [ "$(ls "$DIR" | grep -c '\.dat$')" != 0 ]; then
 		spoiled="a drop nobody here made in the quiet period: $(foreign)"
 	else
-		udp_recv_start "$NB" 10.219.0.2 7017 "$N" 2 || { spoiled="no receiver"; }
+		if ! udp_recv_start "$NB" 10.219.0.2 7017 "$N" 2; then
+			check "receiver bound" false
+			broken=1
+			break
+		fi
 		udp_send "$NA" 10.219.0.2 7017 "$N" 200
 		received=$(udp_recv_wait 7017)
 		T_SIG=$(mono)
@@ -96,6 +101,10 @@ for try in 1 2 3; do
 	flight_stop INT
 done
 
+if [ -n "$broken" ]; then
+	time_report flight_scenario
+	exit 0
+fi
 if [ -n "$spoiled" ]; then
 	skip "flight_scenario: 3 tries spoiled by drops of others (last: $spoiled)"
 	time_report flight_scenario
