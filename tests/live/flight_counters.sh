@@ -1,9 +1,12 @@
 #!/bin/bash
 # Flight recorder, counter triggers (issue 17): --trigger softnet-drop fires when the
 # "dropped" column of /proc/net/softnet_stat rises, polled every 100 ms without reading the
-# ring buffers.  net.core.netdev_max_backlog = 8 (restored at exit) and UDP GSO sends of 40
-# segments over veth (software segmentation, so veth_xmit() calls netif_rx() 40 times within
-# one bh-disabled section) overflow CPU 0's backlog on purpose (as in context_1_backlog.sh).
+# ring buffers.  net.core.netdev_max_backlog = 8 and UDP GSO sends of 40 segments over veth
+# (software segmentation, so veth_xmit() calls netif_rx() 40 times within one bh-disabled
+# section) overflow CPU 0's backlog on purpose (as in context_1_backlog.sh).  The sysctl is
+# the whole machine's: it is set just before each flood (armed: the sender is up and waiting)
+# and restored right after it (and at exit), so others' bursts do not overflow a backlog of 8
+# and fire the trigger before ours.
 #   1. a missing rx-drop device is a usage error (exit 2, one line);
 #   2. --flight 3s --trigger softnet-drop --trigger rx-drop:lo: 1.5 s idle writes nothing;
 #      M paced datagrams, then the flood: exactly one *-softnet-drop.dat file (the storm's
@@ -55,9 +58,6 @@ check_eq "rx-drop of a missing device: exit 2" 2 "$rc"
 check_eq "rx-drop of a missing device: one line naming it" "1 1" \
 	"$(wc -l <"$TMP/err") $(grep -c "no device ${P}none" "$TMP/err")"
 
-check "sysctl net.core.netdev_max_backlog=$MAXB (restored at exit)" \
-	sysctl_set net.core.netdev_max_backlog=$MAXB
-
 wait_files() {		# KIND N: up to 3 s for N files of KIND
 	local i
 	for i in $(seq 1 30); do [ "$(files "$1")" -ge "$2" ] && return; sleep 0.1; done
@@ -80,10 +80,16 @@ sed -n 's/^skbtrail-record: \(flight: .*\)/# \1/p' "$TMP/rec.err"
 sleep 1.5
 check_eq "1.5 s idle: nothing written" 0 "$(ls "$DIR" | wc -l)"
 
-check "receiver bound" udp_recv_start "$NB" 10.218.0.2 7071 $((M + SENDS * SEGS)) 1
+check "receiver bound" udp_recv_start "$NB" 10.218.0.2 7071 $((M + SENDS * SEGS)) 2
 udp_send "$NA" 10.218.0.2 7071 "$M" 200
-gso_flood "$NA" 10.218.0.2 7071 "$SENDS" "$SEGS" 0
-wait "${BG_PIDS[-1]}" 2>/dev/null	# not in $(...): a subshell cannot wait for it
+check "flood armed ($SENDS GSO sends of $SEGS segments on CPU 0)" \
+	gso_flood_armed "$NA" 10.218.0.2 7071 "$SENDS" "$SEGS" 0
+check "sysctl net.core.netdev_max_backlog=$MAXB for the flood" \
+	sysctl_set net.core.netdev_max_backlog=$MAXB
+gso_fire
+check "sysctl still $MAXB while the flood ran" test "$(sysctl -n net.core.netdev_max_backlog)" = $MAXB
+check "sysctl restored right after the flood" sysctl_restore_check
+wait "${BG_PIDS[-2]}" 2>/dev/null	# the receiver; not in $(...): a subshell cannot wait for it
 received=$(cat "$TMP/recv.7071")
 wait_files softnet-drop 1
 sleep 0.5
@@ -92,7 +98,6 @@ check_eq "backlog overflow: exactly one softnet-drop file (later drops rate-limi
 check_eq "no other file" 1 "$(ls "$DIR" | grep -c '\.dat$')"
 check "SIGINT: exit 0, its instance gone from /sys/kernel/tracing/instances, no temporary directory left" \
 	flight_stop INT
-check "sysctl still $MAXB while the flood ran" test "$(sysctl -n net.core.netdev_max_backlog)" = $MAXB
 
 use_trace "$(ls "$DIR"/skbtrail-*-softnet-drop.dat | head -1)"
 paced=$(rx_len 228)
@@ -113,9 +118,13 @@ check "text report: the trigger near the top" sh -c "head -5 '$TMP/r.txt' | grep
 rm -f "$DIR"/*.dat
 check "recorder started (--flight 1s --after 1s --trigger softnet-drop)" \
 	flight_start --flight 1s --after 1s --events full --trigger softnet-drop
-gso_flood "$NA" 10.218.0.2 7072 "$SENDS" "$SEGS" 0
+check "--after: flood armed" gso_flood_armed "$NA" 10.218.0.2 7072 "$SENDS" "$SEGS" 0
+check "--after: sysctl net.core.netdev_max_backlog=$MAXB for the floods" \
+	sysctl_set net.core.netdev_max_backlog=$MAXB
+gso_fire
 sleep 0.5
 gso_flood "$NA" 10.218.0.2 7072 2 "$SEGS" 0
+check "--after: sysctl restored right after the floods" sysctl_restore_check
 wait_files softnet-drop 1
 check_eq "--after: one softnet-drop file" 1 "$(files softnet-drop)"
 check "--after: the recorder said it recorded more" grep -q "recording 1 s more (--after)" "$TMP/rec.err"
@@ -144,7 +153,6 @@ use_trace "$(ls "$DIR"/skbtrail-*-drop.dat | head -1)"
 n=$(tc_drops "$B" NO_SOCKET)
 echo "# NO_SOCKET drops on $B in the file: $n (1 before, 5 during the aftermath)"
 check "--after with drop: the drops sent during the aftermath are in the file" test "$n" -ge 5
-check "sysctl restored" sysctl_restore_check
 
 # The first netif_receive_skb on $B and the trigger time, in seconds (mono: the report's clock)
 first_rx() {
