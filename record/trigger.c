@@ -36,7 +36,8 @@ const struct skbt_trigger_kind_desc skbt_trigger_kinds[SKBT_TRIGGER_NKINDS] = {
 	[SKBT_TRIGGER_SQUEEZE] = { "squeeze", NULL, false,
 		"time_squeeze of /proc/net/softnet_stat rises\non a CPU (NAPI ran out of budget)" },
 	[SKBT_TRIGGER_RX_DROP] = { "rx-drop", "DEV", true,
-		"rx_dropped or rx_missed_errors of DEV rises\n(in the recorder's network namespace)" },
+		"rx_dropped or rx_missed_errors of DEV rises\n"
+		"(in the recorder's network namespace)" },
 };
 
 /* softnet_stat columns (skbt_softnet_fields) of the softnet triggers */
@@ -180,7 +181,8 @@ static int read_rx(struct skbt_trigger_watch *w, const char *dev, uint64_t *v)
 	    rep.nh.nlmsg_len < NLMSG_LENGTH(sizeof(struct if_stats_msg)))
 		return -EIO;
 	len = (int)(rep.nh.nlmsg_len - NLMSG_SPACE(sizeof(struct if_stats_msg)));
-	a = (struct rtattr *)((char *)NLMSG_DATA(&rep.nh) + NLMSG_ALIGN(sizeof(struct if_stats_msg)));
+	a = (struct rtattr *)((char *)NLMSG_DATA(&rep.nh) +
+			      NLMSG_ALIGN(sizeof(struct if_stats_msg)));
 	for (; RTA_OK(a, len); a = RTA_NEXT(a, len)) {
 		/* the kernel's struct may be older (shorter) or newer (longer) than ours */
 		if (a->rta_type != IFLA_STATS_LINK_64 || RTA_PAYLOAD(a) < need)
@@ -282,8 +284,8 @@ int skbt_trigger_watch_open(const struct skbt_trigger_set *set, struct skbt_trig
 		if (ret) {
 			skbt_trigger_watch_close(w);
 			if (ret == -ENODEV)
-				return skbt_err_set(err, ret, "--trigger rx-drop:%s: no device %s in "
-						    "the recorder's network namespace",
+				return skbt_err_set(err, ret, "--trigger rx-drop:%s: no device %s "
+						    "in the recorder's network namespace",
 						    set->rx_dev[i], set->rx_dev[i]);
 			return skbt_err_set(err, ret, "--trigger rx-drop:%s: its counters cannot "
 					    "be read (RTM_GETSTATS): %s", set->rx_dev[i],

@@ -87,9 +87,11 @@ check "flood armed ($SENDS GSO sends of $SEGS segments on CPU 0)" \
 check "sysctl net.core.netdev_max_backlog=$MAXB for the flood" \
 	sysctl_set net.core.netdev_max_backlog=$MAXB
 gso_fire
-check "sysctl still $MAXB while the flood ran" test "$(sysctl -n net.core.netdev_max_backlog)" = $MAXB
+check "sysctl still $MAXB while the flood ran" \
+	test "$(sysctl -n net.core.netdev_max_backlog)" = $MAXB
 check "sysctl restored right after the flood" sysctl_restore_check
-wait "${BG_PIDS[-2]}" 2>/dev/null	# the receiver; not in $(...): a subshell cannot wait for it
+# the receiver; not in $(...): a subshell cannot wait for it
+wait "${BG_PIDS[-2]}" 2>/dev/null
 received=$(cat "$TMP/recv.7071")
 wait_files softnet-drop 1
 sleep 0.5
@@ -194,7 +196,8 @@ done
 check_eq "squeeze: recorder started (--flight ${D}s --trigger squeeze)" 1 "$started"
 check_eq "squeeze: 1.5 s, time_squeeze unchanged: nothing written" "0 0" \
 	"$((c1 - c0)) $(ls "$DIR" | wc -l)"
-check "squeeze: receiver bound" udp_recv_start "$NB" 10.218.0.2 7074 $((M + SQ_SENDS * SEGS)) $((D + 3))
+check "squeeze: receiver bound" \
+	udp_recv_start "$NB" 10.218.0.2 7074 $((M + SQ_SENDS * SEGS)) $((D + 3))
 udp_send "$NA" 10.218.0.2 7074 "$M" 200
 sleep $D.5
 check "squeeze: burst armed ($SQ_SENDS GSO sends of $SEGS segments on CPU 0)" \
@@ -220,7 +223,7 @@ check "squeeze: the file holds the burst" test "$segs" -gt 0
 rm -f "$DIR"/*.dat
 N=5
 FLIGHT_NETNS=$NB
-check "rx-drop: recorder started in $NB by nsenter --net (--flight ${D}s --events full --trigger rx-drop:$B)" \
+check "rx-drop: recorder started in $NB by nsenter --net (--trigger rx-drop:$B)" \
 	flight_start --flight ${D}s --events full --trigger "rx-drop:$B"
 FLIGHT_NETNS=
 r0=$(dev_stat "$NB" "$B" rx_dropped)

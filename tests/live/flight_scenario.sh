@@ -26,14 +26,19 @@ mkdir "$DIR"
 
 setup() {
 	ns_add "$NA" "$NB" && veth_pair "$NA" "$A" "$NB" "$B" &&
-	ip -n "$NA" addr add 10.219.0.1/24 dev "$A" && ip -n "$NB" addr add 10.219.0.2/24 dev "$B" &&
-	neigh_static "$NA" "$A" 10.219.0.2 "$NB" "$B" && neigh_static "$NB" "$B" 10.219.0.1 "$NA" "$A"
+	ip -n "$NA" addr add 10.219.0.1/24 dev "$A" &&
+	ip -n "$NB" addr add 10.219.0.2/24 dev "$B" &&
+	neigh_static "$NA" "$A" 10.219.0.2 "$NB" "$B" &&
+	neigh_static "$NB" "$B" 10.219.0.1 "$NA" "$A"
 }
 check "topology: $A ($NA) -> $B ($NB)" setup
 
 mono() { python3 -c 'import time; print("%.6f" % time.clock_gettime(time.CLOCK_MONOTONIC))'; }
 # The reasons of the kfree_skb events in the first drop file (for the SKIP line)
-foreign() { trace-cmd report "$(ls "$DIR"/skbtrail-*-drop.dat | head -1)" 2>/dev/null | awk '/ kfree_skb: / { print $NF }' | sort -u | tr '\n' ' ' | sed 's/ $//'; }
+foreign() {
+	trace-cmd report "$(ls "$DIR"/skbtrail-*-drop.dat | head -1)" 2>/dev/null |
+		awk '/ kfree_skb: / { print $NF }' | sort -u | tr '\n' ' ' | sed 's/ $//'
+}
 # Arms a sender of $CLOSED datagrams to closed port 7019 in $NB, started by touching $TMP/go:
 # the drops then follow the end of the rate limit by milliseconds, not by a python start.
 closed_armed() {
@@ -52,7 +57,10 @@ for i in range($CLOSED):
 	for i in $(seq 1 200); do [ -e "$TMP/go.ready" ] && return 0; sleep 0.05; done
 	return 1
 }
-wait_file() { local i; for i in $(seq 1 50); do [ "$(files "$1")" -ge 1 ] && return; sleep 0.1; done; }
+wait_file() {		# KIND: up to 5 s for a file of KIND
+	local i
+	for i in $(seq 1 50); do [ "$(files "$1")" -ge 1 ] && return; sleep 0.1; done
+}
 
 spoiled= broken=
 for try in 1 2 3; do
@@ -84,7 +92,8 @@ for try in 1 2 3; do
 	if [ -z "$spoiled" ]; then
 		closed_armed
 		# the limit runs from the trigger time (the signal noticed: at most 20 ms after it)
-		sleep "$(awk -v s="$T_SIG" -v n="$(mono)" -v d=$D 'BEGIN { w = s + d + 0.1 - n; print (w > 0 ? w : 0) }')"
+		sleep "$(awk -v s="$T_SIG" -v n="$(mono)" -v d=$D \
+			'BEGIN { w = s + d + 0.1 - n; print (w > 0 ? w : 0) }')"
 		touch "$TMP/go"
 		wait "${BG_PIDS[-1]}"
 		wait_file drop
