@@ -700,11 +700,15 @@ int main(int argc, char **argv)
 		cfg.flight = true;
 		cfg.flight_after_s = after;
 	}
-	/* an rx-drop device that is not there is a usage error, found before anything starts */
+	/*
+	 * An rx-drop device that is not there, or counters this kernel lacks, is a usage error
+	 * found before anything starts; rtnetlink failing to answer is not the user's.
+	 */
 	if (skbt_trigger_has_counters(&triggers) &&
 	    skbt_trigger_watch_open(&triggers, &watch, &err)) {
 		fprintf(stderr, PROG ": %s\n", err.msg);
-		status = err.code == -ENOMEM ? SKBT_EXIT_FAIL : SKBT_EXIT_USAGE;
+		status = err.code == -ENODEV || err.code == -ENOENT ? SKBT_EXIT_USAGE :
+								       SKBT_EXIT_FAIL;
 		goto cleanup;
 	}
 

@@ -2,11 +2,27 @@
 /*
  * trigger: the --trigger kinds of a flight recorder and the polling of its counter triggers.
  * See skbtrail/trigger.h.
+ *
+ * rx-drop:DEV asks rtnetlink (RTM_GETSTATS, the counters of `ip -s link show DEV`) through a
+ * socket made at start: a socket answers for the network namespace it was made in, the
+ * recorder's.  /sys/class/net would not do: it shows the namespace of whoever mounted sysfs
+ * (record/context.c), the host's under `nsenter --net`, where DEV would be missing or, worse,
+ * the host's device of that name.
  */
 #include <errno.h>
+#include <net/if.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <linux/if_link.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 
 #include "skbtrail/context.h"
 #include "skbtrail/trigger.h"
@@ -20,7 +36,8 @@ const struct skbt_trigger_kind_desc skbt_trigger_kinds[SKBT_TRIGGER_NKINDS] = {
 	[SKBT_TRIGGER_SQUEEZE] = { "squeeze", NULL, false,
 		"time_squeeze of /proc/net/softnet_stat rises\non a CPU (NAPI ran out of budget)" },
 	[SKBT_TRIGGER_RX_DROP] = { "rx-drop", "DEV", true,
-		"rx_dropped or rx_missed_errors of DEV rises\n(/sys/class/net/DEV/statistics)" },
+		"rx_dropped or rx_missed_errors of DEV rises\n"
+		"(in the recorder's network namespace)" },
 };
 
 /* softnet_stat columns (skbt_softnet_fields) of the softnet triggers */
@@ -99,8 +116,10 @@ struct skbt_trigger_watch {
 	unsigned int ncpu;
 	uint64_t *dropped, *squeeze;
 	bool *seen;
-	/* rx-drop: the last rx_dropped + rx_missed of each device */
+	/* rx-drop: the last rx_dropped + rx_missed of each device, asked through @nl */
 	uint64_t rx[SKBT_TRIGGER_MAX_DEVS];
+	int nl;
+	uint32_t seq;
 	char reason[SKBT_TRIGGER_REASON_MAX];
 };
 
@@ -109,25 +128,70 @@ static int got_reason(const struct skbt_trigger_watch *w)
 	return w->reason[0] != '\0';
 }
 
-/* rx_dropped + rx_missed of @dev; -ENODEV when neither can be read. */
-static int read_rx(const char *dev, uint64_t *v)
+/* The reply to one RTM_GETSTATS: if_stats_msg and one struct rtnl_link_stats64 */
+#define NL_REPLY_MAX 1024
+
+/*
+ * rx_dropped + rx_missed_errors of @dev (looked up by name at each call: a device made again
+ * is followed); -ENODEV when there is no such device, else a negative errno.
+ */
+static int read_rx(struct skbt_trigger_watch *w, const char *dev, uint64_t *v)
 {
-	static const char *const files[] = { "rx_dropped", "rx_missed_errors" };
-	bool any = false;
+	struct {
+		struct nlmsghdr nh;
+		struct if_stats_msg sm;
+	} req = { 0 };
+	union {
+		struct nlmsghdr nh;
+		char b[NL_REPLY_MAX];
+	} rep;
+	struct ifreq ifr = { 0 };
+	struct rtnl_link_stats64 st = { 0 };
+	const size_t need = offsetof(struct rtnl_link_stats64, rx_missed_errors) +
+			    sizeof(st.rx_missed_errors);
+	struct rtattr *a;
+	ssize_t n;
+	int len;
 
-	*v = 0;
-	for (size_t i = 0; i < SKBT_ARRAY_SIZE(files); i++) {
-		char path[96], *t;
+	/* any socket answers SIOCGIFINDEX for its own namespace (dev_ioctl()) */
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	if (ioctl(w->nl, SIOCGIFINDEX, &ifr) < 0)
+		return errno == ENODEV ? -ENODEV : -errno;
+	req.nh.nlmsg_len = sizeof(req);
+	req.nh.nlmsg_type = RTM_GETSTATS;
+	req.nh.nlmsg_flags = NLM_F_REQUEST;
+	req.nh.nlmsg_seq = ++w->seq;
+	req.sm.ifindex = (uint32_t)ifr.ifr_ifindex;
+	req.sm.filter_mask = IFLA_STATS_FILTER_BIT(IFLA_STATS_LINK_64);
+	if (send(w->nl, &req, sizeof(req), 0) < 0)
+		return -errno;
+	do {	/* a reply to an earlier request that timed out is passed over */
+		n = recv(w->nl, &rep, sizeof(rep), 0);
+		if (n < 0)
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		if (!NLMSG_OK(&rep.nh, (size_t)n))
+			return -EIO;
+	} while (rep.nh.nlmsg_seq != w->seq);
+	if (rep.nh.nlmsg_type == NLMSG_ERROR) {
+		const struct nlmsgerr *e = NLMSG_DATA(&rep.nh);
 
-		snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", dev, files[i]);
-		t = skbt_snapshot_read_text(path, 64);
-		if (!t)
-			continue;
-		*v += strtoull(t, NULL, 10);
-		any = true;
-		free(t);
+		return rep.nh.nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) && e->error ? e->error : -EIO;
 	}
-	return any ? 0 : -ENODEV;
+	if (rep.nh.nlmsg_type != RTM_NEWSTATS ||
+	    rep.nh.nlmsg_len < NLMSG_LENGTH(sizeof(struct if_stats_msg)))
+		return -EIO;
+	len = (int)(rep.nh.nlmsg_len - NLMSG_SPACE(sizeof(struct if_stats_msg)));
+	a = (struct rtattr *)((char *)NLMSG_DATA(&rep.nh) +
+			      NLMSG_ALIGN(sizeof(struct if_stats_msg)));
+	for (; RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+		/* the kernel's struct may be older (shorter) or newer (longer) than ours */
+		if (a->rta_type != IFLA_STATS_LINK_64 || RTA_PAYLOAD(a) < need)
+			continue;
+		memcpy(&st, RTA_DATA(a), RTA_PAYLOAD(a) < sizeof(st) ? RTA_PAYLOAD(a) : sizeof(st));
+		*v = st.rx_dropped + st.rx_missed_errors;
+		return 0;
+	}
+	return -EIO;
 }
 
 /*
@@ -202,12 +266,30 @@ int skbt_trigger_watch_open(const struct skbt_trigger_set *set, struct skbt_trig
 	if (!w)
 		return skbt_err_set(err, -ENOMEM, "out of memory");
 	w->set = set;
-	for (unsigned int i = 0; i < set->nrx; i++) {
-		if (read_rx(set->rx_dev[i], &w->rx[i])) {
+	w->nl = -1;
+	if (set->nrx) {
+		/* bounded: a poll never waits more than a second for the kernel's answer */
+		struct timeval tmo = { 1, 0 };
+
+		w->nl = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+		if (w->nl < 0 || setsockopt(w->nl, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo))) {
+			ret = -errno;
 			skbt_trigger_watch_close(w);
-			return skbt_err_set(err, -ENODEV, "--trigger rx-drop:%s: no device %s here "
-					    "(/sys/class/net/%s/statistics)", set->rx_dev[i],
-					    set->rx_dev[i], set->rx_dev[i]);
+			return skbt_err_set(err, ret, "--trigger rx-drop: rtnetlink socket: %s",
+					    strerror(-ret));
+		}
+	}
+	for (unsigned int i = 0; i < set->nrx; i++) {
+		ret = read_rx(w, set->rx_dev[i], &w->rx[i]);
+		if (ret) {
+			skbt_trigger_watch_close(w);
+			if (ret == -ENODEV)
+				return skbt_err_set(err, ret, "--trigger rx-drop:%s: no device %s "
+						    "in the recorder's network namespace",
+						    set->rx_dev[i], set->rx_dev[i]);
+			return skbt_err_set(err, ret, "--trigger rx-drop:%s: its counters cannot "
+					    "be read (RTM_GETSTATS): %s", set->rx_dev[i],
+					    strerror(-ret));
 		}
 	}
 	if (set->softnet_drop || set->squeeze) {
@@ -232,7 +314,7 @@ int skbt_trigger_watch_poll(struct skbt_trigger_watch *w, const char **reason)
 	for (unsigned int i = 0; i < w->set->nrx; i++) {
 		uint64_t v;
 
-		if (read_rx(w->set->rx_dev[i], &v))
+		if (read_rx(w, w->set->rx_dev[i], &v))
 			continue;
 		if (v > w->rx[i] && !got_reason(w))
 			snprintf(w->reason, sizeof(w->reason), "%s:%s",
@@ -250,5 +332,7 @@ void skbt_trigger_watch_close(struct skbt_trigger_watch *w)
 	free(w->dropped);
 	free(w->squeeze);
 	free(w->seen);
+	if (w->nl >= 0)
+		close(w->nl);
 	free(w);
 }

@@ -5,9 +5,9 @@
  * (the one list: the usage text, the parser and the man page follow it).
  *
  * The drop trigger is the kernel's own (a traceoff trigger on skb:kfree_skb, session.h).
- * The counter triggers are polled here every SKBT_TRIGGER_POLL_MS from text the kernel
- * already keeps (/proc/net/softnet_stat, /sys/class/net/DEV/statistics): no ring buffer is
- * read while the recorder waits.
+ * The counter triggers are polled here every SKBT_TRIGGER_POLL_MS from counters the kernel
+ * already keeps (/proc/net/softnet_stat; a device's rtnetlink statistics, in the recorder's
+ * network namespace): no ring buffer is read while the recorder waits.
  */
 #ifndef SKBTRAIL_TRIGGER_H
 #define SKBTRAIL_TRIGGER_H
@@ -59,8 +59,9 @@ struct skbt_trigger_watch;
 
 /*
  * Read the counters of @set's counter triggers once, as the baseline.  -ENODEV (@err: which
- * device) when an rx-drop device has no statistics in /sys/class/net; -ENOENT when softnet
- * triggers are asked for and /proc/net/softnet_stat lacks the column; -ENOMEM.  @set must
+ * device) when an rx-drop device is not in the recorder's network namespace, another
+ * negative errno when rtnetlink cannot give its counters; -ENOENT when softnet triggers are
+ * asked for and /proc/net/softnet_stat lacks the column; -ENOMEM.  @set must
  * outlive the watch.  Release with skbt_trigger_watch_close().
  */
 int skbt_trigger_watch_open(const struct skbt_trigger_set *set, struct skbt_trigger_watch **wp,

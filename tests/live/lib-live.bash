@@ -131,9 +131,13 @@ rec_stop() {
 
 # Flight mode (tests/live/flight*.sh), writing into $DIR.
 # flight_start ARGS...: the recorder in the background; waits for its "flight recorder" line
-# (after the rate measurement, tracing on, no reader).
+# (after the rate measurement, tracing on, no reader).  With FLIGHT_NETNS=NS it runs in
+# network namespace NS the way `nsenter --net` puts a tool into a container's: the mounts,
+# /sys included, stay the host's (nsenter execs the recorder: $! is its pid).
 flight_start() {
-	"$RECORD" -o "$DIR" "$@" 2>"$TMP/rec.err" &
+	local run=("$RECORD")
+	[ -z "${FLIGHT_NETNS:-}" ] || run=(nsenter --net="/run/netns/$FLIGHT_NETNS" "$RECORD")
+	"${run[@]}" -o "$DIR" "$@" 2>"$TMP/rec.err" &
 	REC_PID=$!
 	local i
 	for i in $(seq 1 100); do
@@ -154,6 +158,28 @@ flight_stop() {		# SIG: stop, then nothing of the recorder may be left
 	[ "$REC_RC" = 0 ] && [ ! -e "$inst" ] && ! ls -d "$DIR"/.skbtrail-flight.tmp.* 2>/dev/null
 }
 files() { ls "$DIR" | grep -c "^skbtrail-.*Z-$1\.dat$"; }	# KIND: files written for it
+# The sum over CPUs of column $1 (1 = processed, 2 = dropped, 3 = time_squeeze) of
+# /proc/net/softnet_stat (hexadecimal there; global, not by namespace).
+softnet_sum() {
+	local s=0 l
+	while read -r -a l; do s=$((s + 16#${l[$1 - 1]})); done </proc/net/softnet_stat
+	echo $s
+}
+# eth_send NS DEV DSTMAC ETHERTYPE N: N minimal Ethernet frames (60 bytes, zeros after the
+# header) of ETHERTYPE from DEV's address to DSTMAC, written to DEV with an AF_PACKET socket.
+eth_send() {
+	ip netns exec "$1" python3 -c "
+import socket
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind(('$2', 0))
+f = bytes.fromhex('$3'.replace(':', '')) + s.getsockname()[4] + ($4).to_bytes(2, 'big')
+f += bytes(60 - len(f))
+for i in range($5):
+    s.send(f)
+"
+}
+# Statistic $3 (rx_dropped, ...) of device $2 in namespace $1, as that namespace's sysfs shows it.
+dev_stat() { ip netns exec "$1" cat "/sys/class/net/$2/statistics/$3"; }
 
 analyze() {
 	"$ANALYZE" --json "$TMP/r.json" -q "$@" "$TMP/t.dat" 2>"$TMP/an.err"
@@ -184,9 +210,17 @@ our_paths() { jr ".paths[] | select(.name | test(\"$P\")) | \"\(.name)=\(.journe
 # Count of records of event $1 (system:name) in the trace.
 ev_count() { jr ".trace.events[\"$1\"] // 0"; }
 
+# use_trace FILE: $TMP/t.dat is FILE from now on (the cached trace-cmd report goes with it)
+use_trace() { ln -sf "$1" "$TMP/t.dat" && rm -f "$TMP/report"; }
+# tc_report: the path of trace-cmd report's text of $TMP/t.dat, made once per file
+tc_report() {
+	[ -s "$TMP/report" ] || trace-cmd report "$TMP/t.dat" >"$TMP/report" 2>/dev/null
+	echo "$TMP/report"
+}
+
 # Count of trace-cmd report lines of event $1 whose dev= is $2.
 tc_count() {
-	[ -s "$TMP/report" ] || trace-cmd report "$TMP/t.dat" >"$TMP/report" 2>/dev/null
+	tc_report >/dev/null
 	awk -v ev="$1:" -v dev="dev=$2" '$0 ~ " " ev " " { for (i = 1; i <= NF; i++) if ($i == dev) { n++; break } }
 		END { print n + 0 }' "$TMP/report"
 }
@@ -194,7 +228,7 @@ tc_count() {
 # Count of trace-cmd report kfree_skb lines with reason $2 whose skb was last received on
 # device $1 (netif_receive_skb dev=$1 at that address): other namespaces' drops do not count.
 tc_drops() {
-	[ -s "$TMP/report" ] || trace-cmd report "$TMP/t.dat" >"$TMP/report" 2>/dev/null
+	tc_report >/dev/null
 	awk -v dev="dev=$1" -v why="$2" '
 		function addr(   i) { for (i = 1; i <= NF; i++) if (index($i, "skbaddr=") == 1) return substr($i, 9) }
 		/ netif_receive_skb: / { last[addr()] = ($0 ~ " " dev " ") }
