@@ -696,9 +696,20 @@ static int arm_drop_trigger(struct skbt_session *s, const char *reasons, struct 
 	}
 	if (!*reasons) {
 		long v = symbolic_value(format, "CONSUMED");
+		const char *join = " if";
 
-		if (v >= 0)
-			skbt_sbuf_printf(&f, " if reason != %ld", v);
+		if (v >= 0) {
+			skbt_sbuf_printf(&f, "%s reason != %ld", join, v);
+			join = " &&";
+		}
+		/*
+		 * A packet only: an skb with an ethertype.  Netlink, Unix and vsock skbs
+		 * (protocol 0) are freed through kfree_skb too, with reasons such as
+		 * NOT_SPECIFIED or QUEUE_PURGE, a few times a second on a busy host, and
+		 * would fire every flight recorder waiting for a drop.
+		 */
+		if (strstr(format, " protocol;"))
+			skbt_sbuf_printf(&f, "%s protocol != 0", join);
 	}
 	if (f.failed || !f.p) {
 		ret = skbt_err_set(err, -ENOMEM, "out of memory");

@@ -29,8 +29,8 @@
 
 const struct skbt_trigger_kind_desc skbt_trigger_kinds[SKBT_TRIGGER_NKINDS] = {
 	[SKBT_TRIGGER_DROP] = { "drop", "REASON,...", false,
-		"skb:kfree_skb drops a packet for one of these\nreasons (default: any but "
-		"CONSUMED)" },
+		"skb:kfree_skb drops a packet for one of these\nreasons (default: a packet, "
+		"protocol set, for\nany reason but CONSUMED)" },
 	[SKBT_TRIGGER_SOFTNET_DROP] = { "softnet-drop", NULL, false,
 		"dropped of /proc/net/softnet_stat rises on a\nCPU (a backlog queue was full)" },
 	[SKBT_TRIGGER_SQUEEZE] = { "squeeze", NULL, false,

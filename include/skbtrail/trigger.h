@@ -40,7 +40,8 @@ extern const struct skbt_trigger_kind_desc skbt_trigger_kinds[SKBT_TRIGGER_NKIND
 
 /* Every --trigger of a command line. */
 struct skbt_trigger_set {
-	const char *drop;		/* drop: NULL off, "" any reason but CONSUMED, else "A,B" */
+	const char *drop;		/* drop: NULL off, "" a packet, any reason
+					 * but CONSUMED; else "A,B" */
 	bool softnet_drop, squeeze;
 	unsigned int nrx;
 	const char *rx_dev[SKBT_TRIGGER_MAX_DEVS];

@@ -8,9 +8,9 @@
 #      a second file, *-drop.dat, whose report shows the NO_SOCKET drops (the trace: a
 #      kfree_skb NO_SOCKET of a packet received on B);
 #   4. SIGINT: exit 0, its instance gone, no temporary directory left.
-# --trigger drop (any reason but CONSUMED) also fires on drops nobody here made: other
-# namespaces' tests and the host's own (a machine busy with other tests drops QUEUE_PURGE,
-# NO_SOCKET or NOT_SPECIFIED packets every few seconds).  A run such a drop spoils (a file
+# --trigger drop (a packet, protocol set, for any reason but CONSUMED) also fires on drops
+# nobody here made: other namespaces' tests and the host's own (a machine busy with other
+# tests drops NO_SOCKET packets every few seconds).  A run such a drop spoils (a file
 # before ours, or a drop file without our drops) is said and tried again, 3 times at most;
 # then the test SKIPs its remaining checks visibly, naming the drop reasons that fired.
 . "$(dirname "$0")/../lib.sh"
