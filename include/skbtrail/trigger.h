@@ -7,7 +7,8 @@
  * The drop trigger is the kernel's own (a traceoff trigger on skb:kfree_skb, session.h).
  * The counter triggers are polled here every SKBT_TRIGGER_POLL_MS from text the kernel
  * already keeps (/proc/net/softnet_stat, /sys/class/net/DEV/statistics): no ring buffer is
- * read while the recorder waits.
+ * read while the recorder waits.  The latency trigger is the one that reads the ring buffers
+ * (skbtrail/follow.h): a journey must be built to see a stage's time.
  */
 #ifndef SKBTRAIL_TRIGGER_H
 #define SKBTRAIL_TRIGGER_H
@@ -19,13 +20,14 @@
 
 #define SKBT_TRIGGER_POLL_MS 100	/* the counter triggers' polling period */
 #define SKBT_TRIGGER_MAX_DEVS 16	/* rx-drop:DEV devices */
-#define SKBT_TRIGGER_REASON_MAX 32	/* "rx-drop:" + IFNAMSIZ, with the NUL */
+#define SKBT_TRIGGER_REASON_MAX 48	/* "rx-drop:" + IFNAMSIZ, "latency:STAGE>DURATION" */
 
 enum skbt_trigger_kind {
 	SKBT_TRIGGER_DROP,		/* drop[:REASON,...]: a traced kfree_skb with a reason */
 	SKBT_TRIGGER_SOFTNET_DROP,	/* softnet_stat "dropped" rose on some CPU */
 	SKBT_TRIGGER_SQUEEZE,		/* softnet_stat "time_squeeze" rose on some CPU */
 	SKBT_TRIGGER_RX_DROP,		/* rx_dropped or rx_missed of DEV rose */
+	SKBT_TRIGGER_LATENCY,		/* [latency:]STAGE>DURATION: a journey's stage took longer */
 	SKBT_TRIGGER_NKINDS
 };
 
@@ -44,12 +46,19 @@ struct skbt_trigger_set {
 	bool softnet_drop, squeeze;
 	unsigned int nrx;
 	const char *rx_dev[SKBT_TRIGGER_MAX_DEVS];
+	/* latency: stage (enum skbt_stage, -1 off) and the time it must exceed */
+	int stage;
+	uint64_t stage_ns;
+	char latency[SKBT_TRIGGER_REASON_MAX];	/* the reason: "latency:backlog>2ms" */
 };
+
+/* An empty set (no --trigger yet). */
+#define SKBT_TRIGGER_SET_INIT { .stage = -1 }
 
 /*
  * Add one --trigger argument (@spec, kept by pointer) to @set.  -EINVAL with @err naming the
  * problem (unknown kind, missing or unwanted argument, bad device or reason name, too many
- * devices).
+ * devices, unknown stage, bad duration).  "STAGE>DURATION" alone is the latency kind.
  */
 int skbt_trigger_parse(struct skbt_trigger_set *set, const char *spec, struct skbt_err *err);
 /* Some counter trigger is set: the recorder must poll skbt_trigger_watch_poll(). */
