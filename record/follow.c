@@ -226,6 +226,9 @@ int skbt_follow_poll(struct skbt_follow *f, uint64_t now_ns, bool armed, uint64_
 	}
 	if (ret < 0)
 		return ret;
+	/* a quiet node still ends the journeys that went idle (no free traced, say) */
+	if (hold)
+		skbt_journeys_advance(f->jb, hold);
 	if (!f->fired)
 		return 0;
 	f->fired = false;

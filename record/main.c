@@ -446,6 +446,7 @@ int main(int argc, char **argv)
 	struct skbt_trigger_set triggers = SKBT_TRIGGER_SET_INIT;
 	struct skbt_trigger_watch *watch = NULL;
 	struct skbt_follow *follow = NULL;
+	struct skbt_follow_config follow_cfg = { 0 };
 	char follow_text[160] = "";
 	bool after_set = false;
 	char *flight_dir = NULL, *flight_base = NULL;
@@ -859,27 +860,41 @@ int main(int argc, char **argv)
 				goto cleanup;
 			}
 			ret = skbt_recorder_write_formats(rec, formats, &err);
-			if (!ret)
-				ret = skbt_follow_open(&(struct skbt_follow_config){
-					.inst = skbt_recorder_instance(rec),
-					.ncpus = skbt_recorder_ncpus(rec), .page_size = ps,
-					.formats = formats, .window_pages = pages,
-					.stage = triggers.stage, .stage_ns = triggers.stage_ns },
-					&follow, &err);
-			/* the follower holds it open: no file is left behind */
-			unlink(formats);
-			free(formats);
 			if (ret) {
 				fprintf(stderr, PROG ": --trigger %s: %s\n", triggers.latency, err.msg);
+				unlink(formats);
+				free(formats);
 				skbt_recorder_abort(rec);
 				goto cleanup;
 			}
+			follow_cfg = (struct skbt_follow_config){
+				.inst = skbt_recorder_instance(rec),
+				.ncpus = skbt_recorder_ncpus(rec), .page_size = ps,
+				.formats = formats, .window_pages = pages,
+				.stage = triggers.stage, .stage_ns = triggers.stage_ns };
 			snprintf(follow_text, sizeof(follow_text), "a reader follows the buffers "
 				 "every %d ms for the latency trigger (the cost of a recording) and "
 				 "keeps the last %lu KB per CPU", FOLLOW_MS, pages * ps / 1024);
 		}
 	}
 	ret = skbt_recorder_start(rec, &err);
+	/*
+	 * The latency trigger's reader once the guard is forked: a guard holding its
+	 * trace_pipe_raw files would keep the instance from being removed.  The buffers keep
+	 * what comes meanwhile.
+	 */
+	if (!ret && follow_cfg.formats) {
+		ret = skbt_follow_open(&follow_cfg, &follow, &err);
+		if (ret)
+			snprintf(err.msg + strlen(err.msg), sizeof(err.msg) - strlen(err.msg),
+				 " (--trigger %s)", triggers.latency);
+	}
+	if (follow_cfg.formats) {
+		/* the follower holds it open: no file is left behind */
+		unlink(follow_cfg.formats);
+		free((char *)follow_cfg.formats);
+		follow_cfg.formats = NULL;
+	}
 	if (ret) {
 		fprintf(stderr, PROG ": %s\n", err.msg);
 		skbt_follow_close(follow);
@@ -1150,6 +1165,10 @@ write:
 	}
 cleanup:
 	skbt_follow_close(follow);	/* first: its open files would keep the instance */
+	if (follow_cfg.formats) {
+		unlink(follow_cfg.formats);
+		free((char *)follow_cfg.formats);
+	}
 	skbt_recorder_close(rec);
 	for (unsigned int k = 0; k < files.n; k++)
 		free(files.name[k]);
