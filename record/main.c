@@ -443,7 +443,7 @@ int main(int argc, char **argv)
 	double duration = 0, deadline = 0;
 	unsigned long max_mb = 0, v, max_files = 0;
 	double flight = 0, after = 0;
-	struct skbt_trigger_set triggers = SKBT_TRIGGER_SET_INIT;
+	struct skbt_trigger_set triggers = { 0 };
 	struct skbt_trigger_watch *watch = NULL;
 	struct skbt_follow *follow = NULL;
 	struct skbt_follow_config follow_cfg = { 0 };
@@ -655,7 +655,7 @@ int main(int argc, char **argv)
 	}
 	if (cfg.pcap && !cfg.pcap_max_bytes)
 		cfg.pcap_max_bytes = 256ULL << 20;
-	if ((max_files || after_set || cfg.session.drop_trigger || triggers.stage >= 0 ||
+	if ((max_files || after_set || cfg.session.drop_trigger || triggers.latency[0] ||
 	     skbt_trigger_has_counters(&triggers)) && !flight) {
 		fprintf(stderr, PROG ": %s needs --flight\n",
 			max_files ? "--max-files" : after_set ? "--after" : "--trigger");
@@ -688,7 +688,7 @@ int main(int argc, char **argv)
 		cfg.flight_after_s = after;
 	}
 	/* the latency trigger decodes up to "now": the trace clock must be CLOCK_MONOTONIC */
-	if (triggers.stage >= 0 && cfg.session.clock && strcmp(cfg.session.clock, "mono")) {
+	if (triggers.latency[0] && cfg.session.clock && strcmp(cfg.session.clock, "mono")) {
 		fprintf(stderr, PROG ": --trigger %s needs the mono clock, not --clock %s\n",
 			triggers.latency, cfg.session.clock);
 		status = SKBT_EXIT_USAGE;
@@ -815,7 +815,7 @@ int main(int argc, char **argv)
 		double rate;
 
 		/* a latency trigger keeps as much again in its window: half each */
-		if (triggers.stage >= 0)
+		if (triggers.latency[0])
 			max_kb /= 2;
 		if (max_kb < SKBT_BUDGET_MIN_KB)
 			max_kb = SKBT_BUDGET_MIN_KB;
@@ -839,7 +839,7 @@ int main(int argc, char **argv)
 				 FLIGHT_MEASURE_S, kb, max_kb);
 		cfg.buffer_plan = plan_text;
 		skbt_recorder_set_plan(rec, plan_text);
-		if (triggers.stage >= 0) {
+		if (triggers.latency[0]) {
 			unsigned int ps = skbt_recorder_page_size(rec);
 			/* the sized bytes, or a partly filled sub-buffer per read if more */
 			unsigned long pages = kb * 1024 / ps,
@@ -926,7 +926,7 @@ int main(int argc, char **argv)
 		for (unsigned int k = 0; k < triggers.nrx; k++)
 			skbt_sbuf_printf(&what, ", %s:%s", skbt_trigger_kinds[SKBT_TRIGGER_RX_DROP].name,
 					 triggers.rx_dev[k]);
-		if (triggers.stage >= 0)
+		if (triggers.latency[0])
 			skbt_sbuf_printf(&what, ", %s", triggers.latency);
 		fprintf(stderr, PROG ": %s; %s\n", plan_text, follow ? follow_text : "no reader");
 		fprintf(stderr, PROG ": flight recorder: keeping the last %.3g s; SIGUSR1%s%s writes "

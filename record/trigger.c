@@ -73,7 +73,7 @@ static int parse_latency(struct skbt_trigger_set *set, const char *arg, struct s
 	if (!skbt_parse_duration(gt + 1, &s) || s > 3600)
 		return skbt_err_set(err, -EINVAL, "--trigger '%s': bad duration '%s' (e.g. 2ms, "
 				    "500us, 1s)", arg, gt + 1);
-	if (set->stage >= 0)
+	if (set->latency[0])
 		return skbt_err_set(err, -EINVAL, "only one latency --trigger");
 	set->stage = st;
 	set->stage_ns = (uint64_t)(s * 1e9 + 0.5);

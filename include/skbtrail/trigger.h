@@ -46,14 +46,11 @@ struct skbt_trigger_set {
 	bool softnet_drop, squeeze;
 	unsigned int nrx;
 	const char *rx_dev[SKBT_TRIGGER_MAX_DEVS];
-	/* latency: stage (enum skbt_stage, -1 off) and the time it must exceed */
-	int stage;
+	/* latency: the reason ("latency:backlog>2ms"; "" off), the stage and its threshold */
+	char latency[SKBT_TRIGGER_REASON_MAX];
+	int stage;			/* enum skbt_stage */
 	uint64_t stage_ns;
-	char latency[SKBT_TRIGGER_REASON_MAX];	/* the reason: "latency:backlog>2ms" */
 };
-
-/* An empty set (no --trigger yet). */
-#define SKBT_TRIGGER_SET_INIT { .stage = -1 }
 
 /*
  * Add one --trigger argument (@spec, kept by pointer) to @set.  -EINVAL with @err naming the
