@@ -356,8 +356,10 @@ static int event_set(const char *name)
 }
 
 /*
- * --version (@what NULL) or --complete WHAT: "options" (every option but this one) or
- * "events" (the sets, then the events skbtrail knows), one per line.
+ * --version (@what NULL) or --complete WHAT: "options" (every option but this one),
+ * "events" (the sets, then the events skbtrail knows) or "triggers" (the --trigger kinds,
+ * "KIND:" for one that takes an argument, and "STAGE>" for each stage of the latency kind),
+ * one per line.
  */
 static int print_info(const char *what, const struct option *longopts)
 {
@@ -376,8 +378,22 @@ static int print_info(const char *what, const struct option *longopts)
 			skbt_sbuf_printf(&sb, "%s\n", event_sets[i].name);
 		for (unsigned int i = 0; skbt_session_known_event(i, &sys, &name, &core); i++)
 			skbt_sbuf_printf(&sb, "%s:%s\n", sys, name);
+	} else if (!strcmp(what, "triggers")) {
+		for (int k = 0; k < SKBT_TRIGGER_NKINDS; k++) {
+			const struct skbt_trigger_kind_desc *d = &skbt_trigger_kinds[k];
+
+			if (k == SKBT_TRIGGER_LATENCY) {
+				for (int st = 0; st < SKBT_STAGE__COUNT; st++)
+					skbt_sbuf_printf(&sb, "%s>\n", skbt_stage_name(st));
+				continue;
+			}
+			if (!d->arg_required)
+				skbt_sbuf_printf(&sb, "%s\n", d->name);
+			if (d->arg)
+				skbt_sbuf_printf(&sb, "%s:\n", d->name);
+		}
 	} else {
-		fprintf(stderr, PROG ": bad --complete '%s' (options or events)\n", what);
+		fprintf(stderr, PROG ": bad --complete '%s' (options, events or triggers)\n", what);
 		return SKBT_EXIT_USAGE;
 	}
 	if (sb.failed)
