@@ -39,6 +39,7 @@ struct skbt_follow {
 	uint8_t *fresh;		/* the pages one poll read from one CPU */
 	size_t fresh_cap;
 	uint64_t hold;		/* records up to here have been decoded */
+	uint64_t last_ts;	/* of the last record fed to the journeys */
 	/* the trigger, once a journey showed it (cleared when reported) */
 	bool fired;
 	uint64_t fired_ts, fired_ns;
@@ -89,6 +90,7 @@ static int restart(struct skbt_follow *f, struct skbt_err *err)
 			      &f->jb))
 		return skbt_err_set(err, -ENOMEM, "out of memory");
 	f->hold = 0;
+	f->last_ts = 0;
 	return 0;
 }
 
@@ -221,6 +223,16 @@ int skbt_follow_poll(struct skbt_follow *f, uint64_t now_ns, bool armed, uint64_
 		return ret;
 	while ((ret = skbt_events_next(f->ev, &e, NULL)) == 1) {
 		f->st.events++;
+		/*
+		 * A record committed more than the margin after its time stamp (a vCPU stalled
+		 * between reserve and commit) comes after later ones of other CPUs: fed at the
+		 * last time, it never makes a stage negative.
+		 */
+		if (e.ts < f->last_ts) {
+			e.ts = f->last_ts;
+			f->st.late++;
+		}
+		f->last_ts = e.ts;
 		if (skbt_journeys_feed(f->jb, &e))
 			return -ENOMEM;
 	}

@@ -1102,11 +1102,11 @@ write:
 		if (follow) {
 			const struct skbt_follow_stats *fs = skbt_follow_stats(follow);
 
-			fprintf(stderr, PROG ": latency trigger: read %llu KB, %llu events, %llu "
-				"journeys; longest %s stage %.3f ms\n",
+			fprintf(stderr, PROG ": latency trigger: read %llu KB, %llu events (%llu "
+				"late), %llu journeys; longest %s stage %.3f ms\n",
 				(unsigned long long)fs->bytes / 1024, (unsigned long long)fs->events,
-				(unsigned long long)fs->journeys, skbt_stage_name(triggers.stage),
-				fs->stage_max_ns / 1e6);
+				(unsigned long long)fs->late, (unsigned long long)fs->journeys,
+				skbt_stage_name(triggers.stage), fs->stage_max_ns / 1e6);
 			/* its open trace_pipe_raw files would keep the instance from going */
 			skbt_follow_close(follow);
 			follow = NULL;
