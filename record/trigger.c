@@ -55,6 +55,9 @@ static int parse_latency(struct skbt_trigger_set *set, const char *arg, struct s
 	double s;
 	int st;
 
+	if (strlen(skbt_trigger_kinds[SKBT_TRIGGER_LATENCY].name) + 1 + strlen(arg) >=
+	    sizeof(set->latency))
+		return skbt_err_set(err, -EINVAL, "--trigger '%.60s...': too long", arg);
 	if (!gt || (size_t)(gt - arg) >= sizeof(stage))
 		return skbt_err_set(err, -EINVAL, "bad --trigger '%s' (a latency trigger is "
 				    "STAGE>DURATION, e.g. backlog>2ms)", arg);

@@ -91,6 +91,7 @@ static void test_latency(void **state)
 	static const char *const bad[] = {
 		"nosuch>1ms", "backlog>abc", "backlog>", ">1ms", "backlog>0ms", "backlog>-1ms",
 		"latency:", "latency:backlog", "latency:nosuch>1ms", "backlog>2h", "backlog >2ms",
+		"backlog>0.0000000000000000000000000000000000000000000001s",
 	};
 	struct skbt_trigger_set set = { 0 };
 	struct skbt_err err = { 0 };
