@@ -4,7 +4,7 @@
 # writes the window.  The latency is real: a tbf qdisc (1 mbit/s) on veth A holds a burst of
 # 1000-byte datagrams in its queue, so their xmit stage (net_dev_queue on A -> netif_rx on B)
 # takes tens of ms, where it takes microseconds without it.
-#   1. a bad spec ('nosuch>1ms', 'xmit>abc') is a usage error: exit 2, one line;
+#   1. a bad spec ('nosuch>1ms', 'backlog>abc') is a usage error: exit 2, one line;
 #   2. --flight 2s --trigger 'xmit>30ms' --dev A,B: N fast datagrams, then more than 2 s:
 #      nothing written (and the reader's CPU time is printed);
 #   3. tbf on A, a burst of B datagrams: exactly one *-latency:xmit-over-30ms.dat file; its
@@ -22,7 +22,7 @@ NA=${P}x NB=${P}y A=${P}a B=${P}b
 DIR=$TMP/fl
 mkdir "$DIR"
 
-for spec in 'nosuch>1ms' 'xmit>abc'; do
+for spec in 'nosuch>1ms' 'backlog>abc'; do
 	"$RECORD" --flight 1s --trigger "$spec" -o "$DIR" 2>"$TMP/err"
 	rc=$?
 	check_eq "--trigger '$spec': exit 2, one line" "2 1" "$rc $(wc -l <"$TMP/err")"
