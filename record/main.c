@@ -828,14 +828,20 @@ int main(int argc, char **argv)
 		 */
 		unsigned long kb, max_kb = plan.user ? plan.per_cpu_kb :
 				  skbt_budget_max_per_cpu_kb(plan.budget_kb, online);
-		double rate;
+		double rate, hold = flight + after;
 
-		/* a latency trigger keeps as much again in its window: half each */
-		if (triggers.latency[0])
+		/*
+		 * A latency trigger keeps as much again in its window: half each.  It fires when
+		 * the journey ends, up to the builder's idle time (2 s) and a read after the
+		 * slow stage: the window holds that too.
+		 */
+		if (triggers.latency[0]) {
 			max_kb /= 2;
+			hold += SKBT_FOLLOW_END_S;
+		}
 		if (max_kb < SKBT_BUDGET_MIN_KB)
 			max_kb = SKBT_BUDGET_MIN_KB;
-		ret = skbt_recorder_flight_size(rec, FLIGHT_MEASURE_S, flight + after,
+		ret = skbt_recorder_flight_size(rec, FLIGHT_MEASURE_S, hold,
 						SKBT_BUDGET_MIN_KB,
 						max_kb, &kb, &rate, &err);
 		if (ret) {
@@ -847,8 +853,8 @@ int main(int argc, char **argv)
 			snprintf(plan_text, sizeof(plan_text), "flight: measured %.0f KB/s on the "
 				 "busiest CPU over %.1f s; %lu KB per CPU holds %s%.1f s at that rate "
 				 "(wanted %.3g s; budget %lu KB per CPU)", rate / 1024,
-				 FLIGHT_MEASURE_S, kb, kb * 1024.0 / 1.25 / rate < flight + after ?
-				 "only " : "", kb * 1024.0 / 1.25 / rate, flight + after, max_kb);
+				 FLIGHT_MEASURE_S, kb, kb * 1024.0 / 1.25 / rate < hold ?
+				 "only " : "", kb * 1024.0 / 1.25 / rate, hold, max_kb);
 		else
 			snprintf(plan_text, sizeof(plan_text), "flight: no event in %.1f s of "
 				 "measuring; %lu KB per CPU, the minimum (budget %lu KB per CPU)",
@@ -859,7 +865,7 @@ int main(int argc, char **argv)
 			unsigned int ps = skbt_recorder_page_size(rec);
 			/* the sized bytes, or a partly filled sub-buffer per read if more */
 			unsigned long pages = kb * 1024 / ps,
-				      sparse = (unsigned long)((flight + after) * 1000 / FOLLOW_MS *
+				      sparse = (unsigned long)(hold * 1000 / FOLLOW_MS *
 							       1.25) + 8;
 			char *formats = NULL;
 

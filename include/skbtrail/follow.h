@@ -28,6 +28,12 @@
 struct tracefs_instance;
 struct skbt_follow;
 
+/*
+ * How long after its slow stage a journey may fire the trigger: it ends at its free, the
+ * reuse of its address, or after the journey builder's idle time (2 s), seen at the next
+ * read.  The window holds this much more than --flight and --after.
+ */
+#define SKBT_FOLLOW_END_S 2.2
 /* Records younger than this at the start of a read wait for the next one (ns). */
 #define SKBT_FOLLOW_MARGIN_NS 10000000ULL
 
