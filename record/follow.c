@@ -150,10 +150,12 @@ static void keep(struct skbt_follow *f, struct window *w, const uint8_t *page)
 {
 	memcpy(w->pages + w->head * f->cfg.page_size, page, f->cfg.page_size);
 	w->head = (w->head + 1) % f->cfg.window_pages;
-	if (w->count < f->cfg.window_pages)
+	if (w->count < f->cfg.window_pages) {
 		w->count++;
-	else
+	} else {
 		f->st.dropped_pages++;
+		f->st.window_dropped++;
+	}
 }
 
 /* Read @cpu to its end into f->fresh: 1 read to the end, 0 stopped at the cap, <0 error. */
@@ -286,6 +288,7 @@ int skbt_follow_flush(struct skbt_follow *f, const int *fds, struct skbt_err *er
 			ret = write_all(fds[cpu], w->pages, (w->count - run1) * ps);
 		w->head = w->count = 0;
 	}
+	f->st.window_dropped = 0;
 	if (ret)
 		return skbt_err_set(err, ret, "cannot write the latency window: %s",
 				    strerror(-ret));

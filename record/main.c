@@ -930,7 +930,7 @@ int main(int argc, char **argv)
 	 */
 	if (flight) {
 		char pending[SKBT_TRIGGER_REASON_MAX] = "", told[SKBT_TRIGGER_REASON_MAX] = "";
-		char fname[SKBT_TRIGGER_REASON_MAX + 8];
+		char fname[SKBT_TRIGGER_REASON_MAX + 8], note[64];
 		uint64_t latency_ns = 0;
 		struct skbt_sbuf what = { 0 };
 		uint64_t pending_ns = 0;
@@ -1080,10 +1080,18 @@ write:
 			 * The latency window first (read up to now), then the trigger appends
 			 * what the buffers still hold once tracing is off.
 			 */
-			if (follow && (skbt_follow_poll(follow, mono_ns(), false, &latency_ns,
-							&t) < 0 ||
-				       skbt_follow_flush(follow, skbt_recorder_spool_fds(rec),
-							 &err) < 0)) {
+			err.msg[0] = '\0';
+			if (follow) {
+				ret = skbt_follow_poll(follow, mono_ns(), false, &latency_ns, &t);
+				/* what the window let go before its first page: the file says so */
+				snprintf(note, sizeof(note), "latency_window_dropped_pages=%llu\n",
+					 (unsigned long long)skbt_follow_stats(follow)->window_dropped);
+				skbt_recorder_set_note(rec, note);
+				if (ret >= 0)
+					ret = skbt_follow_flush(follow, skbt_recorder_spool_fds(rec),
+								&err);
+			}
+			if (follow && ret < 0) {
 				fprintf(stderr, PROG ": trigger %s: %s\n", pending,
 					err.msg[0] ? err.msg : "cannot read the buffers");
 				free(name);

@@ -72,6 +72,7 @@ struct skbt_recorder {
 	/* flight mode: the trigger of the file being written (kind=record trigger=...) */
 	const char *trigger;
 	uint64_t trigger_ns;
+	const char *note;	/* more key=value lines of the next file (skbt_recorder_set_note) */
 };
 
 const char *skbt_stop_reason_name(enum skbt_stop_reason r)
@@ -455,6 +456,8 @@ static int add_options(struct skbt_recorder *r, enum skbt_stop_reason why,
 	if (r->trigger)
 		skbt_sbuf_printf(&sb, "trigger=%s\ntrigger_time_ns=%llu\ntrigger_after_s=%.3f\n",
 				 r->trigger, (unsigned long long)r->trigger_ns, r->cfg.flight_after_s);
+	if (r->trigger && r->note)
+		skbt_sbuf_str(&sb, r->note);
 	for (i = 0; i < r->ncpus; i++) {
 		const struct skbt_record_cpu *c = &r->cpu[i];
 
@@ -866,6 +869,11 @@ int skbt_recorder_set_buffer_kb(struct skbt_recorder *r, unsigned long kb)
 		skbt_session_cpu_stats(r->session, i, &r->start_text[i], &r->cpu[i].start);
 	}
 	return ret;
+}
+
+void skbt_recorder_set_note(struct skbt_recorder *r, const char *note)
+{
+	r->note = note;
 }
 
 void skbt_recorder_set_plan(struct skbt_recorder *r, const char *plan)

@@ -53,6 +53,7 @@ struct skbt_follow_stats {
 	uint64_t events, journeys;	/* decoded, built */
 	uint64_t stage_max_ns;		/* the longest such stage so far */
 	uint64_t dropped_pages;		/* pushed out of the window */
+	uint64_t window_dropped;	/* of them, since the window was last flushed */
 	uint64_t late;			/* records older than one fed before (fed at its time) */
 };
 

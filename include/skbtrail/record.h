@@ -162,6 +162,11 @@ int skbt_recorder_write_formats(struct skbt_recorder *r, const char *path, struc
 const char *skbt_recorder_tmp_dir(const struct skbt_recorder *r);
 /* Set the ring buffers to @kb per CPU (flight mode, after skbt_recorder_flight_size()). */
 int skbt_recorder_set_buffer_kb(struct skbt_recorder *r, unsigned long kb);
+/*
+ * Flight mode: "key=value\n" lines (kept by pointer, NULL: none) added to the kind=record
+ * option of the files skbt_recorder_trigger() writes (the latency trigger's window).
+ */
+void skbt_recorder_set_note(struct skbt_recorder *r, const char *note);
 /* Replace the buffer_plan text of the file (flight mode sizes after open). */
 void skbt_recorder_set_plan(struct skbt_recorder *r, const char *plan);
 /* Give up without a file (error before tracing started): remove instance and temp files. */
