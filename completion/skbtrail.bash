@@ -4,8 +4,8 @@
 # One file for both programs: installed as bash-completion/completions/skbtrail-record and
 # skbtrail-analyze (a symlink).  Nothing is listed here by hand that the programs know:
 # options, event sets and names (record --events, analyze --without), and stage names come
-# from the program being completed (its hidden --complete options|events|stages); devices
-# from /sys/class/net.
+# from the program being completed (its hidden --complete options|events|stages|triggers);
+# devices from /sys/class/net.
 
 # _skbtrail_offer WORD...: add to COMPREPLY each WORD that starts with $cur
 _skbtrail_offer()
@@ -85,6 +85,17 @@ _skbtrail()
 			[[ -e $w ]] && items+=("${w##*/}")
 		done
 		_skbtrail_list "$pfx" "${items[@]}"
+		;;
+	--trigger)
+		# KIND, KIND: (rx-drop:DEV completes the device), STAGE> (quote the '>')
+		if [[ ${cur#"$pfx"} == rx-drop:* ]]; then
+			for w in /sys/class/net/*; do
+				[[ -e $w ]] && _skbtrail_offer "${pfx}rx-drop:${w##*/}"
+			done
+		else
+			mapfile -t items < <("$prog" --complete triggers 2>/dev/null)
+			_skbtrail_offer "${items[@]/#/$pfx}"
+		fi
 		;;
 	--stage)
 		mapfile -t items < <("$prog" --complete stages 2>/dev/null)

@@ -3,7 +3,9 @@
  * Command-line helpers shared by skbtrail-record and skbtrail-analyze: the --version text
  * and the option list the bash completion reads (completion/skbtrail.bash).
  */
+#include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <json-c/json_c_version.h>	/* JSON_C_VERSION only */
@@ -104,4 +106,25 @@ void skbt_options_text(struct skbt_sbuf *sb, const struct option *opts, const ch
 			skbt_sbuf_printf(sb, " -%c", o->val);
 		skbt_sbuf_str(sb, "\n");
 	}
+}
+
+bool skbt_parse_duration(const char *s, double *out)
+{
+	static const struct { const char *unit; double scale; } units[] = {
+		{ "", 1 }, { "s", 1 }, { "ms", 1e-3 }, { "us", 1e-6 }, { "m", 60 },
+	};
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || !(v > 0))
+		return false;
+	for (size_t i = 0; i < SKBT_ARRAY_SIZE(units); i++) {
+		if (!strcmp(end, units[i].unit)) {
+			*out = v * units[i].scale;
+			return true;
+		}
+	}
+	return false;
 }

@@ -172,6 +172,14 @@ struct skbt_cpu_stream {
 	uint64_t rd_ts;		/* timestamp of the last record read */
 	uint64_t missed;	/* lost-events count owed to the next record */
 	bool done;
+	/*
+	 * A live stream (skbt_cpu_stream_open_live) has no data in the file: its pages come
+	 * from skbt_cpu_stream_push() into @pend, which becomes the block once the current
+	 * one is read (the record handed out last points into the block, never into @pend).
+	 */
+	bool live;
+	uint8_t *pend;
+	size_t pend_cap, pend_len;
 };
 
 /* ---------- byte order ---------- */
@@ -2184,10 +2192,27 @@ out:
 	return 0;
 }
 
+int skbt_cpu_stream_open_live(struct skbt_tracefile *tf, int cpu, struct skbt_cpu_stream **sp)
+{
+	struct skbt_cpu_stream *s = calloc(1, sizeof(*s));
+
+	*sp = NULL;
+	if (!s)
+		return -ENOMEM;
+	s->tf = tf;
+	s->cpu = cpu;
+	s->ps = tf->page_size;
+	s->hdr = tf->kb_long8 ? 16 : 12;
+	s->live = true;
+	*sp = s;
+	return 0;
+}
+
 void skbt_cpu_stream_close(struct skbt_cpu_stream *s)
 {
 	if (!s)
 		return;
+	free(s->pend);
 	free(s->blk);
 	free(s->zbuf);
 	free(s);
@@ -2426,7 +2451,21 @@ int skbt_cpu_stream_next(struct skbt_cpu_stream *s, struct skbt_raw_record *rec,
 			return 1;
 		if (s->done)
 			return 0;
-		if (s->blk_pos + s->ps > s->blk_len) {
+		if (s->blk_pos + s->ps > s->blk_len && s->live) {
+			uint8_t *t = s->blk;
+			size_t cap = s->blk_cap;
+
+			if (s->pend_len < s->ps)
+				return 0;	/* nothing more yet: not the end */
+			s->blk = s->pend;
+			s->blk_cap = s->pend_cap;
+			s->blk_len = s->pend_len - s->pend_len % s->ps;
+			s->blk_pos = 0;
+			memset(s->blk + s->blk_len, 0, PAGE_SLACK);
+			s->pend = t;
+			s->pend_cap = cap;
+			s->pend_len = 0;
+		} else if (s->blk_pos + s->ps > s->blk_len) {
 			ret = refill(s, err);
 			if (ret) {
 				s->done = true;
@@ -2436,4 +2475,15 @@ int skbt_cpu_stream_next(struct skbt_cpu_stream *s, struct skbt_raw_record *rec,
 		load_page(s, s->blk + s->blk_pos);
 		s->blk_pos += s->ps;
 	}
+}
+
+int skbt_cpu_stream_push(struct skbt_cpu_stream *s, const void *pages, size_t len)
+{
+	if (!s->live || len % s->ps)
+		return -EINVAL;
+	if (grow(&s->pend, &s->pend_cap, s->pend_len + len + PAGE_SLACK))
+		return -ENOMEM;
+	memcpy(s->pend + s->pend_len, pages, len);
+	s->pend_len += len;
+	return 0;
 }

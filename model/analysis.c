@@ -771,12 +771,15 @@ int skbt_analysis_run(struct skbt_analysis *a, struct skbt_err *err)
 	int ret;
 
 	{
-		/* from the file: shown only when it is a plain word ("sigusr1", "rx-drop:eth0") */
+		/*
+		 * from the file: shown only when it is a plain word ("sigusr1", "rx-drop:eth0",
+		 * "latency:backlog>2ms"; every output escapes the '>' its own way)
+		 */
 		const char *t = skbt_kvlist_get(&a->ctx.record, "trigger");
 		const char *tn = skbt_kvlist_get(&a->ctx.record, "trigger_time_ns");
 
 		if (t && *t && strlen(t) < 64 &&
-		    strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:,.-") ==
+		    strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_:,.->") ==
 		    strlen(t)) {
 			ti->trigger = t;
 			ti->trigger_ns = tn ? strtoull(tn, NULL, 10) : 0;

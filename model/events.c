@@ -101,6 +101,7 @@ struct src {
 	uint64_t ts;			/* head's timestamp, never below the previous one */
 	uint32_t cpu;
 	bool lost_pending;		/* deliver a LOST event before rec */
+	bool in_heap;			/* rec is a record not yet delivered */
 };
 
 struct dev_slot {
@@ -129,6 +130,9 @@ struct skbt_events {
 	uint64_t lim_ts;
 	uint32_t lim_cpu;
 	int pending_err;	/* error of a stream, reported after the record before it */
+	/* live (skbt_events_open_live): records after @hold wait for skbt_events_push() */
+	bool live;
+	uint64_t hold;
 	char pending_msg[sizeof(((struct skbt_err *)0)->msg)];
 
 	/* device names: ids 1..ndevs */
@@ -574,35 +578,18 @@ static int src_advance(struct skbt_events *ev, struct src *src, struct skbt_err 
 
 static void only_enabled(struct skbt_events *ev, const struct skbt_tracefile *tf);
 
-int skbt_events_open(struct skbt_tracefile *tf, const char *buffer, struct skbt_events **evp,
-		     struct skbt_err *err)
+/* What both kinds of stream need: the event types, their fields, the symbol tables. */
+static int setup(struct skbt_events *ev, struct skbt_tracefile *tf, struct skbt_err *err)
 {
-	struct skbt_events *ev;
 	struct tep_handle *tep = skbt_tracefile_tep(tf);
-	int k, cpu, ncpus, ret;
+	int k, ret;
 
-	*evp = NULL;
-	ev = calloc(1, sizeof(*ev));
-	if (!ev)
-		return skbt_err_set(err, -ENOMEM, "out of memory");
 	ev->tf = tf;
 	ev->tep = tep;
 	ev->swap = tep_is_file_bigendian(tep) != tep_is_local_bigendian(tep);
 	ev->slot = calloc(65536, 1);
-	if (!ev->slot) {
-		ret = skbt_err_set(err, -ENOMEM, "out of memory");
-		goto fail;
-	}
-	if (buffer) {
-		ev->buf = skbt_tracefile_buffer_find(tf, buffer);
-		if (ev->buf < 0) {
-			ret = skbt_err_set(err, -ENOENT, "no buffer \"%s\" in the file", buffer);
-			goto fail;
-		}
-	} else {
-		ev->buf = choose_buffer(tf, tep, ev->swap);
-	}
-
+	if (!ev->slot)
+		return skbt_err_set(err, -ENOMEM, "out of memory");
 	ev->types[0].kind = SKBT_EV_OTHER;
 	for (k = 0; k < SKBT_EV_LOST; k++) {
 		struct tep_event *e = tep_find_event_by_name(tep, kinds[k].sys, kinds[k].name);
@@ -619,11 +606,34 @@ int skbt_events_open(struct skbt_tracefile *tf, const char *buffer, struct skbt_
 		ret = load_symtab(tep_find_event_by_name(tep, "openvswitch",
 							 "ovs_do_execute_action"),
 				  "action_type", &ev->actions);
-	if (ret) {
-		skbt_err_set(err, ret, "out of memory");
-		goto fail;
-	}
+	if (ret)
+		return skbt_err_set(err, ret, "out of memory");
+	return 0;
+}
 
+int skbt_events_open(struct skbt_tracefile *tf, const char *buffer, struct skbt_events **evp,
+		     struct skbt_err *err)
+{
+	struct skbt_events *ev;
+	struct tep_handle *tep = skbt_tracefile_tep(tf);
+	int k, cpu, ncpus, ret;
+
+	*evp = NULL;
+	ev = calloc(1, sizeof(*ev));
+	if (!ev)
+		return skbt_err_set(err, -ENOMEM, "out of memory");
+	ret = setup(ev, tf, err);
+	if (ret)
+		goto fail;
+	if (buffer) {
+		ev->buf = skbt_tracefile_buffer_find(tf, buffer);
+		if (ev->buf < 0) {
+			ret = skbt_err_set(err, -ENOENT, "no buffer \"%s\" in the file", buffer);
+			goto fail;
+		}
+	} else {
+		ev->buf = choose_buffer(tf, tep, ev->swap);
+	}
 	ncpus = skbt_tracefile_buffer_ncpus(tf, ev->buf);
 	ev->srcs = calloc(ncpus ? ncpus : 1, sizeof(*ev->srcs));
 	ev->heap = calloc(ncpus ? ncpus : 1, sizeof(*ev->heap));
@@ -642,8 +652,10 @@ int skbt_events_open(struct skbt_tracefile *tf, const char *buffer, struct skbt_
 		ret = src_advance(ev, src, err);
 		if (ret < 0)
 			goto fail;
-		if (ret == 1)
+		if (ret == 1) {
 			ev->heap[ev->nheap++] = ev->nsrcs - 1;
+			src->in_heap = true;
+		}
 	}
 	for (k = ev->nheap / 2 - 1; k >= 0; k--)
 		sift_down(ev, k);
@@ -653,6 +665,72 @@ int skbt_events_open(struct skbt_tracefile *tf, const char *buffer, struct skbt_
 fail:
 	skbt_events_close(ev);
 	return ret;
+}
+
+int skbt_events_open_live(struct skbt_tracefile *tf, int ncpus, struct skbt_events **evp,
+			  struct skbt_err *err)
+{
+	struct skbt_events *ev;
+	int ret;
+
+	*evp = NULL;
+	if (ncpus <= 0 || ncpus > 65536)
+		return skbt_err_set(err, -EINVAL, "bad CPU count %d", ncpus);
+	ev = calloc(1, sizeof(*ev));
+	if (!ev)
+		return skbt_err_set(err, -ENOMEM, "out of memory");
+	ev->live = true;
+	ret = setup(ev, tf, err);
+	if (ret)
+		goto fail;
+	ev->srcs = calloc(ncpus, sizeof(*ev->srcs));
+	ev->heap = calloc(ncpus, sizeof(*ev->heap));
+	if (!ev->srcs || !ev->heap) {
+		ret = skbt_err_set(err, -ENOMEM, "out of memory");
+		goto fail;
+	}
+	for (int cpu = 0; cpu < ncpus; cpu++) {
+		ret = skbt_cpu_stream_open_live(tf, cpu, &ev->srcs[cpu].s);
+		if (ret) {
+			skbt_err_set(err, ret, "out of memory");
+			goto fail;
+		}
+		ev->srcs[cpu].cpu = cpu;
+		ev->nsrcs++;
+	}
+	set_limit(ev);
+	*evp = ev;
+	return 0;
+fail:
+	skbt_events_close(ev);
+	return ret;
+}
+
+int skbt_events_push(struct skbt_events *ev, int cpu, const void *pages, size_t len,
+		     uint64_t hold)
+{
+	int ret = 0;
+
+	if (!ev->live || cpu < 0 || cpu >= ev->nsrcs)
+		return -EINVAL;
+	ev->hold = hold;
+	if (len)
+		ret = skbt_cpu_stream_push(ev->srcs[cpu].s, pages, len);
+	if (ret)
+		return ret;
+	/* a CPU whose records were all delivered has a head again: back into the heap */
+	for (int i = 0; i < ev->nsrcs; i++) {
+		struct src *src = &ev->srcs[i];
+
+		if (src->in_heap || src_advance(ev, src, NULL) != 1)
+			continue;
+		src->in_heap = true;
+		ev->heap[ev->nheap++] = i;
+	}
+	for (int k = ev->nheap / 2 - 1; k >= 0; k--)
+		sift_down(ev, k);
+	set_limit(ev);
+	return 0;
 }
 
 void skbt_events_close(struct skbt_events *ev)
@@ -756,6 +834,8 @@ int skbt_events_next(struct skbt_events *ev, struct skbt_event *out, struct skbt
 		return 0;
 	}
 	src = &ev->srcs[ev->heap[0]];
+	if (ev->live && src->ts > ev->hold)
+		return 0;	/* a CPU not read that far may still have earlier records */
 	if (src->lost_pending) {
 		/* same key as the record it precedes: it stays on top */
 		memset(out, 0, sizeof(*out));
@@ -778,6 +858,7 @@ int skbt_events_next(struct skbt_events *ev, struct skbt_event *out, struct skbt
 				ev->pending_err = ret;
 				memcpy(ev->pending_msg, e2.msg, sizeof(ev->pending_msg));
 			}
+			src->in_heap = false;
 			ev->heap[0] = ev->heap[--ev->nheap];
 		} else if (src->ts < ev->lim_ts || (src->ts == ev->lim_ts && src->cpu < ev->lim_cpu)) {
 			return 1;	/* still before the runner-up: the heap is unchanged */

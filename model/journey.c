@@ -1406,6 +1406,11 @@ static void expire(struct skbt_journeys *jb, uint64_t now)
 	pending_expire(jb, now);
 }
 
+void skbt_journeys_advance(struct skbt_journeys *jb, uint64_t now)
+{
+	expire(jb, now);
+}
+
 int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 {
 	struct jnode *n;

@@ -17,7 +17,9 @@
 
 #include "skbtrail/budget.h"
 #include "skbtrail/common.h"
+#include "skbtrail/follow.h"
 #include "skbtrail/headers.h"
+#include "skbtrail/journey.h"
 #include "skbtrail/netns.h"
 #include "skbtrail/record.h"
 #include "skbtrail/session.h"
@@ -46,6 +48,8 @@
 #define SHORTOPTS "o:d:e:D:b:m:C:hV"
 /* flight mode: how often the loop wakes (SIGUSR1, the drop trigger's tracing_on, --after) */
 #define FLIGHT_NAP_MS 20
+/* flight mode with a latency trigger: how often the buffers are read and journeys built */
+#define FOLLOW_MS 100
 
 static volatile sig_atomic_t exiting, usr1;
 
@@ -85,7 +89,8 @@ static void usage(FILE *f)
 		"      --flight DURATION  flight recorder: keep the last DURATION (e.g. 5s, 500ms)\n"
 		"                         in the ring buffers, read nothing, and write them to a\n"
 		"                         new file in the -o directory on SIGUSR1 (at most one\n"
-		"                         file per DURATION)\n"
+		"                         file per DURATION); a latency trigger reads them all\n"
+		"                         along and keeps the last DURATION in memory instead\n"
 		"      --max-files N      with --flight: keep only the N newest files written\n"
 		"      --after DURATION   with --flight: on a trigger, record DURATION more before\n"
 		"                         writing the file (default 0)\n"
@@ -240,27 +245,6 @@ static int resolve_devs(const char *const *devs, const char *const *want, int n,
 }
 
 /* "5", "5s", "500ms", "200us", "2m": seconds, > 0. */
-static bool parse_duration(const char *s, double *out)
-{
-	static const struct { const char *unit; double scale; } units[] = {
-		{ "", 1 }, { "s", 1 }, { "ms", 1e-3 }, { "us", 1e-6 }, { "m", 60 },
-	};
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || !(v > 0))
-		return false;
-	for (size_t i = 0; i < SKBT_ARRAY_SIZE(units); i++) {
-		if (!strcmp(end, units[i].unit)) {
-			*out = v * units[i].scale;
-			return true;
-		}
-	}
-	return false;
-}
-
 /* Flight mode: the names of the files written, oldest first, for --max-files. */
 struct flight_files {
 	char **name;
@@ -372,8 +356,10 @@ static int event_set(const char *name)
 }
 
 /*
- * --version (@what NULL) or --complete WHAT: "options" (every option but this one) or
- * "events" (the sets, then the events skbtrail knows), one per line.
+ * --version (@what NULL) or --complete WHAT: "options" (every option but this one),
+ * "events" (the sets, then the events skbtrail knows) or "triggers" (the --trigger kinds,
+ * "KIND:" for one that takes an argument, and "STAGE>" for each stage of the latency kind),
+ * one per line.
  */
 static int print_info(const char *what, const struct option *longopts)
 {
@@ -392,8 +378,22 @@ static int print_info(const char *what, const struct option *longopts)
 			skbt_sbuf_printf(&sb, "%s\n", event_sets[i].name);
 		for (unsigned int i = 0; skbt_session_known_event(i, &sys, &name, &core); i++)
 			skbt_sbuf_printf(&sb, "%s:%s\n", sys, name);
+	} else if (!strcmp(what, "triggers")) {
+		for (int k = 0; k < SKBT_TRIGGER_NKINDS; k++) {
+			const struct skbt_trigger_kind_desc *d = &skbt_trigger_kinds[k];
+
+			if (k == SKBT_TRIGGER_LATENCY) {
+				for (int st = 0; st < SKBT_STAGE__COUNT; st++)
+					skbt_sbuf_printf(&sb, "%s>\n", skbt_stage_name(st));
+				continue;
+			}
+			if (!d->arg_required)
+				skbt_sbuf_printf(&sb, "%s\n", d->name);
+			if (d->arg)
+				skbt_sbuf_printf(&sb, "%s:\n", d->name);
+		}
 	} else {
-		fprintf(stderr, PROG ": bad --complete '%s' (options or events)\n", what);
+		fprintf(stderr, PROG ": bad --complete '%s' (options, events or triggers)\n", what);
 		return SKBT_EXIT_USAGE;
 	}
 	if (sb.failed)
@@ -461,6 +461,9 @@ int main(int argc, char **argv)
 	double flight = 0, after = 0;
 	struct skbt_trigger_set triggers = { 0 };
 	struct skbt_trigger_watch *watch = NULL;
+	struct skbt_follow *follow = NULL;
+	struct skbt_follow_config follow_cfg = { 0 };
+	char follow_text[160] = "";
 	bool after_set = false;
 	char *flight_dir = NULL, *flight_base = NULL;
 	struct flight_files files = { 0 };
@@ -549,7 +552,7 @@ int main(int argc, char **argv)
 			force = true;
 			break;
 		case OPT_FLIGHT:
-			if (!parse_duration(optarg, &flight) || flight > 3600) {
+			if (!skbt_parse_duration(optarg, &flight) || flight > 3600) {
 				fprintf(stderr, PROG ": bad --flight '%s' (a duration such as 5s or "
 					"500ms, at most 1h)\n", optarg);
 				status = SKBT_EXIT_USAGE;
@@ -567,7 +570,7 @@ int main(int argc, char **argv)
 			break;
 		case OPT_AFTER:
 			after_set = true;
-			if (strcmp(optarg, "0") && (!parse_duration(optarg, &after) || after > 3600)) {
+			if (strcmp(optarg, "0") && (!skbt_parse_duration(optarg, &after) || after > 3600)) {
 				fprintf(stderr, PROG ": bad --after '%s' (a duration such as 2s or "
 					"500ms, at most 1h; 0: none)\n", optarg);
 				status = SKBT_EXIT_USAGE;
@@ -668,7 +671,7 @@ int main(int argc, char **argv)
 	}
 	if (cfg.pcap && !cfg.pcap_max_bytes)
 		cfg.pcap_max_bytes = 256ULL << 20;
-	if ((max_files || after_set || cfg.session.drop_trigger ||
+	if ((max_files || after_set || cfg.session.drop_trigger || triggers.latency[0] ||
 	     skbt_trigger_has_counters(&triggers)) && !flight) {
 		fprintf(stderr, PROG ": %s needs --flight\n",
 			max_files ? "--max-files" : after_set ? "--after" : "--trigger");
@@ -699,6 +702,13 @@ int main(int argc, char **argv)
 		cfg.output = flight_base;
 		cfg.flight = true;
 		cfg.flight_after_s = after;
+	}
+	/* the latency trigger decodes up to "now": the trace clock must be CLOCK_MONOTONIC */
+	if (triggers.latency[0] && cfg.session.clock && strcmp(cfg.session.clock, "mono")) {
+		fprintf(stderr, PROG ": --trigger %s needs the mono clock, not --clock %s\n",
+			triggers.latency, cfg.session.clock);
+		status = SKBT_EXIT_USAGE;
+		goto cleanup;
 	}
 	/*
 	 * An rx-drop device that is not there, or counters this kernel lacks, is a usage error
@@ -822,11 +832,20 @@ int main(int argc, char **argv)
 		 */
 		unsigned long kb, max_kb = plan.user ? plan.per_cpu_kb :
 				  skbt_budget_max_per_cpu_kb(plan.budget_kb, online);
-		double rate;
+		double rate, hold = flight + after;
 
+		/*
+		 * A latency trigger keeps as much again in its window: half each.  It fires when
+		 * the journey ends, up to the builder's idle time (2 s) and a read after the
+		 * slow stage: the window holds that too.
+		 */
+		if (triggers.latency[0]) {
+			max_kb /= 2;
+			hold += SKBT_FOLLOW_END_S;
+		}
 		if (max_kb < SKBT_BUDGET_MIN_KB)
 			max_kb = SKBT_BUDGET_MIN_KB;
-		ret = skbt_recorder_flight_size(rec, FLIGHT_MEASURE_S, flight + after,
+		ret = skbt_recorder_flight_size(rec, FLIGHT_MEASURE_S, hold,
 						SKBT_BUDGET_MIN_KB,
 						max_kb, &kb, &rate, &err);
 		if (ret) {
@@ -838,18 +857,74 @@ int main(int argc, char **argv)
 			snprintf(plan_text, sizeof(plan_text), "flight: measured %.0f KB/s on the "
 				 "busiest CPU over %.1f s; %lu KB per CPU holds %s%.1f s at that rate "
 				 "(wanted %.3g s; budget %lu KB per CPU)", rate / 1024,
-				 FLIGHT_MEASURE_S, kb, kb * 1024.0 / 1.25 / rate < flight + after ?
-				 "only " : "", kb * 1024.0 / 1.25 / rate, flight + after, max_kb);
+				 FLIGHT_MEASURE_S, kb, kb * 1024.0 / 1.25 / rate < hold ?
+				 "only " : "", kb * 1024.0 / 1.25 / rate, hold, max_kb);
 		else
 			snprintf(plan_text, sizeof(plan_text), "flight: no event in %.1f s of "
 				 "measuring; %lu KB per CPU, the minimum (budget %lu KB per CPU)",
 				 FLIGHT_MEASURE_S, kb, max_kb);
 		cfg.buffer_plan = plan_text;
 		skbt_recorder_set_plan(rec, plan_text);
+		if (triggers.latency[0]) {
+			unsigned int ps = skbt_recorder_page_size(rec);
+			/* the sized bytes, or a partly filled sub-buffer per read if more */
+			unsigned long pages = kb * 1024 / ps,
+				      sparse = (unsigned long)(hold * 1000 / FOLLOW_MS *
+							       1.25) + 8;
+			char *formats = NULL;
+
+			if (pages < sparse)
+				pages = sparse < max_kb * 1024 / ps ? sparse : max_kb * 1024 / ps;
+			if (strcmp(skbt_recorder_clock(rec), "mono")) {
+				fprintf(stderr, PROG ": --trigger %s needs the mono trace clock; this "
+					"kernel gave %s\n", triggers.latency, skbt_recorder_clock(rec));
+				skbt_recorder_abort(rec);
+				goto cleanup;
+			}
+			if (asprintf(&formats, "%s/formats.dat", skbt_recorder_tmp_dir(rec)) < 0) {
+				skbt_recorder_abort(rec);
+				goto cleanup;
+			}
+			ret = skbt_recorder_write_formats(rec, formats, &err);
+			if (ret) {
+				fprintf(stderr, PROG ": --trigger %s: %s\n", triggers.latency, err.msg);
+				unlink(formats);
+				free(formats);
+				skbt_recorder_abort(rec);
+				goto cleanup;
+			}
+			follow_cfg = (struct skbt_follow_config){
+				.inst = skbt_recorder_instance(rec),
+				.ncpus = skbt_recorder_ncpus(rec), .page_size = ps,
+				.formats = formats, .window_pages = pages,
+				.stage = triggers.stage, .stage_ns = triggers.stage_ns };
+			snprintf(follow_text, sizeof(follow_text), "a reader follows the buffers "
+				 "every %d ms for the latency trigger (the cost of a recording) and "
+				 "keeps the last %lu KB per CPU", FOLLOW_MS, pages * ps / 1024);
+		}
 	}
 	ret = skbt_recorder_start(rec, &err);
+	/*
+	 * The latency trigger's reader once the guard is forked: a guard holding its
+	 * trace_pipe_raw files would keep the instance from being removed.  The buffers keep
+	 * what comes meanwhile.
+	 */
+	if (!ret && follow_cfg.formats) {
+		ret = skbt_follow_open(&follow_cfg, &follow, &err);
+		if (ret)
+			snprintf(err.msg + strlen(err.msg), sizeof(err.msg) - strlen(err.msg),
+				 " (--trigger %s)", triggers.latency);
+	}
+	if (follow_cfg.formats) {
+		/* the follower holds it open: no file is left behind */
+		unlink(follow_cfg.formats);
+		free((char *)follow_cfg.formats);
+		follow_cfg.formats = NULL;
+	}
 	if (ret) {
 		fprintf(stderr, PROG ": %s\n", err.msg);
+		skbt_follow_close(follow);
+		follow = NULL;
 		skbt_recorder_abort(rec);
 		goto cleanup;
 	}
@@ -859,6 +934,8 @@ int main(int argc, char **argv)
 	 */
 	if (flight) {
 		char pending[SKBT_TRIGGER_REASON_MAX] = "", told[SKBT_TRIGGER_REASON_MAX] = "";
+		char fname[SKBT_TRIGGER_REASON_MAX + 8], note[64];
+		uint64_t latency_ns = 0;
 		struct skbt_sbuf what = { 0 };
 		uint64_t pending_ns = 0;
 		double last = 0;
@@ -875,7 +952,9 @@ int main(int argc, char **argv)
 		for (unsigned int k = 0; k < triggers.nrx; k++)
 			skbt_sbuf_printf(&what, ", %s:%s", skbt_trigger_kinds[SKBT_TRIGGER_RX_DROP].name,
 					 triggers.rx_dev[k]);
-		fprintf(stderr, PROG ": %s; no reader\n", plan_text);
+		if (triggers.latency[0])
+			skbt_sbuf_printf(&what, ", %s", triggers.latency);
+		fprintf(stderr, PROG ": %s; %s\n", plan_text, follow ? follow_text : "no reader");
 		fprintf(stderr, PROG ": flight recorder: keeping the last %.3g s; SIGUSR1%s%s writes "
 			"them%s to %s; Ctrl-C to stop\n", flight, what.p ? " or --trigger " : "",
 			what.p ? what.p + 2 : "", after > 0 ? " and what follows for --after" : "",
@@ -899,9 +978,29 @@ int main(int argc, char **argv)
 			 * The counters every SKBT_TRIGGER_POLL_MS, also during an aftermath and a
 			 * rate-limited window: each poll is the next one's baseline.
 			 */
-			if (watch && !(++naps % (SKBT_TRIGGER_POLL_MS / FLIGHT_NAP_MS)) &&
+			naps++;
+			if (watch && !(naps % (SKBT_TRIGGER_POLL_MS / FLIGHT_NAP_MS)) &&
 			    skbt_trigger_watch_poll(watch, &cr) > 0)
 				reason = cr;
+			/* the reader, also in an aftermath (the window takes it in, nothing fires) */
+			if (follow && !(naps % (FOLLOW_MS / FLIGHT_NAP_MS))) {
+				uint64_t lns = 0;
+
+				ret = skbt_follow_poll(follow, mono_ns(), !*pending && !reason,
+						       &latency_ns, &lns);
+				if (ret < 0) {
+					fprintf(stderr, PROG ": --trigger %s: reading the buffers: %s\n",
+						triggers.latency, strerror(-ret));
+					status = SKBT_EXIT_FAIL;
+					break;
+				}
+				if (ret > 0) {
+					reason = triggers.latency;
+					fprintf(stderr, PROG ": trigger %s: a journey's %s stage took "
+						"%.3f ms\n", reason, skbt_stage_name(triggers.stage),
+						lns / 1e6);
+				}
+			}
 			if (*pending) {
 				/* --after: the aftermath runs to its end or to SIGINT/SIGTERM */
 				usr1 = 0;
@@ -923,7 +1022,8 @@ int main(int argc, char **argv)
 			else if (!reason)
 				continue;
 			usr1 = 0;
-			t = mono_ns();
+			/* a latency trigger is timed by the end of the slow stage (trace clock) */
+			t = reason == triggers.latency && latency_ns ? latency_ns : mono_ns();
 			if (last && t / 1e9 - last < flight) {
 				/* once per window and kind: a counter keeps rising in a storm */
 				if (strcmp(told, reason))
@@ -962,20 +1062,47 @@ write:
 			t = pending_ns;
 			wall = time(NULL);
 			strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime(&wall));
+			/* "latency:backlog>2ms" names the file latency:backlog-over-2ms */
+			snprintf(fname, sizeof(fname), "%.*s%s%s", (int)strcspn(pending, ">"),
+				 pending, strchr(pending, '>') ? "-over-" : "",
+				 strchr(pending, '>') ? strchr(pending, '>') + 1 : "");
 			if (asprintf(&name, "%s/skbtrail-%s-%s.dat", flight_dir, stamp,
-				     pending) < 0)
+				     fname) < 0)
 				break;
 			/* two files in one second (--flight under 1 s): -2, -3, ... */
 			for (int k = 2; !access(name, F_OK) && k < 1000; k++) {
 				free(name);
 				if (asprintf(&name, "%s/skbtrail-%s-%s-%d.dat", flight_dir, stamp,
-					     pending, k) < 0) {
+					     fname, k) < 0) {
 					name = NULL;
 					break;
 				}
 			}
 			if (!name)
 				break;
+			/*
+			 * The latency window first (read up to now), then the trigger appends
+			 * what the buffers still hold once tracing is off.
+			 */
+			err.msg[0] = '\0';
+			if (follow) {
+				ret = skbt_follow_poll(follow, mono_ns(), false, &latency_ns, &t);
+				/* what the window let go before its first page: the file says so */
+				snprintf(note, sizeof(note), "latency_window_dropped_pages=%llu\n",
+					 (unsigned long long)skbt_follow_stats(follow)->window_dropped);
+				skbt_recorder_set_note(rec, note);
+				if (ret >= 0)
+					ret = skbt_follow_flush(follow, skbt_recorder_spool_fds(rec),
+								&err);
+			}
+			if (follow && ret < 0) {
+				fprintf(stderr, PROG ": trigger %s: %s\n", pending,
+					err.msg[0] ? err.msg : "cannot read the buffers");
+				free(name);
+				status = SKBT_EXIT_FAIL;
+				break;
+			}
+			t = pending_ns;
 			ret = skbt_recorder_trigger(rec, name, pending, t, &sum, &err);
 			if (ret) {
 				fprintf(stderr, PROG ": trigger %s: %s\n", pending, err.msg);
@@ -989,6 +1116,18 @@ write:
 			pending[0] = '\0';
 			print_summary(&sum, SKBT_STOP_TRIGGER);
 			flight_rotate(&files, name, max_files);
+		}
+		if (follow) {
+			const struct skbt_follow_stats *fs = skbt_follow_stats(follow);
+
+			fprintf(stderr, PROG ": latency trigger: read %llu KB, %llu events (%llu "
+				"late), %llu journeys; longest %s stage %.3f ms\n",
+				(unsigned long long)fs->bytes / 1024, (unsigned long long)fs->events,
+				(unsigned long long)fs->late, (unsigned long long)fs->journeys,
+				skbt_stage_name(triggers.stage), fs->stage_max_ns / 1e6);
+			/* its open trace_pipe_raw files would keep the instance from going */
+			skbt_follow_close(follow);
+			follow = NULL;
 		}
 		skbt_recorder_abort(rec);
 		goto cleanup;
@@ -1059,6 +1198,11 @@ write:
 		status = SKBT_EXIT_OK;
 	}
 cleanup:
+	skbt_follow_close(follow);	/* first: its open files would keep the instance */
+	if (follow_cfg.formats) {
+		unlink(follow_cfg.formats);
+		free((char *)follow_cfg.formats);
+	}
 	skbt_recorder_close(rec);
 	for (unsigned int k = 0; k < files.n; k++)
 		free(files.name[k]);

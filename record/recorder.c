@@ -72,6 +72,7 @@ struct skbt_recorder {
 	/* flight mode: the trigger of the file being written (kind=record trigger=...) */
 	const char *trigger;
 	uint64_t trigger_ns;
+	const char *note;	/* more key=value lines of the next file (skbt_recorder_set_note) */
 };
 
 const char *skbt_stop_reason_name(enum skbt_stop_reason r)
@@ -455,6 +456,8 @@ static int add_options(struct skbt_recorder *r, enum skbt_stop_reason why,
 	if (r->trigger)
 		skbt_sbuf_printf(&sb, "trigger=%s\ntrigger_time_ns=%llu\ntrigger_after_s=%.3f\n",
 				 r->trigger, (unsigned long long)r->trigger_ns, r->cfg.flight_after_s);
+	if (r->trigger && r->note)
+		skbt_sbuf_str(&sb, r->note);
 	for (i = 0; i < r->ncpus; i++) {
 		const struct skbt_record_cpu *c = &r->cpu[i];
 
@@ -788,6 +791,89 @@ int skbt_recorder_resume(struct skbt_recorder *r)
 int skbt_recorder_arm_drop(struct skbt_recorder *r, bool on)
 {
 	return skbt_session_arm_drop(r->session, on);
+}
+
+struct tracefs_instance *skbt_recorder_instance(struct skbt_recorder *r)
+{
+	return skbt_session_instance(r->session);
+}
+
+unsigned int skbt_recorder_page_size(const struct skbt_recorder *r)
+{
+	return skbt_session_page_size(r->session);
+}
+
+int skbt_recorder_ncpus(const struct skbt_recorder *r)
+{
+	return r->ncpus;
+}
+
+const int *skbt_recorder_spool_fds(const struct skbt_recorder *r)
+{
+	return skbt_capture_spool_fds(r->capture);
+}
+
+const char *skbt_recorder_clock(const struct skbt_recorder *r)
+{
+	return skbt_session_clock(r->session);
+}
+
+const char *skbt_recorder_tmp_dir(const struct skbt_recorder *r)
+{
+	return r->tmp_dir;
+}
+
+int skbt_recorder_write_formats(struct skbt_recorder *r, const char *path, struct skbt_err *err)
+{
+	struct skbt_writer_stats ws = { 0 };
+	struct skbt_sbuf sb = { 0 };
+	int *none = malloc(r->ncpus * sizeof(*none));
+	int fd, ret;
+
+	if (!none)
+		return skbt_err_set(err, -ENOMEM, "out of memory");
+	for (int i = 0; i < r->ncpus; i++)
+		none[i] = -1;
+	/* only what a decoder reads of the file's own option (docs/file-format.md) */
+	skbt_sbuf_printf(&sb, "kind=" SKBT_SBOPT_NAME_RECORD "\nformat=1\nevents_enabled=%s\n",
+			 skbt_session_enabled(r->session));
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (!sb.p || fd < 0) {
+		ret = skbt_err_set(err, fd < 0 ? -errno : -ENOMEM, "%s: %s", path,
+				   fd < 0 ? strerror(errno) : "out of memory");
+		goto out;
+	}
+	skbt_writer_del_option(r->writer, SKBT_OPTION_ID);
+	ret = skbt_writer_add_option(r->writer, SKBT_OPTION_ID, sb.p, sb.len + 1);
+	if (ret)
+		skbt_err_set(err, ret, "out of memory");
+	else
+		ret = skbt_writer_write(r->writer, fd, r->ncpus, none, false, &ws, err);
+	/* the files written later get their options from add_options() */
+	skbt_writer_del_option(r->writer, SKBT_OPTION_ID);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(sb.p);
+	free(none);
+	return ret;
+}
+
+int skbt_recorder_set_buffer_kb(struct skbt_recorder *r, unsigned long kb)
+{
+	int ret = skbt_session_set_buffer_kb(r->session, kb);
+
+	for (int i = 0; !ret && i < r->ncpus; i++) {
+		free(r->start_text[i]);
+		r->start_text[i] = NULL;
+		skbt_session_cpu_stats(r->session, i, &r->start_text[i], &r->cpu[i].start);
+	}
+	return ret;
+}
+
+void skbt_recorder_set_note(struct skbt_recorder *r, const char *note)
+{
+	r->note = note;
 }
 
 void skbt_recorder_set_plan(struct skbt_recorder *r, const char *plan)

@@ -25,6 +25,7 @@
 #include <linux/rtnetlink.h>
 
 #include "skbtrail/context.h"
+#include "skbtrail/journey.h"
 #include "skbtrail/trigger.h"
 
 const struct skbt_trigger_kind_desc skbt_trigger_kinds[SKBT_TRIGGER_NKINDS] = {
@@ -38,6 +39,10 @@ const struct skbt_trigger_kind_desc skbt_trigger_kinds[SKBT_TRIGGER_NKINDS] = {
 	[SKBT_TRIGGER_RX_DROP] = { "rx-drop", "DEV", true,
 		"rx_dropped or rx_missed_errors of DEV rises\n"
 		"(in the recorder's network namespace)" },
+	[SKBT_TRIGGER_LATENCY] = { "latency", "STAGE>DURATION", true,
+		"a journey's STAGE (a stage of the analyzer:\nbacklog, stack, ...) lasts more than "
+		"DURATION\n(e.g. 'backlog>2ms'; 'latency:' may be left out);\nreads the buffers "
+		"all along: costs what a\nrecording costs" },
 };
 
 /* softnet_stat columns (skbt_softnet_fields) of the softnet triggers */
@@ -59,12 +64,53 @@ static bool reasons_ok(const char *r)
 	return *r && strspn(r, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_,") == strlen(r);
 }
 
+/* "STAGE>DURATION" of the latency trigger */
+static int parse_latency(struct skbt_trigger_set *set, const char *arg, struct skbt_err *err)
+{
+	const char *gt = strchr(arg, '>');
+	char stage[32];
+	double s;
+	int st;
+
+	if (strlen(skbt_trigger_kinds[SKBT_TRIGGER_LATENCY].name) + 1 + strlen(arg) >=
+	    sizeof(set->latency))
+		return skbt_err_set(err, -EINVAL, "--trigger '%.60s...': too long", arg);
+	if (!gt || (size_t)(gt - arg) >= sizeof(stage))
+		return skbt_err_set(err, -EINVAL, "bad --trigger '%s' (a latency trigger is "
+				    "STAGE>DURATION, e.g. backlog>2ms)", arg);
+	memcpy(stage, arg, gt - arg);
+	stage[gt - arg] = '\0';
+	st = skbt_stage_from_name(stage);
+	if (st < 0) {
+		char names[128] = "";
+
+		for (int i = 0; i < SKBT_STAGE__COUNT; i++)
+			snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+				 i ? ", " : "", skbt_stage_name(i));
+		return skbt_err_set(err, -EINVAL, "--trigger '%s': no stage '%s' (stages: %s)",
+				    arg, stage, names);
+	}
+	if (!skbt_parse_duration(gt + 1, &s) || s > 3600)
+		return skbt_err_set(err, -EINVAL, "--trigger '%s': bad duration '%s' (e.g. 2ms, "
+				    "500us, 1s)", arg, gt + 1);
+	if (set->latency[0])
+		return skbt_err_set(err, -EINVAL, "only one latency --trigger");
+	set->stage = st;
+	set->stage_ns = (uint64_t)(s * 1e9 + 0.5);
+	snprintf(set->latency, sizeof(set->latency), "%s:%s",
+		 skbt_trigger_kinds[SKBT_TRIGGER_LATENCY].name, arg);
+	return 0;
+}
+
 int skbt_trigger_parse(struct skbt_trigger_set *set, const char *spec, struct skbt_err *err)
 {
-	size_t len = strcspn(spec, ":");
+	size_t len = strcspn(spec, ":>");
 	const char *arg = spec[len] ? spec + len + 1 : NULL;
 	int k;
 
+	/* "STAGE>DURATION": the latency kind without its name */
+	if (spec[len] == '>')
+		return parse_latency(set, spec, err);
 	for (k = 0; k < SKBT_TRIGGER_NKINDS; k++)
 		if (strlen(skbt_trigger_kinds[k].name) == len &&
 		    !strncmp(spec, skbt_trigger_kinds[k].name, len))
@@ -101,6 +147,8 @@ int skbt_trigger_parse(struct skbt_trigger_set *set, const char *spec, struct sk
 					    SKBT_TRIGGER_MAX_DEVS);
 		set->rx_dev[set->nrx++] = arg;
 		break;
+	case SKBT_TRIGGER_LATENCY:
+		return parse_latency(set, arg, err);
 	}
 	return 0;
 }

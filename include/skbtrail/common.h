@@ -111,5 +111,7 @@ void skbt_version_text(struct skbt_sbuf *sb, const char *prog, unsigned int libs
  */
 void skbt_options_text(struct skbt_sbuf *sb, const struct option *opts, const char *shortopts,
 		       const char *hidden);
+/* A positive duration "5", "5s", "500ms", "200us", "2m" into *@out seconds; false if not. */
+bool skbt_parse_duration(const char *s, double *out);
 
 #endif

@@ -86,6 +86,22 @@ int skbt_events_open(struct skbt_tracefile *tf, const char *buffer, struct skbt_
 void skbt_events_close(struct skbt_events *ev);	/* NULL is a no-op */
 
 /*
+ * A live stream of @ncpus CPUs: the formats come from @tf (a file without data, its options
+ * saying which events are enabled), the sub-buffers from skbt_events_push() as a reader gets
+ * them (the flight recorder's latency trigger).  Decoding is the same as for a file.
+ */
+int skbt_events_open_live(struct skbt_tracefile *tf, int ncpus, struct skbt_events **evp,
+			  struct skbt_err *err);
+/*
+ * Hand @len bytes of whole sub-buffers of @cpu to a live stream (@len 0: none), and let
+ * skbt_events_next() deliver records up to @hold: every CPU has been read up to that time,
+ * so no earlier record can come later.  Past it, skbt_events_next() returns 0 until the next
+ * push.  0, -EINVAL or -ENOMEM.
+ */
+int skbt_events_push(struct skbt_events *ev, int cpu, const void *pages, size_t len,
+		     uint64_t hold);
+
+/*
  * 1: *out filled with the next event in timestamp order (ties: lower CPU first);
  * 0: end; <0: error (err says what).  Records whose timestamp goes backwards on their
  * CPU are counted (skbt_events_backwards) and delivered with the last good timestamp.

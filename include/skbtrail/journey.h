@@ -217,6 +217,11 @@ int skbt_journeys_new(const struct skbt_journeys_config *cfg, const struct skbt_
 		      struct skbt_journeys **jbp);
 /* Feed the next event (in time order).  0 or -ENOMEM. */
 int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev);
+/*
+ * Time has passed to @now without an event (a live reader read every CPU up to it): end the
+ * journeys idle since, as an event at @now would.  No later event may be older than @now.
+ */
+void skbt_journeys_advance(struct skbt_journeys *jb, uint64_t now);
 /* End every journey still in flight (SKBT_JEND_EOF) and hand them over. */
 void skbt_journeys_finish(struct skbt_journeys *jb);
 const struct skbt_journeys_counters *skbt_journeys_counters(const struct skbt_journeys *jb);

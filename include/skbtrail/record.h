@@ -143,6 +143,30 @@ bool skbt_recorder_tripped(struct skbt_recorder *r);
 int skbt_recorder_resume(struct skbt_recorder *r);
 /* skbt_session_arm_drop(): the drop trigger off during an aftermath (--after), then on. */
 int skbt_recorder_arm_drop(struct skbt_recorder *r, bool on);
+/*
+ * Flight mode with a latency trigger (skbtrail/follow.h): the instance its reader reads, the
+ * size of a sub-buffer, the CPUs, and the spools (one fd per CPU) a window is written to
+ * just before skbt_recorder_trigger(), which appends what the buffers still hold.
+ */
+struct tracefs_instance *skbt_recorder_instance(struct skbt_recorder *r);
+unsigned int skbt_recorder_page_size(const struct skbt_recorder *r);
+int skbt_recorder_ncpus(const struct skbt_recorder *r);
+const int *skbt_recorder_spool_fds(const struct skbt_recorder *r);
+const char *skbt_recorder_clock(const struct skbt_recorder *r);	/* the trace clock */
+/*
+ * Write @path (in the recorder's private directory: a name of its own under
+ * skbt_recorder_tmp_dir()) as a trace.dat without event data: the formats and the events
+ * enabled, for a live decoder.  0 or a negative errno with @err set.
+ */
+int skbt_recorder_write_formats(struct skbt_recorder *r, const char *path, struct skbt_err *err);
+const char *skbt_recorder_tmp_dir(const struct skbt_recorder *r);
+/* Set the ring buffers to @kb per CPU (flight mode, after skbt_recorder_flight_size()). */
+int skbt_recorder_set_buffer_kb(struct skbt_recorder *r, unsigned long kb);
+/*
+ * Flight mode: "key=value\n" lines (kept by pointer, NULL: none) added to the kind=record
+ * option of the files skbt_recorder_trigger() writes (the latency trigger's window).
+ */
+void skbt_recorder_set_note(struct skbt_recorder *r, const char *note);
 /* Replace the buffer_plan text of the file (flight mode sizes after open). */
 void skbt_recorder_set_plan(struct skbt_recorder *r, const char *plan);
 /* Give up without a file (error before tracing started): remove instance and temp files. */

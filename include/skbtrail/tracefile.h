@@ -95,6 +95,15 @@ bool skbt_tracefile_truncated(const struct skbt_tracefile *tf);
 int skbt_cpu_stream_open(struct skbt_tracefile *tf, int buf, int cpu,
 			 struct skbt_cpu_stream **sp, struct skbt_err *err);
 void skbt_cpu_stream_close(struct skbt_cpu_stream *s);	/* NULL is a no-op */
+/*
+ * A stream of @cpu with no data in @tf (whose formats and page layout it uses): its
+ * sub-buffers are handed in by skbt_cpu_stream_push() as a live reader gets them (the flight
+ * recorder's latency trigger).  skbt_cpu_stream_next() returns 0 when it has read all it was
+ * given; more may be pushed after that.
+ */
+int skbt_cpu_stream_open_live(struct skbt_tracefile *tf, int cpu, struct skbt_cpu_stream **sp);
+/* Append @len bytes of whole sub-buffers (copied) to a live stream: 0, -EINVAL or -ENOMEM. */
+int skbt_cpu_stream_push(struct skbt_cpu_stream *s, const void *pages, size_t len);
 
 struct skbt_raw_record {
 	uint64_t ts;		/* trace clock, ns (as the file's clock counts) */

@@ -7,7 +7,9 @@
  * The drop trigger is the kernel's own (a traceoff trigger on skb:kfree_skb, session.h).
  * The counter triggers are polled here every SKBT_TRIGGER_POLL_MS from counters the kernel
  * already keeps (/proc/net/softnet_stat; a device's rtnetlink statistics, in the recorder's
- * network namespace): no ring buffer is read while the recorder waits.
+ * network namespace): no ring buffer is read while the recorder waits.  The latency trigger
+ * is the one that reads the ring buffers (skbtrail/follow.h): a journey must be built to
+ * see a stage's time.
  */
 #ifndef SKBTRAIL_TRIGGER_H
 #define SKBTRAIL_TRIGGER_H
@@ -19,13 +21,14 @@
 
 #define SKBT_TRIGGER_POLL_MS 100	/* the counter triggers' polling period */
 #define SKBT_TRIGGER_MAX_DEVS 16	/* rx-drop:DEV devices */
-#define SKBT_TRIGGER_REASON_MAX 32	/* "rx-drop:" + IFNAMSIZ, with the NUL */
+#define SKBT_TRIGGER_REASON_MAX 48	/* "rx-drop:" + IFNAMSIZ, "latency:STAGE>DURATION" */
 
 enum skbt_trigger_kind {
 	SKBT_TRIGGER_DROP,		/* drop[:REASON,...]: a traced kfree_skb with a reason */
 	SKBT_TRIGGER_SOFTNET_DROP,	/* softnet_stat "dropped" rose on some CPU */
 	SKBT_TRIGGER_SQUEEZE,		/* softnet_stat "time_squeeze" rose on some CPU */
 	SKBT_TRIGGER_RX_DROP,		/* rx_dropped or rx_missed of DEV rose */
+	SKBT_TRIGGER_LATENCY,		/* [latency:]STAGE>DURATION: a journey's stage took longer */
 	SKBT_TRIGGER_NKINDS
 };
 
@@ -45,12 +48,16 @@ struct skbt_trigger_set {
 	bool softnet_drop, squeeze;
 	unsigned int nrx;
 	const char *rx_dev[SKBT_TRIGGER_MAX_DEVS];
+	/* latency: the reason ("latency:backlog>2ms"; "" off), the stage and its threshold */
+	char latency[SKBT_TRIGGER_REASON_MAX];
+	int stage;			/* enum skbt_stage */
+	uint64_t stage_ns;
 };
 
 /*
  * Add one --trigger argument (@spec, kept by pointer) to @set.  -EINVAL with @err naming the
  * problem (unknown kind, missing or unwanted argument, bad device or reason name, too many
- * devices).
+ * devices, unknown stage, bad duration).  "STAGE>DURATION" alone is the latency kind.
  */
 int skbt_trigger_parse(struct skbt_trigger_set *set, const char *spec, struct skbt_err *err);
 /* Some counter trigger is set: the recorder must poll skbt_trigger_watch_poll(). */

@@ -71,6 +71,12 @@ check_eq "skbtrail-record --format <TAB>" "v7 v6" "$(comp 'skbtrail-record --for
 check_eq "skbtrail-analyze --stage <TAB>" "gro rps forward backlog xmit stack upcall socket" \
 	"$(comp 'skbtrail-analyze --stage ')"
 check_eq "skbtrail-analyze --stage=ba<TAB>" "backlog" "$(comp 'skbtrail-analyze --stage=ba')"
+check_eq "skbtrail-record --trigger <TAB>: the kinds, then the latency stages" \
+	"drop drop: softnet-drop squeeze rx-drop: gro> rps> forward> backlog> xmit> stack> upcall> socket>" \
+	"$(comp 'skbtrail-record --trigger ')"
+check_eq "skbtrail-record --trigger ba<TAB>" "backlog>" "$(comp 'skbtrail-record --trigger ba')"
+check "skbtrail-record --trigger rx-drop:<TAB> lists lo (after the :)" \
+	grep -qx lo <<<"$(comp 'skbtrail-record --trigger rx-drop:' | tr ' ' '\n')"
 check "skbtrail-analyze --dev <TAB> lists lo" grep -qw lo <<<"$(comp 'skbtrail-analyze --dev ')"
 check "skbtrail-record -D <TAB> lists lo" grep -qw lo <<<"$(comp 'skbtrail-record -D ')"
 check_eq "skbtrail-record --dev lo,<TAB>: not lo again" "" \

@@ -1,7 +1,8 @@
 #!/bin/bash
 # The layers of docs/architecture.md, read from the objects the build made: lib/ needs nothing
-# of model/ or render/, model/ nothing of render/, and the recorder nothing of model/ or
-# render/ (it links the format library only).  Then the module graph inside model/ and
+# of model/ or render/, model/ nothing of render/, and the recorder nothing of render/ and of
+# model/ only the decoder and the journey builder (its latency trigger); nothing below uses
+# the recorder.  Then the module graph inside model/ and
 # render/: no cycle between modules (module A uses B when A's object has an undefined symbol
 # that B's object defines).
 . "$(dirname "$0")/../lib.sh"
@@ -17,8 +18,13 @@ check_eq "lib/ uses nothing of model/ or render/" "" \
 	"$(comm -12 <(uses "$obj"/lib/*.o) <(defs "$obj"/model/*.o "$obj"/render/*.o) | xargs)"
 check_eq "model/ uses nothing of render/" "" \
 	"$(comm -12 <(uses "$obj"/model/*.o) <(defs "$obj"/render/*.o) | xargs)"
-check_eq "the recorder (record/) uses nothing of model/ or render/" "" \
-	"$(comm -12 <(uses "$obj"/record/*.o) <(defs "$obj"/model/*.o "$obj"/render/*.o) | xargs)"
+check_eq "the recorder (record/) uses nothing of render/" "" \
+	"$(comm -12 <(uses "$obj"/record/*.o) <(defs "$obj"/render/*.o) | xargs)"
+# its latency trigger (record/follow.c) decodes and builds journeys as the analyzer does
+check_eq "the recorder uses of model/ only the decoder and the journey builder" "" \
+	"$(comm -12 <(uses "$obj"/record/*.o) <(defs $(ls "$obj"/model/*.o | grep -v -e /events.o -e /journey.o)) | xargs)"
+check_eq "lib/, model/ and render/ use nothing of record/" "" \
+	"$(comm -12 <(uses "$obj"/lib/*.o "$obj"/model/*.o "$obj"/render/*.o) <(defs "$obj"/record/*.o) | xargs)"
 # module graph: edges A -> B, then look for a cycle with tsort
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

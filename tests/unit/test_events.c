@@ -382,6 +382,101 @@ static void test_lost_and_backwards(void **state)
 	free(buf);
 }
 
+/*
+ * A live stream (the flight recorder's latency trigger) decodes the sub-buffers it is handed
+ * exactly as the file is decoded: the v6 sample's raw pages pushed all at once, then one page
+ * per CPU at a time with records held back past what every CPU has been read up to.
+ */
+static void test_live(void **state)
+{
+	const char *file = path_of("tests/data/native-h_drops-slim-v6.dat");
+	struct skbt_tracefile *tf = NULL;
+	struct skbt_events *ev = NULL, *live = NULL;
+	struct skbt_err err = { 0 };
+	struct skbt_event *want = NULL, e;
+	size_t nwant = 0, cap = 0;
+	uint8_t *data[64] = { NULL };
+	uint64_t size[64] = { 0 };
+	unsigned int ps;
+	int ncpus, buf;
+	FILE *fp;
+
+	(void)state;
+	assert_int_equal(skbt_tracefile_open(file, &tf, &err), 0);
+	assert_int_equal(skbt_events_open(tf, NULL, &ev, &err), 0);
+	while (skbt_events_next(ev, &e, &err) == 1) {
+		if (nwant == cap) {
+			cap = cap ? 2 * cap : 1024;
+			want = realloc(want, cap * sizeof(*want));
+			assert_non_null(want);
+		}
+		want[nwant++] = e;
+	}
+	assert_true(nwant > 100);
+	ps = skbt_tracefile_page_size(tf);
+	buf = skbt_tracefile_buffer_find(tf, skbt_events_buffer(ev));
+	assert_true(buf >= 0);
+	ncpus = skbt_tracefile_buffer_ncpus(tf, buf);
+	assert_true(ncpus > 0 && ncpus <= 64);
+	fp = fopen(file, "rb");
+	assert_non_null(fp);
+	for (int c = 0; c < ncpus; c++) {
+		uint64_t off;
+
+		if (skbt_tracefile_cpu_data(tf, buf, c, &off, &size[c]))
+			continue;
+		size[c] -= size[c] % ps;
+		data[c] = malloc(size[c] ? size[c] : 1);
+		assert_non_null(data[c]);
+		assert_int_equal(fseek(fp, (long)off, SEEK_SET), 0);
+		assert_int_equal(fread(data[c], 1, size[c], fp), size[c]);
+	}
+	fclose(fp);
+
+	for (int pass = 0; pass < 2; pass++) {
+		uint64_t pos[64] = { 0 };
+		size_t got = 0;
+		bool more = true;
+
+		assert_int_equal(skbt_events_open_live(tf, ncpus, &live, &err), 0);
+		while (more) {
+			uint64_t hold = UINT64_MAX;
+
+			more = false;
+			for (int c = 0; c < ncpus; c++) {
+				/* pass 0: everything; pass 1: a page per CPU per round */
+				uint64_t n = pass ? (pos[c] < size[c] ? ps : 0) : size[c];
+
+				assert_int_equal(skbt_events_push(live, c, data[c] + pos[c], n, 0), 0);
+				pos[c] += n;
+				if (pos[c] < size[c]) {
+					uint64_t ts;
+
+					/* the next page starts at its header's time: nothing before */
+					memcpy(&ts, data[c] + pos[c], 8);
+					if (ts - 1 < hold)
+						hold = ts - 1;
+					more = true;
+				}
+			}
+			assert_int_equal(skbt_events_push(live, 0, NULL, 0, hold), 0);
+			while (skbt_events_next(live, &e, &err) == 1) {
+				assert_true(got < nwant);
+				assert_true(e.ts <= hold);
+				assert_memory_equal(&e, &want[got], sizeof(e));
+				got++;
+			}
+		}
+		assert_int_equal(got, nwant);
+		skbt_events_close(live);
+	}
+	for (int c = 0; c < ncpus; c++)
+		free(data[c]);
+	free(want);
+	skbt_events_close(ev);
+	skbt_tracefile_close(tf);
+}
+
 static void test_kind_names(void **state)
 {
 	assert_string_equal(skbt_kind_name(SKBT_EV_NETIF_RECEIVE_SKB), "net:netif_receive_skb");
@@ -408,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_full_events),
 		cmocka_unit_test(test_lost_and_backwards),
 		cmocka_unit_test(test_kind_names),
+		cmocka_unit_test(test_live),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@
 
 #include <cmocka.h>
 
+#include "skbtrail/journey.h"
 #include "skbtrail/trigger.h"
 
 static void test_parse(void **state)
@@ -76,11 +77,48 @@ static void test_table(void **state)
 
 		assert_non_null(d->name);
 		assert_non_null(d->help);
-		snprintf(spec, sizeof(spec), "%s%s", d->name, d->arg_required ? ":lo" : "");
+		snprintf(spec, sizeof(spec), "%s%s", d->name, !d->arg_required ? "" :
+			 k == SKBT_TRIGGER_LATENCY ? ":backlog>2ms" : ":lo");
 		assert_int_equal(skbt_trigger_parse(&set, spec, &err), 0);
 		assert_int_equal(skbt_trigger_parse(&(struct skbt_trigger_set){ 0 }, d->name, &err),
 				 d->arg_required ? -EINVAL : 0);
 	}
+}
+
+/* The latency kind: [latency:]STAGE>DURATION, a stage of the analyzer's table. */
+static void test_latency(void **state)
+{
+	static const char *const bad[] = {
+		"nosuch>1ms", "backlog>abc", "backlog>", ">1ms", "backlog>0ms", "backlog>-1ms",
+		"latency:", "latency:backlog", "latency:nosuch>1ms", "backlog>2h", "backlog >2ms",
+		"backlog>0.0000000000000000000000000000000000000000000001s",
+	};
+	struct skbt_trigger_set set = { 0 };
+	struct skbt_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(skbt_trigger_parse(&set, "backlog>2ms", &err), 0);
+	assert_string_equal(set.latency, "latency:backlog>2ms");
+	assert_int_equal(set.stage, SKBT_STAGE_BACKLOG);
+	assert_int_equal(set.stage_ns, 2000000);
+	assert_false(skbt_trigger_has_counters(&set));
+	assert_int_equal(skbt_trigger_parse(&set, "stack>1ms", &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "only one"));
+	set = (struct skbt_trigger_set){ 0 };
+	assert_int_equal(skbt_trigger_parse(&set, "latency:stack>500us", &err), 0);
+	assert_string_equal(set.latency, "latency:stack>500us");
+	assert_int_equal(set.stage, SKBT_STAGE_STACK);
+	assert_int_equal(set.stage_ns, 500000);
+	for (size_t i = 0; i < SKBT_ARRAY_SIZE(bad); i++) {
+		set = (struct skbt_trigger_set){ 0 };
+		err.msg[0] = '\0';
+		assert_int_equal(skbt_trigger_parse(&set, bad[i], &err), -EINVAL);
+		assert_true(err.msg[0] && !strchr(err.msg, '\n'));
+		assert_false(set.latency[0]);
+	}
+	/* the unknown stage's message lists the stages */
+	skbt_trigger_parse(&set, "nosuch>1ms", &err);
+	assert_non_null(strstr(err.msg, "backlog"));
 }
 
 static void test_watch(void **state)
@@ -115,6 +153,7 @@ int main(void)
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_parse_bad),
 		cmocka_unit_test(test_table),
+		cmocka_unit_test(test_latency),
 		cmocka_unit_test(test_watch),
 	};
 
