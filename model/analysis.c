@@ -741,6 +741,15 @@ static int finish_model(struct skbt_analysis *a)
 
 		ti->overrun_total = bi >= 0 ? file_overrun(a->tf, bi, ti->ncpus) : -1;
 	}
+	/*
+	 * In overwrite mode the buffers lose only their oldest events, and the recorder resets
+	 * them after each file: their overrun is the exact count of what came before this one.
+	 */
+	if (ti->overwritten_at_least && ti->overrun_total >= 0 &&
+	    (uint64_t)ti->overrun_total >= ti->overwritten_events) {
+		ti->overwritten_events = ti->overrun_total;
+		ti->overwritten_at_least = false;
+	}
 	if (skbt_findings_done(&a->fx, ti, &a->st))
 		return -ENOMEM;
 	ti->fx = &a->fx;
@@ -836,6 +845,8 @@ int skbt_analysis_run(struct skbt_analysis *a, struct skbt_err *err)
 			ti->overwritten_markers++;
 			if (e.u.lost.count != UINT64_MAX)
 				ti->overwritten_events += e.u.lost.count;
+			else
+				ti->overwritten_at_least = true;
 		} else if (e.kind == SKBT_EV_LOST) {
 			if (e.u.lost.count == UINT64_MAX)
 				ti->lost_unknown = true;

@@ -167,9 +167,9 @@ static void summary(struct html *h, const struct skbt_trace_info *ti, const stru
 		fprintf(f, "<tr><th class=\"l\">trigger</th><td class=\"l\">");
 		esc(h, ti->trigger);
 		fprintf(f, " at %" PRIu64 ".%06" PRIu64 " s (flight recorder: the events before it; "
-			"%" PRIu64 " older ones overwritten)</td></tr>\n",
+			"%s%" PRIu64 " older ones overwritten)</td></tr>\n",
 			ti->trigger_ns / 1000000000, ti->trigger_ns % 1000000000 / 1000,
-			ti->overwritten_events);
+			ti->overwritten_at_least ? "at least " : "", ti->overwritten_events);
 	}
 	fprintf(f, "<tr><th class=\"l\">trace</th><td class=\"l\">trace.dat v%d (", ti->version);
 	esc(h, ti->compression);

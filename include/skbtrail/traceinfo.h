@@ -28,9 +28,13 @@ struct skbt_trace_info {
 	/*
 	 * With a trigger: the CPUs whose first record is a missed-events marker (the ring
 	 * buffer overwrote older events, by design), and how many events they say; not in
-	 * lost_markers/lost_events.  The ring buffer's overrun then counts the same.
+	 * lost_markers/lost_events.  The ring buffer's overrun then counts the same.  A marker
+	 * that could not store its count (no room at the end of the kernel's page) leaves
+	 * @overwritten_events a lower bound: the file's CPUSTAT overrun replaces it when it
+	 * has one, else @overwritten_at_least says so.
 	 */
 	uint64_t overwritten_markers, overwritten_events;
+	bool overwritten_at_least;
 	uint64_t own_events;		/* their events, left out of journeys and drops */
 	int version;			/* trace.dat version */
 	const char *compression;

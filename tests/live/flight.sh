@@ -10,7 +10,8 @@
 #      a *-drop.dat file whose report counts the NO_SOCKET drops on B; more drops within D
 #      write nothing (rate limit); SIGINT leaves nothing;
 #   5. --max-files 1: a second file removes the recorder's first, not the others in DIR;
-#   6. one killed by SIGKILL: its guard removes the instance and writes no file.
+#   6. one killed by SIGKILL: its guard removes the instance and writes no file;
+#   7. the file's edges (below).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib-live.bash"
 
@@ -106,6 +107,29 @@ for i in $(seq 1 50); do grep -q "max-files 1: removed" "$TMP/rec.err" && break;
 check "--max-files 1: the second file replaced the first" \
 	sh -c "[ ! -e '$DIR/$FIRST_OWN' ] && grep -q 'max-files 1: removed .*$FIRST_OWN' '$TMP/rec.err'"
 check_eq "--max-files 1: the earlier recorder's file is untouched (2 sigusr1 files)" 2 "$(files sigusr1)"
+check "SIGTERM: exit 0, no instance, no temporary directory left" flight_stop TERM
+
+# 7. the edges: a flood that wraps the ring (1 MB per CPU at least, sized while idle) and then
+#    SIGUSR1: the report counts the overwritten events exactly (the file's overrun when a
+#    CPU's marker could not store its count), marks the journeys cut at the file's start
+#    incomplete and ends those cut at its end end_of_trace.
+check "recorder started (--flight 1s, the edges)" flight_start --flight 1s
+ip netns exec "$NA" python3 -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+for i in range(60000):
+    s.sendto(b'x' * 64, ('10.217.0.2', 7019))
+"
+kill -USR1 "$REC_PID"
+for i in $(seq 1 50); do [ "$(ls "$DIR" | grep -c -- '-sigusr1\.dat$')" -ge 3 ] && break; sleep 0.1; done
+F=$(ls -t "$DIR"/skbtrail-*-sigusr1.dat | head -1)
+ln -sf "$F" "$TMP/t.dat"
+check "the analyzer reads the wrapped file" analyze --dev "$A,$B"
+check "the ring wrapped: overwritten events counted, exactly" \
+	test "$(jr .trace.trigger.overwritten_events)" -gt 0 -a "$(jr .trace.trigger.overwritten_at_least)" = false
+check "journeys cut at the file's start are marked incomplete" test "$(jr .journeys.incomplete)" -ge 1
+check "journeys cut at the file's end end end_of_trace" test "$(jr .journeys.ends.end_of_trace)" -ge 1
 check "SIGTERM: exit 0, no instance, no temporary directory left" flight_stop TERM
 
 NFILES=$(ls "$DIR" | grep -c '\.dat$')
