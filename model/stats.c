@@ -107,6 +107,28 @@ uint64_t skbt_hist_log2(const struct skbt_hist *h, int k)
 	return n;
 }
 
+int skbt_hist_merge(struct skbt_hist *dst, const struct skbt_hist *src)
+{
+	if (!src->count || !src->b)
+		return 0;
+	if (!dst->b) {
+		dst->b = calloc(SKBT_HIST_BUCKETS, sizeof(*dst->b));
+		if (!dst->b)
+			return -ENOMEM;
+		dst->min = src->min;
+		dst->max = src->max;
+	}
+	if (src->min < dst->min)
+		dst->min = src->min;
+	if (src->max > dst->max)
+		dst->max = src->max;
+	dst->count += src->count;
+	dst->sum += src->sum;
+	for (unsigned int i = 0; i < SKBT_HIST_BUCKETS; i++)
+		dst->b[i] += src->b[i];
+	return 0;
+}
+
 void skbt_hist_release(struct skbt_hist *h)
 {
 	free(h->b);

@@ -32,6 +32,11 @@ int skbt_hist_add(struct skbt_hist *h, uint64_t v);
 uint64_t skbt_hist_quantile(const struct skbt_hist *h, double q);
 /* Count of values in [2^k, 2^(k+1)) (k = -1: the value 0). */
 uint64_t skbt_hist_log2(const struct skbt_hist *h, int k);
+/*
+ * Add every value of @src to @dst, bucket by bucket: the same histogram as if @dst had been
+ * given @src's values one by one (skbtrail-analyze a.dat b.dat: merge.h).  0 or -ENOMEM.
+ */
+int skbt_hist_merge(struct skbt_hist *dst, const struct skbt_hist *src);
 void skbt_hist_release(struct skbt_hist *h);
 
 struct skbt_stage_stats {
