@@ -109,10 +109,13 @@ static int text_end(struct text_out *t, int ret, bool color)
 static void usage(FILE *out)
 {
 	fprintf(out,
-"Usage: %s [OPTIONS] FILE\n"
+"Usage: %s [OPTIONS] FILE [FILE...]\n"
 "       %s --compare [--map OLD=NEW ...] [--json FILE] [--html FILE] BASE NEW\n"
 "Rebuild each packet's journey through the Linux receive path from a trace.dat FILE\n"
 "(skbtrail-record or trace-cmd record, v6 or v7) and report each stage's latency.\n"
+"Several FILEs: each file's report, then their statistics merged by name (--json: one\n"
+"document; --journeys/--csv: one table); not with --html, --perfetto, --pcapng, --context,\n"
+"--redact-devs, --redact-ips.\n"
 "\n"
 "Output:\n"
 "  -q, --quiet         no text report\n"
