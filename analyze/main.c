@@ -667,6 +667,11 @@ static int run_files(struct skbt_analysis_config *cfg, char *const *files, unsig
 			ret = f ? skbt_report_multi_json(f, trees, &mi, &m.st, ropt) : -errno;
 			if (f && f != stdout && fclose(f) && !ret)
 				ret = -errno;
+			if (ret) {
+				say("%s: %s: writing the JSON report: %s\n", prog, json,
+				    strerror(-ret));
+				goto out;
+			}
 		}
 	}
 	if (ret || fflush(stdout)) {
