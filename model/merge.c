@@ -63,54 +63,7 @@ static int dev_of(struct skbt_merge *m, const struct skbt_stats *src, unsigned i
 	return intern(&m->devs, &m->ndevs, src->names.dev(src->names.ctx, dev), UINT16_MAX);
 }
 
-/* ---- histograms, paths, stages ---- */
-
-static struct skbt_path_stats *path_get(struct skbt_merge *m, const uint16_t *devs,
-					unsigned int ndevs, bool tx_only)
-{
-	struct skbt_stats *st = &m->st;
-	struct skbt_path_stats *p;
-
-	for (unsigned int i = 0; i < st->npaths; i++) {
-		p = &st->paths[i];
-		if (p->ndevs == ndevs && p->tx_only == tx_only &&
-		    !memcmp(p->devs, devs, ndevs * sizeof(devs[0])))
-			return p;
-	}
-	p = realloc(st->paths, (st->npaths + 1) * sizeof(*p));
-	if (!p)
-		return NULL;
-	st->paths = p;
-	p = &st->paths[st->npaths++];
-	memset(p, 0, sizeof(*p));
-	p->ndevs = ndevs;
-	memcpy(p->devs, devs, ndevs * sizeof(devs[0]));
-	p->tx_only = tx_only;
-	return p;
-}
-
-static struct skbt_stage_stats *stage_get(struct skbt_path_stats *p,
-					  const struct skbt_stage_stats *key)
-{
-	struct skbt_stage_stats *ss;
-
-	for (unsigned int i = 0; i < p->nstages; i++) {
-		ss = &p->stages[i];
-		if (ss->stage == key->stage && ss->from_kind == key->from_kind &&
-		    ss->from_dev == key->from_dev && ss->to_kind == key->to_kind &&
-		    ss->to_dev == key->to_dev)
-			return ss;
-	}
-	ss = realloc(p->stages, (p->nstages + 1) * sizeof(*ss));
-	if (!ss)
-		return NULL;
-	p->stages = ss;
-	ss = &p->stages[p->nstages++];
-	*ss = *key;
-	memset(&ss->h, 0, sizeof(ss->h));
-	ss->pos_sum = 0;
-	return ss;
-}
+/* ---- paths and their stages ---- */
 
 static int add_path(struct skbt_merge *m, const struct skbt_stats *src,
 		    const struct skbt_path_stats *sp)
@@ -125,7 +78,9 @@ static int add_path(struct skbt_merge *m, const struct skbt_stats *src,
 			return -ENOMEM;
 		devs[i] = d;
 	}
-	p = path_get(m, devs, sp->ndevs, sp->tx_only);
+	p = skbt_stats_path_find(&m->st, devs, sp->ndevs, sp->tx_only);
+	if (!p)
+		p = skbt_stats_path_new(&m->st, devs, sp->ndevs, sp->tx_only);
 	if (!p)
 		return -ENOMEM;
 	p->journeys += sp->journeys;
@@ -138,14 +93,12 @@ static int add_path(struct skbt_merge *m, const struct skbt_stats *src,
 		return -ENOMEM;
 	for (unsigned int k = 0; k < sp->nstages; k++) {
 		const struct skbt_stage_stats *s = &sp->stages[k];
-		struct skbt_stage_stats key = *s, *ss;
+		struct skbt_stage_stats *ss;
 		int from = dev_of(m, src, s->from_dev), to = dev_of(m, src, s->to_dev);
 
 		if (from < 0 || to < 0)
 			return -ENOMEM;
-		key.from_dev = from;
-		key.to_dev = to;
-		ss = stage_get(p, &key);
+		ss = skbt_stats_stage_get(p, s->stage, s->from_kind, from, s->to_kind, to);
 		if (!ss || skbt_hist_merge(&ss->h, &s->h))
 			return -ENOMEM;
 		ss->pos_sum += s->pos_sum;
@@ -158,25 +111,11 @@ static int add_path(struct skbt_merge *m, const struct skbt_stats *src,
 static int add_napi(struct skbt_merge *m, const struct skbt_stats *src,
 		    const struct skbt_napi_stats *sn)
 {
-	struct skbt_stats *st = &m->st;
-	struct skbt_napi_stats *n = NULL;
 	int dev = dev_of(m, src, sn->dev);
+	struct skbt_napi_stats *n = dev < 0 ? NULL : skbt_stats_napi_get(&m->st, dev, sn->cpu);
 
-	if (dev < 0)
+	if (!n)
 		return -ENOMEM;
-	for (unsigned int i = 0; i < st->nnapi && !n; i++)
-		if (st->napi[i].dev == dev && st->napi[i].cpu == sn->cpu)
-			n = &st->napi[i];
-	if (!n) {
-		n = realloc(st->napi, (st->nnapi + 1) * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		st->napi = n;
-		n = &st->napi[st->nnapi++];
-		memset(n, 0, sizeof(*n));
-		n->dev = dev;
-		n->cpu = sn->cpu;
-	}
 	n->polls += sn->polls;
 	n->work += sn->work;
 	n->exhausted += sn->exhausted;
@@ -215,7 +154,7 @@ static int add_cpus(struct skbt_stats *st, const struct skbt_stats *src)
 static int add_drop(struct skbt_merge *m, const struct skbt_stats *src,
 		    const struct skbt_drop_stats *sd, struct skbt_drop_stats **arr, unsigned int *n)
 {
-	struct skbt_drop_stats key = *sd, *d;
+	struct skbt_drop_stats key = *sd;
 	const char *sym = skbt_stats_drop_location(src, sd->location);
 	char rb[24];
 	int dev = dev_of(m, src, sd->dev), r = 0, loc = -1;
@@ -231,20 +170,7 @@ static int add_drop(struct skbt_merge *m, const struct skbt_stats *src,
 	if (sd->reason != UINT32_MAX)
 		key.reason = r;
 	key.location = sym ? (uint64_t)loc + 1 : 0;	/* 0: no function known */
-	for (unsigned int i = 0; i < *n; i++) {
-		d = &(*arr)[i];
-		if (d->reason == key.reason && d->location == key.location && d->dev == key.dev &&
-		    d->stage == key.stage) {
-			d->count += sd->count;
-			return 0;
-		}
-	}
-	d = realloc(*arr, (*n + 1) * sizeof(*d));
-	if (!d)
-		return -ENOMEM;
-	*arr = d;
-	(*arr)[(*n)++] = key;
-	return 0;
+	return skbt_stats_drop_count(arr, n, &key);
 }
 
 /* ---- the merge ---- */
