@@ -107,6 +107,28 @@ uint64_t skbt_hist_log2(const struct skbt_hist *h, int k)
 	return n;
 }
 
+int skbt_hist_merge(struct skbt_hist *dst, const struct skbt_hist *src)
+{
+	if (!src->count || !src->b)
+		return 0;
+	if (!dst->b) {
+		dst->b = calloc(SKBT_HIST_BUCKETS, sizeof(*dst->b));
+		if (!dst->b)
+			return -ENOMEM;
+		dst->min = src->min;
+		dst->max = src->max;
+	}
+	if (src->min < dst->min)
+		dst->min = src->min;
+	if (src->max > dst->max)
+		dst->max = src->max;
+	dst->count += src->count;
+	dst->sum += src->sum;
+	for (unsigned int i = 0; i < SKBT_HIST_BUCKETS; i++)
+		dst->b[i] += src->b[i];
+	return 0;
+}
+
 void skbt_hist_release(struct skbt_hist *h)
 {
 	free(h->b);
@@ -200,41 +222,49 @@ bool skbt_stats_selects(const struct skbt_stats *st, const struct skbt_journey *
 
 /* ---- aggregation ---- */
 
-static struct skbt_path_stats *path_get(struct skbt_stats *st, const struct skbt_journey *j)
+/*
+ * The rows of a struct skbt_stats, found by their key or added (zeroed but for the key): one
+ * copy for the journeys, polls and drops here and for the merge of several files (merge.c).
+ */
+struct skbt_path_stats *skbt_stats_path_find(struct skbt_stats *st, const uint16_t *devs,
+					     unsigned int ndevs, bool tx_only)
 {
-	bool tx = j->flags & SKBT_JF_TX_ONLY;
-	struct skbt_path_stats *p;
-
 	for (unsigned int i = 0; i < st->npaths; i++) {
-		p = &st->paths[i];
-		if (p->ndevs == j->ndevs && p->tx_only == tx &&
-		    !memcmp(p->devs, j->devs, j->ndevs * sizeof(j->devs[0])))
+		struct skbt_path_stats *p = &st->paths[i];
+
+		if (p->ndevs == ndevs && p->tx_only == tx_only &&
+		    !memcmp(p->devs, devs, ndevs * sizeof(devs[0])))
 			return p;
 	}
-	if (skbt_limit_charge(SKBT_LIM_PATHS, st->fsize, &st->used_paths, 1, &st->limit))
-		return NULL;
-	p = realloc(st->paths, (st->npaths + 1) * sizeof(*p));
+	return NULL;
+}
+
+struct skbt_path_stats *skbt_stats_path_new(struct skbt_stats *st, const uint16_t *devs,
+					    unsigned int ndevs, bool tx_only)
+{
+	struct skbt_path_stats *p = realloc(st->paths, (st->npaths + 1) * sizeof(*p));
+
 	if (!p)
 		return NULL;
 	st->paths = p;
 	p = &st->paths[st->npaths++];
 	memset(p, 0, sizeof(*p));
-	p->ndevs = j->ndevs;
-	memcpy(p->devs, j->devs, sizeof(p->devs));
-	p->tx_only = tx;
+	p->ndevs = ndevs;
+	memcpy(p->devs, devs, ndevs * sizeof(devs[0]));
+	p->tx_only = tx_only;
 	return p;
 }
 
-static struct skbt_stage_stats *stage_get(struct skbt_path_stats *p, const struct skbt_journey *j,
-					  const struct skbt_stage_span *s)
+struct skbt_stage_stats *skbt_stats_stage_get(struct skbt_path_stats *p, unsigned int stage,
+					      unsigned int from_kind, unsigned int from_dev,
+					      unsigned int to_kind, unsigned int to_dev)
 {
-	const struct skbt_hop *a = &j->hops[s->from], *b = &j->hops[s->to];
 	struct skbt_stage_stats *ss;
 
 	for (unsigned int i = 0; i < p->nstages; i++) {
 		ss = &p->stages[i];
-		if (ss->stage == s->stage && ss->from_kind == a->kind && ss->from_dev == a->dev &&
-		    ss->to_kind == b->kind && ss->to_dev == b->dev)
+		if (ss->stage == stage && ss->from_kind == from_kind && ss->from_dev == from_dev &&
+		    ss->to_kind == to_kind && ss->to_dev == to_dev)
 			return ss;
 	}
 	ss = realloc(p->stages, (p->nstages + 1) * sizeof(*ss));
@@ -243,23 +273,24 @@ static struct skbt_stage_stats *stage_get(struct skbt_path_stats *p, const struc
 	p->stages = ss;
 	ss = &p->stages[p->nstages++];
 	memset(ss, 0, sizeof(*ss));
-	ss->stage = s->stage;
-	ss->from_kind = a->kind;
-	ss->from_dev = a->dev;
-	ss->to_kind = b->kind;
-	ss->to_dev = b->dev;
+	ss->stage = stage;
+	ss->from_kind = from_kind;
+	ss->from_dev = from_dev;
+	ss->to_kind = to_kind;
+	ss->to_dev = to_dev;
 	return ss;
 }
 
-static int drop_add_to(struct skbt_drop_stats **arr, unsigned int *n, uint32_t reason,
-		       uint64_t loc, uint16_t dev, int stage)
+int skbt_stats_drop_count(struct skbt_drop_stats **arr, unsigned int *n,
+			  const struct skbt_drop_stats *key)
 {
 	struct skbt_drop_stats *d;
 
 	for (unsigned int i = 0; i < *n; i++) {
 		d = &(*arr)[i];
-		if (d->reason == reason && d->location == loc && d->dev == dev && d->stage == stage) {
-			d->count++;
+		if (d->reason == key->reason && d->location == key->location &&
+		    d->dev == key->dev && d->stage == key->stage) {
+			d->count += key->count;
 			return 0;
 		}
 	}
@@ -267,13 +298,54 @@ static int drop_add_to(struct skbt_drop_stats **arr, unsigned int *n, uint32_t r
 	if (!d)
 		return -ENOMEM;
 	*arr = d;
-	d = &(*arr)[(*n)++];
-	d->reason = reason;
-	d->location = loc;
-	d->dev = dev;
-	d->stage = stage;
-	d->count = 1;
+	(*arr)[(*n)++] = *key;
 	return 0;
+}
+
+struct skbt_napi_stats *skbt_stats_napi_get(struct skbt_stats *st, unsigned int dev,
+					    unsigned int cpu)
+{
+	struct skbt_napi_stats *n;
+
+	for (unsigned int i = 0; i < st->nnapi; i++)
+		if (st->napi[i].dev == dev && st->napi[i].cpu == cpu)
+			return &st->napi[i];
+	n = realloc(st->napi, (st->nnapi + 1) * sizeof(*n));
+	if (!n)
+		return NULL;
+	st->napi = n;
+	n = &st->napi[st->nnapi++];
+	memset(n, 0, sizeof(*n));
+	n->dev = dev;
+	n->cpu = cpu;
+	return n;
+}
+
+static struct skbt_path_stats *path_get(struct skbt_stats *st, const struct skbt_journey *j)
+{
+	bool tx = j->flags & SKBT_JF_TX_ONLY;
+	struct skbt_path_stats *p = skbt_stats_path_find(st, j->devs, j->ndevs, tx);
+
+	if (p)
+		return p;
+	if (skbt_limit_charge(SKBT_LIM_PATHS, st->fsize, &st->used_paths, 1, &st->limit))
+		return NULL;
+	return skbt_stats_path_new(st, j->devs, j->ndevs, tx);
+}
+
+static struct skbt_stage_stats *stage_get(struct skbt_path_stats *p, const struct skbt_journey *j,
+					  const struct skbt_stage_span *s)
+{
+	const struct skbt_hop *a = &j->hops[s->from], *b = &j->hops[s->to];
+
+	return skbt_stats_stage_get(p, s->stage, a->kind, a->dev, b->kind, b->dev);
+}
+
+static int drop_add_to(struct skbt_drop_stats **arr, unsigned int *n, uint32_t reason,
+		       uint64_t loc, uint16_t dev, int stage)
+{
+	return skbt_stats_drop_count(arr, n, &(struct skbt_drop_stats){ .reason = reason,
+				     .location = loc, .dev = dev, .stage = stage, .count = 1 });
 }
 
 static int drop_add(struct skbt_stats *st, uint32_t reason, uint64_t loc, uint16_t dev, int stage)
@@ -465,28 +537,15 @@ int skbt_stats_add_orphan_drop(struct skbt_stats *st, const struct skbt_event *e
 
 int skbt_stats_add_poll(struct skbt_stats *st, const struct skbt_event *ev, uint32_t traced)
 {
-	struct skbt_napi_stats *n = NULL;
+	struct skbt_napi_stats *n;
 	struct skbt_cpu_stats *c = cpu_get(st, ev->cpu);
 	int32_t work = ev->u.napi.work;
 
 	if (c)
 		c->polls++;
-	for (unsigned int i = 0; i < st->nnapi; i++) {
-		if (st->napi[i].dev == ev->dev && st->napi[i].cpu == ev->cpu) {
-			n = &st->napi[i];
-			break;
-		}
-	}
-	if (!n) {
-		n = realloc(st->napi, (st->nnapi + 1) * sizeof(*n));
-		if (!n)
-			return -ENOMEM;
-		st->napi = n;
-		n = &st->napi[st->nnapi++];
-		memset(n, 0, sizeof(*n));
-		n->dev = ev->dev;
-		n->cpu = ev->cpu;
-	}
+	n = skbt_stats_napi_get(st, ev->dev, ev->cpu);
+	if (!n)
+		return -ENOMEM;
 	if (work < 0)
 		work = 0;
 	n->polls++;

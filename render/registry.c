@@ -68,7 +68,7 @@ static int open_table(const struct skbt_output_args *oa, enum skbt_table_format 
 	return skbt_table_sink_new(oa->path, skbt_analysis_names(oa->a), &(struct skbt_table_opts){
 		.format = fmt, .source = skbt_analysis_source(oa->a),
 		.node = skbt_analysis_node(oa->a),
-		.show_addrs = oa->ropt->show_addrs }, out, err);
+		.show_addrs = oa->ropt->show_addrs, .append = oa->append }, out, err);
 }
 
 static int open_jsonl(const struct skbt_output_args *oa, struct skbt_sink *out,

@@ -208,14 +208,14 @@ static json_object *journey_obj(const struct skbt_stats *st, const struct skbt_j
 	return o;
 }
 
-int skbt_report_json(FILE *out, const struct skbt_trace_info *ti, const struct skbt_stats *st,
-		     const struct skbt_report_opts *opt)
+json_object *skbt_report_json_tree(const struct skbt_trace_info *ti, const struct skbt_stats *st,
+				  const struct skbt_report_opts *opt)
 {
 	json_object *root = json_object_new_object(), *arr;
 	struct skbt_printer p;
-	const char *s;
-	int ret = 0;
 
+	if (!root)
+		return NULL;
 	skbt_printer_json(&p, root);
 	put(root, "schema_version", json_object_new_int(SKBT_REPORT_SCHEMA_VERSION));
 	put(root, "tool", str("skbtrail-analyze " SKBT_VERSION));
@@ -235,11 +235,52 @@ int skbt_report_json(FILE *out, const struct skbt_trace_info *ti, const struct s
 	for (unsigned int i = 0; i < st->ntop; i++)
 		json_object_array_add(arr, journey_obj(st, &st->top[i], opt));
 	put(root, "slowest", arr);
+	return root;
+}
 
+void skbt_report_json_tree_free(json_object *tree)
+{
+	json_object_put(tree);
+}
+
+/* Write @root as the report's document and free it. */
+static int write_doc(FILE *out, json_object *root)
+{
+	const char *s;
+	int ret = 0;
+
+	if (!root)
+		return -ENOMEM;
 	s = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 					   JSON_C_TO_STRING_SPACED | JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (skbt_out_json_doc(out, s) || fputc('\n', out) < 0 || ferror(out))
+	if (!s || skbt_out_json_doc(out, s) || fputc('\n', out) < 0 || ferror(out))
 		ret = -EIO;
 	json_object_put(root);
 	return ret;
+}
+
+int skbt_report_json(FILE *out, const struct skbt_trace_info *ti, const struct skbt_stats *st,
+		     const struct skbt_report_opts *opt)
+{
+	return write_doc(out, skbt_report_json_tree(ti, st, opt));
+}
+
+int skbt_report_multi_json(FILE *out, json_object **files, const struct skbt_merge_info *mi,
+			   const struct skbt_stats *st, const struct skbt_report_opts *opt)
+{
+	json_object *root = json_object_new_object(), *arr = json_object_new_array();
+	json_object *merged = json_object_new_object();
+	struct skbt_printer p;
+
+	for (unsigned int i = 0; i < mi->nfiles; i++) {
+		json_object_array_add(arr, files[i]);
+		files[i] = NULL;
+	}
+	put(root, "schema_version", json_object_new_int(SKBT_REPORT_MULTI_SCHEMA_VERSION));
+	put(root, "tool", str("skbtrail-analyze " SKBT_VERSION));
+	put(root, "files", arr);
+	skbt_printer_json(&p, merged);
+	skbt_report_merged(&p, mi, st, opt);
+	put(root, "merged", merged);
+	return write_doc(out, root);
 }

@@ -362,12 +362,12 @@ int skbt_table_sink_new(const char *path, const struct skbt_names *names,
 	}
 	t->o.source = t->source;
 	t->o.node = t->node;
-	t->f = fopen(path, "w");
+	t->f = fopen(path, o->append ? "a" : "w");
 	if (!t->f) {
 		ret = skbt_err_set(err, -errno, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
-	if (o->format == SKBT_TABLE_CSV) {
+	if (o->format == SKBT_TABLE_CSV && !o->append) {
 		for (unsigned int i = 0; i < SKBT_ARRAY_SIZE(csv_cols); i++)
 			fprintf(t->f, "%s%s", i ? "," : "", csv_cols[i]);
 		fputc('\n', t->f);

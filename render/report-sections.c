@@ -502,3 +502,34 @@ void skbt_report_cp_frees(struct skbt_printer *p, const struct skbt_stats *st)
 		drop_row(p, st, &st->cp_frees[i], false);
 	skbt_print_close_array(p);
 }
+
+/*
+ * The merge of several files (merge.h): which files, then the sections a merge has.  Upcall
+ * links, findings, flows and the slowest journeys are per file only (the merge keeps no
+ * journey), so they are not here.
+ */
+void skbt_report_merged(struct skbt_printer *p, const struct skbt_merge_info *mi,
+			const struct skbt_stats *st, const struct skbt_report_opts *o)
+{
+	const struct skbt_trace_info none = { .file = "" };
+
+	skbt_print_uint(p, SKBT_PRINT_ANY, "nfiles", "merged: %u files:", mi->nfiles);
+	skbt_print_open_array(p, "files");
+	for (unsigned int i = 0; i < mi->nfiles; i++) {
+		skbt_print_open_object(p, NULL);
+		skbt_print_str(p, SKBT_PRINT_ANY, "file", " %s", mi->files[i]);
+		if (mi->nodes[i] && *mi->nodes[i])
+			skbt_print_str(p, SKBT_PRINT_ANY, "node", " (node %s)", mi->nodes[i]);
+		else
+			skbt_print_str(p, SKBT_PRINT_JSON, "node", NULL, "");
+		skbt_print_text(p, "%s", i + 1 < mi->nfiles ? "," : "\n");
+		skbt_print_close_object(p);
+	}
+	skbt_print_close_array(p);
+	skbt_report_journeys(p, &none, st);
+	skbt_report_paths(p, st, o);
+	skbt_report_cpus(p, st);
+	skbt_report_napi(p, st);
+	skbt_report_drops(p, st);
+	skbt_report_cp_frees(p, st);
+}

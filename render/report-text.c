@@ -174,3 +174,13 @@ int skbt_report_text(FILE *out, const struct skbt_trace_info *ti, const struct s
 	}
 	return ferror(out) ? -EIO : 0;
 }
+
+int skbt_report_merged_text(FILE *out, const struct skbt_merge_info *mi,
+			    const struct skbt_stats *st, const struct skbt_report_opts *o)
+{
+	struct skbt_printer p;
+
+	skbt_printer_text(&p, out);
+	skbt_report_merged(&p, mi, st, o);
+	return ferror(out) ? -EIO : 0;
+}

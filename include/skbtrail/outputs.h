@@ -53,6 +53,7 @@ struct skbt_table_opts {
 	const char *source;	/* "file" column: the trace's name (a basename, no directory) */
 	const char *node;	/* "node" column: the host name (ti->node: UNAME or --node) */
 	bool show_addrs;	/* add the first skb address */
+	bool append;		/* add to @path's rows (a later file of several): no CSV header */
 };
 
 /* One line per selected journey, in the order journeys end. */

@@ -25,6 +25,9 @@ struct skbt_output_args {
 	struct skbt_analysis *a;
 	const struct skbt_report_opts *ropt;
 	const struct skbt_perfetto_opts *pfopt;
+	/* a later file of several (skbtrail-analyze a.dat b.dat): the row outputs (--journeys,
+	 * --csv) append to what the earlier files wrote, with no second CSV header */
+	bool append;
 };
 
 struct skbt_output {

@@ -158,6 +158,33 @@ int skbt_report_text(FILE *out, const struct skbt_trace_info *ti, const struct s
 		     const struct skbt_report_opts *o);
 int skbt_report_json(FILE *out, const struct skbt_trace_info *ti, const struct skbt_stats *st,
 		     const struct skbt_report_opts *o);
+/* The JSON report's tree, for a caller that writes several (the caller owns it); or NULL. */
+struct json_object *skbt_report_json_tree(const struct skbt_trace_info *ti,
+					  const struct skbt_stats *st,
+					  const struct skbt_report_opts *o);
+void skbt_report_json_tree_free(struct json_object *tree);	/* NULL is a no-op */
+
+/*
+ * Several files (skbtrail-analyze a.dat b.dat ...): the merged statistics (merge.h) and what
+ * the merged report says of each file.  Text: "merged: N files", the files, then the
+ * journeys, paths, CPUs, NAPI and drops of the merge.  JSON (schema_version 2): one document
+ * with "files" (each file's report tree, skbt_report_json_tree(); taken over and freed) and
+ * "merged".  -EIO.
+ */
+struct skbt_merge_info {
+	unsigned int nfiles;
+	const char *const *files;	/* each file's ti->file */
+	const char *const *nodes;	/* each file's ti->node ("" if unknown) */
+};
+
+#define SKBT_REPORT_MULTI_SCHEMA_VERSION 2
+
+void skbt_report_merged(struct skbt_printer *p, const struct skbt_merge_info *mi,
+			const struct skbt_stats *st, const struct skbt_report_opts *o);
+int skbt_report_merged_text(FILE *out, const struct skbt_merge_info *mi,
+			    const struct skbt_stats *st, const struct skbt_report_opts *o);
+int skbt_report_multi_json(FILE *out, struct json_object **files, const struct skbt_merge_info *mi,
+			   const struct skbt_stats *st, const struct skbt_report_opts *o);
 
 /* The findings' sections (render/report-findings.c), for report-text.c and report-json.c;
  * NULL fx ok. */

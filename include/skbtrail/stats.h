@@ -32,6 +32,11 @@ int skbt_hist_add(struct skbt_hist *h, uint64_t v);
 uint64_t skbt_hist_quantile(const struct skbt_hist *h, double q);
 /* Count of values in [2^k, 2^(k+1)) (k = -1: the value 0). */
 uint64_t skbt_hist_log2(const struct skbt_hist *h, int k);
+/*
+ * Add every value of @src to @dst, bucket by bucket: the same histogram as if @dst had been
+ * given @src's values one by one (skbtrail-analyze a.dat b.dat: merge.h).  0 or -ENOMEM.
+ */
+int skbt_hist_merge(struct skbt_hist *dst, const struct skbt_hist *src);
 void skbt_hist_release(struct skbt_hist *h);
 
 struct skbt_stage_stats {
@@ -155,6 +160,24 @@ const char *skbt_stats_path_name(const struct skbt_stats *st, const uint16_t *de
 const char *skbt_names_path(const struct skbt_names *names, const uint16_t *devs,
 			    unsigned int ndevs, bool tx_only, char *buf, size_t len);
 bool skbt_stats_selects(const struct skbt_stats *st, const struct skbt_journey *j);
+/*
+ * The rows, by their key (the numbers of @st's names): the path of these devices, or NULL /
+ * a new zeroed one (NULL: no memory; the caller charges the paths budget); the stage of @p
+ * with these ends, found or added; the drop row of @key's reason, location, device and stage
+ * in *@arr, its count raised by @key->count or added (0 or -ENOMEM); the NAPI row of
+ * (@dev, @cpu), found or added.  Used by the aggregation and by the merge (merge.h).
+ */
+struct skbt_path_stats *skbt_stats_path_find(struct skbt_stats *st, const uint16_t *devs,
+					     unsigned int ndevs, bool tx_only);
+struct skbt_path_stats *skbt_stats_path_new(struct skbt_stats *st, const uint16_t *devs,
+					    unsigned int ndevs, bool tx_only);
+struct skbt_stage_stats *skbt_stats_stage_get(struct skbt_path_stats *p, unsigned int stage,
+					      unsigned int from_kind, unsigned int from_dev,
+					      unsigned int to_kind, unsigned int to_dev);
+int skbt_stats_drop_count(struct skbt_drop_stats **arr, unsigned int *n,
+			  const struct skbt_drop_stats *key);
+struct skbt_napi_stats *skbt_stats_napi_get(struct skbt_stats *st, unsigned int dev,
+					    unsigned int cpu);
 int skbt_stats_add_journey(struct skbt_stats *st, const struct skbt_journey *j);
 int skbt_stats_add_poll(struct skbt_stats *st, const struct skbt_event *ev, uint32_t traced);
 /* A kfree_skb no journey owned: a packet drop, or a control-plane free (see below). */
