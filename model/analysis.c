@@ -744,10 +744,13 @@ static int finish_model(struct skbt_analysis *a)
 	/*
 	 * In overwrite mode the buffers lose only their oldest events, and the recorder resets
 	 * them after each file: their overrun is the exact count of what came before this one.
+	 * Not with a latency trigger's window, which let older sub-buffers go uncounted.
 	 */
-	if (ti->overwritten_at_least && ti->overrun_total >= 0 &&
-	    (uint64_t)ti->overrun_total >= ti->overwritten_events) {
-		ti->overwritten_events = ti->overrun_total;
+	if (ti->overwritten_at_least && ti->overrun_total >= 0 && !ti->lost_unknown &&
+	    !skbt_kvlist_get(&a->ctx.record, "latency_window_dropped_pages") &&
+	    (uint64_t)ti->overrun_total >= ti->overwritten_events + ti->lost_events) {
+		/* what the markers later in the file counted is in the overrun too */
+		ti->overwritten_events = ti->overrun_total - ti->lost_events;
 		ti->overwritten_at_least = false;
 	}
 	if (skbt_findings_done(&a->fx, ti, &a->st))

@@ -28,6 +28,7 @@ struct window {
 	uint8_t *pages;		/* window_pages sub-buffers, a ring */
 	unsigned long head;	/* next slot to write */
 	unsigned long count;	/* slots in use */
+	unsigned long dropped;	/* pages let go since the last flush */
 };
 
 struct skbt_follow {
@@ -155,6 +156,30 @@ static void keep(struct skbt_follow *f, struct window *w, const uint8_t *page)
 	} else {
 		f->st.dropped_pages++;
 		f->st.window_dropped++;
+		w->dropped++;
+	}
+}
+
+/*
+ * Flag a sub-buffer as coming after missed events, as the kernel flags the first one a reader
+ * gets after the ring overwrote others (RB_MISSED_EVENTS, bit 31 of the header's commit word,
+ * a long after the 8-byte timestamp: kernel/trace/ring_buffer.c).  Readers then know the
+ * CPU's older events are gone, and the analyzer marks the journeys cut there incomplete.
+ */
+static void mark_missed(uint8_t *page)
+{
+	if (sizeof(long) == 8) {
+		uint64_t c;
+
+		memcpy(&c, page + 8, sizeof(c));
+		c |= 1ULL << 31;
+		memcpy(page + 8, &c, sizeof(c));
+	} else {
+		uint32_t c;
+
+		memcpy(&c, page + 8, sizeof(c));
+		c |= 1U << 31;
+		memcpy(page + 8, &c, sizeof(c));
 	}
 }
 
@@ -282,11 +307,14 @@ int skbt_follow_flush(struct skbt_follow *f, const int *fds, struct skbt_err *er
 		/* the ring in two runs: from the oldest page to the end, then from the start */
 		unsigned long run1 = first + w->count > np ? np - first : w->count;
 
+		if (w->dropped && w->count)
+			mark_missed(w->pages + first * ps);
+
 		if (!ret && fds[cpu] >= 0)
 			ret = write_all(fds[cpu], w->pages + first * ps, run1 * ps);
 		if (!ret && fds[cpu] >= 0)
 			ret = write_all(fds[cpu], w->pages, (w->count - run1) * ps);
-		w->head = w->count = 0;
+		w->head = w->count = w->dropped = 0;
 	}
 	f->st.window_dropped = 0;
 	if (ret)

@@ -108,10 +108,17 @@ void skbt_report_trace(struct skbt_printer *p, const struct skbt_trace_info *ti,
 		skbt_print_text(p, "%" PRIu64 ".%06" PRIu64 " s (flight recorder; the file holds "
 				"the events before it; ", ti->trigger_ns / 1000000000,
 				ti->trigger_ns % 1000000000 / 1000);
-		if (ti->overwritten_at_least)
-			skbt_print_text(p, "at least ");
-		skbt_print_u64(p, SKBT_PRINT_ANY, "overwritten_events", "%" PRIu64 " older events "
-			       "were overwritten before its first ones)\n", ti->overwritten_events);
+		if (ti->overwritten_at_least && !ti->overwritten_events) {
+			skbt_print_text(p, "older events, how many not recorded, were overwritten "
+					"before its first ones)\n");
+			skbt_print_u64(p, SKBT_PRINT_JSON, "overwritten_events", NULL, 0);
+		} else {
+			if (ti->overwritten_at_least)
+				skbt_print_text(p, "at least ");
+			skbt_print_u64(p, SKBT_PRINT_ANY, "overwritten_events", "%" PRIu64
+				       " older events were overwritten before its first ones)\n",
+				       ti->overwritten_events);
+		}
 		skbt_print_bool(p, SKBT_PRINT_JSON, "overwritten_at_least", NULL,
 				ti->overwritten_at_least);
 		skbt_print_close_object(p);

@@ -10,7 +10,8 @@
 #   3. tbf on A, a burst of B datagrams: exactly one *-latency:xmit-over-30ms.dat file; its
 #      report shows the trigger and a journey whose xmit stage is over 30 ms; it holds the
 #      fast datagrams, the first of them at least 2 s before the trigger;
-#   4. SIGINT: exit 0, no instance, no temporary directory left.
+#   4. SIGINT: exit 0, no instance, no temporary directory left;
+#   5. the window after a flood (below).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib-live.bash"
 
@@ -99,4 +100,29 @@ T_FIRST=$(trace-cmd report "$TMP/t.dat" 2>/dev/null | awk -v dev="dev=$B" '
 echo "# trigger at $(awk -v t="$T_TRIG" 'BEGIN { printf "%.6f", t / 1e9 }'), first receive on $B at $T_FIRST"
 check "the file holds at least ${D} s before the trigger" \
 	awk -v t="$T_TRIG" -v f="$T_FIRST" -v d="$D" 'BEGIN { exit !(f != "" && f <= t / 1e9 - d) }'
+
+# 5. a flood after an idle start (the window sized at its minimum): the kernel's ring bridges
+#    the reads without losing events, and SIGUSR1 writes a window whose older pages were let
+#    go: the file says so and marks the journeys cut at its start incomplete.
+ip netns exec "$NA" tc qdisc del dev "$A" root 2>/dev/null
+check "recorder started (--flight 1s, a trigger that never fires)" \
+	flight_start --flight 1s --trigger 'backlog>10s' --dev "$A,$B"
+ip netns exec "$NA" python3 -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 1 << 20)
+for i in range(60000):
+    s.sendto(b'x' * 64, ('10.216.0.2', 7015))
+"
+sleep 0.3
+kill -USR1 "$REC_PID"
+for i in $(seq 1 50); do [ "$(files sigusr1)" = 1 ] && break; sleep 0.1; done
+check "SIGINT after the flood's file" flight_stop INT
+ln -sf "$(ls "$DIR"/skbtrail-*-sigusr1.dat | head -1)" "$TMP/t.dat"
+grep "latency trigger: read\|^skbtrail-record: flight:" "$TMP/rec.err" | sed 's/^/# /'
+check "the analyzer reads it" analyze --dev "$A,$B"
+check_eq "no event lost between the reads" 0 "$(jr .trace.lost_events)"
+check "the window let older pages go: the report says events before the first ones are gone" \
+	sh -c "'$ANALYZE' '$TMP/t.dat' 2>/dev/null | head -3 | grep -q 'older events.*overwritten'"
+check "journeys cut at the file's start are marked incomplete" test "$(jr .journeys.incomplete)" -ge 1
 time_report flight_latency
