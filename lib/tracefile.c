@@ -32,6 +32,7 @@
 #include <zstd.h>
 #include <traceevent/event-parse.h>
 
+#include "skbtrail/ksyms.h"
 #include "skbtrail/perfdata.h"
 #include "skbtrail/tdat.h"
 #include "skbtrail/tracefile.h"
@@ -141,7 +142,7 @@ struct skbt_tracefile {
 	 * to open a small file).
 	 */
 	uint64_t kallsyms_off;
-	char *kallsyms;
+	struct skbt_ksyms *ksyms;
 	bool kallsyms_parsed;
 
 	uint64_t used[SKBT_LIM__COUNT];	/* whole-file budgets spent (common.h) */
@@ -814,24 +815,22 @@ static int parse_sized_text(struct skbt_tracefile *tf, struct cur *c, int lensiz
 	return 0;
 }
 
-/* Kept as text: libtraceevent parses it (tens of ms) only when a symbol is asked for. */
+/* The function symbols, indexed (lib/ksyms.c): read only when a symbol is asked for. */
 static int do_kallsyms(struct skbt_tracefile *tf, char *s, struct skbt_err *err)
 {
+	struct skbt_ksyms *k;
 	uint64_t lines = 0;
-	char *copy;
 	int ret;
 
-	/* libtraceevent keeps about 100 bytes per symbol: the lines are the budget */
+	/* the lines are the budget (an index entry and a name per symbol) */
 	for (const char *p = s; (p = strchr(p, '\n')); p++)
 		lines++;
 	if ((ret = charge(tf, SKBT_LIM_KALLSYMS, lines, err)))
 		return ret;
-	copy = strdup(s);
-	if (!copy)
-		return -ENOMEM;
-	free(tf->kallsyms);
-	tf->kallsyms = copy;
-	tf->kallsyms_parsed = false;
+	if ((ret = skbt_ksyms_build(s, strlen(s), &k)))
+		return ret;
+	skbt_ksyms_free(tf->ksyms);
+	tf->ksyms = k;
 	return 0;
 }
 
@@ -863,15 +862,10 @@ const char *skbt_tracefile_symbol(struct skbt_tracefile *tf, uint64_t addr)
 {
 	if (!tf->kallsyms_parsed) {
 		tf->kallsyms_parsed = true;
+		/* a failure leaves no symbols: lookups then find none */
 		load_kallsyms(tf);
-		tf->kallsyms_parsed = true;	/* do_kallsyms() cleared it */
-		/* a failure leaves what was parsed; lookups then find less */
-		if (tf->kallsyms && tf->kallsyms[0])
-			(void)tep_parse_kallsyms(tf->tep, tf->kallsyms);
-		free(tf->kallsyms);
-		tf->kallsyms = NULL;
 	}
-	return addr ? tep_find_function(tf->tep, addr) : NULL;
+	return addr ? skbt_ksyms_find(tf->ksyms, addr) : NULL;
 }
 
 /*
@@ -1997,7 +1991,7 @@ void skbt_tracefile_close(struct skbt_tracefile *tf)
 		free(tf->opts[i].data);
 	free(tf->opts);
 	free(tf->trace_clock);
-	free(tf->kallsyms);
+	skbt_ksyms_free(tf->ksyms);
 	free(tf);
 }
 
