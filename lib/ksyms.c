@@ -5,8 +5,8 @@
  * libtraceevent's tep_parse_kallsyms() did this before: an sscanf, three allocations and a
  * list node per line for every symbol of the kernel (data included), then a sort, which was
  * a quarter of the analyzer's time on a flood recorded with the free events.  Here one pass
- * over the bytes keeps the text symbols only, as (address, offset of the name in one pool),
- * sorted once; a lookup is a binary search.
+ * over the bytes keeps the text symbols only, as (address, offset of the name in the text,
+ * ended in place), sorted once; a lookup is a binary search.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -17,15 +17,15 @@
 
 struct sym {
 	uint64_t addr;
-	uint32_t name;		/* offset in pool */
+	uint32_t name;		/* offset in text */
 	uint32_t seq;		/* line order, for ties */
 };
 
 struct skbt_ksyms {
 	struct sym *syms;
 	size_t n;
-	char *pool;
-	size_t pool_len;
+	void *block;		/* holds text */
+	char *text;
 };
 
 static bool blank(char c)
@@ -49,24 +49,22 @@ static int hexval(char c)
 	return -1;
 }
 
-/* Room for every line of the text was made before: the names fit in the text's size. */
-static void add(struct skbt_ksyms *k, uint64_t addr, const char *name, size_t nlen)
+/* Room for every line of the text was made before. */
+static void add(struct skbt_ksyms *k, uint64_t addr, char *name, size_t nlen)
 {
-	k->syms[k->n] = (struct sym){ addr, (uint32_t)k->pool_len, (uint32_t)k->n };
+	k->syms[k->n] = (struct sym){ addr, (uint32_t)(name - k->text), (uint32_t)k->n };
 	k->n++;
-	memcpy(k->pool + k->pool_len, name, nlen);
-	k->pool[k->pool_len + nlen] = '\0';
-	k->pool_len += nlen + 1;
+	name[nlen] = '\0';	/* its blank, CR, newline or the text's end */
 }
 
 /*
  * One line [p, end): "ADDR TYPE NAME" then optionally blanks and "[MODULE]".  A text symbol
  * is added; any other line (data symbols, damage) is skipped.
  */
-static void parse_line(struct skbt_ksyms *k, const char *p, const char *end)
+static void parse_line(struct skbt_ksyms *k, char *p, const char *end)
 {
 	uint64_t addr = 0;
-	const char *name;
+	char *name;
 	int digits = 0, v;
 	char type;
 
@@ -104,9 +102,9 @@ static int sym_cmp(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-int skbt_ksyms_build(const char *text, size_t len, struct skbt_ksyms **out)
+int skbt_ksyms_build(void *block, char *text, size_t len, struct skbt_ksyms **out)
 {
-	const char *p = text, *end, *nl;
+	char *p, *end, *nl;
 	struct skbt_ksyms *k;
 	bool sorted = true;
 	size_t i, j, lines = 1;
@@ -120,12 +118,14 @@ int skbt_ksyms_build(const char *text, size_t len, struct skbt_ksyms **out)
 	for (p = text; (p = memchr(p, '\n', (size_t)(end - p))); p++)
 		lines++;
 	k = calloc(1, sizeof(*k));
-	if (!k)
+	if (!k) {
+		free(block);
 		return -ENOMEM;
-	/* sized once (no copy on growth): untouched pages of the pool cost nothing */
-	k->syms = malloc(lines * sizeof(*k->syms));
-	k->pool = malloc((size_t)(end - text) + 1);
-	if (!k->syms || !k->pool) {
+	}
+	k->block = block;
+	k->text = text;
+	k->syms = malloc(lines * sizeof(*k->syms));	/* sized once: no copy on growth */
+	if (!k->syms) {
 		skbt_ksyms_free(k);
 		return -ENOMEM;
 	}
@@ -156,7 +156,7 @@ void skbt_ksyms_free(struct skbt_ksyms *k)
 	if (!k)
 		return;
 	free(k->syms);
-	free(k->pool);
+	free(k->block);
 	free(k);
 }
 
@@ -182,5 +182,5 @@ const char *skbt_ksyms_find(const struct skbt_ksyms *k, uint64_t addr)
 	}
 	if (lo == k->n - 1 && k->syms[lo].addr != addr)
 		return NULL;
-	return k->pool + k->syms[lo].name;
+	return k->text + k->syms[lo].name;
 }

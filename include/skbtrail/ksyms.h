@@ -17,11 +17,13 @@
 struct skbt_ksyms;
 
 /*
- * Index the @len bytes at @text (need not be NUL-terminated; a NUL ends the text).  The
- * index copies the names it keeps: @text may be freed after.  0 (*out set, possibly an
- * index of no symbol) or -ENOMEM.  Free with skbt_ksyms_free().
+ * Index the @len bytes at @text (a NUL ends the text earlier).  The names stay where they
+ * are: the index writes a NUL after each one it keeps (@text needs @len + 1 writable bytes)
+ * and takes @block, the malloc'ed block @text lies in, which it frees with itself (also
+ * when it fails).  0 (*out set, possibly an index of no symbol) or -ENOMEM.  Free with
+ * skbt_ksyms_free().
  */
-int skbt_ksyms_build(const char *text, size_t len, struct skbt_ksyms **out);
+int skbt_ksyms_build(void *block, char *text, size_t len, struct skbt_ksyms **out);
 void skbt_ksyms_free(struct skbt_ksyms *k);		/* NULL is a no-op */
 size_t skbt_ksyms_count(const struct skbt_ksyms *k);
 

@@ -8,6 +8,7 @@
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "skbtrail/ksyms.h"
@@ -19,9 +20,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const uint64_t fixed[] = { 0, 1, 0xffffffff81000000ULL, UINT64_MAX };
 	const char *p = (const char *)data, *end = p + size;
 	struct skbt_ksyms *k;
+	char *copy;
 	size_t i;
 
-	if (skbt_ksyms_build(p, size, &k))
+	/* the index writes into its text and owns it: a block of exactly size + 1 bytes */
+	copy = malloc(size + 1);
+	if (!copy)
+		return 0;
+	memcpy(copy, data, size);
+	copy[size] = 'x';
+	if (skbt_ksyms_build(copy, copy, size, &k))
 		return 0;
 	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		(void)skbt_ksyms_find(k, fixed[i]);

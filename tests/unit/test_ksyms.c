@@ -18,13 +18,23 @@
 
 #include "skbtrail/ksyms.h"
 
-static struct skbt_ksyms *build(const char *text)
+/* The index of the first @len bytes of a copy of @text (its own block, a byte after). */
+static struct skbt_ksyms *build_n(const char *text, size_t len)
 {
 	struct skbt_ksyms *k;
+	char *copy = malloc(len + 1);
 
-	assert_int_equal(skbt_ksyms_build(text, strlen(text), &k), 0);
+	assert_non_null(copy);
+	memcpy(copy, text, len);
+	copy[len] = 'x';	/* written over when a name ends there, else never read */
+	assert_int_equal(skbt_ksyms_build(copy, copy, len, &k), 0);
 	assert_non_null(k);
 	return k;
+}
+
+static struct skbt_ksyms *build(const char *text)
+{
+	return build_n(text, strlen(text));
 }
 
 static void test_text_only(void **state)
@@ -115,13 +125,22 @@ static void test_damage(void **state)
 	skbt_ksyms_free(k);
 
 	/* a NUL ends the text; a length ends it without one */
-	assert_int_equal(skbt_ksyms_build("ffffffff81000000 T a\n\0ffffffff81000100 T b\n", 44,
-					  &k), 0);
+	k = build_n("ffffffff81000000 T a\n\0ffffffff81000100 T b\n", 43);
 	assert_int_equal(skbt_ksyms_count(k), 1);
 	skbt_ksyms_free(k);
-	assert_int_equal(skbt_ksyms_build("ffffffff81000000 T abc\n", 20, &k), 0);
+	k = build_n("ffffffff81000000 T abc\n", 20);
 	assert_string_equal(skbt_ksyms_find(k, 0xffffffff81000000ULL), "a");
 	skbt_ksyms_free(k);
+
+	/* the names are read in place: a text that is not the start of its block */
+	{
+		char *block = strdup("xxffffffff81000000 T fn\n");
+
+		assert_non_null(block);
+		assert_int_equal(skbt_ksyms_build(block, block + 2, strlen(block + 2), &k), 0);
+		assert_string_equal(skbt_ksyms_find(k, 0xffffffff81000000ULL), "fn");
+		skbt_ksyms_free(k);
+	}
 
 	/* nothing at all; no index at all */
 	k = build("");
@@ -169,7 +188,9 @@ static void test_proc_kallsyms(void **state)
 	assert_non_null(copy);
 	assert_int_equal(tep_parse_kallsyms(tep, copy), 0);
 	free(copy);
-	assert_int_equal(skbt_ksyms_build(buf, len, &k), 0);
+	copy = strdup(buf);	/* the index's, written into */
+	assert_non_null(copy);
+	assert_int_equal(skbt_ksyms_build(copy, copy, len, &k), 0);
 	for (line = buf; (nl = strchr(line, '\n')); line = nl + 1) {
 		unsigned long long a;
 		char t;
