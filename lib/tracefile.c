@@ -32,6 +32,7 @@
 #include <zstd.h>
 #include <traceevent/event-parse.h>
 
+#include "skbtrail/ksyms.h"
 #include "skbtrail/perfdata.h"
 #include "skbtrail/tdat.h"
 #include "skbtrail/tracefile.h"
@@ -141,7 +142,7 @@ struct skbt_tracefile {
 	 * to open a small file).
 	 */
 	uint64_t kallsyms_off;
-	char *kallsyms;
+	struct skbt_ksyms *ksyms;
 	bool kallsyms_parsed;
 
 	uint64_t used[SKBT_LIM__COUNT];	/* whole-file budgets spent (common.h) */
@@ -822,25 +823,45 @@ static int parse_sized_text(struct skbt_tracefile *tf, struct cur *c, int lensiz
 	return 0;
 }
 
-/* Kept as text: libtraceevent parses it (tens of ms) only when a symbol is asked for. */
-static int do_kallsyms(struct skbt_tracefile *tf, char *s, struct skbt_err *err)
+/*
+ * The function symbols of the @n bytes of kallsyms text at @text, indexed in place
+ * (lib/ksyms.c): @block, the malloc'ed block holding @text and a byte after it, is the
+ * index's (or freed).  Read only when a symbol is asked for.
+ */
+static int index_kallsyms(struct skbt_tracefile *tf, void *block, char *text, size_t n,
+			  struct skbt_err *err)
 {
+	const char *p = text, *end = text + n;
+	struct skbt_ksyms *k;
 	uint64_t lines = 0;
-	char *copy;
 	int ret;
 
-	/* libtraceevent keeps about 100 bytes per symbol: the lines are the budget */
-	for (const char *p = s; (p = strchr(p, '\n')); p++)
+	/* the lines are the budget (an index entry per symbol) */
+	while ((p = memchr(p, '\n', (size_t)(end - p)))) {
 		lines++;
-	if ((ret = charge(tf, SKBT_LIM_KALLSYMS, lines, err)))
+		p++;
+	}
+	if ((ret = charge(tf, SKBT_LIM_KALLSYMS, lines, err))) {
+		free(block);
 		return ret;
-	copy = strdup(s);
+	}
+	if ((ret = skbt_ksyms_build(block, text, n, &k)))
+		return ret;
+	skbt_ksyms_free(tf->ksyms);
+	tf->ksyms = k;
+	return 0;
+}
+
+/* v6: the text as parse_sized_text() hands it, for the moment of the call */
+static int do_kallsyms(struct skbt_tracefile *tf, char *s, struct skbt_err *err)
+{
+	size_t n = strlen(s);
+	char *copy = malloc(n + 1);
+
 	if (!copy)
 		return -ENOMEM;
-	free(tf->kallsyms);
-	tf->kallsyms = copy;
-	tf->kallsyms_parsed = false;
-	return 0;
+	memcpy(copy, s, n + 1);
+	return index_kallsyms(tf, copy, copy, n, err);
 }
 
 static int read_v6_block(struct skbt_tracefile *tf, uint64_t *offp, int kind,
@@ -852,6 +873,7 @@ static void load_kallsyms(struct skbt_tracefile *tf)
 	uint64_t off = tf->kallsyms_off;
 	struct cur c;
 	uint8_t *buf;
+	uint32_t n;
 	size_t len;
 
 	if (!off)
@@ -862,24 +884,23 @@ static void load_kallsyms(struct skbt_tracefile *tf)
 	}
 	if (load_section(tf, off, SKBT_TDAT_OPT_KALLSYMS, "kallsyms section", &buf, &len, NULL))
 		return;
+	/* u32 size, then the text, indexed where it is (load_section() NUL-terminates) */
 	c = (struct cur){ tf, buf, len, 0, off, "kallsyms section", NULL };
-	(void)parse_sized_text(tf, &c, 4, do_kallsyms);
-	free(buf);
+	if (cur_u32(&c, &n) || n > c.len - c.pos) {
+		free(buf);
+		return;
+	}
+	(void)index_kallsyms(tf, buf, (char *)buf + c.pos, n, NULL);
 }
 
 const char *skbt_tracefile_symbol(struct skbt_tracefile *tf, uint64_t addr)
 {
 	if (!tf->kallsyms_parsed) {
 		tf->kallsyms_parsed = true;
+		/* a failure leaves no symbols: lookups then find none */
 		load_kallsyms(tf);
-		tf->kallsyms_parsed = true;	/* do_kallsyms() cleared it */
-		/* a failure leaves what was parsed; lookups then find less */
-		if (tf->kallsyms && tf->kallsyms[0])
-			(void)tep_parse_kallsyms(tf->tep, tf->kallsyms);
-		free(tf->kallsyms);
-		tf->kallsyms = NULL;
 	}
-	return addr ? tep_find_function(tf->tep, addr) : NULL;
+	return addr ? skbt_ksyms_find(tf->ksyms, addr) : NULL;
 }
 
 /*
@@ -2005,7 +2026,7 @@ void skbt_tracefile_close(struct skbt_tracefile *tf)
 		free(tf->opts[i].data);
 	free(tf->opts);
 	free(tf->trace_clock);
-	free(tf->kallsyms);
+	skbt_ksyms_free(tf->ksyms);
 	free(tf);
 }
 

@@ -48,8 +48,8 @@ unsigned int skbt_tracefile_page_size(const struct skbt_tracefile *tf);
 const char *skbt_tracefile_compression(const struct skbt_tracefile *tf);
 
 /*
- * The event formats, header page, printk formats and cmdlines of the file.  kallsyms are
- * loaded into it on the first skbt_tracefile_symbol() call, not before.
+ * The event formats, header page, printk formats and cmdlines of the file (not its kallsyms:
+ * those are indexed by lib/ksyms.c on the first skbt_tracefile_symbol() call).
  */
 struct tep_handle *skbt_tracefile_tep(struct skbt_tracefile *tf);
 /* Function symbol containing @addr from the file's kallsyms, or NULL. */
