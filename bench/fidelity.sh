@@ -27,6 +27,10 @@ PY=python3
 [ -x /usr/bin/python3 ] && PY=/usr/bin/python3	# a pyenv shim takes seconds to start
 
 if [ "$(id -u)" != 0 ]; then echo "bench/fidelity.sh: SKIP (not root)"; exit 0; fi
+# a trace is kept only where it can be: say so now, not after a minute of flood
+if [ -n "${BENCH_KEEP:-}" ] && ! mkdir -p "$BENCH_KEEP"; then
+	echo "bench/fidelity.sh: BENCH_KEEP=$BENCH_KEEP: cannot create it"; exit 1
+fi
 command -v trace-cmd >/dev/null || { echo "bench/fidelity.sh: SKIP (no trace-cmd)"; exit 0; }
 [ -x "$RECORD" ] && [ -x "$ANALYZE" ] || { echo "bench/fidelity.sh: build first"; exit 1; }
 
