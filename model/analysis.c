@@ -804,7 +804,9 @@ int skbt_analysis_run(struct skbt_analysis *a, struct skbt_err *err)
 		int n = skbt_events_ncpus(a->ev);
 
 		a->cpu_seen = calloc(n > 0 ? n : 1, 1);
-		if (!a->cpu_seen)
+		/* the reports list the journeys around the trigger, as many as the slowest */
+		if (!a->cpu_seen || (ti->trigger_ns && skbt_stats_near(&a->st, ti->trigger_ns,
+								       a->cfg.top)))
 			return skbt_err_set(err, -ENOMEM, "out of memory");
 	}
 	for (;;) {

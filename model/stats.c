@@ -452,6 +452,71 @@ static void top_add(struct skbt_stats *st, const struct skbt_journey *j)
 	heap_down(st, 0);
 }
 
+/* How far @j is from the trigger: 0 when its hops span it. */
+static uint64_t near_key(const struct skbt_stats *st, const struct skbt_journey *j)
+{
+	uint64_t a = j->hops[0].ts, b = j->hops[j->nhops - 1].ts, t = st->near_ns;
+
+	return t < a ? a - t : t > b ? t - b : 0;
+}
+
+/* The nearest kept: a max-heap on distance, so the farthest kept one is at [0]. */
+static void near_add(struct skbt_stats *st, const struct skbt_journey *j)
+{
+	unsigned int i = 0;
+
+	if (!st->near_max || !j->nhops)
+		return;
+	if (st->nnear < st->near_max) {
+		i = st->nnear++;
+		st->near[i] = *j;
+		while (i) {
+			unsigned int p = (i - 1) / 2;
+			struct skbt_journey tmp;
+
+			if (near_key(st, &st->near[p]) >= near_key(st, &st->near[i]))
+				break;
+			tmp = st->near[p];
+			st->near[p] = st->near[i];
+			st->near[i] = tmp;
+			i = p;
+		}
+		return;
+	}
+	if (near_key(st, j) >= near_key(st, &st->near[0]))
+		return;
+	st->near[0] = *j;
+	for (;;) {
+		unsigned int l = 2 * i + 1, r = l + 1, m = i;
+		struct skbt_journey tmp;
+
+		if (l < st->nnear && near_key(st, &st->near[l]) > near_key(st, &st->near[m]))
+			m = l;
+		if (r < st->nnear && near_key(st, &st->near[r]) > near_key(st, &st->near[m]))
+			m = r;
+		if (m == i)
+			return;
+		tmp = st->near[i];
+		st->near[i] = st->near[m];
+		st->near[m] = tmp;
+		i = m;
+	}
+}
+
+int skbt_stats_near(struct skbt_stats *st, uint64_t ns, unsigned int max)
+{
+	free(st->near);
+	st->nnear = 0;
+	st->near_ns = ns;
+	st->near_max = max;
+	st->near = max ? calloc(max, sizeof(*st->near)) : NULL;
+	if (max && !st->near) {
+		st->near_max = 0;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int skbt_stats_add_journey(struct skbt_stats *st, const struct skbt_journey *j)
 {
 	struct skbt_path_stats *p;
@@ -518,6 +583,7 @@ int skbt_stats_add_journey(struct skbt_stats *st, const struct skbt_journey *j)
 			return -ENOMEM;
 	}
 	top_add(st, j);
+	near_add(st, j);
 	return 0;
 }
 
@@ -658,6 +724,16 @@ static int top_cmp(const void *a, const void *b, void *ctx)
 	return x->id < y->id ? -1 : x->id > y->id;
 }
 
+static int near_cmp(const void *a, const void *b, void *ctx)
+{
+	const struct skbt_journey *x = a, *y = b;
+
+	(void)ctx;
+	if (x->hops[0].ts != y->hops[0].ts)
+		return x->hops[0].ts < y->hops[0].ts ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
 /* Hop order of a stage within a path: the mean position is not known; use the from-kind. */
 static void sort_stages_by_hop(struct skbt_path_stats *p)
 {
@@ -673,6 +749,7 @@ void skbt_stats_done(struct skbt_stats *st)
 	sort(st->drops, st->ndrops, sizeof(*st->drops), drop_cmp, st);
 	sort(st->cp_frees, st->ncp_frees, sizeof(*st->cp_frees), drop_cmp, st);
 	sort(st->top, st->ntop, sizeof(*st->top), top_cmp, st);
+	sort(st->near, st->nnear, sizeof(*st->near), near_cmp, st);
 	skbt_flows_done(st->flows);
 }
 
@@ -710,6 +787,7 @@ void skbt_stats_release(struct skbt_stats *st)
 	free(st->cp_frees);
 	free(st->cpus);
 	free(st->top);
+	free(st->near);
 	memset(st, 0, sizeof(*st));
 }
 

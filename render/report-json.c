@@ -235,6 +235,12 @@ json_object *skbt_report_json_tree(const struct skbt_trace_info *ti, const struc
 	for (unsigned int i = 0; i < st->ntop; i++)
 		json_object_array_add(arr, journey_obj(st, &st->top[i], opt));
 	put(root, "slowest", arr);
+	if (ti->trigger && st->near_max) {
+		arr = json_object_new_array();
+		for (unsigned int i = 0; i < st->nnear; i++)
+			json_object_array_add(arr, journey_obj(st, &st->near[i], opt));
+		put(root, "around_trigger", arr);
+	}
 	return root;
 }
 

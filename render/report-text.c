@@ -166,6 +166,12 @@ int skbt_report_text(FILE *out, const struct skbt_trace_info *ti, const struct s
 	skbt_report_cp_frees(&p, st);
 	print_capture(out, ti, st);
 	print_flows(out, ti, st, o);
+	if (st->nnear) {
+		fprintf(out, "\njourneys around the trigger (%u nearest %s, by first hop):\n",
+			st->nnear, ti->trigger);
+		for (unsigned int i = 0; i < st->nnear; i++)
+			print_journey(out, st, &st->near[i], o);
+	}
 	if (st->ntop) {
 		fprintf(out, "\nslowest journeys%s%s (%u):\n", st->filter.stage >= 0 ? " by stage " : "",
 			st->filter.stage >= 0 ? skbt_stage_name(st->filter.stage) : "", st->ntop);

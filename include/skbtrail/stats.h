@@ -134,6 +134,13 @@ struct skbt_stats {
 	/* slowest selected journeys, slowest first after skbt_stats_done() */
 	unsigned int top_max, ntop;
 	struct skbt_journey *top;
+	/*
+	 * A flight file's trigger (skbt_stats_near): the selected journeys nearest its time
+	 * (0 apart when it falls within one), in order of their first hop after done.
+	 */
+	uint64_t near_ns;
+	unsigned int near_max, nnear;
+	struct skbt_journey *near;
 	/* per-flow table of the selected journeys (skbtrail/flow.h), owned by the caller; or NULL */
 	struct skbt_flows *flows;
 	/* budgets of paths and histograms (common.h): set @fsize to the trace file's size;
@@ -178,6 +185,8 @@ int skbt_stats_drop_count(struct skbt_drop_stats **arr, unsigned int *n,
 			  const struct skbt_drop_stats *key);
 struct skbt_napi_stats *skbt_stats_napi_get(struct skbt_stats *st, unsigned int dev,
 					    unsigned int cpu);
+/* Keep the @max journeys nearest @ns (a trigger's time) as well.  0 or -ENOMEM. */
+int skbt_stats_near(struct skbt_stats *st, uint64_t ns, unsigned int max);
 int skbt_stats_add_journey(struct skbt_stats *st, const struct skbt_journey *j);
 int skbt_stats_add_poll(struct skbt_stats *st, const struct skbt_event *ev, uint32_t traced);
 /* A kfree_skb no journey owned: a packet drop, or a control-plane free (see below). */

@@ -66,6 +66,9 @@ check "report: trace.trigger.time_ns within 0.5 s of the signal" \
 	awk -v t="$(jr .trace.trigger.time_ns)" -v s="$T_SIG" 'BEGIN { exit !(t / 1e9 >= s && t / 1e9 < s + 0.5) }'
 "$ANALYZE" --dev "$A,$B" "$TMP/t.dat" >"$TMP/r.txt" 2>/dev/null
 check "text report: the trigger near the top" sh -c "head -5 '$TMP/r.txt' | grep -q 'trigger: sigusr1'"
+check "text report: the journeys around the trigger listed" grep -q '^journeys around the trigger' "$TMP/r.txt"
+check "report: the journeys around SIGUSR1 include datagrams on path $B" \
+	test "$(jr '[.around_trigger[] | select(.path == "'"$B"'")] | length')" -ge 1
 "$ANALYZE" -q --dev "$A,$B" --html "$TMP/r.html" --perfetto "$TMP/r.pf.json" "$TMP/t.dat" 2>/dev/null
 check "HTML summary: the trigger row" grep -q '<th class="l">trigger</th><td class="l">sigusr1 at' "$TMP/r.html"
 check_eq "Perfetto: one global trigger marker" 1 \

@@ -88,6 +88,8 @@ slow=$(jr '[.slowest[].stages[] | select(.name == "xmit" and .ns > 30000000)] | 
 echo "# journeys with an xmit stage over 30 ms in the report's slowest: $slow;" \
 	"longest $(jr '[.slowest[].stages[] | select(.name == "xmit") | .ns] | max / 1e6') ms"
 check "report: a journey whose xmit stage is over 30 ms" test "${slow:-0}" -ge 1
+check "report: the slow journey is among the journeys around the trigger" test \
+	"$(jr '[.around_trigger[].stages[] | select(.name == "xmit" and .ns > 30000000)] | length')" -ge 1
 "$ANALYZE" "$TMP/t.dat" >"$TMP/r.txt" 2>/dev/null
 check "text report: the trigger near the top" \
 	sh -c "head -3 '$TMP/r.txt' | grep -q 'trigger: latency:xmit>30ms'"
