@@ -419,6 +419,34 @@ static void test_filter_gro_top(void **state)
 	skbt_stats_release(&st);
 }
 
+/*
+ * A flight file's trigger: the journeys nearest its time are kept (one spanning it is at 0),
+ * listed by first hop; the far ones are not, whatever order they come in.
+ */
+static void test_near_trigger(void **state)
+{
+	/* first hops at 1000, 2000, ... 9000; each lasts 10 + 100 * i ns */
+	static const uint64_t order[] = { 9, 1, 5, 2, 8, 3, 7, 4, 6 };
+	struct skbt_stats *st = stats_new(0);
+
+	(void)state;
+	assert_int_equal(skbt_stats_near(st, 5050, 3), 0);
+	for (unsigned int k = 0; k < SKBT_ARRAY_SIZE(order); k++) {
+		uint64_t i = order[k];
+		struct skbt_journey j = rx_journey(i, VETH0, 0, i * 1000, 10, i * 100);
+
+		assert_int_equal(skbt_stats_add_journey(st, &j), 0);
+	}
+	skbt_stats_done(st);
+	/* #5 spans 5000..5510 (0 away); #4 ends at 4410 (640), #6 starts at 6000 (950) */
+	assert_int_equal(st->nnear, 3);
+	assert_int_equal(st->near[0].id, 4);
+	assert_int_equal(st->near[1].id, 5);
+	assert_int_equal(st->near[2].id, 6);
+	assert_int_equal(st->ntop, 0);
+	stats_free(st);
+}
+
 /* The pipeline's order: events through the journey builder, its journeys into the stats. */
 static void on_journey(const struct skbt_journey *j, void *arg)
 {
@@ -514,6 +542,7 @@ int main(void)
 		cmocka_unit_test(test_control_plane_location),
 		cmocka_unit_test(test_per_cpu),
 		cmocka_unit_test(test_filter_gro_top),
+		cmocka_unit_test(test_near_trigger),
 		cmocka_unit_test(test_from_builder),
 	};
 
