@@ -469,9 +469,15 @@ int skbt_stats_add_poll(struct skbt_stats *st, const struct skbt_event *ev, uint
 	struct skbt_cpu_stats *c = cpu_get(st, ev->cpu);
 	int32_t work = ev->u.napi.work;
 
-	if (c)
+	if (c) {
 		c->polls++;
-	for (unsigned int i = 0; i < st->nnapi; i++) {
+		/* a CPU polls mostly one device: no scan of every (device, CPU) pair seen */
+		if (c->napi_hint && c->napi_hint <= st->nnapi &&
+		    st->napi[c->napi_hint - 1].dev == ev->dev &&
+		    st->napi[c->napi_hint - 1].cpu == ev->cpu)
+			n = &st->napi[c->napi_hint - 1];
+	}
+	for (unsigned int i = 0; !n && i < st->nnapi; i++) {
 		if (st->napi[i].dev == ev->dev && st->napi[i].cpu == ev->cpu) {
 			n = &st->napi[i];
 			break;
@@ -487,6 +493,8 @@ int skbt_stats_add_poll(struct skbt_stats *st, const struct skbt_event *ev, uint
 		n->dev = ev->dev;
 		n->cpu = ev->cpu;
 	}
+	if (c)
+		c->napi_hint = (unsigned int)(n - st->napi) + 1;
 	if (work < 0)
 		work = 0;
 	n->polls++;
