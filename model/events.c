@@ -95,14 +95,51 @@ struct symtab {
 	int n;
 };
 
+/*
+ * A record's device name as read from it, to be turned into an id when the record is
+ * delivered (dev_resolve()): ids are handed out in the order names first appear in the merged
+ * stream, and each type's last-name cache follows that order too.
+ */
+struct dev_raw {
+	uint8_t how;		/* DEV_RAW_* */
+	uint8_t type;		/* index into types: whose last-name cache */
+	uint16_t loclen;	/* DEV_RAW_SHORT: __data_loc length, 0 to 16 */
+	uint16_t id;		/* DEV_RAW_LONG: the id, interned when read */
+	uint64_t w0, w1;	/* DEV_RAW_SHORT: the first 16 bytes, zero beyond loclen */
+};
+
+enum { DEV_RAW_NONE, DEV_RAW_SHORT, DEV_RAW_LONG };
+
 struct src {
 	struct skbt_cpu_stream *s;
 	struct skbt_raw_record rec;	/* head of this CPU */
 	uint64_t ts;			/* head's timestamp, never below the previous one */
 	uint32_t cpu;
 	bool lost_pending;		/* deliver a LOST event before rec */
-	bool in_heap;			/* rec is a record not yet delivered */
+	bool has_rec;			/* rec is a record not yet delivered (a leaf of the tree) */
+	/*
+	 * rec decoded as soon as it is read (src_advance()), while its bytes are in cache: with
+	 * many busy CPUs its turn comes only after the other CPUs' records, and by then they
+	 * are not.  Decoded from the first skbt_events_next() on (skbt_events_without() comes
+	 * before it); its device id is settled when it is delivered.
+	 */
+	bool decoded;
+	struct skbt_event head;
+	struct dev_raw dev;
 };
+
+/*
+ * The merge key of a source's head: its timestamp and CPU, which is also its index in srcs
+ * (every CPU of the buffer has a source).  A source at its end has KEY_END, after all
+ * records.  Kept inline in the tree, so that a replay reads only the tree (16 bytes a
+ * source, 4 KB at 256 CPUs), not each source's state, a line of its own.
+ */
+struct mkey {
+	uint64_t ts;
+	uint32_t cpu;
+};
+
+#define KEY_END ((struct mkey){ UINT64_MAX, UINT32_MAX })
 
 struct dev_slot {
 	uint32_t hash;
@@ -124,11 +161,15 @@ struct skbt_events {
 
 	struct src *srcs;
 	int nsrcs;
-	int *heap;		/* indices into srcs, ordered by (ts, cpu) */
-	int nheap;
-	/* key of the runner-up (the smaller child of the top): below it, the top stays top */
-	uint64_t lim_ts;
-	uint32_t lim_cpu;
+	/*
+	 * Tournament (loser) tree over the sources, leaves padded to a power of two (nleaves):
+	 * node i (1 .. nleaves - 1; children 2i, 2i + 1, leaf of source c is nleaves + c) holds
+	 * the key that lost the match there; win is the overall winner, the next record.
+	 */
+	struct mkey *loser;
+	struct mkey win;
+	uint32_t nleaves;
+	bool decoding;		/* skbt_events_next() has begun: src_advance() decodes */
 	int pending_err;	/* error of a stream, reported after the record before it */
 	/* live (skbt_events_open_live): records after @hold wait for skbt_events_push() */
 	bool live;
@@ -245,40 +286,77 @@ static inline uint64_t mask_bytes(unsigned int n)
 	return n >= 8 ? ~0ULL : (1ULL << (8 * n)) - 1;
 }
 
-static unsigned int read_dev(struct skbt_events *ev, struct etype *t, const uint8_t *d,
-			     int size)
+/* Read the device name of record @d (type @t, slot @type) into @r. */
+static void read_dev(struct skbt_events *ev, struct etype *t, unsigned int type,
+		     const uint8_t *d, int size, struct dev_raw *r)
 {
 	uint32_t loc = (uint32_t)rdf(ev, d, t->dev);
 	uint32_t off = loc & 0xffff, len = loc >> 16;
 	const char *s;
-	uint64_t w0 = 0, w1 = 0;
 	size_t n;
 
+	r->how = DEV_RAW_NONE;
 	if (t->dev_rel)
 		off += t->dev.off + t->dev.size;
 	if (off > (uint32_t)size || len > (uint32_t)size - off)
-		return SKBT_DEV_NONE;
+		return;
 	s = (const char *)d + off;
-	if (len && len <= 16) {
-		/*
-		 * Reading 16 bytes may pass the end of the record but not of the sub-buffer
-		 * block, which has slack after its last page (tracefile.c PAGE_SLACK).
-		 */
-		memcpy(&w0, s, 8);
-		memcpy(&w1, s + 8, 8);
-		w0 &= mask_bytes(len);
-		w1 &= len > 8 ? mask_bytes(len - 8) : 0;
-		if (len == t->last.loclen && w0 == t->last.w0 && w1 == t->last.w1)
-			return t->last.id;
+	r->type = (uint8_t)type;
+	if (len <= 16) {
+		uint64_t w0 = 0, w1 = 0;
+
+		if (len) {
+			/*
+			 * Reading 16 bytes may pass the end of the record but not of the
+			 * sub-buffer block, which has slack after its last page (tracefile.c
+			 * PAGE_SLACK).
+			 */
+			memcpy(&w0, s, 8);
+			memcpy(&w1, s + 8, 8);
+			w0 &= mask_bytes(len);
+			w1 &= len > 8 ? mask_bytes(len - 8) : 0;
+		}
+		r->how = DEV_RAW_SHORT;
+		r->loclen = (uint16_t)len;
+		r->w0 = w0;
+		r->w1 = w1;
+		return;
 	}
+	/* longer than IFNAMSIZ: only odd files; interned now, as the bytes go with the block */
 	n = strnlen(s, len);
 	if (n >= DEV_NAME_MAX)
 		n = DEV_NAME_MAX - 1;
-	t->last.id = dev_intern(ev, s, n);
-	t->last.loclen = len <= 16 ? len : 0;
-	t->last.w0 = w0;
-	t->last.w1 = w1;
-	return t->last.id;
+	r->how = DEV_RAW_LONG;
+	r->id = (uint16_t)dev_intern(ev, s, n);
+}
+
+/* The id of a device name read by read_dev(), in delivery order. */
+static unsigned int dev_resolve(struct skbt_events *ev, const struct dev_raw *r)
+{
+	struct etype *t = &ev->types[r->type];
+	char name[16];
+
+	switch (r->how) {
+	case DEV_RAW_SHORT:
+		if (r->loclen && r->loclen == t->last.loclen && r->w0 == t->last.w0 &&
+		    r->w1 == t->last.w1)
+			return t->last.id;
+		memcpy(name, &r->w0, 8);
+		memcpy(name + 8, &r->w1, 8);
+		t->last.id = dev_intern(ev, name, strnlen(name, r->loclen));
+		t->last.loclen = r->loclen;
+		t->last.w0 = r->w0;
+		t->last.w1 = r->w1;
+		return t->last.id;
+	case DEV_RAW_LONG:
+		t->last.id = r->id;
+		t->last.loclen = 0;
+		t->last.w0 = 0;
+		t->last.w1 = 0;
+		return r->id;
+	default:
+		return SKBT_DEV_NONE;
+	}
 }
 
 /* ---------- setup ---------- */
@@ -507,58 +585,70 @@ static int choose_buffer(struct skbt_tracefile *tf, struct tep_handle *tep, bool
 	return first < 0 ? 0 : first;
 }
 
-/* ---------- merge heap ---------- */
+/* ---------- merge: tournament tree ---------- */
 
-static inline bool src_less(const struct skbt_events *ev, int a, int b)
+static inline bool key_less(struct mkey x, struct mkey y)
 {
-	const struct src *x = &ev->srcs[a], *y = &ev->srcs[b];
-
-	return x->ts < y->ts || (x->ts == y->ts && x->cpu < y->cpu);
-}
-
-static void sift_down(struct skbt_events *ev, int i)
-{
-	int n = ev->nheap, *h = ev->heap;
-
-	for (;;) {
-		int l = 2 * i + 1, m = i;
-
-		if (l < n && src_less(ev, h[l], h[m]))
-			m = l;
-		if (l + 1 < n && src_less(ev, h[l + 1], h[m]))
-			m = l + 1;
-		if (m == i)
-			return;
-		int t = h[i];
-
-		h[i] = h[m];
-		h[m] = t;
-		i = m;
-	}
+	return x.ts < y.ts || (x.ts == y.ts && x.cpu < y.cpu);
 }
 
 /*
- * Remember the key of the runner-up.  While the top source's next record sorts before it,
- * the heap is left alone: one compare per record instead of a sift (a trace is mostly runs
- * of records from one CPU).
+ * The winner's key is now @k: play it up from its leaf against the losers on the way, one
+ * compare a level (log2 of the CPUs), the smaller key going on.  Which one wins a match is
+ * as good as random when many CPUs are busy, so the swaps are selects, not branches.
  */
-static void set_limit(struct skbt_events *ev)
+static void replay(struct skbt_events *ev, uint32_t leaf, struct mkey k)
 {
-	int i;
+	struct mkey *l = ev->loser;
+	uint32_t i;
 
-	ev->lim_ts = UINT64_MAX;
-	ev->lim_cpu = UINT32_MAX;
-	for (i = 1; i <= 2 && i < ev->nheap; i++) {
-		const struct src *x = &ev->srcs[ev->heap[i]];
+	for (i = (ev->nleaves + leaf) >> 1; i; i >>= 1) {
+		struct mkey o = l[i];
+		bool sw = o.ts < k.ts || (o.ts == k.ts && o.cpu < k.cpu);
 
-		if (x->ts < ev->lim_ts || (x->ts == ev->lim_ts && x->cpu < ev->lim_cpu)) {
-			ev->lim_ts = x->ts;
-			ev->lim_cpu = x->cpu;
-		}
+		l[i].ts = sw ? k.ts : o.ts;
+		l[i].cpu = sw ? k.cpu : o.cpu;
+		k.ts = sw ? o.ts : k.ts;
+		k.cpu = sw ? o.cpu : k.cpu;
 	}
+	ev->win = k;
 }
 
-/* Fetch the next record of @src: 1 got one, 0 end, <0 error. */
+/* Play every match once, bottom up, from the sources' first keys. */
+static int build_tree(struct skbt_events *ev)
+{
+	uint32_t n = 1, i;
+	struct mkey *w;
+
+	while (n < (uint32_t)ev->nsrcs)
+		n *= 2;
+	ev->nleaves = n;
+	ev->loser = calloc(n, sizeof(*ev->loser));
+	w = calloc(2 * (size_t)n, sizeof(*w));	/* the winner of each match */
+	if (!ev->loser || !w) {
+		free(w);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		w[n + i] = KEY_END;
+	for (i = 0; i < (uint32_t)ev->nsrcs; i++)
+		if (ev->srcs[i].has_rec)
+			w[n + i] = (struct mkey){ ev->srcs[i].ts, i };
+	for (i = n - 1; i >= 1; i--) {
+		bool r = key_less(w[2 * i + 1], w[2 * i]);
+
+		w[i] = w[2 * i + r];
+		ev->loser[i] = w[2 * i + !r];
+	}
+	ev->win = w[1];
+	free(w);
+	return 0;
+}
+
+static void decode(struct skbt_events *ev, const struct src *src, struct skbt_event *out,
+		   struct dev_raw *dev);
+
+/* The next record of @src, decoded once decoding has begun: 1 got one, 0 end, <0 error. */
 static int src_advance(struct skbt_events *ev, struct src *src, struct skbt_err *err)
 {
 	int ret = skbt_cpu_stream_next(src->s, &src->rec, err);
@@ -571,6 +661,23 @@ static int src_advance(struct skbt_events *ev, struct src *src, struct skbt_err 
 		src->ts = src->rec.ts;
 	}
 	src->lost_pending = src->rec.missed != 0;
+	src->decoded = ev->decoding;
+	if (src->decoded)
+		decode(ev, src, &src->head, &src->dev);
+	/*
+	 * Ask now for the lines of the record after it, read when this source next comes
+	 * up: with many busy CPUs that is after the other CPUs' records, time enough for the
+	 * load, and more streams than the hardware prefetcher follows.  Its start is here
+	 * (or past the page's end: a prefetch does not fault); records above 128 bytes are
+	 * rare.
+	 */
+	{
+		const uint8_t *next = (const uint8_t *)src->rec.data + src->rec.size;
+
+		__builtin_prefetch(next);
+		__builtin_prefetch(next + 64);
+		__builtin_prefetch(next + 128);
+	}
 	return 1;
 }
 
@@ -616,7 +723,7 @@ int skbt_events_open(struct skbt_tracefile *tf, const char *buffer, struct skbt_
 {
 	struct skbt_events *ev;
 	struct tep_handle *tep = skbt_tracefile_tep(tf);
-	int k, cpu, ncpus, ret;
+	int cpu, ncpus, ret;
 
 	*evp = NULL;
 	ev = calloc(1, sizeof(*ev));
@@ -636,8 +743,7 @@ int skbt_events_open(struct skbt_tracefile *tf, const char *buffer, struct skbt_
 	}
 	ncpus = skbt_tracefile_buffer_ncpus(tf, ev->buf);
 	ev->srcs = calloc(ncpus ? ncpus : 1, sizeof(*ev->srcs));
-	ev->heap = calloc(ncpus ? ncpus : 1, sizeof(*ev->heap));
-	if (!ev->srcs || !ev->heap) {
+	if (!ev->srcs) {
 		ret = skbt_err_set(err, -ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -652,14 +758,12 @@ int skbt_events_open(struct skbt_tracefile *tf, const char *buffer, struct skbt_
 		ret = src_advance(ev, src, err);
 		if (ret < 0)
 			goto fail;
-		if (ret == 1) {
-			ev->heap[ev->nheap++] = ev->nsrcs - 1;
-			src->in_heap = true;
-		}
+		src->has_rec = ret == 1;
 	}
-	for (k = ev->nheap / 2 - 1; k >= 0; k--)
-		sift_down(ev, k);
-	set_limit(ev);
+	if (build_tree(ev)) {
+		ret = skbt_err_set(err, -ENOMEM, "out of memory");
+		goto fail;
+	}
 	*evp = ev;
 	return 0;
 fail:
@@ -684,8 +788,7 @@ int skbt_events_open_live(struct skbt_tracefile *tf, int ncpus, struct skbt_even
 	if (ret)
 		goto fail;
 	ev->srcs = calloc(ncpus, sizeof(*ev->srcs));
-	ev->heap = calloc(ncpus, sizeof(*ev->heap));
-	if (!ev->srcs || !ev->heap) {
+	if (!ev->srcs) {
 		ret = skbt_err_set(err, -ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -698,7 +801,10 @@ int skbt_events_open_live(struct skbt_tracefile *tf, int ncpus, struct skbt_even
 		ev->srcs[cpu].cpu = cpu;
 		ev->nsrcs++;
 	}
-	set_limit(ev);
+	if (build_tree(ev)) {	/* every leaf at its end until the first push */
+		ret = skbt_err_set(err, -ENOMEM, "out of memory");
+		goto fail;
+	}
 	*evp = ev;
 	return 0;
 fail:
@@ -709,6 +815,7 @@ fail:
 int skbt_events_push(struct skbt_events *ev, int cpu, const void *pages, size_t len,
 		     uint64_t hold)
 {
+	bool back = false;
 	int ret = 0;
 
 	if (!ev->live || cpu < 0 || cpu >= ev->nsrcs)
@@ -718,18 +825,25 @@ int skbt_events_push(struct skbt_events *ev, int cpu, const void *pages, size_t 
 		ret = skbt_cpu_stream_push(ev->srcs[cpu].s, pages, len);
 	if (ret)
 		return ret;
-	/* a CPU whose records were all delivered has a head again: back into the heap */
+	/*
+	 * A CPU whose records were all delivered has a head again: back into the tree, played
+	 * anew (a leaf other than the winner's cannot be replayed alone; a push is once per
+	 * read of a CPU, the tree a few KB).
+	 */
 	for (int i = 0; i < ev->nsrcs; i++) {
 		struct src *src = &ev->srcs[i];
 
-		if (src->in_heap || src_advance(ev, src, NULL) != 1)
+		if (src->has_rec || src_advance(ev, src, NULL) != 1)
 			continue;
-		src->in_heap = true;
-		ev->heap[ev->nheap++] = i;
+		src->has_rec = true;
+		back = true;
 	}
-	for (int k = ev->nheap / 2 - 1; k >= 0; k--)
-		sift_down(ev, k);
-	set_limit(ev);
+	if (back) {
+		free(ev->loser);
+		ev->loser = NULL;
+		if (build_tree(ev))
+			return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -742,7 +856,7 @@ void skbt_events_close(struct skbt_events *ev)
 	for (i = 0; i < ev->nsrcs; i++)
 		skbt_cpu_stream_close(ev->srcs[i].s);
 	free(ev->srcs);
-	free(ev->heap);
+	free(ev->loser);
 	free(ev->slot);
 	for (i = 1; i <= ev->ndevs; i++)
 		free(ev->devs[i]);
@@ -755,7 +869,8 @@ void skbt_events_close(struct skbt_events *ev)
 
 /* ---------- the per-record path ---------- */
 
-static void decode(struct skbt_events *ev, const struct src *src, struct skbt_event *out)
+static void decode(struct skbt_events *ev, const struct src *src, struct skbt_event *out,
+		   struct dev_raw *dev)
 {
 	const uint8_t *d = src->rec.data;
 	int size = src->rec.size;
@@ -766,6 +881,7 @@ static void decode(struct skbt_events *ev, const struct src *src, struct skbt_ev
 	out->ts = src->ts;
 	out->cpu = src->cpu;
 	out->kind = SKBT_EV_OTHER;
+	dev->how = DEV_RAW_NONE;
 	if (size < 8)
 		return;
 	memcpy(&type, d, 2);
@@ -790,7 +906,7 @@ static void decode(struct skbt_events *ev, const struct src *src, struct skbt_ev
 	out->skb = rdf(ev, d, t->f[F_SKB]);
 	out->len = (uint32_t)rdf(ev, d, t->f[F_LEN]);
 	if (t->dev.size)
-		out->dev = read_dev(ev, t, d, size);
+		read_dev(ev, t, ev->slot[type], d, size, dev);
 	switch (t->payload) {
 	case P_NAPI:
 		out->u.napi.work = (int32_t)rdf(ev, d, t->f[F_A]);
@@ -825,7 +941,7 @@ int skbt_events_next(struct skbt_events *ev, struct skbt_event *out, struct skbt
 	struct src *src;
 	int ret;
 
-	if (!ev->nheap) {
+	if (ev->win.cpu == UINT32_MAX) {
 		if (ev->pending_err) {
 			ret = ev->pending_err;
 			ev->pending_err = 0;
@@ -833,9 +949,14 @@ int skbt_events_next(struct skbt_events *ev, struct skbt_event *out, struct skbt
 		}
 		return 0;
 	}
-	src = &ev->srcs[ev->heap[0]];
+	src = &ev->srcs[ev->win.cpu];
 	if (ev->live && src->ts > ev->hold)
 		return 0;	/* a CPU not read that far may still have earlier records */
+	ev->decoding = true;
+	if (!src->decoded) {
+		decode(ev, src, &src->head, &src->dev);
+		src->decoded = true;
+	}
 	if (src->lost_pending) {
 		/* same key as the record it precedes: it stays on top */
 		memset(out, 0, sizeof(*out));
@@ -847,7 +968,8 @@ int skbt_events_next(struct skbt_events *ev, struct skbt_event *out, struct skbt
 		ev->count[SKBT_EV_LOST]++;
 		return 1;
 	}
-	decode(ev, src, out);
+	*out = src->head;
+	out->dev = dev_resolve(ev, &src->dev);
 	ev->count[out->kind]++;
 	{
 		struct skbt_err e2;	/* not zeroed: read only after a failure filled it */
@@ -858,15 +980,12 @@ int skbt_events_next(struct skbt_events *ev, struct skbt_event *out, struct skbt
 				ev->pending_err = ret;
 				memcpy(ev->pending_msg, e2.msg, sizeof(ev->pending_msg));
 			}
-			src->in_heap = false;
-			ev->heap[0] = ev->heap[--ev->nheap];
-		} else if (src->ts < ev->lim_ts || (src->ts == ev->lim_ts && src->cpu < ev->lim_cpu)) {
-			return 1;	/* still before the runner-up: the heap is unchanged */
+			src->has_rec = false;
+			replay(ev, src->cpu, KEY_END);
+		} else {
+			replay(ev, src->cpu, (struct mkey){ src->ts, src->cpu });
 		}
 	}
-	if (ev->nheap > 1)
-		sift_down(ev, 0);
-	set_limit(ev);
 	return 1;
 }
 

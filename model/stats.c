@@ -603,15 +603,25 @@ int skbt_stats_add_orphan_drop(struct skbt_stats *st, const struct skbt_event *e
 
 int skbt_stats_add_poll(struct skbt_stats *st, const struct skbt_event *ev, uint32_t traced)
 {
-	struct skbt_napi_stats *n;
+	struct skbt_napi_stats *n = NULL;
 	struct skbt_cpu_stats *c = cpu_get(st, ev->cpu);
 	int32_t work = ev->u.napi.work;
 
-	if (c)
+	if (c) {
 		c->polls++;
-	n = skbt_stats_napi_get(st, ev->dev, ev->cpu);
-	if (!n)
-		return -ENOMEM;
+		/* a CPU polls mostly one device: no scan of every (device, CPU) pair seen */
+		if (c->napi_hint && c->napi_hint <= st->nnapi &&
+		    st->napi[c->napi_hint - 1].dev == ev->dev &&
+		    st->napi[c->napi_hint - 1].cpu == ev->cpu)
+			n = &st->napi[c->napi_hint - 1];
+	}
+	if (!n) {
+		n = skbt_stats_napi_get(st, ev->dev, ev->cpu);
+		if (!n)
+			return -ENOMEM;
+	}
+	if (c)
+		c->napi_hint = (unsigned int)(n - st->napi) + 1;
 	if (work < 0)
 		work = 0;
 	n->polls++;

@@ -75,6 +75,7 @@ struct skbt_drop_stats {
 
 struct skbt_cpu_stats {
 	uint64_t events, journeys, polls, lost_markers;
+	unsigned int napi_hint;	/* not a figure: index + 1 in napi of this CPU's last poll */
 };
 
 struct skbt_filter {
