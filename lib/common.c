@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "skbtrail/common.h"
 
@@ -115,4 +116,23 @@ int skbt_limit_charge(enum skbt_limit l, uint64_t fsize, uint64_t *used, uint64_
 	return skbt_err_set(err, -E2BIG, "too many %s: more than %llu (the limit for a file of "
 			    "%llu bytes; docs/file-format.md, Limits)", limits[l].what,
 			    (unsigned long long)max, (unsigned long long)fsize);
+}
+
+int skbt_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ENOSPC;
+		p += n;
+		len -= n;
+	}
+	return 0;
 }

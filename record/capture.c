@@ -202,25 +202,6 @@ static int open_pipe(struct xfer *x, unsigned int page_size)
 	return 0;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -ENOSPC;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
 /* Move @len bytes from the pipe to the spool; on a file system without splice, copy. */
 static int pipe_to_spool(struct cpu_reader *r, size_t len)
 {
@@ -237,7 +218,7 @@ static int pipe_to_spool(struct cpu_reader *r, size_t len)
 
 			if (got <= 0)
 				return got < 0 ? -errno : -EIO;
-			ret = write_all(r->spool_fd, r->buf, got);
+			ret = skbt_write_all(r->spool_fd, r->buf, got);
 			if (ret)
 				return ret;
 			n = got;
@@ -292,7 +273,7 @@ static int drain_partial(struct cpu_reader *r)
 		/* The kernel hands whole sub-buffers; keep the file made of whole ones. */
 		if ((size_t)n < r->c->page_size)
 			memset(r->buf + n, 0, r->c->page_size - n);
-		ret = write_all(r->spool_fd, r->buf, r->c->page_size);
+		ret = skbt_write_all(r->spool_fd, r->buf, r->c->page_size);
 		if (ret)
 			return ret;
 		atomic_fetch_add(&r->bytes, r->c->page_size);

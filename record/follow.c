@@ -278,23 +278,6 @@ int skbt_follow_poll(struct skbt_follow *f, uint64_t now_ns, bool armed, uint64_
 	return 1;
 }
 
-static int write_all(int fd, const uint8_t *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -ENOSPC;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
 int skbt_follow_flush(struct skbt_follow *f, const int *fds, struct skbt_err *err)
 {
 	unsigned long np = f->cfg.window_pages;
@@ -311,9 +294,9 @@ int skbt_follow_flush(struct skbt_follow *f, const int *fds, struct skbt_err *er
 			mark_missed(w->pages + first * ps);
 
 		if (!ret && fds[cpu] >= 0)
-			ret = write_all(fds[cpu], w->pages + first * ps, run1 * ps);
+			ret = skbt_write_all(fds[cpu], w->pages + first * ps, run1 * ps);
 		if (!ret && fds[cpu] >= 0)
-			ret = write_all(fds[cpu], w->pages, (w->count - run1) * ps);
+			ret = skbt_write_all(fds[cpu], w->pages, (w->count - run1) * ps);
 		w->head = w->count = w->dropped = 0;
 	}
 	f->st.window_dropped = 0;

@@ -85,6 +85,9 @@ void skbt_sbuf_printf(struct skbt_sbuf *b, const char *fmt, ...)
 
 #define SKBT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* write(2) all of @buf, again after EINTR and short writes: 0, -ENOSPC or a negative errno. */
+int skbt_write_all(int fd, const void *buf, size_t len);
+
 /*
  * Command-line helpers both programs share (lib/cli.c).  They append to @sb; the caller
  * prints it.
