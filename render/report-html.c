@@ -139,15 +139,7 @@ static void head(struct html *h, const struct skbt_trace_info *ti)
 		esc(h, ti->node);
 	}
 	fprintf(h->f, "</title>\n<style>\n"
-		"body{font:14px/1.4 system-ui,sans-serif;margin:1.5em auto;max-width:1100px;"
-		"color:#222;padding:0 1em}\n"
-		"h1{font-size:1.5em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;"
-		"margin-top:1.6em}\n"
-		"table{border-collapse:collapse;margin:.5em 0}td,th{padding:2px 10px;"
-		"text-align:right;border-bottom:1px solid #eee}th{background:#f4f4f4}\n"
-		"td.l,th.l{text-align:left}.bad{color:#b00;font-weight:bold}.ok{color:#070}\n"
-		".hist{display:inline-block;margin:0 1em 1em 0;vertical-align:top}\n"
-		".small{color:#666;font-size:12px}svg text{font:11px system-ui,sans-serif}\n"
+		SKBT_HTML_CSS_HEAD ".ok{color:#070}\n" SKBT_HTML_CSS_TAIL
 		"</style></head><body>\n");
 }
 

@@ -74,6 +74,23 @@ size_t skbt_utf8_seq(const unsigned char *s, size_t n);
 void skbt_out_json_str(FILE *f, const char *s);
 void skbt_out_html_str(FILE *f, const char *s);
 
+/*
+ * The style the two HTML pages share (report-html.c, report-compare-html.c), one look for
+ * both: the HEAD rules end on the line of .bad, where each page adds its own classes and the
+ * newline, then the TAIL rules.
+ */
+#define SKBT_HTML_CSS_HEAD \
+	"body{font:14px/1.4 system-ui,sans-serif;margin:1.5em auto;max-width:1100px;" \
+	"color:#222;padding:0 1em}\n" \
+	"h1{font-size:1.5em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;" \
+	"margin-top:1.6em}\n" \
+	"table{border-collapse:collapse;margin:.5em 0}td,th{padding:2px 10px;" \
+	"text-align:right;border-bottom:1px solid #eee}th{background:#f4f4f4}\n" \
+	"td.l,th.l{text-align:left}.bad{color:#b00;font-weight:bold}"
+#define SKBT_HTML_CSS_TAIL \
+	".hist{display:inline-block;margin:0 1em 1em 0;vertical-align:top}\n" \
+	".small{color:#666;font-size:12px}svg text{font:11px system-ui,sans-serif}\n"
+
 /* One CSV cell (RFC 4180): quoted when needed, a formula-leading cell prefixed with '. */
 void skbt_out_csv_str(FILE *f, const char *s);
 
