@@ -1299,8 +1299,13 @@ static int handle_option(struct skbt_tracefile *tf, uint16_t id, const uint8_t *
 		tf->trace_clock = clock_name((const char *)data, strnlen((const char *)data, size));
 		return tf->trace_clock ? 0 : skbt_err_set(err, -ENOMEM, "out of memory");
 	case SKBT_TDAT_OPT_CPUCOUNT:
-		if (size >= 4)
-			tf->cpucount = get32(tf, data);
+		if (size < 4)
+			return 0;
+		/* the same bound as the header's count: the CPU table is allocated from it */
+		if (get32(tf, data) > MAX_CPUS)
+			return skbt_err_set(err, -EBADMSG, "implausible CPU count %u in the "
+					    "CPUCOUNT option", get32(tf, data));
+		tf->cpucount = get32(tf, data);
 		return 0;
 	case SKBT_TDAT_OPT_HEADER_INFO:
 	case SKBT_TDAT_OPT_FTRACE_EVENTS:
