@@ -102,7 +102,7 @@ struct skbt_tracefile {
 	const uint8_t *mem;	/* open_mem: the caller's bytes, else NULL */
 	uint8_t *perf_image;	/* a perf.data read as its trace.dat v6 image (perfdata.h) */
 	uint64_t fsize;
-	uint64_t bytes_read;	/* by read_at(), for skbt_tracefile_bytes_read() */
+	uint64_t bytes_read;	/* by read_at() and refill(), atomically: the kallsyms thread reads too */
 
 	int version;
 	bool big_endian;
@@ -147,7 +147,10 @@ struct skbt_tracefile {
 	 */
 	uint64_t kallsyms_off;
 	struct skbt_ksyms *ksyms;
-	bool kallsyms_parsed;
+	bool kallsyms_parsed;	/* read, or being read by ksyms_thr */
+	bool ksyms_running;	/* skbt_tracefile_symbols_ahead()'s thread, not joined yet */
+	pthread_t ksyms_thr;
+	ZSTD_DCtx *ksyms_z;	/* its decompression context */
 
 	uint64_t used[SKBT_LIM__COUNT];	/* whole-file budgets spent (common.h) */
 };
@@ -267,7 +270,7 @@ static ssize_t read_at(struct skbt_tracefile *tf, uint64_t off, void *buf, size_
 	ssize_t r = pread_at(tf, off, buf, n);
 
 	if (r > 0)
-		tf->bytes_read += r;
+		__atomic_fetch_add(&tf->bytes_read, (uint64_t)r, __ATOMIC_RELAXED);
 	return r;
 }
 
@@ -393,11 +396,11 @@ static int charge(struct skbt_tracefile *tf, enum skbt_limit l, uint64_t n, stru
 /* ---------- v7 sections ---------- */
 
 /*
- * Load the section at @off, check its id and return its (decompressed) payload as a
+ * Load the section at @off, check its id and return its (decompressed, with @z) payload as a
  * malloc'ed, NUL-terminated block.
  */
-static int load_section(struct skbt_tracefile *tf, uint64_t off, uint16_t id, const char *what,
-			uint8_t **out, size_t *outlen, struct skbt_err *err)
+static int load_section(struct skbt_tracefile *tf, ZSTD_DCtx *z, uint64_t off, uint16_t id,
+			const char *what, uint8_t **out, size_t *outlen, struct skbt_err *err)
 {
 	uint8_t hdr[16], zhdr[8];
 	uint64_t size;
@@ -430,7 +433,7 @@ static int load_section(struct skbt_tracefile *tf, uint64_t off, uint16_t id, co
 		*outlen = size;
 		return 0;
 	}
-	if (!tf->zctx)
+	if (!z)
 		return skbt_err_set(err, -EBADMSG,
 				    "the %s section at offset %llu is compressed but the file declares no compression",
 				    what, (unsigned long long)(off - sizeof(hdr)));
@@ -470,7 +473,7 @@ static int load_section(struct skbt_tracefile *tf, uint64_t off, uint16_t id, co
 		free(raw);
 		return skbt_err_set(err, -ENOMEM, "out of memory reading the %s", what);
 	}
-	r = ZSTD_decompressDCtx(tf->zctx, buf, usize, raw, zsize);
+	r = ZSTD_decompressDCtx(z, buf, usize, raw, zsize);
 	free(raw);
 	if (ZSTD_isError(r) || r != usize) {
 		free(buf);
@@ -898,8 +901,11 @@ static int do_kallsyms(struct skbt_tracefile *tf, char *s, struct skbt_err *err)
 static int read_v6_block(struct skbt_tracefile *tf, uint64_t *offp, int kind,
 			 const char *what, struct skbt_err *err);
 
-/* The kallsyms section, read now; a damaged one leaves no symbols (reports show addresses' absence). */
-static void load_kallsyms(struct skbt_tracefile *tf)
+/*
+ * The kallsyms section, read now (expanded with @z); a damaged one leaves no symbols
+ * (reports show addresses' absence).
+ */
+static void load_kallsyms(struct skbt_tracefile *tf, ZSTD_DCtx *z)
 {
 	uint64_t off = tf->kallsyms_off;
 	struct cur c;
@@ -913,7 +919,7 @@ static void load_kallsyms(struct skbt_tracefile *tf)
 		(void)read_v6_block(tf, &off, 3, "kallsyms", NULL);
 		return;
 	}
-	if (load_section(tf, off, SKBT_TDAT_OPT_KALLSYMS, "kallsyms section", &buf, &len, NULL))
+	if (load_section(tf, z, off, SKBT_TDAT_OPT_KALLSYMS, "kallsyms section", &buf, &len, NULL))
 		return;
 	/* u32 size, then the text, indexed where it is (load_section() NUL-terminates) */
 	c = (struct cur){ tf, buf, len, 0, off, "kallsyms section", NULL };
@@ -924,12 +930,60 @@ static void load_kallsyms(struct skbt_tracefile *tf)
 	(void)index_kallsyms(tf, buf, (char *)buf + c.pos, n, NULL);
 }
 
+static void *ksyms_main(void *arg)
+{
+	struct skbt_tracefile *tf = arg;
+
+	load_kallsyms(tf, tf->ksyms_z);
+	return NULL;
+}
+
+/*
+ * A trace-cmd file's kallsyms section is about 5 MB of zstd to expand and index (a tenth of
+ * the analysis of a 2 M-event file): a caller that will look symbols up has a thread do it
+ * while the events are read.  Only v7: after the open nothing else charges the budgets it
+ * charges or sets what it sets (tf->ksyms), and it expands with its own context; the first
+ * lookup waits for it.  Without a thread the first lookup reads them, as without this call.
+ */
+void skbt_tracefile_symbols_ahead(struct skbt_tracefile *tf)
+{
+	sigset_t all, old;
+	int ret;
+
+	if (tf->kallsyms_parsed || !tf->kallsyms_off || tf->version != 7 || tf->mem)
+		return;
+	if (tf->zctx && !(tf->ksyms_z = ZSTD_createDCtx()))
+		return;
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	ret = pthread_create(&tf->ksyms_thr, NULL, ksyms_main, tf);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret) {
+		ZSTD_freeDCtx(tf->ksyms_z);
+		tf->ksyms_z = NULL;
+		return;
+	}
+	tf->kallsyms_parsed = true;
+	tf->ksyms_running = true;
+}
+
+static void ksyms_join(struct skbt_tracefile *tf)
+{
+	if (!tf->ksyms_running)
+		return;
+	pthread_join(tf->ksyms_thr, NULL);
+	tf->ksyms_running = false;
+	ZSTD_freeDCtx(tf->ksyms_z);
+	tf->ksyms_z = NULL;
+}
+
 const char *skbt_tracefile_symbol(struct skbt_tracefile *tf, uint64_t addr)
 {
+	ksyms_join(tf);
 	if (!tf->kallsyms_parsed) {
 		tf->kallsyms_parsed = true;
 		/* a failure leaves no symbols: lookups then find none */
-		load_kallsyms(tf);
+		load_kallsyms(tf, tf->zctx);
 	}
 	return addr ? skbt_ksyms_find(tf->ksyms, addr) : NULL;
 }
@@ -1397,7 +1451,7 @@ static int read_options_v7(struct skbt_tracefile *tf, uint64_t off, struct skbt_
 						    (unsigned long long)off);
 		if (nsec - 1 < SKBT_ARRAY_SIZE(seen))
 			seen[nsec - 1] = off;
-		ret = load_section(tf, off, SKBT_TDAT_SEC_OPTIONS, "options section", &buf, &len, err);
+		ret = load_section(tf, tf->zctx, off, SKBT_TDAT_SEC_OPTIONS, "options section", &buf, &len, err);
 		if (ret)
 			return ret;
 		c = (struct cur){ tf, buf, len, 0, off + 16, "options section", err };
@@ -1504,7 +1558,7 @@ static int read_v7(struct skbt_tracefile *tf, uint64_t off, struct skbt_err *err
 			tf->kallsyms_off = soff;	/* read on the first symbol lookup */
 			continue;
 		}
-		ret = load_section(tf, soff, secs[i].opt, secs[i].what, &buf, &len, err);
+		ret = load_section(tf, tf->zctx, soff, secs[i].opt, secs[i].what, &buf, &len, err);
 		if (ret)
 			return ret;
 		c = (struct cur){ tf, buf, len, 0, soff, secs[i].what, err };
@@ -2040,6 +2094,7 @@ void skbt_tracefile_close(struct skbt_tracefile *tf)
 	if (!tf)
 		return;
 	ahead_stop(tf->ahead);	/* its streams are closed: it waits for none */
+	ksyms_join(tf);
 	if (tf->fd >= 0)
 		close(tf->fd);
 	free(tf->perf_image);
@@ -2187,7 +2242,7 @@ uint64_t skbt_tracefile_size(const struct skbt_tracefile *tf)
 
 uint64_t skbt_tracefile_bytes_read(const struct skbt_tracefile *tf)
 {
-	return tf->bytes_read;
+	return __atomic_load_n(&tf->bytes_read, __ATOMIC_RELAXED);
 }
 
 bool skbt_tracefile_truncated(const struct skbt_tracefile *tf)
@@ -2615,7 +2670,7 @@ static int refill(struct skbt_cpu_stream *s, struct skbt_err *err)
 			rc = chunk_get(tf, tf->zctx, s, &s->zbuf, &s->zcap, &s->blk, &s->blk_cap,
 				       &len, &part, &nread);
 		}
-		tf->bytes_read += nread;
+		__atomic_fetch_add(&tf->bytes_read, nread, __ATOMIC_RELAXED);
 		if (rc != CHUNK_OK)
 			s->a_over = true;
 		if (rc == CHUNK_NOMEM)

@@ -514,6 +514,9 @@ static int open_pipeline(struct skbt_analysis *a, struct skbt_err *err,
 		skbt_err_set(err, ret, "--without: %s", msg);
 		return failed(err, kind, SKBT_ANALYSIS_FAIL_USAGE, ret);
 	}
+	/* free events are looked up by location (control-plane frees, drop sites) */
+	if (skbt_events_has(a->ev, SKBT_EV_KFREE_SKB) || skbt_events_has(a->ev, SKBT_EV_CONSUME_SKB))
+		skbt_tracefile_symbols_ahead(a->tf);
 
 	ret = skbt_pcap_read(a->tf, &a->pc, err);
 	if (!ret && a->pc) {
