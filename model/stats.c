@@ -374,7 +374,8 @@ bool skbt_control_plane_location(const char *sym)
 	return false;
 }
 
-static struct skbt_cpu_stats *cpu_get(struct skbt_stats *st, unsigned int cpu)
+/* cpu_get() past the end: asked of every event, the growing is out of line */
+static struct skbt_cpu_stats *cpu_grow(struct skbt_stats *st, unsigned int cpu)
 {
 	if (cpu >= 65536)
 		return NULL;
@@ -388,6 +389,11 @@ static struct skbt_cpu_stats *cpu_get(struct skbt_stats *st, unsigned int cpu)
 		st->ncpus = cpu + 1;
 	}
 	return &st->cpus[cpu];
+}
+
+static inline struct skbt_cpu_stats *cpu_get(struct skbt_stats *st, unsigned int cpu)
+{
+	return cpu < st->ncpus ? &st->cpus[cpu] : cpu_grow(st, cpu);
 }
 
 /* Keep the slowest journeys: a min-heap on duration, so the fastest kept one is at [0]. */
