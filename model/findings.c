@@ -46,8 +46,11 @@ int skbt_findings_init(struct skbt_findings *fx, const struct skbt_context *ctx,
 	if (names)
 		fx->names = *names;
 	fx->pending = calloc(PENDING_SLOTS, sizeof(*fx->pending));
-	if (!fx->pending)
+	fx->pending_used = calloc(PENDING_SLOTS / 64, sizeof(*fx->pending_used));
+	if (!fx->pending || !fx->pending_used) {
+		skbt_findings_release(fx);
 		return -ENOMEM;
+	}
 	if (ctx) {
 		const char *d = skbt_kvlist_get(&ctx->record, "dev");
 
@@ -62,7 +65,8 @@ int skbt_findings_init(struct skbt_findings *fx, const struct skbt_context *ctx,
 	return 0;
 }
 
-static struct skbt_fx_cpu *cpu_at(struct skbt_findings *fx, unsigned int cpu)
+/* cpu_at() and dev_at() past the end: asked of every event, the growing is out of line */
+static struct skbt_fx_cpu *cpu_grow(struct skbt_findings *fx, unsigned int cpu)
 {
 	if (cpu >= fx->ncpus) {
 		struct skbt_fx_cpu *n = realloc(fx->cpus, (cpu + 1) * sizeof(*n));
@@ -76,7 +80,12 @@ static struct skbt_fx_cpu *cpu_at(struct skbt_findings *fx, unsigned int cpu)
 	return &fx->cpus[cpu];
 }
 
-static struct skbt_fx_dev *dev_at(struct skbt_findings *fx, unsigned int dev)
+static inline struct skbt_fx_cpu *cpu_at(struct skbt_findings *fx, unsigned int cpu)
+{
+	return cpu < fx->ncpus ? &fx->cpus[cpu] : cpu_grow(fx, cpu);
+}
+
+static struct skbt_fx_dev *dev_grow(struct skbt_findings *fx, unsigned int dev)
 {
 	if (dev >= fx->ndevs) {
 		if (dev >= fx->devs_cap) {	/* doubling: no copy of them all per new device */
@@ -94,6 +103,11 @@ static struct skbt_fx_dev *dev_at(struct skbt_findings *fx, unsigned int dev)
 		fx->ndevs = dev + 1;
 	}
 	return &fx->devs[dev];
+}
+
+static inline struct skbt_fx_dev *dev_at(struct skbt_findings *fx, unsigned int dev)
+{
+	return dev < fx->ndevs ? &fx->devs[dev] : dev_grow(fx, dev);
 }
 
 static uint64_t *steer_at(struct skbt_findings *fx, unsigned int dev, unsigned int cpu)
@@ -118,11 +132,46 @@ static uint64_t *steer_at(struct skbt_findings *fx, unsigned int dev, unsigned i
 	return &fx->steer_matrix[(size_t)dev * NCPU_CAP + cpu];
 }
 
-static struct skbt_fx_pending *slot(struct skbt_findings *fx, uint64_t skb)
+static unsigned int slot(uint64_t skb)
 {
 	uint64_t h = (skb >> 6) * 0x9e3779b97f4a7c15ULL;
 
-	return &fx->pending[h >> (64 - 16)];
+	return h >> (64 - 16);
+}
+
+/*
+ * The netif_rx'ed skb @skb if it is still waiting, else NULL.  The table is 1.5 MB and every
+ * receive and free asks it: the bit map of slots in use (8 KB) answers most of them without
+ * touching it.  A record without an address (0) matches an empty slot, as it always did.
+ */
+static struct skbt_fx_pending *pending_find(struct skbt_findings *fx, uint64_t skb)
+{
+	unsigned int i = slot(skb);
+
+	if (skb && !(fx->pending_used[i / 64] >> (i % 64) & 1))
+		return NULL;
+	return fx->pending[i].skb == skb ? &fx->pending[i] : NULL;
+}
+
+static void pending_set(struct skbt_findings *fx, const struct skbt_event *ev)
+{
+	unsigned int i = slot(ev->skb);
+	uint64_t bit = 1ULL << (i % 64);
+
+	fx->pending[i] = (struct skbt_fx_pending){ .skb = ev->skb, .ts = ev->ts, .cpu = ev->cpu,
+						   .dev = ev->dev };
+	if (ev->skb)
+		fx->pending_used[i / 64] |= bit;
+	else
+		fx->pending_used[i / 64] &= ~bit;
+}
+
+static void pending_clear(struct skbt_findings *fx, struct skbt_fx_pending *p)
+{
+	unsigned int i = p - fx->pending;
+
+	p->skb = 0;
+	fx->pending_used[i / 64] &= ~(1ULL << (i % 64));
 }
 
 static bool reason_is_backlog(struct skbt_findings *fx, uint32_t reason)
@@ -171,12 +220,11 @@ static uint64_t depth_since(const struct skbt_fx_cpu *c, uint64_t enq_ts)
 static int on_receive(struct skbt_findings *fx, struct skbt_fx_cpu *c, struct skbt_fx_dev *d,
 		      const struct skbt_event *ev)
 {
-	struct skbt_fx_pending *p = slot(fx, ev->skb);
+	struct skbt_fx_pending *p = pending_find(fx, ev->skb);
 
 	d->rx++;
 	c->rx++;
-	if (p->skb == ev->skb && p->dev == ev->dev && ev->ts >= p->ts &&
-	    ev->ts - p->ts < STALE_NS) {
+	if (p && p->dev == ev->dev && ev->ts >= p->ts && ev->ts - p->ts < STALE_NS) {
 		uint64_t depth;
 
 		if (!c->ring) {
@@ -198,7 +246,7 @@ static int on_receive(struct skbt_findings *fx, struct skbt_fx_cpu *c, struct sk
 			if (m)
 				(*m)++;
 		}
-		p->skb = 0;
+		pending_clear(fx, p);
 	}
 	/*
 	 * Wait behind earlier packets of the same poll: napi_poll comes after the packets of
@@ -231,17 +279,14 @@ int skbt_findings_add_event(struct skbt_findings *fx, const struct skbt_event *e
 		break;
 	case SKBT_EV_NETIF_RX:
 		d->netif_rx++;
-		p = slot(fx, ev->skb);
-		*p = (struct skbt_fx_pending){ .skb = ev->skb, .ts = ev->ts, .cpu = ev->cpu,
-					       .dev = ev->dev };
+		pending_set(fx, ev);
 		break;
 	case SKBT_EV_NETIF_RX_EXIT:
 		/* netif_rx() returns NET_RX_DROP when enqueue_to_backlog() refused the skb */
 		if (ev->u.ret.rc != 0) {
 			c->netif_rx_fail++;
-			p = slot(fx, ev->skb);
-			if (p->skb == ev->skb)
-				p->skb = 0;
+			if ((p = pending_find(fx, ev->skb)))
+				pending_clear(fx, p);
 		}
 		break;
 	case SKBT_EV_NET_DEV_XMIT:
@@ -252,9 +297,8 @@ int skbt_findings_add_event(struct skbt_findings *fx, const struct skbt_event *e
 			c->backlog_kfree++;
 		/* fall through */
 	case SKBT_EV_CONSUME_SKB:
-		p = slot(fx, ev->skb);
-		if (p->skb == ev->skb)
-			p->skb = 0;
+		if ((p = pending_find(fx, ev->skb)))
+			pending_clear(fx, p);
 		break;
 	case SKBT_EV_NAPI_POLL:
 		c->polls++;
@@ -931,6 +975,7 @@ void skbt_findings_release(struct skbt_findings *fx)
 	free(fx->devs);
 	free(fx->cpus);
 	free(fx->pending);
+	free(fx->pending_used);
 	free(fx->reason_backlog);
 	free(fx->steer_matrix);
 	*fx = (struct skbt_findings){ 0 };

@@ -115,6 +115,7 @@ struct skbt_findings {
 	uint8_t *reason_backlog;	/* per kfree reason: 0 unknown, 1 no, 2 CPU_BACKLOG */
 	unsigned int nreasons;
 	struct skbt_fx_pending *pending;/* netif_rx'ed skbs not yet received */
+	uint64_t *pending_used;		/* a bit per slot of pending: its skb is not 0 */
 	uint64_t *steer_matrix;		/* [dev id * ncpus_cap + cpu] */
 	unsigned int steer_devs;	/* rows allocated (doubling), zeroed past the devices seen */
 };
