@@ -52,9 +52,20 @@ int skbt_hist_add(struct skbt_hist *h, uint64_t v)
 	if (v > h->max)
 		h->max = v;
 	h->count++;
-	h->sum += v;
+	if (h->big) {
+		h->sum += v;
+	} else if (__builtin_add_overflow(h->isum, v, &h->isum)) {
+		h->sum = (long double)(h->isum - v) + v;
+		h->isum = 0;
+		h->big = true;
+	}
 	h->b[bucket_of(v)]++;
 	return 0;
+}
+
+long double skbt_hist_sum(const struct skbt_hist *h)
+{
+	return h->big ? h->sum : h->isum;
 }
 
 uint64_t skbt_hist_quantile(const struct skbt_hist *h, double q)
@@ -109,6 +120,8 @@ uint64_t skbt_hist_log2(const struct skbt_hist *h, int k)
 
 int skbt_hist_merge(struct skbt_hist *dst, const struct skbt_hist *src)
 {
+	uint64_t isum;
+
 	if (!src->count || !src->b)
 		return 0;
 	if (!dst->b) {
@@ -123,7 +136,13 @@ int skbt_hist_merge(struct skbt_hist *dst, const struct skbt_hist *src)
 	if (src->max > dst->max)
 		dst->max = src->max;
 	dst->count += src->count;
-	dst->sum += src->sum;
+	if (!dst->big && !src->big && !__builtin_add_overflow(dst->isum, src->isum, &isum)) {
+		dst->isum = isum;
+	} else {
+		dst->sum = skbt_hist_sum(dst) + skbt_hist_sum(src);
+		dst->isum = 0;
+		dst->big = true;
+	}
 	for (unsigned int i = 0; i < SKBT_HIST_BUCKETS; i++)
 		dst->b[i] += src->b[i];
 	return 0;
