@@ -274,6 +274,14 @@ struct skbt_path_stats *skbt_stats_path_new(struct skbt_stats *st, const uint16_
 	return p;
 }
 
+static bool stage_is(const struct skbt_stage_stats *ss, unsigned int stage,
+		     unsigned int from_kind, unsigned int from_dev, unsigned int to_kind,
+		     unsigned int to_dev)
+{
+	return ss->stage == stage && ss->from_kind == from_kind && ss->from_dev == from_dev &&
+	       ss->to_kind == to_kind && ss->to_dev == to_dev;
+}
+
 struct skbt_stage_stats *skbt_stats_stage_get(struct skbt_path_stats *p, unsigned int stage,
 					      unsigned int from_kind, unsigned int from_dev,
 					      unsigned int to_kind, unsigned int to_dev)
@@ -282,8 +290,7 @@ struct skbt_stage_stats *skbt_stats_stage_get(struct skbt_path_stats *p, unsigne
 
 	for (unsigned int i = 0; i < p->nstages; i++) {
 		ss = &p->stages[i];
-		if (ss->stage == stage && ss->from_kind == from_kind && ss->from_dev == from_dev &&
-		    ss->to_kind == to_kind && ss->to_dev == to_dev)
+		if (stage_is(ss, stage, from_kind, from_dev, to_kind, to_dev))
 			return ss;
 	}
 	ss = realloc(p->stages, (p->nstages + 1) * sizeof(*ss));
@@ -352,11 +359,18 @@ static struct skbt_path_stats *path_get(struct skbt_stats *st, const struct skbt
 	return skbt_stats_path_new(st, j->devs, j->ndevs, tx);
 }
 
+/*
+ * The journey's stage @i on its path: the journeys of a path mostly have the same stages in
+ * the same order, so the path's stage @i is tried first (each stage is there once).
+ */
 static struct skbt_stage_stats *stage_get(struct skbt_path_stats *p, const struct skbt_journey *j,
-					  const struct skbt_stage_span *s)
+					  unsigned int i)
 {
+	const struct skbt_stage_span *s = &j->stages[i];
 	const struct skbt_hop *a = &j->hops[s->from], *b = &j->hops[s->to];
 
+	if (i < p->nstages && stage_is(&p->stages[i], s->stage, a->kind, a->dev, b->kind, b->dev))
+		return &p->stages[i];
 	return skbt_stats_stage_get(p, s->stage, a->kind, a->dev, b->kind, b->dev);
 }
 
@@ -586,7 +600,7 @@ int skbt_stats_add_journey(struct skbt_stats *st, const struct skbt_journey *j)
 		if (j->nhops > 1 && skbt_hist_add(&p->total, skbt_journey_duration(j)))
 			return -ENOMEM;
 		for (unsigned int i = 0; i < j->nstages; i++) {
-			struct skbt_stage_stats *ss = stage_get(p, j, &j->stages[i]);
+			struct skbt_stage_stats *ss = stage_get(p, j, i);
 
 			/* each histogram holds SKBT_HIST_BUCKETS counters (58 KiB) */
 			if (ss && !ss->h.b && skbt_limit_charge(SKBT_LIM_HISTS, st->fsize,
