@@ -13,7 +13,8 @@
 
 #include "skbtrail/findings.h"
 
-#define PENDING_SLOTS 65536		/* netif_rx'ed skbs remembered (direct-mapped) */
+#define SLOT_BITS 16			/* netif_rx'ed skbs remembered: 2^16, direct-mapped */
+#define PEND_MIN 1024			/* initial size of the table of slots in use */
 #define NCPU_CAP 256			/* CPUs in the RPS steering matrix */
 #define STALE_NS 1000000000ULL		/* a netif_rx older than this is not waited for */
 #define NET_RX_SOFTIRQ 3		/* include/linux/interrupt.h */
@@ -45,12 +46,10 @@ int skbt_findings_init(struct skbt_findings *fx, const struct skbt_context *ctx,
 	*fx = (struct skbt_findings){ .ctx = ctx };
 	if (names)
 		fx->names = *names;
-	fx->pending = calloc(PENDING_SLOTS, sizeof(*fx->pending));
-	fx->pending_used = calloc(PENDING_SLOTS / 64, sizeof(*fx->pending_used));
-	if (!fx->pending || !fx->pending_used) {
-		skbt_findings_release(fx);
+	fx->pend = calloc(PEND_MIN, sizeof(*fx->pend));
+	if (!fx->pend)
 		return -ENOMEM;
-	}
+	fx->pend_cap = PEND_MIN;
 	if (ctx) {
 		const char *d = skbt_kvlist_get(&ctx->record, "dev");
 
@@ -136,42 +135,101 @@ static unsigned int slot(uint64_t skb)
 {
 	uint64_t h = (skb >> 6) * 0x9e3779b97f4a7c15ULL;
 
-	return h >> (64 - 16);
+	return h >> (64 - SLOT_BITS);
 }
 
 /*
- * The netif_rx'ed skb @skb if it is still waiting, else NULL.  The table is 1.5 MB and every
- * receive and free asks it: the bit map of slots in use (8 KB) answers most of them without
- * touching it.  A record without an address (0) matches an empty slot, as it always did.
+ * The skbs netif_rx'ed and not yet received: each slot() of a direct-mapped table holds the
+ * last one of that slot, until its receive or free.  The whole table was 1.5 MB, and every
+ * netif_rx, receive and free touched a random line of it: only the slots that hold an skb
+ * are kept now, in a small open-addressing table on the slot number, which answers the same.
+ * Slot 0 is kept whole (pend0): a record without an address (0) lands there and matches it
+ * when it holds none, as it always did.
  */
+static struct skbt_fx_pending *pend_lookup(struct skbt_findings *fx, unsigned int s)
+{
+	uint32_t mask = fx->pend_cap - 1;
+
+	for (uint32_t k = s & mask; fx->pend[k].skb; k = (k + 1) & mask)
+		if (fx->pend[k].slot == s)
+			return &fx->pend[k];
+	return NULL;
+}
+
+static void pend_put(struct skbt_fx_pending *tab, uint32_t cap, const struct skbt_fx_pending *e)
+{
+	uint32_t k = e->slot & (cap - 1);
+
+	while (tab[k].skb)
+		k = (k + 1) & (cap - 1);
+	tab[k] = *e;
+}
+
+/* The netif_rx'ed skb @skb if it is still waiting, else NULL. */
 static struct skbt_fx_pending *pending_find(struct skbt_findings *fx, uint64_t skb)
 {
-	unsigned int i = slot(skb);
+	unsigned int s = slot(skb);
+	struct skbt_fx_pending *p;
 
-	if (skb && !(fx->pending_used[i / 64] >> (i % 64) & 1))
-		return NULL;
-	return fx->pending[i].skb == skb ? &fx->pending[i] : NULL;
+	if (!s)
+		return fx->pend0.skb == skb ? &fx->pend0 : NULL;
+	p = pend_lookup(fx, s);
+	return p && p->skb == skb ? p : NULL;
 }
 
-static void pending_set(struct skbt_findings *fx, const struct skbt_event *ev)
+static int pending_set(struct skbt_findings *fx, const struct skbt_event *ev)
 {
-	unsigned int i = slot(ev->skb);
-	uint64_t bit = 1ULL << (i % 64);
+	struct skbt_fx_pending e = { .skb = ev->skb, .ts = ev->ts, .cpu = ev->cpu,
+				     .dev = ev->dev, .slot = slot(ev->skb) }, *p;
 
-	fx->pending[i] = (struct skbt_fx_pending){ .skb = ev->skb, .ts = ev->ts, .cpu = ev->cpu,
-						   .dev = ev->dev };
-	if (ev->skb)
-		fx->pending_used[i / 64] |= bit;
-	else
-		fx->pending_used[i / 64] &= ~bit;
+	if (!e.slot) {
+		fx->pend0 = e;
+		return 0;
+	}
+	p = pend_lookup(fx, e.slot);	/* a later skb of the slot takes it */
+	if (p) {
+		*p = e;
+		return 0;
+	}
+	if (2 * (fx->pend_count + 1) > fx->pend_cap) {
+		uint32_t cap = 2 * fx->pend_cap;
+		struct skbt_fx_pending *t = calloc(cap, sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		for (uint32_t k = 0; k < fx->pend_cap; k++)
+			if (fx->pend[k].skb)
+				pend_put(t, cap, &fx->pend[k]);
+		free(fx->pend);
+		fx->pend = t;
+		fx->pend_cap = cap;
+	}
+	pend_put(fx->pend, fx->pend_cap, &e);
+	fx->pend_count++;
+	return 0;
 }
 
+/* Its slot holds no skb any more. */
 static void pending_clear(struct skbt_findings *fx, struct skbt_fx_pending *p)
 {
-	unsigned int i = p - fx->pending;
+	uint32_t mask = fx->pend_cap - 1, i, k;
 
-	p->skb = 0;
-	fx->pending_used[i / 64] &= ~(1ULL << (i % 64));
+	if (p == &fx->pend0) {
+		p->skb = 0;
+		return;
+	}
+	/* move back the entries after it that would no longer be found past the hole */
+	i = p - fx->pend;
+	for (k = (i + 1) & mask; fx->pend[k].skb; k = (k + 1) & mask) {
+		uint32_t h = fx->pend[k].slot & mask;
+
+		if (((k - h) & mask) >= ((k - i) & mask)) {
+			fx->pend[i] = fx->pend[k];
+			i = k;
+		}
+	}
+	fx->pend[i].skb = 0;
+	fx->pend_count--;
 }
 
 static bool reason_is_backlog(struct skbt_findings *fx, uint32_t reason)
@@ -279,7 +337,8 @@ int skbt_findings_add_event(struct skbt_findings *fx, const struct skbt_event *e
 		break;
 	case SKBT_EV_NETIF_RX:
 		d->netif_rx++;
-		pending_set(fx, ev);
+		if (pending_set(fx, ev))
+			return -ENOMEM;
 		break;
 	case SKBT_EV_NETIF_RX_EXIT:
 		/* netif_rx() returns NET_RX_DROP when enqueue_to_backlog() refused the skb */
@@ -974,8 +1033,7 @@ void skbt_findings_release(struct skbt_findings *fx)
 		free(fx->cpus[c].ring);
 	free(fx->devs);
 	free(fx->cpus);
-	free(fx->pending);
-	free(fx->pending_used);
+	free(fx->pend);
 	free(fx->reason_backlog);
 	free(fx->steer_matrix);
 	*fx = (struct skbt_findings){ 0 };
