@@ -1399,11 +1399,19 @@ static void on_poll(struct skbt_journeys *jb, const struct skbt_event *ev)
 		c->lost_polls--;
 }
 
-static void expire(struct skbt_journeys *jb, uint64_t now)
+static void expire_all(struct skbt_journeys *jb, uint64_t now)
 {
 	while (jb->lhead && jb->lhead->last_ts + jb->cfg.idle_ns < now)
 		finalize(jb, jb->lhead, SKBT_JEND_IDLE);
 	pending_expire(jb, now);
+}
+
+/* Asked at every event, and mostly nothing is due: the test inline, the work out of line. */
+static inline void expire(struct skbt_journeys *jb, uint64_t now)
+{
+	if ((jb->lhead && jb->lhead->last_ts + jb->cfg.idle_ns < now) ||
+	    (jb->pend_len && jb->pend[jb->pend_head].ts + jb->cfg.link_window_ns < now))
+		expire_all(jb, now);
 }
 
 void skbt_journeys_advance(struct skbt_journeys *jb, uint64_t now)
