@@ -262,8 +262,22 @@ static bool reason_is_backlog(struct skbt_findings *fx, uint32_t reason)
 static uint64_t depth_since(const struct skbt_fx_cpu *c, uint64_t enq_ts)
 {
 	uint64_t lo = c->ring_n > SKBT_FX_BACKLOG_RING ? c->ring_n - SKBT_FX_BACKLOG_RING : 0;
-	uint64_t hi = c->ring_n;
+	uint64_t hi = c->ring_n, step = 1;
 
+	/*
+	 * The ring is in time order and a backlog is mostly short: narrow [lo, hi) from the
+	 * newest end by doubling steps first (all from hi on are later than enq_ts).
+	 */
+	while (hi - lo > step) {
+		uint64_t probe = hi - step;
+
+		if (c->ring[probe % SKBT_FX_BACKLOG_RING] <= enq_ts) {
+			lo = probe + 1;
+			break;
+		}
+		hi = probe;
+		step *= 2;
+	}
 	while (lo < hi) {	/* first logical index with ts > enq_ts */
 		uint64_t mid = lo + (hi - lo) / 2;
 

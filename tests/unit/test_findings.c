@@ -395,6 +395,22 @@ static void test_backlog_pending_table(void **state)
 	assert_int_equal(pending_receives(5000, strided), a);
 }
 
+/* A backlog of 200 at once, received in order: the last waited behind the 199 others. */
+static void test_backlog_depth_long(void **state)
+{
+	struct fix *f = fix_new(NULL, NULL, NULL);
+
+	(void)state;
+	for (unsigned int i = 0; i < 200; i++)
+		feed(f, ev(1000 + i, 0, SKBT_EV_NETIF_RX, VETH0, 0xffff888002000000ULL + i * 256));
+	for (unsigned int i = 0; i < 200; i++)
+		feed(f, ev(2000 + i, 0, SKBT_EV_NETIF_RECEIVE_SKB, VETH0,
+			   0xffff888002000000ULL + i * 256));
+	assert_int_equal(f->fx.cpus[0].backlog_deq, 200);
+	assert_int_equal(f->fx.cpus[0].max_depth, 200);
+	fix_free(f);
+}
+
 static void test_budget_notice(void **state)
 {
 	struct fix *f = fix_new(NULL, NULL, NULL);
@@ -607,6 +623,7 @@ int main(void)
 		cmocka_unit_test(test_mismatch_cpu),
 		cmocka_unit_test(test_redacted_subject),
 		cmocka_unit_test(test_backlog_pending_table),
+		cmocka_unit_test(test_backlog_depth_long),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
