@@ -35,6 +35,7 @@ struct dev_aliases {
 
 /* What the file says of Open vSwitch beyond the events: for the upcall linker. */
 #define LOC_CACHE 64
+#define LINK_CACHE 64
 
 struct ovs_hints {
 	struct skbt_events *ev;
@@ -49,6 +50,15 @@ struct ovs_hints {
 	unsigned int *named;		/* by interface: its NAME@NAMESPACE device id, 0 if not yet */
 	/* free locations asked about: a handful of functions, asked once per free */
 	struct { uint64_t loc; bool control; } locs[LOC_CACHE];
+	/*
+	 * hint_dev_link()'s answers between two devices: asked at nearly every hand-off, and
+	 * a function of its arguments alone (the context does not change during a run)
+	 */
+	struct link_memo {
+		uint32_t from1, to;	/* from + 1; 0: empty */
+		int32_t where_in, where;
+		bool routed, linked;
+	} links[LINK_CACHE];
 };
 
 struct skbt_analysis {
@@ -74,6 +84,9 @@ struct skbt_analysis {
 	struct skbt_trace_info ti;
 	char warn_pcap[600];
 	char warn_buf[3][600];
+	/* the last task asked about in own_task() and the answer */
+	int32_t own_pid;
+	bool own_asked, own;
 	/* the first failure while feeding: its errno and the sink's name (NULL: statistics) */
 	int err;
 	const char *err_sink;
@@ -214,8 +227,8 @@ static bool ovs_port(const struct ovs_hints *h, const char *name)
 	return false;
 }
 
-/* The interfaces named like device @dev (cached per device); false when out of memory. */
-static bool dev_ifaces(struct ovs_hints *h, unsigned int dev, uint32_t *first, uint32_t *count)
+/* dev_ifaces() for a device not asked about before; false when out of memory. */
+static bool dev_ifaces_fill(struct ovs_hints *h, unsigned int dev)
 {
 	const char *name;
 	uint32_t lo = 0, hi = h->nifaces;
@@ -230,21 +243,31 @@ static bool dev_ifaces(struct ovs_hints *h, unsigned int dev, uint32_t *first, u
 		memset(h->bydev + h->nbydev, 0, (n - h->nbydev) * sizeof(*h->bydev));
 		h->nbydev = n;
 	}
-	if (!h->bydev[dev].count1) {
-		name = skbt_events_dev_name(h->ev, dev);
-		while (lo < hi) {	/* the first of its name */
-			uint32_t mid = lo + (hi - lo) / 2;
+	name = skbt_events_dev_name(h->ev, dev);
+	while (lo < hi) {	/* the first of its name */
+		uint32_t mid = lo + (hi - lo) / 2;
 
-			if (strcmp(h->ifaces[mid].name, name) < 0)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (hi = lo; hi < h->nifaces && !strcmp(h->ifaces[hi].name, name); hi++)
-			;
-		h->bydev[dev].first = lo;
-		h->bydev[dev].count1 = hi - lo + 1;
+		if (strcmp(h->ifaces[mid].name, name) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	for (hi = lo; hi < h->nifaces && !strcmp(h->ifaces[hi].name, name); hi++)
+		;
+	h->bydev[dev].first = lo;
+	h->bydev[dev].count1 = hi - lo + 1;
+	return true;
+}
+
+/*
+ * The interfaces named like device @dev (cached per device: asked per hop, the common case
+ * is two loads); false when out of memory.
+ */
+static inline bool dev_ifaces(struct ovs_hints *h, unsigned int dev, uint32_t *first,
+			      uint32_t *count)
+{
+	if ((dev >= h->nbydev || !h->bydev[dev].count1) && !dev_ifaces_fill(h, dev))
+		return false;
 	*first = h->bydev[dev].first;
 	*count = h->bydev[dev].count1 - 1;
 	return true;
@@ -270,9 +293,9 @@ static bool ifaces_linked(const struct ovs_hints *h, int a, int b, bool routed)
 	       (x->master[0] && !strcmp(x->master, y->master));
 }
 
-static bool hint_dev_link(unsigned int from, unsigned int to, bool routed, int *where, void *arg)
+static bool dev_link(struct ovs_hints *h, unsigned int from, unsigned int to, bool routed,
+		     int *where)
 {
-	struct ovs_hints *h = arg;
 	uint32_t af, an, bf, bn;
 	int found = -1, nfound = 0;
 
@@ -303,6 +326,26 @@ static bool hint_dev_link(unsigned int from, unsigned int to, bool routed, int *
 			}
 	*where = nfound == 1 ? found : -1;
 	return nfound > 0;
+}
+
+static bool hint_dev_link(unsigned int from, unsigned int to, bool routed, int *where, void *arg)
+{
+	struct ovs_hints *h = arg;
+	struct link_memo *m;
+
+	if (from == SKBT_DEV_NONE)	/* the journey's first device: two loads */
+		return dev_link(h, from, to, routed, where);
+	m = &h->links[(from * 31u + to * 7u + (unsigned int)*where * 3u + routed) % LINK_CACHE];
+	if (m->from1 != from + 1 || m->to != to || m->where_in != *where || m->routed != routed) {
+		m->from1 = from + 1;
+		m->to = to;
+		m->where_in = *where;
+		m->routed = routed;
+		m->linked = dev_link(h, from, to, routed, where);
+		m->where = *where;
+	}
+	*where = m->where;
+	return m->linked;
 }
 
 /*
@@ -440,6 +483,17 @@ static int feed(struct skbt_analysis *a, const struct skbt_event *e)
 			return ret;
 	}
 	return skbt_journeys_feed(a->jb, e);
+}
+
+/* skbt_context_is_own(), asked of the same task by most records in a row */
+static bool own_task(struct skbt_analysis *a, int32_t pid)
+{
+	if (!a->own_asked || a->own_pid != pid) {
+		a->own_asked = true;
+		a->own_pid = pid;
+		a->own = skbt_context_is_own(&a->ctx, pid);
+	}
+	return a->own;
 }
 
 static bool select_pcap(void *ctx, const struct skbt_journey *j)
@@ -835,7 +889,7 @@ int skbt_analysis_run(struct skbt_analysis *a, struct skbt_err *err)
 		 * only whoever the CPU interrupted, so those events stay.
 		 */
 		if (ctx->nown && !(e.ctx & (SKBT_CTX_HARDIRQ | SKBT_CTX_SOFTIRQ | SKBT_CTX_NMI)) &&
-		    e.kind != SKBT_EV_LOST && skbt_context_is_own(ctx, e.pid)) {
+		    e.kind != SKBT_EV_LOST && own_task(a, e.pid)) {
 			ti->own_events++;
 			continue;
 		}

@@ -79,6 +79,13 @@ struct dev_cache {
 	uint64_t w0, w1;
 };
 
+/*
+ * Behind each type's last name, the names last seen by any type, direct-mapped on the same
+ * key: names that alternate on one CPU (a bridge and its port) miss the per-type cache on
+ * every other record, and interning hashes and compares the name each time.
+ */
+#define DEV_CACHE 64
+
 struct etype {
 	uint16_t kind;
 	uint16_t min_size;	/* every fixed field lies below this */
@@ -181,6 +188,7 @@ struct skbt_events {
 	int ndevs;
 	struct dev_slot *dtab;
 	uint32_t dcap;		/* power of two */
+	struct dev_cache dcache[DEV_CACHE];
 
 	struct symtab reasons;
 	struct symtab actions;
@@ -341,10 +349,24 @@ static unsigned int dev_resolve(struct skbt_events *ev, const struct dev_raw *r)
 		if (r->loclen && r->loclen == t->last.loclen && r->w0 == t->last.w0 &&
 		    r->w1 == t->last.w1)
 			return t->last.id;
-		memcpy(name, &r->w0, 8);
-		memcpy(name + 8, &r->w1, 8);
-		t->last.id = dev_intern(ev, name, strnlen(name, r->loclen));
-		t->last.loclen = r->loclen;
+		if (r->loclen) {
+			uint64_t k = ((r->w0 ^ r->w1 * 0x9e3779b97f4a7c15ULL) + r->loclen) *
+				     0xff51afd7ed558ccdULL;
+			struct dev_cache *c = &ev->dcache[k >> 40 & (DEV_CACHE - 1)];
+
+			if (c->loclen != r->loclen || c->w0 != r->w0 || c->w1 != r->w1) {
+				memcpy(name, &r->w0, 8);
+				memcpy(name + 8, &r->w1, 8);
+				c->id = (uint16_t)dev_intern(ev, name, strnlen(name, r->loclen));
+				c->loclen = r->loclen;
+				c->w0 = r->w0;
+				c->w1 = r->w1;
+			}
+			t->last = *c;
+			return c->id;
+		}
+		t->last.id = SKBT_DEV_NONE;	/* an empty name: dev_intern()'s answer */
+		t->last.loclen = 0;
 		t->last.w0 = r->w0;
 		t->last.w1 = r->w1;
 		return t->last.id;

@@ -13,7 +13,8 @@
 
 #include "skbtrail/findings.h"
 
-#define PENDING_SLOTS 65536		/* netif_rx'ed skbs remembered (direct-mapped) */
+#define SLOT_BITS 16			/* netif_rx'ed skbs remembered: 2^16, direct-mapped */
+#define PEND_MIN 1024			/* initial size of the table of slots in use */
 #define NCPU_CAP 256			/* CPUs in the RPS steering matrix */
 #define STALE_NS 1000000000ULL		/* a netif_rx older than this is not waited for */
 #define NET_RX_SOFTIRQ 3		/* include/linux/interrupt.h */
@@ -45,9 +46,10 @@ int skbt_findings_init(struct skbt_findings *fx, const struct skbt_context *ctx,
 	*fx = (struct skbt_findings){ .ctx = ctx };
 	if (names)
 		fx->names = *names;
-	fx->pending = calloc(PENDING_SLOTS, sizeof(*fx->pending));
-	if (!fx->pending)
+	fx->pend = calloc(PEND_MIN, sizeof(*fx->pend));
+	if (!fx->pend)
 		return -ENOMEM;
+	fx->pend_cap = PEND_MIN;
 	if (ctx) {
 		const char *d = skbt_kvlist_get(&ctx->record, "dev");
 
@@ -62,7 +64,8 @@ int skbt_findings_init(struct skbt_findings *fx, const struct skbt_context *ctx,
 	return 0;
 }
 
-static struct skbt_fx_cpu *cpu_at(struct skbt_findings *fx, unsigned int cpu)
+/* cpu_at() and dev_at() past the end: asked of every event, the growing is out of line */
+static struct skbt_fx_cpu *cpu_grow(struct skbt_findings *fx, unsigned int cpu)
 {
 	if (cpu >= fx->ncpus) {
 		struct skbt_fx_cpu *n = realloc(fx->cpus, (cpu + 1) * sizeof(*n));
@@ -76,7 +79,12 @@ static struct skbt_fx_cpu *cpu_at(struct skbt_findings *fx, unsigned int cpu)
 	return &fx->cpus[cpu];
 }
 
-static struct skbt_fx_dev *dev_at(struct skbt_findings *fx, unsigned int dev)
+static inline struct skbt_fx_cpu *cpu_at(struct skbt_findings *fx, unsigned int cpu)
+{
+	return cpu < fx->ncpus ? &fx->cpus[cpu] : cpu_grow(fx, cpu);
+}
+
+static struct skbt_fx_dev *dev_grow(struct skbt_findings *fx, unsigned int dev)
 {
 	if (dev >= fx->ndevs) {
 		if (dev >= fx->devs_cap) {	/* doubling: no copy of them all per new device */
@@ -94,6 +102,11 @@ static struct skbt_fx_dev *dev_at(struct skbt_findings *fx, unsigned int dev)
 		fx->ndevs = dev + 1;
 	}
 	return &fx->devs[dev];
+}
+
+static inline struct skbt_fx_dev *dev_at(struct skbt_findings *fx, unsigned int dev)
+{
+	return dev < fx->ndevs ? &fx->devs[dev] : dev_grow(fx, dev);
 }
 
 static uint64_t *steer_at(struct skbt_findings *fx, unsigned int dev, unsigned int cpu)
@@ -118,11 +131,105 @@ static uint64_t *steer_at(struct skbt_findings *fx, unsigned int dev, unsigned i
 	return &fx->steer_matrix[(size_t)dev * NCPU_CAP + cpu];
 }
 
-static struct skbt_fx_pending *slot(struct skbt_findings *fx, uint64_t skb)
+static unsigned int slot(uint64_t skb)
 {
 	uint64_t h = (skb >> 6) * 0x9e3779b97f4a7c15ULL;
 
-	return &fx->pending[h >> (64 - 16)];
+	return h >> (64 - SLOT_BITS);
+}
+
+/*
+ * The skbs netif_rx'ed and not yet received: each slot() of a direct-mapped table holds the
+ * last one of that slot, until its receive or free.  The whole table was 1.5 MB, and every
+ * netif_rx, receive and free touched a random line of it: only the slots that hold an skb
+ * are kept now, in a small open-addressing table on the slot number, which answers the same.
+ * Slot 0 is kept whole (pend0): a record without an address (0) lands there and matches it
+ * when it holds none, as it always did.
+ */
+static struct skbt_fx_pending *pend_lookup(struct skbt_findings *fx, unsigned int s)
+{
+	uint32_t mask = fx->pend_cap - 1;
+
+	for (uint32_t k = s & mask; fx->pend[k].skb; k = (k + 1) & mask)
+		if (fx->pend[k].slot == s)
+			return &fx->pend[k];
+	return NULL;
+}
+
+static void pend_put(struct skbt_fx_pending *tab, uint32_t cap, const struct skbt_fx_pending *e)
+{
+	uint32_t k = e->slot & (cap - 1);
+
+	while (tab[k].skb)
+		k = (k + 1) & (cap - 1);
+	tab[k] = *e;
+}
+
+/* The netif_rx'ed skb @skb if it is still waiting, else NULL. */
+static struct skbt_fx_pending *pending_find(struct skbt_findings *fx, uint64_t skb)
+{
+	unsigned int s = slot(skb);
+	struct skbt_fx_pending *p;
+
+	if (!s)
+		return fx->pend0.skb == skb ? &fx->pend0 : NULL;
+	p = pend_lookup(fx, s);
+	return p && p->skb == skb ? p : NULL;
+}
+
+static int pending_set(struct skbt_findings *fx, const struct skbt_event *ev)
+{
+	struct skbt_fx_pending e = { .skb = ev->skb, .ts = ev->ts, .cpu = ev->cpu,
+				     .dev = ev->dev, .slot = slot(ev->skb) }, *p;
+
+	if (!e.slot) {
+		fx->pend0 = e;
+		return 0;
+	}
+	p = pend_lookup(fx, e.slot);	/* a later skb of the slot takes it */
+	if (p) {
+		*p = e;
+		return 0;
+	}
+	if (2 * (fx->pend_count + 1) > fx->pend_cap) {
+		uint32_t cap = 2 * fx->pend_cap;
+		struct skbt_fx_pending *t = calloc(cap, sizeof(*t));
+
+		if (!t)
+			return -ENOMEM;
+		for (uint32_t k = 0; k < fx->pend_cap; k++)
+			if (fx->pend[k].skb)
+				pend_put(t, cap, &fx->pend[k]);
+		free(fx->pend);
+		fx->pend = t;
+		fx->pend_cap = cap;
+	}
+	pend_put(fx->pend, fx->pend_cap, &e);
+	fx->pend_count++;
+	return 0;
+}
+
+/* Its slot holds no skb any more. */
+static void pending_clear(struct skbt_findings *fx, struct skbt_fx_pending *p)
+{
+	uint32_t mask = fx->pend_cap - 1, i, k;
+
+	if (p == &fx->pend0) {
+		p->skb = 0;
+		return;
+	}
+	/* move back the entries after it that would no longer be found past the hole */
+	i = p - fx->pend;
+	for (k = (i + 1) & mask; fx->pend[k].skb; k = (k + 1) & mask) {
+		uint32_t h = fx->pend[k].slot & mask;
+
+		if (((k - h) & mask) >= ((k - i) & mask)) {
+			fx->pend[i] = fx->pend[k];
+			i = k;
+		}
+	}
+	fx->pend[i].skb = 0;
+	fx->pend_count--;
 }
 
 static bool reason_is_backlog(struct skbt_findings *fx, uint32_t reason)
@@ -155,8 +262,22 @@ static bool reason_is_backlog(struct skbt_findings *fx, uint32_t reason)
 static uint64_t depth_since(const struct skbt_fx_cpu *c, uint64_t enq_ts)
 {
 	uint64_t lo = c->ring_n > SKBT_FX_BACKLOG_RING ? c->ring_n - SKBT_FX_BACKLOG_RING : 0;
-	uint64_t hi = c->ring_n;
+	uint64_t hi = c->ring_n, step = 1;
 
+	/*
+	 * The ring is in time order and a backlog is mostly short: narrow [lo, hi) from the
+	 * newest end by doubling steps first (all from hi on are later than enq_ts).
+	 */
+	while (hi - lo > step) {
+		uint64_t probe = hi - step;
+
+		if (c->ring[probe % SKBT_FX_BACKLOG_RING] <= enq_ts) {
+			lo = probe + 1;
+			break;
+		}
+		hi = probe;
+		step *= 2;
+	}
 	while (lo < hi) {	/* first logical index with ts > enq_ts */
 		uint64_t mid = lo + (hi - lo) / 2;
 
@@ -171,12 +292,11 @@ static uint64_t depth_since(const struct skbt_fx_cpu *c, uint64_t enq_ts)
 static int on_receive(struct skbt_findings *fx, struct skbt_fx_cpu *c, struct skbt_fx_dev *d,
 		      const struct skbt_event *ev)
 {
-	struct skbt_fx_pending *p = slot(fx, ev->skb);
+	struct skbt_fx_pending *p = pending_find(fx, ev->skb);
 
 	d->rx++;
 	c->rx++;
-	if (p->skb == ev->skb && p->dev == ev->dev && ev->ts >= p->ts &&
-	    ev->ts - p->ts < STALE_NS) {
+	if (p && p->dev == ev->dev && ev->ts >= p->ts && ev->ts - p->ts < STALE_NS) {
 		uint64_t depth;
 
 		if (!c->ring) {
@@ -198,7 +318,7 @@ static int on_receive(struct skbt_findings *fx, struct skbt_fx_cpu *c, struct sk
 			if (m)
 				(*m)++;
 		}
-		p->skb = 0;
+		pending_clear(fx, p);
 	}
 	/*
 	 * Wait behind earlier packets of the same poll: napi_poll comes after the packets of
@@ -231,17 +351,15 @@ int skbt_findings_add_event(struct skbt_findings *fx, const struct skbt_event *e
 		break;
 	case SKBT_EV_NETIF_RX:
 		d->netif_rx++;
-		p = slot(fx, ev->skb);
-		*p = (struct skbt_fx_pending){ .skb = ev->skb, .ts = ev->ts, .cpu = ev->cpu,
-					       .dev = ev->dev };
+		if (pending_set(fx, ev))
+			return -ENOMEM;
 		break;
 	case SKBT_EV_NETIF_RX_EXIT:
 		/* netif_rx() returns NET_RX_DROP when enqueue_to_backlog() refused the skb */
 		if (ev->u.ret.rc != 0) {
 			c->netif_rx_fail++;
-			p = slot(fx, ev->skb);
-			if (p->skb == ev->skb)
-				p->skb = 0;
+			if ((p = pending_find(fx, ev->skb)))
+				pending_clear(fx, p);
 		}
 		break;
 	case SKBT_EV_NET_DEV_XMIT:
@@ -252,9 +370,8 @@ int skbt_findings_add_event(struct skbt_findings *fx, const struct skbt_event *e
 			c->backlog_kfree++;
 		/* fall through */
 	case SKBT_EV_CONSUME_SKB:
-		p = slot(fx, ev->skb);
-		if (p->skb == ev->skb)
-			p->skb = 0;
+		if ((p = pending_find(fx, ev->skb)))
+			pending_clear(fx, p);
 		break;
 	case SKBT_EV_NAPI_POLL:
 		c->polls++;
@@ -930,7 +1047,7 @@ void skbt_findings_release(struct skbt_findings *fx)
 		free(fx->cpus[c].ring);
 	free(fx->devs);
 	free(fx->cpus);
-	free(fx->pending);
+	free(fx->pend);
 	free(fx->reason_backlog);
 	free(fx->steer_matrix);
 	*fx = (struct skbt_findings){ 0 };

@@ -293,6 +293,8 @@ struct skbt_journeys {
 	unsigned int ncpus;
 	uint8_t *devf;
 	unsigned int ndevf;
+	int32_t *devw;			/* by device: dev_link(NONE, dev)'s where + 2, 0 not asked */
+	unsigned int ndevw;
 	struct { int32_t pid1; bool ovs; } pidc[PIDCACHE];	/* pid + 1, 0 = empty */
 	int32_t next_where;		/* continues() found the next hop's interface */
 	bool where_set;
@@ -698,6 +700,30 @@ static uint8_t *devf_get(struct skbt_journeys *jb, unsigned int dev)
 	return &jb->devf[dev];
 }
 
+/* The interface of the node context device @dev is, if only one can be (-1: not known). */
+static int32_t dev_where(struct skbt_journeys *jb, unsigned int dev)
+{
+	int where = -1;
+
+	if (dev >= jb->ndevw) {
+		unsigned int n = dev + 1 > 2 * jb->ndevw ? dev + 1 : 2 * jb->ndevw;
+		int32_t *w = realloc(jb->devw, n * sizeof(*w));
+
+		if (!w) {
+			jb->cfg.dev_link(SKBT_DEV_NONE, dev, false, &where, jb->cfg.hint_arg);
+			return where;
+		}
+		memset(w + jb->ndevw, 0, (n - jb->ndevw) * sizeof(*w));
+		jb->devw = w;
+		jb->ndevw = n;
+	}
+	if (!jb->devw[dev]) {
+		jb->cfg.dev_link(SKBT_DEV_NONE, dev, false, &where, jb->cfg.hint_arg);
+		jb->devw[dev] = where + 2;
+	}
+	return jb->devw[dev] - 2;
+}
+
 /* The node context's word on @dev (SKBT_OVS_UNKNOWN without one). */
 static enum skbt_ovs_role dev_role(struct skbt_journeys *jb, unsigned int dev)
 {
@@ -935,12 +961,7 @@ static void add_hop(struct skbt_journeys *jb, struct jnode *n, const struct skbt
 	/* the node context may know which namespace's device it is now on */
 	if (jb->cfg.dev_link && h->dev != SKBT_DEV_NONE &&
 	    (j->nhops == 1 || n->hops[j->nhops - 2].dev != h->dev)) {
-		if (jb->where_set) {
-			n->where = jb->next_where;
-		} else {
-			n->where = -1;
-			jb->cfg.dev_link(SKBT_DEV_NONE, h->dev, false, &n->where, jb->cfg.hint_arg);
-		}
+		n->where = jb->where_set ? jb->next_where : dev_where(jb, h->dev);
 	}
 	jb->where_set = false;
 	h->where = n->where;
@@ -1399,11 +1420,19 @@ static void on_poll(struct skbt_journeys *jb, const struct skbt_event *ev)
 		c->lost_polls--;
 }
 
-static void expire(struct skbt_journeys *jb, uint64_t now)
+static void expire_all(struct skbt_journeys *jb, uint64_t now)
 {
 	while (jb->lhead && jb->lhead->last_ts + jb->cfg.idle_ns < now)
 		finalize(jb, jb->lhead, SKBT_JEND_IDLE);
 	pending_expire(jb, now);
+}
+
+/* Asked at every event, and mostly nothing is due: the test inline, the work out of line. */
+static inline void expire(struct skbt_journeys *jb, uint64_t now)
+{
+	if ((jb->lhead && jb->lhead->last_ts + jb->cfg.idle_ns < now) ||
+	    (jb->pend_len && jb->pend[jb->pend_head].ts + jb->cfg.link_window_ns < now))
+		expire_all(jb, now);
 }
 
 void skbt_journeys_advance(struct skbt_journeys *jb, uint64_t now)
@@ -1672,5 +1701,6 @@ void skbt_journeys_free(struct skbt_journeys *jb)
 	free(jb->tab);
 	free(jb->cpus);
 	free(jb->devf);
+	free(jb->devw);
 	free(jb);
 }

@@ -52,9 +52,20 @@ int skbt_hist_add(struct skbt_hist *h, uint64_t v)
 	if (v > h->max)
 		h->max = v;
 	h->count++;
-	h->sum += v;
+	if (h->big) {
+		h->sum += v;
+	} else if (__builtin_add_overflow(h->isum, v, &h->isum)) {
+		h->sum = (long double)(h->isum - v) + v;
+		h->isum = 0;
+		h->big = true;
+	}
 	h->b[bucket_of(v)]++;
 	return 0;
+}
+
+long double skbt_hist_sum(const struct skbt_hist *h)
+{
+	return h->big ? h->sum : h->isum;
 }
 
 uint64_t skbt_hist_quantile(const struct skbt_hist *h, double q)
@@ -109,6 +120,8 @@ uint64_t skbt_hist_log2(const struct skbt_hist *h, int k)
 
 int skbt_hist_merge(struct skbt_hist *dst, const struct skbt_hist *src)
 {
+	uint64_t isum;
+
 	if (!src->count || !src->b)
 		return 0;
 	if (!dst->b) {
@@ -123,7 +136,13 @@ int skbt_hist_merge(struct skbt_hist *dst, const struct skbt_hist *src)
 	if (src->max > dst->max)
 		dst->max = src->max;
 	dst->count += src->count;
-	dst->sum += src->sum;
+	if (!dst->big && !src->big && !__builtin_add_overflow(dst->isum, src->isum, &isum)) {
+		dst->isum = isum;
+	} else {
+		dst->sum = skbt_hist_sum(dst) + skbt_hist_sum(src);
+		dst->isum = 0;
+		dst->big = true;
+	}
 	for (unsigned int i = 0; i < SKBT_HIST_BUCKETS; i++)
 		dst->b[i] += src->b[i];
 	return 0;
@@ -255,6 +274,14 @@ struct skbt_path_stats *skbt_stats_path_new(struct skbt_stats *st, const uint16_
 	return p;
 }
 
+static bool stage_is(const struct skbt_stage_stats *ss, unsigned int stage,
+		     unsigned int from_kind, unsigned int from_dev, unsigned int to_kind,
+		     unsigned int to_dev)
+{
+	return ss->stage == stage && ss->from_kind == from_kind && ss->from_dev == from_dev &&
+	       ss->to_kind == to_kind && ss->to_dev == to_dev;
+}
+
 struct skbt_stage_stats *skbt_stats_stage_get(struct skbt_path_stats *p, unsigned int stage,
 					      unsigned int from_kind, unsigned int from_dev,
 					      unsigned int to_kind, unsigned int to_dev)
@@ -263,8 +290,7 @@ struct skbt_stage_stats *skbt_stats_stage_get(struct skbt_path_stats *p, unsigne
 
 	for (unsigned int i = 0; i < p->nstages; i++) {
 		ss = &p->stages[i];
-		if (ss->stage == stage && ss->from_kind == from_kind && ss->from_dev == from_dev &&
-		    ss->to_kind == to_kind && ss->to_dev == to_dev)
+		if (stage_is(ss, stage, from_kind, from_dev, to_kind, to_dev))
 			return ss;
 	}
 	ss = realloc(p->stages, (p->nstages + 1) * sizeof(*ss));
@@ -333,11 +359,18 @@ static struct skbt_path_stats *path_get(struct skbt_stats *st, const struct skbt
 	return skbt_stats_path_new(st, j->devs, j->ndevs, tx);
 }
 
+/*
+ * The journey's stage @i on its path: the journeys of a path mostly have the same stages in
+ * the same order, so the path's stage @i is tried first (each stage is there once).
+ */
 static struct skbt_stage_stats *stage_get(struct skbt_path_stats *p, const struct skbt_journey *j,
-					  const struct skbt_stage_span *s)
+					  unsigned int i)
 {
+	const struct skbt_stage_span *s = &j->stages[i];
 	const struct skbt_hop *a = &j->hops[s->from], *b = &j->hops[s->to];
 
+	if (i < p->nstages && stage_is(&p->stages[i], s->stage, a->kind, a->dev, b->kind, b->dev))
+		return &p->stages[i];
 	return skbt_stats_stage_get(p, s->stage, a->kind, a->dev, b->kind, b->dev);
 }
 
@@ -374,7 +407,8 @@ bool skbt_control_plane_location(const char *sym)
 	return false;
 }
 
-static struct skbt_cpu_stats *cpu_get(struct skbt_stats *st, unsigned int cpu)
+/* cpu_get() past the end: asked of every event, the growing is out of line */
+static struct skbt_cpu_stats *cpu_grow(struct skbt_stats *st, unsigned int cpu)
 {
 	if (cpu >= 65536)
 		return NULL;
@@ -388,6 +422,11 @@ static struct skbt_cpu_stats *cpu_get(struct skbt_stats *st, unsigned int cpu)
 		st->ncpus = cpu + 1;
 	}
 	return &st->cpus[cpu];
+}
+
+static inline struct skbt_cpu_stats *cpu_get(struct skbt_stats *st, unsigned int cpu)
+{
+	return cpu < st->ncpus ? &st->cpus[cpu] : cpu_grow(st, cpu);
 }
 
 /* Keep the slowest journeys: a min-heap on duration, so the fastest kept one is at [0]. */
@@ -561,7 +600,7 @@ int skbt_stats_add_journey(struct skbt_stats *st, const struct skbt_journey *j)
 		if (j->nhops > 1 && skbt_hist_add(&p->total, skbt_journey_duration(j)))
 			return -ENOMEM;
 		for (unsigned int i = 0; i < j->nstages; i++) {
-			struct skbt_stage_stats *ss = stage_get(p, j, &j->stages[i]);
+			struct skbt_stage_stats *ss = stage_get(p, j, i);
 
 			/* each histogram holds SKBT_HIST_BUCKETS counters (58 KiB) */
 			if (ss && !ss->h.b && skbt_limit_charge(SKBT_LIM_HISTS, st->fsize,

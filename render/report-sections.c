@@ -365,7 +365,7 @@ static void latencies(struct skbt_printer *p, const struct skbt_hist *h)
 	skbt_print_duration(p, SKBT_PRINT_ANY, "p999_ns", " %9s", skbt_hist_quantile(h, 0.999));
 	skbt_print_duration(p, SKBT_PRINT_ANY, "max_ns", " %9s", h->max);
 	skbt_print_duration(p, SKBT_PRINT_ANY, "mean_ns", " %9s\n",
-			    h->count ? (uint64_t)(h->sum / h->count) : 0);
+			    h->count ? (uint64_t)(skbt_hist_sum(h) / h->count) : 0);
 }
 
 /* A stage's end: "kind@dev" in a text column, {"event", "dev"} in JSON. */

@@ -98,6 +98,7 @@ struct skbt_fx_cpu {
 struct skbt_fx_pending {
 	uint64_t skb, ts;
 	uint16_t cpu, dev;
+	uint16_t slot;		/* its slot in the direct-mapped table (findings.c slot()) */
 };
 
 struct skbt_findings {
@@ -114,7 +115,10 @@ struct skbt_findings {
 	/* internal */
 	uint8_t *reason_backlog;	/* per kfree reason: 0 unknown, 1 no, 2 CPU_BACKLOG */
 	unsigned int nreasons;
-	struct skbt_fx_pending *pending;/* netif_rx'ed skbs not yet received */
+	/* netif_rx'ed skbs not yet received (findings.c pending_find()) */
+	struct skbt_fx_pending pend0;	/* slot 0 */
+	struct skbt_fx_pending *pend;	/* the other slots holding an skb; skb 0: empty */
+	uint32_t pend_cap, pend_count;	/* pend_cap a power of two, at most half full */
 	uint64_t *steer_matrix;		/* [dev id * ncpus_cap + cpu] */
 	unsigned int steer_devs;	/* rows allocated (doubling), zeroed past the devices seen */
 };

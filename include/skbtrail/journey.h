@@ -163,8 +163,8 @@ struct skbt_journeys_config {
 	 * so when they are one device, veth peers, a bridge and its port, ports of one master
 	 * or of the OVS datapaths, or (@routed) any two of one namespace; and when it does not
 	 * know one of them.  *where: in, the context's interface @from is known to be (-1: not
-	 * known); out, the one @to is (-1: not known).  @from SKBT_DEV_NONE: only locate @to.
-	 * Unset (no such facts in the file): any pair may.
+	 * known); out, the one @to is (-1: not known).  @from SKBT_DEV_NONE: only locate @to
+	 * (cached per device).  Unset (no such facts in the file): any pair may.
 	 */
 	bool (*dev_link)(unsigned int from, unsigned int to, bool routed, int *where, void *arg);
 	/*
