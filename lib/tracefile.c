@@ -156,7 +156,15 @@ struct skbt_tracefile {
 };
 
 struct skbt_cpu_stream {
+	/* what page_next() reads on every record first, together (skbt_cpu_stream_prefetch()) */
 	struct skbt_tracefile *tf;
+	const uint8_t *rd;	/* records of the current sub-buffer (after its header) */
+	uint32_t rd_pos;	/* next record */
+	uint32_t rd_size;	/* commit size; rd_pos == rd_size: no page loaded */
+	uint64_t rd_ts;		/* timestamp of the last record read */
+	uint64_t missed;	/* lost-events count owed to the next record */
+	bool done;
+
 	const struct buffer *b;
 	int cpu;
 	uint32_t ps;
@@ -185,12 +193,6 @@ struct skbt_cpu_stream {
 	bool a_wait;		/* refill() waits for a slot */
 	bool a_over;		/* refill() met the chunks' end (or an error) */
 
-	const uint8_t *rd;	/* records of the current sub-buffer (after its header) */
-	uint32_t rd_pos;	/* next record */
-	uint32_t rd_size;	/* commit size; rd_pos == rd_size: no page loaded */
-	uint64_t rd_ts;		/* timestamp of the last record read */
-	uint64_t missed;	/* lost-events count owed to the next record */
-	bool done;
 	/*
 	 * A live stream (skbt_cpu_stream_open_live) has no data in the file: its pages come
 	 * from skbt_cpu_stream_push() into @pend, which becomes the block once the current
@@ -2814,6 +2816,12 @@ found:
 	rec->missed = s->missed;
 	s->missed = 0;
 	return 1;
+}
+
+void skbt_cpu_stream_prefetch(const struct skbt_cpu_stream *s)
+{
+	__builtin_prefetch(&s->tf);
+	__builtin_prefetch(&s->done);	/* the same line unless the allocation straddles one */
 }
 
 int skbt_cpu_stream_next(struct skbt_cpu_stream *s, struct skbt_raw_record *rec,
