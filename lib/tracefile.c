@@ -53,6 +53,7 @@
 #define MAX_FORMATS	(1u << 16)	/* event formats in one system, systems in the file */
 #define MAX_CMDLINES	(1u << 22)
 #define RAW_BLOCK	(256u << 10)	/* bytes of raw (uncompressed) pages read at a time */
+#define RAW_BLOCKS_ALL	(8u << 20)	/* ... at most, over all CPUs of the buffer */
 #define PAGE_SLACK	32		/* zeroed bytes after the last page: events.c reads ahead */
 
 /* sub-buffer commit word (kernel ring_buffer.c) */
@@ -2636,7 +2637,16 @@ static int refill(struct skbt_cpu_stream *s, struct skbt_err *err)
 
 		if (left == 0)
 			return 1;
-		size_t block = RAW_BLOCK >= s->ps ? RAW_BLOCK - RAW_BLOCK % s->ps : s->ps;
+		/*
+		 * Smaller blocks with many CPUs: a merge of 256 busy CPUs reads each block over
+		 * 256 times as long, so 256 KB blocks (64 MB) were read into memory long before
+		 * their records were used, out of cache by then, and were most of the RSS.
+		 */
+		size_t block = RAW_BLOCKS_ALL / (s->b->ncpus ? s->b->ncpus : 1);
+
+		if (block > RAW_BLOCK)
+			block = RAW_BLOCK;
+		block = block >= s->ps ? block - block % s->ps : s->ps;
 
 		n = left < block ? left : block;
 		if (n >= s->ps)
