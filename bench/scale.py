@@ -9,18 +9,27 @@ OUT keeps IN's header (formats, kallsyms, options) and gets new CPU data:
 
   --copies K   each CPU's sub-buffers K times in a row, copy i with every page header
                timestamp moved on by i * (span of IN + 10 s): K times the events, in time order,
-               K times as long (journeys do not run across copies: 10 s of silence between).
+               K times as long (journeys do not run across copies: 10 s of silence between;
+               the copies keep IN's skb addresses, reused 10 s later as slab memory is).
   --cpus N     the file gets N CPUs: CPU c carries IN's CPU (c mod n) of copy (c div n), n the
                CPUs of IN, shifted by only (c div n) * 1.7 ms: the copies overlap in time, so
-               the reader merges N busy CPUs (the same skb addresses are then in flight on
-               several CPUs at once: journeys are not meaningful, the work per event is).
+               the reader merges N busy CPUs.  Each copy k has skb addresses of its own: in
+               every field named skbaddr (found in IN's event formats) the upper 32-bit half
+               gets k XORed in just above the bits in which IN's addresses differ, so no two
+               copies share an address, distinct addresses stay distinct and all stay kernel
+               addresses (0xffff8...).  One skb is then in flight on one copy's CPUs only, as
+               on a real node (with the same addresses, one skb was in flight on up to N / n
+               CPUs at once and the journey builder saw collisions no node has).
+               With either option the file holds K (or N / n) times IN's journeys and events.
                N must be a multiple of IN's CPU count; it replaces --copies.
   --seconds S  use only the first S seconds of IN (pages whose timestamp is before it).
 
-Only page header timestamps are moved: a file with absolute TIME_STAMP records (hist
-triggers) would keep those unmoved; skbtrail-record's files have none.
+Prints OUT, its CPUs, its size and the number of copies of the slice it holds.
+Only page header timestamps (and with --cpus skb addresses) are changed: a file with absolute
+TIME_STAMP records (hist triggers) would keep those unmoved; skbtrail-record's files have none.
 """
 import argparse
+import re
 import struct
 import sys
 
@@ -64,16 +73,19 @@ def parse(f):
     if c.take(1) != b"\0" or c.take(1) != b"\x08":
         fail("only little-endian files with 8-byte longs")
     ps = c.u32()
-    for name in (b"header_page", b"header_event"):
-        if c.cstr() != name:
-            fail("bad " + name.decode())
-        c.take(c.u64())
+    if c.cstr() != b"header_page":
+        fail("bad header_page")
+    hpage = fields(c.take(c.u64()))
+    if c.cstr() != b"header_event":
+        fail("bad header_event")
+    c.take(c.u64())
+    fmts = []
     for _ in range(c.u32()):	# ftrace formats
-        c.take(c.u64())
+        fmts.append(c.take(c.u64()))
     for _ in range(c.u32()):	# systems
         c.cstr()
         for _ in range(c.u32()):
-            c.take(c.u64())
+            fmts.append(c.take(c.u64()))
     c.take(c.u32())	# kallsyms
     c.take(c.u32())	# printk
     c.take(c.u64())	# cmdlines
@@ -93,7 +105,69 @@ def parse(f):
     tail_start = c.pos	# optional "[clock]" text up to the first data offset
     first = min((o for o, s in cpu if s), default=c.pos)
     tail = head[tail_start:first].rstrip(b"\0")
-    return head[:cpus_at], ps, opts, cpu, tail
+    skb_fields = {}	# event ID: offsets of its skb address fields in the record's data
+    for text in fmts:
+        m = re.search(rb"^ID: *(\d+)", text, re.M)
+        if m:
+            offs = [o for name, (o, sz) in fields(text).items() if name == b"skbaddr" and sz == 8]
+            if offs:
+                skb_fields[int(m.group(1))] = offs
+    for name in (b"timestamp", b"commit", b"data"):
+        if name not in hpage:
+            fail("header_page has no " + name.decode())
+    return head[:cpus_at], ps, opts, cpu, tail, hpage, skb_fields
+
+
+def fields(text):
+    """name: (offset, size) of the field: lines of a format text"""
+    out = {}
+    for m in re.finditer(rb"field:([^;]*?)([A-Za-z_][A-Za-z0-9_]*)(\[\d*\])?;\s*offset:(\d+);"
+                         rb"\s*size:(\d+);", text):
+        out[m.group(2)] = (int(m.group(4)), int(m.group(5)))
+    return out
+
+
+def skb_words(blk, npages, ps, hpage, skb_fields):
+    """Offsets in blk (npages sub-buffers) of the upper 32-bit halves of every non-zero skb
+    address, and the OR of all those halves' differences from the first one.  The record
+    layout is the kernel's ring buffer's (docs/file-format.md, lib/tracefile.c page_next)."""
+    commit_off, commit_sz = hpage[b"commit"]
+    data_off = hpage[b"data"][0]
+    out, first, vary = [], None, 0
+    u32 = struct.Struct("<I").unpack_from
+    for p in range(npages):
+        base = p * ps
+        flags = int.from_bytes(blk[base + commit_off:base + commit_off + commit_sz], "little")
+        size = min(flags & ((1 << 27) - 1), ps - data_off)
+        d = base + data_off
+        cur = 0
+        while cur + 4 <= size:
+            w = u32(blk, d + cur)[0]
+            tl = w & 31
+            if 1 <= tl <= 28:
+                rec, ln = d + cur + 4, 4 * tl
+            elif cur + 8 > size:
+                break
+            elif tl == 0:
+                rec, ln = d + cur + 8, (u32(blk, d + cur + 4)[0] - 4 + 3) & ~3
+            elif tl == 29:	# padding: its length follows
+                cur += 4 + u32(blk, d + cur + 4)[0]
+                continue
+            else:		# time extend, absolute time stamp
+                cur += 8
+                continue
+            if ln >= 2:
+                for o in skb_fields.get(blk[rec] | blk[rec + 1] << 8, ()):
+                    if o + 8 <= ln:
+                        at = rec + o + 4
+                        hi = u32(blk, at)[0]
+                        if hi or u32(blk, at - 4)[0]:
+                            if first is None:
+                                first = hi
+                            vary |= hi ^ first
+                            out.append(at)
+            cur = rec - d + ln
+    return out, vary
 
 
 def page_ts(f, off):
@@ -110,7 +184,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=0)
     a = ap.parse_args()
     with open(a.inp, "rb") as f:
-        pre, ps, opts, cpu, tail = parse(f)
+        pre, ps, opts, cpu, tail, hpage, skb_fields = parse(f)
         n = len(cpu)
         # pages kept per CPU, and the time span of what is kept
         lo = min(page_ts(f, o) for o, s in cpu if s)
@@ -134,10 +208,42 @@ def main():
         if a.cpus:
             if a.cpus % n:
                 fail("--cpus must be a multiple of the file's %d CPUs" % n)
-            plan = [[(c % n, (c // n) * 1700000)] for c in range(a.cpus)]
+            plan = [[(c % n, (c // n) * 1700000, c // n)] for c in range(a.cpus)]
         else:
-            plan = [[(c, i * span) for i in range(a.copies)] for c in range(n)]
+            plan = [[(c, i * span, 0) for i in range(a.copies)] for c in range(n)]
         nout = len(plan)
+
+        # Each CPU's kept pages as one integer (little endian), with the integers that move
+        # every page's timestamp by 1 (ts) and the skb addresses' upper halves by 1 << bit
+        # (skb): a copy is then data + ts * shift ^ skb * copy, computed at C speed (no field
+        # carries into the next: timestamps stay far below 2**64, copy < 2**(32 - bit)).
+        ts_off = hpage[b"timestamp"][0]
+        srcs, vary, firsts = [], 0, []
+        for o, npages in keep:
+            f.seek(o)
+            blk = f.read(npages * ps)
+            words, v = skb_words(blk, npages, ps, hpage, skb_fields)
+            if words:
+                firsts.append(struct.unpack_from("<I", blk, words[0])[0])
+                vary |= v | (firsts[0] ^ firsts[-1])
+            srcs.append((blk, words))
+        ncopies = max(cp for p in plan for _, _, cp in p) + 1
+        # copy k XORs k into the upper half just above every bit in which the addresses
+        # differ: distinct addresses stay distinct and no two copies share one; with room
+        # to spare (below bit 47) they stay canonical kernel addresses (0xffff8...)
+        bit = vary.bit_length()
+        if ncopies > 1 and bit + (ncopies - 1).bit_length() > 15:
+            fail("the skb addresses differ in too many bits for %d copies" % ncopies)
+        ints = []
+        for blk, words in srcs:
+            ts = bytearray(len(blk))
+            for q in range(ts_off, len(blk), ps):
+                ts[q] = 1
+            skb = bytearray(len(blk))
+            for w in words:
+                skb[w + bit // 8] = 1 << (bit % 8)
+            ints.append((int.from_bytes(blk, "little"), int.from_bytes(ts, "little"),
+                         int.from_bytes(skb, "little"), len(blk)))
 
         optb = bytearray()
         for oid, data in opts:
@@ -160,7 +266,7 @@ def main():
         pos = (len(hdr) + ps - 1) // ps * ps
         table = []
         for c in range(nout):
-            size = sum(keep[src][1] * ps for src, _ in plan[c])
+            size = sum(keep[src][1] * ps for src, _, _ in plan[c])
             table.append((pos, size))
             pos += size
         for c, (o, s) in enumerate(table):
@@ -168,19 +274,12 @@ def main():
         with open(a.out, "wb") as g:
             g.write(hdr)
             g.write(b"\0" * (table[0][0] - len(hdr)) if nout else b"")
-            chunk = 256
             for c in range(nout):
-                for src, shift in plan[c]:
-                    o, npages = keep[src]
-                    for p in range(0, npages, chunk):
-                        k = min(chunk, npages - p)
-                        f.seek(o + p * ps)
-                        blk = bytearray(f.read(k * ps))
-                        for q in range(k):
-                            t = struct.unpack_from("<Q", blk, q * ps)[0]
-                            struct.pack_into("<Q", blk, q * ps, t + shift)
-                        g.write(blk)
-    print("%s: %d CPUs, %d MB" % (a.out, nout, pos >> 20))
+                for src, shift, cp in plan[c]:
+                    d, ts, skb, ln = ints[src]
+                    g.write(((d + ts * shift) ^ (skb * cp)).to_bytes(ln, "little"))
+    print("%s: %d CPUs, %d MB, %d copies" % (a.out, nout, pos >> 20,
+                                             a.cpus // n if a.cpus else a.copies))
 
 
 if __name__ == "__main__":

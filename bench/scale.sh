@@ -8,13 +8,16 @@
 #                               overlapping in time: the merge sees that many busy CPUs)
 #   SCALE_SET=big (issue 21, SCALE_SECONDS default 0.9):
 #     cpus-2                    the slice itself
-#     len-32x, len-128x         on 2 CPUs, as many events as cpus-64 and cpus-256
+#     len-32x, len-64x, len-128x  on 2 CPUs, as many events as cpus-64, cpus-128, cpus-256
 #     cpus-64, cpus-128, cpus-256
+# (each copy laid on its own CPUs has skb addresses of its own: see bench/scale.py)
 # and runs skbtrail-analyze --top 10 on each, SCALE_RUNS rounds (default 3) interleaved (every
 # file once per round: load on the machine hits all files alike).  Prints the best and the
 # median wall time, the median CPU time (user + system), ns/event of best and median wall
-# time, and the peak RSS of all runs (getrusage of the child).
-# Linear means a flat ns/event column.  A benchmark, not a test.
+# time, the peak RSS of all runs (getrusage of the child) and the journeys the analyzer found.
+# Linear means a flat ns/event column.  A benchmark, not a test, with one check: every file's
+# journeys and events must be the slice's times its copies; a mismatch prints a FAIL line and
+# the script exits 1.
 set -u
 B=${B:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +27,8 @@ case $SET in
 default) SECS=${SCALE_SECONDS:-2}
 	FILES="len-1x:--copies=1 len-4x:--copies=4 len-16x:--copies=16 cpus-4:--cpus=4 cpus-8:--cpus=8 cpus-16:--cpus=16" ;;
 big)	SECS=${SCALE_SECONDS:-0.9}
-	FILES="cpus-2:--cpus=2 len-32x:--copies=32 len-128x:--copies=128 cpus-64:--cpus=64 cpus-128:--cpus=128 cpus-256:--cpus=256" ;;
+	FILES="cpus-2:--cpus=2 len-32x:--copies=32 len-64x:--copies=64 len-128x:--copies=128 cpus-64:--cpus=64
+		cpus-128:--cpus=128 cpus-256:--cpus=256" ;;
 *)	echo "bench/scale.sh: SCALE_SET is default or big"; exit 1 ;;
 esac
 RUNS=${SCALE_RUNS:-3}
@@ -43,11 +47,12 @@ fi
 names=
 for spec in $FILES; do
 	f=${spec%%:*}
-	python3 "$ROOT/bench/scale.py" "$TRACE" "$TMP/$f.dat" --seconds "$SECS" "${spec#*:}" >/dev/null ||
-		exit 1
+	# scale.py ends with "K copies": the number of copies of the slice in the file
+	python3 "$ROOT/bench/scale.py" "$TRACE" "$TMP/$f.dat" --seconds "$SECS" "${spec#*:}" |
+		awk '{ print $(NF - 1) }' >"$TMP/$f.copies" && [ -s "$TMP/$f.copies" ] || exit 1
 	"$ANALYZE" --json - --top 0 "$TMP/$f.dat" 2>/dev/null | python3 -c \
-		'import json,sys; t=json.load(sys.stdin)["trace"]; print(t["events_total"], t["cpus"])' \
-		>"$TMP/$f.n" || exit 1
+		'import json,sys; d=json.load(sys.stdin); t=d["trace"]
+print(t["events_total"], t["cpus"], d["journeys"]["seen"])' >"$TMP/$f.n" || exit 1
 	names="$names $f"
 done
 
@@ -73,18 +78,40 @@ for r in $(seq 1 "$RUNS"); do
 	done
 done
 
-printf '%-9s %5s %11s %6s %8s %8s %8s %9s %9s %9s\n' file cpus events MB best median cpu \
-	"ns/ev b" "ns/ev m" "peak RSS"
+printf '%-9s %5s %11s %6s %8s %8s %8s %9s %9s %9s %9s\n' file cpus events MB best median cpu \
+	"ns/ev b" "ns/ev m" "peak RSS" journeys
 med() {	# med COLUMN FILE: median of that column
 	sort -n -k"$1" "$2" | awk -v k="$1" '{ v[NR] = $k }
 		END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 for f in $names; do
-	read -r ev cpus <"$TMP/$f.n"
+	read -r ev cpus jn <"$TMP/$f.n"
 	sort -n "$TMP/$f.runs" | awk -v f="$f" -v c="$cpus" -v n="$ev" -v m="$(med 1 "$TMP/$f.runs")" \
-		-v cpu="$(med 3 "$TMP/$f.runs")" -v mb="$(( $(stat -c %s "$TMP/$f.dat") >> 20 ))" '
+		-v cpu="$(med 3 "$TMP/$f.runs")" -v mb="$(( $(stat -c %s "$TMP/$f.dat") >> 20 ))" -v j="$jn" '
 		NR == 1 { b = $1 }
 		{ if ($2 > r) r = $2 }
-		END { printf "%-9s %5d %11d %6d %8.3f %8.3f %8.3f %9.1f %9.1f %6.1f MB\n", f, c, n, mb,
-			b, m, cpu, b * 1e9 / n, m * 1e9 / n, r / 1024 }'
+		END { printf "%-9s %5d %11d %6d %8.3f %8.3f %8.3f %9.1f %9.1f %6.1f MB %9d\n", f, c, n, mb,
+			b, m, cpu, b * 1e9 / n, m * 1e9 / n, r / 1024, j }'
 done
+
+# Every file is whole copies of the slice, each with skb addresses of its own or apart in time
+# (bench/scale.py): its journeys and events are the slice's times the copies, exactly (no
+# journey is cut at a copy's edge: each copy holds the slice whole).  More or fewer means the
+# analyzer joined or split journeys across copies.
+first=${names# }
+first=${first%% *}
+read -r ev1 _ jn1 <"$TMP/$first.n"
+k1=$(cat "$TMP/$first.copies")
+bad=0
+for f in $names; do
+	read -r ev _ jn <"$TMP/$f.n"
+	k=$(cat "$TMP/$f.copies")
+	if [ $(( ev * k1 )) -ne $(( ev1 * k )) ] || [ $(( jn * k1 )) -ne $(( jn1 * k )) ]; then
+		echo "FAIL: $f: $jn journeys and $ev events, expected $(( jn1 * k / k1 )) and" \
+			"$(( ev1 * k / k1 )) ($k copies of $first's $(( jn1 / k1 )) and $(( ev1 / k1 )))"
+		bad=1
+	fi
+done
+[ $bad = 0 ] && echo "journeys and events of every file: the slice's ($(( jn1 / k1 )) journeys," \
+	"$(( ev1 / k1 )) events) times its copies, as expected"
+exit $bad

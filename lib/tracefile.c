@@ -53,6 +53,7 @@
 #define MAX_FORMATS	(1u << 16)	/* event formats in one system, systems in the file */
 #define MAX_CMDLINES	(1u << 22)
 #define RAW_BLOCK	(256u << 10)	/* bytes of raw (uncompressed) pages read at a time */
+#define RAW_BLOCKS_ALL	(8u << 20)	/* ... at most, over all CPUs of the buffer */
 #define PAGE_SLACK	32		/* zeroed bytes after the last page: events.c reads ahead */
 
 /* sub-buffer commit word (kernel ring_buffer.c) */
@@ -156,7 +157,15 @@ struct skbt_tracefile {
 };
 
 struct skbt_cpu_stream {
+	/* what page_next() reads on every record first, together (skbt_cpu_stream_prefetch()) */
 	struct skbt_tracefile *tf;
+	const uint8_t *rd;	/* records of the current sub-buffer (after its header) */
+	uint32_t rd_pos;	/* next record */
+	uint32_t rd_size;	/* commit size; rd_pos == rd_size: no page loaded */
+	uint64_t rd_ts;		/* timestamp of the last record read */
+	uint64_t missed;	/* lost-events count owed to the next record */
+	bool done;
+
 	const struct buffer *b;
 	int cpu;
 	uint32_t ps;
@@ -185,12 +194,6 @@ struct skbt_cpu_stream {
 	bool a_wait;		/* refill() waits for a slot */
 	bool a_over;		/* refill() met the chunks' end (or an error) */
 
-	const uint8_t *rd;	/* records of the current sub-buffer (after its header) */
-	uint32_t rd_pos;	/* next record */
-	uint32_t rd_size;	/* commit size; rd_pos == rd_size: no page loaded */
-	uint64_t rd_ts;		/* timestamp of the last record read */
-	uint64_t missed;	/* lost-events count owed to the next record */
-	bool done;
 	/*
 	 * A live stream (skbt_cpu_stream_open_live) has no data in the file: its pages come
 	 * from skbt_cpu_stream_push() into @pend, which becomes the block once the current
@@ -2638,7 +2641,16 @@ static int refill(struct skbt_cpu_stream *s, struct skbt_err *err)
 
 		if (left == 0)
 			return 1;
-		size_t block = RAW_BLOCK >= s->ps ? RAW_BLOCK - RAW_BLOCK % s->ps : s->ps;
+		/*
+		 * Smaller blocks with many CPUs: a merge of 256 busy CPUs reads each block over
+		 * 256 times as long, so 256 KB blocks (64 MB) were read into memory long before
+		 * their records were used, out of cache by then, and were most of the RSS.
+		 */
+		size_t block = RAW_BLOCKS_ALL / (s->b->ncpus ? s->b->ncpus : 1);
+
+		if (block > RAW_BLOCK)
+			block = RAW_BLOCK;
+		block = block >= s->ps ? block - block % s->ps : s->ps;
 
 		n = left < block ? left : block;
 		if (n >= s->ps)
@@ -2818,6 +2830,12 @@ found:
 	rec->missed = s->missed;
 	s->missed = 0;
 	return 1;
+}
+
+void skbt_cpu_stream_prefetch(const struct skbt_cpu_stream *s)
+{
+	__builtin_prefetch(&s->tf);
+	__builtin_prefetch(&s->done);	/* the same line unless the allocation straddles one */
 }
 
 int skbt_cpu_stream_next(struct skbt_cpu_stream *s, struct skbt_raw_record *rec,

@@ -131,4 +131,10 @@ struct skbt_raw_record {
 int skbt_cpu_stream_next(struct skbt_cpu_stream *s, struct skbt_raw_record *rec,
 			 struct skbt_err *err);
 
+/*
+ * Ask the CPU for the stream state that the next skbt_cpu_stream_next() on @s reads first
+ * (a merge over many busy CPUs comes back to a stream long after its lines left L1).
+ */
+void skbt_cpu_stream_prefetch(const struct skbt_cpu_stream *s);
+
 #endif
