@@ -1918,6 +1918,33 @@ static int open_perf(struct skbt_tracefile *tf, const void *file, size_t size,
 }
 
 /*
+ * The 8 bytes at @pos through a window of the file read 64 KiB at a time: a chunk header
+ * walk of trace-cmd's small chunks (a few KB each) was a pread per chunk.  *p points into
+ * the window; false when the file has no 8 bytes there.
+ */
+struct win {
+	uint64_t off;
+	size_t len;
+	uint8_t buf[64 << 10];
+};
+
+static bool win_read(const struct skbt_tracefile *tf, struct win *w, uint64_t pos,
+		     const uint8_t **p)
+{
+	if (pos < w->off || pos + 8 > w->off + w->len) {
+		/* not counted in bytes_read: that is the progress through the data */
+		ssize_t r = pread_at(tf, pos, w->buf, sizeof(w->buf));
+
+		w->off = pos;
+		w->len = r > 0 ? (size_t)r : 0;
+		if (w->len < 8)
+			return false;
+	}
+	*p = w->buf + (pos - w->off);
+	return true;
+}
+
+/*
  * Charge the per-CPU data to the budgets before any stream reads it: the streams of all
  * buffers, the bytes of their ranges (in the file, so ranges that overlap count each time),
  * and for zstd chunks the sizes they expand to, from the chunk headers (so a chunk shared
@@ -1927,6 +1954,8 @@ static int open_perf(struct skbt_tracefile *tf, const void *file, size_t size,
  */
 static int charge_data(struct skbt_tracefile *tf, struct skbt_err *err)
 {
+	struct win w = { .len = 0 };
+	const uint8_t *hp;
 	int ret;
 
 	for (int i = 0; i < tf->nbufs; i++) {
@@ -1949,8 +1978,8 @@ static int charge_data(struct skbt_tracefile *tf, struct skbt_err *err)
 			/* as skbt_cpu_stream_open(): chunks run to the end of the section */
 			end = b->data_end < tf->fsize ? b->data_end : tf->fsize;
 			n = get32(tf, h);
-			for (pos = off + 4; n && pos + 8 <= end && read_at(tf, pos, h, 8) == 8; n--) {
-				uint32_t zsize = get32(tf, h), usize = get32(tf, h + 4);
+			for (pos = off + 4; n && pos + 8 <= end && win_read(tf, &w, pos, &hp); n--) {
+				uint32_t zsize = get32(tf, hp), usize = get32(tf, hp + 4);
 
 				if (zsize > MAX_CHUNK || usize > MAX_CHUNK || pos + 8 + zsize > end)
 					break;
