@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -933,6 +934,14 @@ static void load_kallsyms(struct skbt_tracefile *tf, ZSTD_DCtx *z)
 	(void)index_kallsyms(tf, buf, (char *)buf + c.pos, n, NULL);
 }
 
+/* On one CPU (taskset, a cpuset) a second thread only adds switches: the reader's threads stay off. */
+static bool one_cpu(void)
+{
+	cpu_set_t cpus;
+
+	return sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) < 2;
+}
+
 static void *ksyms_main(void *arg)
 {
 	struct skbt_tracefile *tf = arg;
@@ -953,7 +962,7 @@ void skbt_tracefile_symbols_ahead(struct skbt_tracefile *tf)
 	sigset_t all, old;
 	int ret;
 
-	if (tf->kallsyms_parsed || !tf->kallsyms_off || tf->version != 7 || tf->mem)
+	if (tf->kallsyms_parsed || !tf->kallsyms_off || tf->version != 7 || tf->mem || one_cpu())
 		return;
 	if (tf->zctx && !(tf->ksyms_z = ZSTD_createDCtx()))
 		return;
@@ -2443,8 +2452,8 @@ static int chunk_get(const struct skbt_tracefile *tf, ZSTD_DCtx *z, struct skbt_
  * takes them in that order and swaps buffers, so the records are the same bytes in the same
  * order as when refill() expands the chunks itself.  It still does for files in memory (the
  * fuzzers), beyond AHEAD_MAX_STREAMS streams at once (a slot holds a chunk: 256 KiB from
- * skbtrail-record, 10 sub-buffers from trace-cmd; 16 MiB at most for the file's streams) and
- * when no thread can be started.  The thread is woken only when a stream is down to half its
+ * skbtrail-record, 10 sub-buffers from trace-cmd; 16 MiB at most for the file's streams), on
+ * one CPU and when no thread can be started.  The thread is woken only when a stream is down to half its
  * slots: a wake-up per chunk cost more CPU than it saved (futex calls and context switches,
  * 3,639 against 1,002 on a 2.5 M-event trace-cmd file).
  */
@@ -2536,10 +2545,13 @@ static void ahead_free(struct ahead *a)
 
 static struct ahead *ahead_start(const struct skbt_tracefile *tf)
 {
-	struct ahead *a = calloc(1, sizeof(*a));
+	struct ahead *a;
 	sigset_t all, old;
 	int ret;
 
+	if (one_cpu())
+		return NULL;
+	a = calloc(1, sizeof(*a));
 	if (!a)
 		return NULL;
 	a->tf = tf;
