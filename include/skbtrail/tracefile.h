@@ -40,7 +40,8 @@ int skbt_tracefile_open(const char *path, struct skbt_tracefile **tfp, struct sk
  */
 int skbt_tracefile_open_mem(const void *data, size_t size, struct skbt_tracefile **tfp,
 			    struct skbt_err *err);
-void skbt_tracefile_close(struct skbt_tracefile *tf);	/* NULL is a no-op */
+/* NULL is a no-op.  Its streams must be closed first (a thread may be reading for them). */
+void skbt_tracefile_close(struct skbt_tracefile *tf);
 
 int skbt_tracefile_version(const struct skbt_tracefile *tf);
 unsigned int skbt_tracefile_page_size(const struct skbt_tracefile *tf);
