@@ -104,7 +104,7 @@ struct skbt_tracefile {
 	const uint8_t *mem;	/* open_mem: the caller's bytes, else NULL */
 	uint8_t *perf_image;	/* a perf.data read as its trace.dat v6 image (perfdata.h) */
 	uint64_t fsize;
-	uint64_t bytes_read;	/* by read_at() and refill(), atomically: the kallsyms thread reads too */
+	uint64_t bytes_read;	/* by read_at() and refill(), atomically (the kallsyms thread) */
 
 	int version;
 	bool big_endian;
@@ -934,7 +934,7 @@ static void load_kallsyms(struct skbt_tracefile *tf, ZSTD_DCtx *z)
 	(void)index_kallsyms(tf, buf, (char *)buf + c.pos, n, NULL);
 }
 
-/* On one CPU (taskset, a cpuset) a second thread only adds switches: the reader's threads stay off. */
+/* On one CPU (taskset, a cpuset) a second thread only adds switches: no reader threads. */
 static bool one_cpu(void)
 {
 	cpu_set_t cpus;
@@ -1463,7 +1463,8 @@ static int read_options_v7(struct skbt_tracefile *tf, uint64_t off, struct skbt_
 						    (unsigned long long)off);
 		if (nsec - 1 < SKBT_ARRAY_SIZE(seen))
 			seen[nsec - 1] = off;
-		ret = load_section(tf, tf->zctx, off, SKBT_TDAT_SEC_OPTIONS, "options section", &buf, &len, err);
+		ret = load_section(tf, tf->zctx, off, SKBT_TDAT_SEC_OPTIONS, "options section", &buf,
+				   &len, err);
 		if (ret)
 			return ret;
 		c = (struct cur){ tf, buf, len, 0, off + 16, "options section", err };
@@ -2453,9 +2454,9 @@ static int chunk_get(const struct skbt_tracefile *tf, ZSTD_DCtx *z, struct skbt_
  * order as when refill() expands the chunks itself.  It still does for files in memory (the
  * fuzzers), beyond AHEAD_MAX_STREAMS streams at once (a slot holds a chunk: 256 KiB from
  * skbtrail-record, 10 sub-buffers from trace-cmd; 16 MiB at most for the file's streams), on
- * one CPU and when no thread can be started.  The thread is woken only when a stream is down to half its
- * slots: a wake-up per chunk cost more CPU than it saved (futex calls and context switches,
- * 3,639 against 1,002 on a 2.5 M-event trace-cmd file).
+ * one CPU and when no thread can be started.  The thread is woken only when a stream is down
+ * to half its slots: a wake-up per chunk cost more CPU than it saved (futex calls and context
+ * switches, 3,639 against 1,002 on a 2.5 M-event trace-cmd file).
  */
 #define AHEAD_SLOTS 4
 #define AHEAD_MAX_STREAMS 16
