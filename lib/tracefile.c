@@ -25,7 +25,6 @@
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -959,18 +958,11 @@ static void *ksyms_main(void *arg)
  */
 void skbt_tracefile_symbols_ahead(struct skbt_tracefile *tf)
 {
-	sigset_t all, old;
-	int ret;
-
 	if (tf->kallsyms_parsed || !tf->kallsyms_off || tf->version != 7 || tf->mem || one_cpu())
 		return;
 	if (tf->zctx && !(tf->ksyms_z = ZSTD_createDCtx()))
 		return;
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	ret = pthread_create(&tf->ksyms_thr, NULL, ksyms_main, tf);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (ret) {
+	if (skbt_thread_start(&tf->ksyms_thr, NULL, ksyms_main, tf)) {
 		ZSTD_freeDCtx(tf->ksyms_z);
 		tf->ksyms_z = NULL;
 		return;
@@ -2547,8 +2539,6 @@ static void ahead_free(struct ahead *a)
 static struct ahead *ahead_start(const struct skbt_tracefile *tf)
 {
 	struct ahead *a;
-	sigset_t all, old;
-	int ret;
 
 	if (one_cpu())
 		return NULL;
@@ -2564,12 +2554,7 @@ static struct ahead *ahead_start(const struct skbt_tracefile *tf)
 		ahead_free(a);
 		return NULL;
 	}
-	/* signals stay with the thread that handles them */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	ret = pthread_create(&a->thr, NULL, ahead_main, a);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (ret) {
+	if (skbt_thread_start(&a->thr, NULL, ahead_main, a)) {
 		ahead_free(a);
 		return NULL;
 	}

@@ -18,7 +18,6 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
-#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,7 +326,6 @@ unsigned int skbt_capture_nreaders(const struct skbt_capture *c)
 
 int skbt_capture_start(struct skbt_capture *c, struct skbt_err *err)
 {
-	sigset_t all, old;
 	pthread_attr_t attr;
 	unsigned int t;
 	int i, ret = 0;
@@ -369,15 +367,12 @@ int skbt_capture_start(struct skbt_capture *c, struct skbt_err *err)
 		return skbt_err_set(err, -EINVAL, "cannot pin the reader threads to --reader-cpus");
 	}
 	/* Signals go to the main thread only. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
 	for (t = 0; t < c->nthreads; t++) {
-		ret = -pthread_create(&c->t[t].thread, &attr, reader_main, &c->t[t]);
+		ret = skbt_thread_start(&c->t[t].thread, &attr, reader_main, &c->t[t]);
 		if (ret)
 			break;
 		c->t[t].started = true;
 	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pthread_attr_destroy(&attr);
 	if (ret) {
 		skbt_capture_stop(c, NULL);

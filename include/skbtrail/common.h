@@ -9,6 +9,7 @@
 #ifndef SKBTRAIL_COMMON_H
 #define SKBTRAIL_COMMON_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -87,6 +88,12 @@ void skbt_sbuf_printf(struct skbt_sbuf *b, const char *fmt, ...)
 
 /* write(2) all of @buf, again after EINTR and short writes: 0, -ENOSPC or a negative errno. */
 int skbt_write_all(int fd, const void *buf, size_t len);
+
+/*
+ * pthread_create() of a thread that takes no signal: they stay with the thread that handles
+ * them (the recorder's main loop, the analyzer's default actions).  0 or a negative errno.
+ */
+int skbt_thread_start(pthread_t *t, const pthread_attr_t *attr, void *(*fn)(void *), void *arg);
 
 /*
  * Command-line helpers both programs share (lib/cli.c).  They append to @sb; the caller
