@@ -829,8 +829,10 @@ static int parse_event_formats(struct skbt_tracefile *tf, struct cur *c)
 }
 
 /* Sized text (4- or 8-byte length) handed to @parse as a NUL-terminated string. */
+/* @parse gets a copy of the text, NUL-terminated, which it keeps if @parse_owns (else freed) */
 static int parse_sized_text(struct skbt_tracefile *tf, struct cur *c, int lensize,
-			    int (*parse)(struct skbt_tracefile *, char *, struct skbt_err *))
+			    int (*parse)(struct skbt_tracefile *, char *, struct skbt_err *),
+			    bool parse_owns)
 {
 	uint64_t n;
 	uint32_t n32;
@@ -852,7 +854,8 @@ static int parse_sized_text(struct skbt_tracefile *tf, struct cur *c, int lensiz
 		return skbt_err_set(c->err, -ENOMEM, "out of memory");
 	c->pos += n;
 	ret = parse(tf, copy, c->err);
-	free(copy);
+	if (!parse_owns)
+		free(copy);
 	if (ret == -E2BIG)
 		return ret;		/* a budget: its own message */
 	if (ret)
@@ -861,8 +864,8 @@ static int parse_sized_text(struct skbt_tracefile *tf, struct cur *c, int lensiz
 }
 
 /*
- * The function symbols of the @n bytes of kallsyms text at @text, indexed in place
- * (lib/ksyms.c): @block, the malloc'ed block holding @text and a byte after it, is the
+ * The function symbols of the @n bytes of kallsyms text at @text (lib/ksyms.c, which keeps
+ * their names only): @block, the malloc'ed block holding @text and a byte after it, is the
  * index's (or freed).  Read only when a symbol is asked for.
  */
 static int index_kallsyms(struct skbt_tracefile *tf, void *block, char *text, size_t n,
@@ -889,16 +892,10 @@ static int index_kallsyms(struct skbt_tracefile *tf, void *block, char *text, si
 	return 0;
 }
 
-/* v6: the text as parse_sized_text() hands it, for the moment of the call */
+/* v6: the text as parse_sized_text() hands it, indexed in place (the index owns it) */
 static int do_kallsyms(struct skbt_tracefile *tf, char *s, struct skbt_err *err)
 {
-	size_t n = strlen(s);
-	char *copy = malloc(n + 1);
-
-	if (!copy)
-		return -ENOMEM;
-	memcpy(copy, s, n + 1);
-	return index_kallsyms(tf, copy, copy, n, err);
+	return index_kallsyms(tf, s, s, strlen(s), err);
 }
 
 static int read_v6_block(struct skbt_tracefile *tf, uint64_t *offp, int kind,
@@ -1578,13 +1575,13 @@ static int read_v7(struct skbt_tracefile *tf, uint64_t off, struct skbt_err *err
 			ret = parse_event_formats(tf, &c);
 			break;
 		case SKBT_TDAT_OPT_KALLSYMS:
-			ret = parse_sized_text(tf, &c, 4, do_kallsyms);
+			ret = parse_sized_text(tf, &c, 4, do_kallsyms, true);
 			break;
 		case SKBT_TDAT_OPT_PRINTK:
-			ret = parse_sized_text(tf, &c, 4, do_printk);
+			ret = parse_sized_text(tf, &c, 4, do_printk, false);
 			break;
 		case SKBT_TDAT_OPT_CMDLINES:
-			ret = parse_sized_text(tf, &c, 8, do_cmdlines);
+			ret = parse_sized_text(tf, &c, 8, do_cmdlines, false);
 			break;
 		}
 		free(buf);
@@ -1728,13 +1725,13 @@ static int read_v6_block(struct skbt_tracefile *tf, uint64_t *offp, int kind,
 		ret = parse_header_page(tf, &c);
 		break;
 	case 3:
-		ret = parse_sized_text(tf, &c, 4, do_kallsyms);
+		ret = parse_sized_text(tf, &c, 4, do_kallsyms, true);
 		break;
 	case 4:
-		ret = parse_sized_text(tf, &c, 4, do_printk);
+		ret = parse_sized_text(tf, &c, 4, do_printk, false);
 		break;
 	default:
-		ret = parse_sized_text(tf, &c, 8, do_cmdlines);
+		ret = parse_sized_text(tf, &c, 8, do_cmdlines, false);
 		break;
 	}
 	free(buf);

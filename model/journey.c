@@ -209,8 +209,11 @@ union xhops {
  * their memory was a fifth of the analyzer's time.
  */
 struct jnode {
-	struct jnode *lprev, *lnext;	/* in-flight list, oldest last event first */
-	struct jnode *fnext;		/* free list */
+	struct jnode *lprev;		/* in-flight list, oldest last event first */
+	union {
+		struct jnode *lnext;
+		struct jnode *fnext;	/* free list (off the in-flight list) */
+	};
 	uint64_t addr;			/* key in the table, 0 when not in it */
 	uint64_t last_ts;
 	uint16_t last;			/* last hop that moves the journey on (not annotations) */
@@ -452,7 +455,7 @@ static struct jnode *node_alloc(struct skbt_journeys *jb)
 	/* Only the header needs clearing: hops are written before being read. */
 	memset(&n->j, 0, offsetof(struct skbt_journey, hops));
 	n->hops = n->inl;
-	n->lprev = n->lnext = n->fnext = NULL;
+	n->lprev = n->lnext = NULL;
 	n->addr = 0;
 	n->last = NO_HOP;
 	n->link_hop = NO_HOP;
@@ -858,7 +861,17 @@ static void name_devs(struct skbt_journeys *jb, struct skbt_journey *j)
 	}
 }
 
-/* End a journey: compute its stages, hand it over, recycle it. */
+/* The *_entry events, which carry skb->hash (in their hop's aux). */
+static bool is_entry(unsigned int kind)
+{
+	return kind == SKBT_EV_NAPI_GRO_RECEIVE_ENTRY || kind == SKBT_EV_NETIF_RECEIVE_SKB_ENTRY ||
+	       kind == SKBT_EV_NETIF_RECEIVE_SKB_LIST_ENTRY || kind == SKBT_EV_NETIF_RX_ENTRY;
+}
+
+/*
+ * End a journey: compute its stages, hand it over, recycle it.  A drop's reason and location
+ * are set in jb->out just before (a journey in flight has no room for them).
+ */
 static void finalize(struct skbt_journeys *jb, struct jnode *n, enum skbt_jend end)
 {
 	struct skbt_journey *j = &jb->out;
@@ -893,6 +906,10 @@ static void finalize(struct skbt_journeys *jb, struct jnode *n, enum skbt_jend e
 	learn_fast_path(jb, j);
 	if (jb->cfg.dev_named)
 		name_devs(jb, j);
+	j->hash = 0;
+	for (unsigned int i = 0; i < j->nhops && !j->hash; i++)
+		if (is_entry(j->hops[i].kind))
+			j->hash = j->hops[i].aux;
 	if (j->flow.kind == SKBT_FLOW_NONE && j->hash) {
 		/* no headers (yet): the skb hash tells flows apart, without addresses */
 		j->flow.kind = SKBT_FLOW_HASH;
@@ -900,6 +917,11 @@ static void finalize(struct skbt_journeys *jb, struct jnode *n, enum skbt_jend e
 	}
 	jb->c.journeys++;
 	jb->cb.journey(j, jb->cb.arg);
+	/* what is set after the hops starts clear for the next one */
+	j->drop_reason = 0;
+	j->drop_location = 0;
+	j->pkt = 0;
+	memset(&j->flow, 0, sizeof(j->flow));
 	node_release(jb, n);
 }
 
@@ -947,12 +969,8 @@ static void add_hop(struct skbt_journeys *jb, struct jnode *n, const struct skbt
 		h->aux = ev->u.drop.reason;
 	else if (ev->kind == SKBT_EV_OVS_DO_EXECUTE_ACTION)
 		h->aux = ev->u.ovs.action;
-	else if (ev->kind == SKBT_EV_NAPI_GRO_RECEIVE_ENTRY ||
-		 ev->kind == SKBT_EV_NETIF_RECEIVE_SKB_ENTRY ||
-		 ev->kind == SKBT_EV_NETIF_RECEIVE_SKB_LIST_ENTRY || ev->kind == SKBT_EV_NETIF_RX_ENTRY) {
+	else if (is_entry(ev->kind)) {
 		h->aux = ev->u.entry.hash;	/* skb->hash: the flow key when no headers were captured */
-		if (!j->hash)
-			j->hash = ev->u.entry.hash;
 	}
 	if (r != R_EXEC && r != R_START && r != R_SOCK && !(r == R_XMIT && n->last != NO_HOP &&
 					    role_of(n->hops[n->last].kind) != R_QUEUE &&
@@ -1459,7 +1477,7 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 			struct cpu_state *c = &jb->cpus[ev->cpu];
 
 			if (c->last_rx && c->last_rx->j.id == c->last_rx_id && c->last_rx->live) {
-				c->last_rx->j.drop_reason = UINT32_MAX;
+				jb->out.drop_reason = UINT32_MAX;
 				finalize(jb, c->last_rx, SKBT_JEND_DROPPED);
 			}
 			c->last_rx = NULL;
@@ -1506,8 +1524,8 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 		}
 		add_hop(jb, n, ev);
 		if (ev->kind == SKBT_EV_KFREE_SKB) {
-			n->j.drop_reason = ev->u.drop.reason;
-			n->j.drop_location = ev->u.drop.location;
+			jb->out.drop_reason = ev->u.drop.reason;
+			jb->out.drop_location = ev->u.drop.location;
 			finalize(jb, n, SKBT_JEND_DROPPED);
 			return 0;
 		}

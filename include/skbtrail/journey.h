@@ -108,6 +108,11 @@ struct skbt_stage_span {
 	uint64_t ns;
 };
 
+/*
+ * The fields before @hops are all the journey builder keeps of a journey in flight (with
+ * its hops); those after @hops are filled when it ends.  A busy node has hundreds of
+ * thousands in flight (docs/performance.md, issue 21): keep the first part small.
+ */
 struct skbt_journey {
 	uint64_t id;		/* 1, 2, ... in order of first hop: stable, no addresses */
 	uint64_t skb;		/* first address */
@@ -116,17 +121,17 @@ struct skbt_journey {
 	uint8_t link_conf;	/* enum skbt_link_conf when SKBT_JF_LINKED */
 	uint8_t link_ev;	/* bits 1 << enum skbt_link_ev when SKBT_JF_LINKED */
 	uint16_t nhops;
-	uint16_t nstages;
 	uint16_t ndevs;		/* path: devices received on (then transmitted to), in order */
 	uint16_t origin_dev;	/* device it was transmitted from before its first receive, or 0 */
 	uint16_t devs[SKBT_MAX_PATH_DEVS];
-	uint32_t drop_reason;
-	uint64_t drop_location;
-	uint32_t hash;		/* skb->hash of its first *_entry hop that had one, 0 if none */
-	uint32_t pkt;		/* captured packet matched to it + 1 (skbtrail/pcap.h), 0 if none */
-	struct skbt_flow_key flow;	/* its flow: skbt_pcap_attach() fills it (or from @hash) */
 	struct skbt_hop hops[SKBT_MAX_HOPS];
 	struct skbt_stage_span stages[SKBT_MAX_STAGES];
+	uint16_t nstages;
+	uint32_t hash;		/* skb->hash of its first *_entry hop that had one, 0 if none */
+	uint32_t drop_reason;
+	uint64_t drop_location;
+	uint32_t pkt;		/* captured packet matched to it + 1 (skbtrail/pcap.h), 0 if none */
+	struct skbt_flow_key flow;	/* its flow: skbt_pcap_attach() fills it (or from @hash) */
 };
 
 /* Total time from the first to the last hop. */
