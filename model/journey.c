@@ -232,6 +232,11 @@ struct jnode {
 };
 
 #define NODE_BYTES ((offsetof(struct jnode, j) + offsetof(struct skbt_journey, hops) + 15) & ~(size_t)15)
+/*
+ * A busy 256-CPU node has 210,000 journeys in flight (bench/scale.sh): each byte here is
+ * 200 KB of its RSS (docs/performance.md, issue 21).  On 64-bit targets.
+ */
+_Static_assert(sizeof(void *) != 8 || NODE_BYTES <= 432, "a journey in flight grew");
 
 /*
  * A journey that may be linked to an skb coming back from ovs-vswitchd.  The ring keeps them
