@@ -140,6 +140,7 @@ struct skbt_tracefile {
 	bool truncated;
 
 	char *cmdlines;		/* saved_cmdlines text, for skbt_tracefile_foreach_comm() */
+	bool comms_given;	/* registered with libtraceevent (skbt_tracefile_comm()) */
 
 	/*
 	 * kallsyms: only where it is (0 = none) until the first symbol lookup, which reads,
@@ -1023,31 +1024,74 @@ static int do_printk(struct skbt_tracefile *tf, char *s, struct skbt_err *err)
 	return tep_parse_printk_formats(tf->tep, s) ? -EBADMSG : 0;
 }
 
-/* saved_cmdlines: "pid comm\n" lines; a malformed line is skipped, as the kernel's is text. */
+/*
+ * saved_cmdlines: "pid comm\n" lines; a malformed line is skipped, as the kernel's is text.
+ * Checked and counted against the budget here; given to libtraceevent only on the first
+ * skbt_tracefile_comm(): registering a few thousand comms one by one was a fifth of opening
+ * a trace-cmd file (3 of 16 ms), and most analyses ask for none or a few.
+ */
+static int cmdline_pid(const char *line, const char *nl, const char **comm)
+{
+	char *end;
+	long pid = strtol(line, &end, 10);
+
+	if (end == line || end >= nl || *end != ' ' || pid < 0 || pid > INT_MAX)
+		return -1;
+	*comm = end + 1;
+	return (int)pid;
+}
+
 static int do_cmdlines(struct skbt_tracefile *tf, char *s, struct skbt_err *err)
 {
 	unsigned int n = 0;
-	char *line, *save = NULL;
+	const char *p, *comm;
 	int ret;
 
 	free(tf->cmdlines);
-	tf->cmdlines = strdup(s);
-	if (!tf->cmdlines)
-		return -ENOMEM;
-	for (line = strtok_r(s, "\n", &save); line && n < MAX_CMDLINES;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *end;
-		long pid = strtol(line, &end, 10);
+	tf->cmdlines = s;	/* parse_sized_text()'s copy, ours now */
+	tf->comms_given = false;
+	for (p = s; *p && n < MAX_CMDLINES;) {
+		const char *nl = strchrnul(p, '\n');
 
-		if (end == line || *end != ' ' || pid < 0 || pid > INT_MAX)
-			continue;
-		if ((ret = charge(tf, SKBT_LIM_CMDLINES, 1, err)))
-			return ret;
-		if (tep_register_comm(tf->tep, end + 1, (int)pid))
-			return -ENOMEM;
-		n++;
+		if (cmdline_pid(p, nl, &comm) >= 0) {
+			if ((ret = charge(tf, SKBT_LIM_CMDLINES, 1, err)))
+				return ret;
+			n++;
+		}
+		p = *nl ? nl + 1 : nl;
 	}
 	return 0;
+}
+
+const char *skbt_tracefile_comm(struct skbt_tracefile *tf, int pid)
+{
+	if (!tf->comms_given) {
+		const char *p = tf->cmdlines, *comm;
+		unsigned int n = 0;
+		char name[256];
+
+		tf->comms_given = true;
+		while (p && *p && n < MAX_CMDLINES) {
+			const char *nl = strchrnul(p, '\n');
+			int cpid = cmdline_pid(p, nl, &comm);
+
+			if (cpid >= 0) {
+				size_t len = (size_t)(nl - comm);
+
+				snprintf(name, sizeof(name), "%.*s", (int)(len < sizeof(name) ? len :
+					 sizeof(name) - 1), comm);
+				/*
+				 * All before the first lookup, as they were at open: libtraceevent
+				 * lists them and sorts them on that lookup.  Out of memory, a comm
+				 * is missing ("<...>", as for a pid not in the file).
+				 */
+				(void)tep_register_comm(tf->tep, name, cpid);
+				n++;
+			}
+			p = *nl ? nl + 1 : nl;
+		}
+	}
+	return tep_data_comm_from_pid(tf->tep, pid);
 }
 
 int skbt_tracefile_foreach_comm(const struct skbt_tracefile *tf,
@@ -1581,7 +1625,7 @@ static int read_v7(struct skbt_tracefile *tf, uint64_t off, struct skbt_err *err
 			ret = parse_sized_text(tf, &c, 4, do_printk, false);
 			break;
 		case SKBT_TDAT_OPT_CMDLINES:
-			ret = parse_sized_text(tf, &c, 8, do_cmdlines, false);
+			ret = parse_sized_text(tf, &c, 8, do_cmdlines, true);
 			break;
 		}
 		free(buf);
@@ -1731,7 +1775,7 @@ static int read_v6_block(struct skbt_tracefile *tf, uint64_t *offp, int kind,
 		ret = parse_sized_text(tf, &c, 4, do_printk, false);
 		break;
 	default:
-		ret = parse_sized_text(tf, &c, 8, do_cmdlines, false);
+		ret = parse_sized_text(tf, &c, 8, do_cmdlines, true);
 		break;
 	}
 	free(buf);

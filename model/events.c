@@ -1200,7 +1200,7 @@ const char *skbt_events_comm(const struct skbt_events *ev, int pid)
 {
 	if (pid == 0)
 		return "<idle>";
-	return tep_data_comm_from_pid(ev->tep, pid);
+	return skbt_tracefile_comm(ev->tf, pid);
 }
 
 const char *skbt_events_ovs_action(const struct skbt_events *ev, uint32_t action)

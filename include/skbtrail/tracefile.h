@@ -67,6 +67,8 @@ void skbt_tracefile_symbols_ahead(struct skbt_tracefile *tf);
  */
 int skbt_tracefile_foreach_comm(const struct skbt_tracefile *tf,
 				int (*fn)(int pid, const char *comm, size_t len, void *arg), void *arg);
+/* The comm the saved cmdlines give @pid, or libtraceevent's "<...>" for an unknown pid. */
+const char *skbt_tracefile_comm(struct skbt_tracefile *tf, int pid);
 
 /* Buffers: index 0 is the top buffer (name ""), then instances in file order. */
 int skbt_tracefile_nbuffers(const struct skbt_tracefile *tf);
