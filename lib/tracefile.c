@@ -829,8 +829,10 @@ static int parse_event_formats(struct skbt_tracefile *tf, struct cur *c)
 	return 0;
 }
 
-/* Sized text (4- or 8-byte length) handed to @parse as a NUL-terminated string. */
-/* @parse gets a copy of the text, NUL-terminated, which it keeps if @parse_owns (else freed) */
+/*
+ * Sized text (4- or 8-byte length) handed to @parse as a NUL-terminated copy, which @parse
+ * keeps if @parse_owns (else it is freed after the call).
+ */
 static int parse_sized_text(struct skbt_tracefile *tf, struct cur *c, int lensize,
 			    int (*parse)(struct skbt_tracefile *, char *, struct skbt_err *),
 			    bool parse_owns)
