@@ -1058,9 +1058,12 @@ static bool continues(struct skbt_journeys *jb, const struct jnode *n,
 		 * the call that handed the skb on: veth_xmit() has already called the peer's
 		 * netif_rx(), OVS or the bridge received it on this CPU.  An annotation then.
 		 */
+		/* (nested: in the same context; an ovs-vswitchd handler's transmit of a packet
+		 * received and delivered before is a re-injection, a new skb at that address) */
 		return !jb->cfg.have_queue_events &&
 		       (rx_side(pr) || pr == R_EXEC || pr == R_XMIT || pr == R_START) &&
 		       p->dev != ev->dev && p->cpu == ev->cpu && len_compatible(p->len, ev->len) &&
+		       (p->ctx & SKBT_CTX_SOFTIRQ) == (ev->ctx & SKBT_CTX_SOFTIRQ) &&
 		       linked(jb, n, p->dev, ev->dev, true);
 	}
 	if (r == R_EXEC || r == R_UPCALL)	/* OVS reports the input port */
