@@ -1043,55 +1043,51 @@ static int cmdline_pid(const char *line, const char *nl, const char **comm)
 	return (int)pid;
 }
 
+struct cmdlines_walk {
+	struct skbt_tracefile *tf;
+	struct skbt_err *err;
+};
+
+static int charge_cmdline(int pid, const char *comm, size_t len, void *arg)
+{
+	struct cmdlines_walk *w = arg;
+
+	(void)pid;
+	(void)comm;
+	(void)len;
+	return charge(w->tf, SKBT_LIM_CMDLINES, 1, w->err);
+}
+
 static int do_cmdlines(struct skbt_tracefile *tf, char *s, struct skbt_err *err)
 {
-	unsigned int n = 0;
-	const char *p, *comm;
-	int ret;
+	struct cmdlines_walk w = { tf, err };
 
 	free(tf->cmdlines);
 	tf->cmdlines = s;	/* parse_sized_text()'s copy, ours now */
 	tf->comms_given = false;
-	for (p = s; *p && n < MAX_CMDLINES;) {
-		const char *nl = strchrnul(p, '\n');
+	return skbt_tracefile_foreach_comm(tf, charge_cmdline, &w);
+}
 
-		if (cmdline_pid(p, nl, &comm) >= 0) {
-			if ((ret = charge(tf, SKBT_LIM_CMDLINES, 1, err)))
-				return ret;
-			n++;
-		}
-		p = *nl ? nl + 1 : nl;
-	}
+/*
+ * All before the first lookup, as they were at open: libtraceevent lists them and sorts
+ * them on that lookup.  Out of memory, a comm is missing ("<...>", as for a pid not in the
+ * file).
+ */
+static int give_comm(int pid, const char *comm, size_t len, void *arg)
+{
+	char name[256];
+
+	snprintf(name, sizeof(name), "%.*s", (int)(len < sizeof(name) ? len : sizeof(name) - 1),
+		 comm);
+	(void)tep_register_comm(arg, name, pid);
 	return 0;
 }
 
 const char *skbt_tracefile_comm(struct skbt_tracefile *tf, int pid)
 {
 	if (!tf->comms_given) {
-		const char *p = tf->cmdlines, *comm;
-		unsigned int n = 0;
-		char name[256];
-
 		tf->comms_given = true;
-		while (p && *p && n < MAX_CMDLINES) {
-			const char *nl = strchrnul(p, '\n');
-			int cpid = cmdline_pid(p, nl, &comm);
-
-			if (cpid >= 0) {
-				size_t len = (size_t)(nl - comm);
-
-				snprintf(name, sizeof(name), "%.*s", (int)(len < sizeof(name) ? len :
-					 sizeof(name) - 1), comm);
-				/*
-				 * All before the first lookup, as they were at open: libtraceevent
-				 * lists them and sorts them on that lookup.  Out of memory, a comm
-				 * is missing ("<...>", as for a pid not in the file).
-				 */
-				(void)tep_register_comm(tf->tep, name, cpid);
-				n++;
-			}
-			p = *nl ? nl + 1 : nl;
-		}
+		(void)skbt_tracefile_foreach_comm(tf, give_comm, tf->tep);
 	}
 	return tep_data_comm_from_pid(tf->tep, pid);
 }
@@ -1099,16 +1095,15 @@ const char *skbt_tracefile_comm(struct skbt_tracefile *tf, int pid)
 int skbt_tracefile_foreach_comm(const struct skbt_tracefile *tf,
 				int (*fn)(int pid, const char *comm, size_t len, void *arg), void *arg)
 {
-	const char *p = tf->cmdlines;
+	const char *p = tf->cmdlines, *comm;
 	unsigned int n = 0;
 
 	while (p && *p && n < MAX_CMDLINES) {
 		const char *nl = strchrnul(p, '\n');
-		char *end;
-		long pid = strtol(p, &end, 10);
+		int pid = cmdline_pid(p, nl, &comm);
 
-		if (end != p && end < nl && *end == ' ' && pid >= 0 && pid <= INT_MAX) {
-			int ret = fn((int)pid, end + 1, nl - end - 1, arg);
+		if (pid >= 0) {
+			int ret = fn(pid, comm, (size_t)(nl - comm), arg);
 
 			if (ret)
 				return ret;
