@@ -224,7 +224,8 @@ struct jnode {
 	int32_t where;			/* its device's interface in the node context, or -1 */
 	bool live;			/* in flight (in the list) */
 	bool awaiting_link;		/* off the list, waiting only for its re-injected packet */
-	bool freed_soft;		/* freed in the softirq of its receive (an upcall's end) */
+	bool freed_soft : 1;		/* freed in the softirq of its receive (an upcall's end) */
+	bool gro_held : 1;		/* counted at napi_gro_receive_entry, not received yet */
 	uint8_t wait_end;		/* enum skbt_jend if no packet comes back */
 	struct skbt_hop *hops;		/* inl, or an xhops array past INLINE_HOPS hops */
 	struct skbt_hop inl[INLINE_HOPS];
@@ -274,6 +275,7 @@ struct cpu_state {
 	uint32_t poll_seq;
 	uint32_t traced;	/* receives since the last napi_poll on this CPU */
 	uint32_t lost_polls;	/* polls left in a lost-events window */
+	uint32_t held;		/* of them: GRO'd in an earlier poll (count_receive()) */
 	uint64_t lost_until;
 	struct jnode *last_rx;	/* last netif_rx on this CPU, for netif_rx_exit's verdict */
 	uint64_t last_skb;	/* address of the last event with one on this CPU */
@@ -466,6 +468,7 @@ static struct jnode *node_alloc(struct skbt_journeys *jb)
 	n->link_hop = NO_HOP;
 	n->counted_cpu = 0xffff;
 	n->counted_seq = 0;
+	n->gro_held = false;
 	n->pend = -1;
 	n->where = -1;
 	n->live = false;
@@ -1425,11 +1428,24 @@ static void count_receive(struct skbt_journeys *jb, struct jnode *n, const struc
 	c = cpu_get(jb, ev->cpu);
 	if (!c)
 		return;
+	/*
+	 * A receive in a later poll than the packet's napi_gro_receive_entry on this CPU is
+	 * either steered by RPS into this CPU's backlog, whose poll counts it as work, or held
+	 * by GRO past the poll that took it in (a poll that used its whole budget does not
+	 * flush GRO: napi_complete_done() does), flushed in a later poll of its device whose
+	 * work does not include it.  Which one is known at the napi_poll (on_poll()).  Either
+	 * way that later poll is where its nested hops run.
+	 */
+	bool held = r == R_RECV && n->gro_held && n->counted_cpu == ev->cpu;
+
+	n->gro_held = r == R_GRO;
 	if (n->counted_cpu == ev->cpu && n->counted_seq == c->poll_seq)
 		return;	/* a bridge's nested receive is the same packet of the same poll */
 	n->counted_cpu = ev->cpu;
 	n->counted_seq = c->poll_seq;
 	c->traced++;
+	if (held)
+		c->held++;
 }
 
 static void on_poll(struct skbt_journeys *jb, const struct skbt_event *ev)
@@ -1438,9 +1454,13 @@ static void on_poll(struct skbt_journeys *jb, const struct skbt_event *ev)
 
 	if (!c)
 		return;
+	/* GRO flushes only in its device's polls: there, what it held was counted before */
+	if (ev->dev != SKBT_DEV_NONE)
+		c->traced -= c->held;
 	if (jb->cb.poll)
 		jb->cb.poll(ev, c->traced, jb->cb.arg);
 	c->traced = 0;
+	c->held = 0;
 	c->poll_seq++;
 	if (c->lost_polls)
 		c->lost_polls--;
