@@ -65,9 +65,9 @@ static void add(struct skbt_ksyms *k, uint64_t addr, char *name, size_t nlen)
 
 /*
  * One line [p, end): "ADDR TYPE NAME" then optionally blanks and "[MODULE]".  A text symbol
- * is added; any other line (data symbols, damage) is skipped.
+ * sets its address and name (not ended); any other line (data symbols, damage) is not one.
  */
-static void parse_line(struct skbt_ksyms *k, char *p, const char *end)
+static bool parse_sym(char *p, const char *end, uint64_t *addrp, char **namep, size_t *lenp)
 {
 	uint64_t addr = 0;
 	char *name;
@@ -76,27 +76,40 @@ static void parse_line(struct skbt_ksyms *k, char *p, const char *end)
 
 	for (; p < end && (v = hexval(*p)) >= 0; p++) {
 		if (++digits > 16)
-			return;
+			return false;
 		addr = addr << 4 | (uint64_t)v;
 	}
 	if (!digits || p >= end || !blank(*p))
-		return;
+		return false;
 	while (p < end && blank(*p))
 		p++;
 	if (p >= end)
-		return;
+		return false;
 	type = *p++;
 	if (p >= end || !blank(*p))
-		return;
+		return false;
 	if (type != 't' && type != 'T' && type != 'w' && type != 'W')
-		return;
+		return false;
 	while (p < end && blank(*p))
 		p++;
 	for (name = p; p < end && !name_end(*p); p++)
 		;
 	if (p == name || p - name > SKBT_KSYMS_NAME_MAX)
-		return;
-	add(k, addr, name, (size_t)(p - name));
+		return false;
+	*addrp = addr;
+	*namep = name;
+	*lenp = (size_t)(p - name);
+	return true;
+}
+
+static void parse_line(struct skbt_ksyms *k, char *p, const char *end)
+{
+	uint64_t addr;
+	size_t nlen;
+	char *name;
+
+	if (parse_sym(p, end, &addr, &name, &nlen))
+		add(k, addr, name, nlen);
 }
 
 static int sym_cmp(const void *a, const void *b)
@@ -207,4 +220,204 @@ const char *skbt_ksyms_find(const struct skbt_ksyms *k, uint64_t addr)
 	if (lo == k->n - 1 && k->syms[lo].addr != addr)
 		return NULL;
 	return k->text + k->syms[lo].name;
+}
+
+/*
+ * ---- The functions one predicate wants, without the names ----
+ *
+ * Keeping every name costs 3 MB of fresh memory and most of the index's time, and a flood
+ * recorded with consume_skb asks one question only: is a free's location in a control-plane
+ * function (model/stats.c)?  So the pass keeps each function's address and whether it is
+ * wanted (9 bytes, not a name), and ends with the ranges of the wanted ones: from a symbol's
+ * address to the next address listed, in address order, which is what skbt_ksyms_find()
+ * answers.  kallsyms lists the kernel in address order; module symbols may come out of it,
+ * and from the first that does, the rest are kept apart, sorted and merged at the end.
+ */
+#define RANGES_SYMS_MAX (1u << 20)	/* a kernel has 150,000 functions: more is the index's */
+
+struct lsym {			/* a symbol listed after the text left address order */
+	uint64_t addr;
+	uint32_t seq;
+	uint32_t wanted;
+};
+
+struct range {
+	uint64_t lo, hi;
+};
+
+struct skbt_ksyms_ranges {
+	bool (*want)(const char *name);
+	uint64_t *pa;		/* the symbols in order, then ... */
+	uint8_t *pw;
+	size_t pn, pcap;
+	struct lsym *l;		/* ... the rest, with their line order for ties */
+	size_t ln, lcap;
+	struct range *r;
+	size_t n;
+	bool ended;		/* a NUL ended the text */
+	int err;
+};
+
+struct skbt_ksyms_ranges *skbt_ksyms_ranges_new(bool (*want)(const char *name))
+{
+	struct skbt_ksyms_ranges *r = calloc(1, sizeof(*r));
+
+	if (r)
+		r->want = want;
+	return r;
+}
+
+void skbt_ksyms_ranges_free(struct skbt_ksyms_ranges *r)
+{
+	if (!r)
+		return;
+	free(r->pa);
+	free(r->pw);
+	free(r->l);
+	free(r->r);
+	free(r);
+}
+
+static int grow(void **p, size_t *cap, size_t size)
+{
+	size_t ncap = *cap ? 2 * *cap : 16384;
+	void *np;
+
+	if (ncap > RANGES_SYMS_MAX)
+		return -E2BIG;
+	np = realloc(*p, ncap * size);
+	if (!np)
+		return -ENOMEM;
+	*p = np;
+	*cap = ncap;
+	return 0;
+}
+
+static int range_sym(struct skbt_ksyms_ranges *r, uint64_t addr, char *name, size_t nlen)
+{
+	char save = name[nlen];
+	bool w;
+	int ret;
+
+	name[nlen] = '\0';
+	w = r->want(name);
+	name[nlen] = save;
+	if (!r->ln && (!r->pn || addr >= r->pa[r->pn - 1])) {
+		if (r->pn == r->pcap) {
+			size_t cap = r->pcap;
+
+			if ((ret = grow((void **)&r->pa, &cap, sizeof(*r->pa))) ||
+			    (ret = grow((void **)&r->pw, &r->pcap, sizeof(*r->pw))))
+				return ret;
+		}
+		r->pa[r->pn] = addr;
+		r->pw[r->pn++] = w;
+		return 0;
+	}
+	if (r->ln == r->lcap && (ret = grow((void **)&r->l, &r->lcap, sizeof(*r->l))))
+		return ret;
+	if (r->pn + r->ln >= RANGES_SYMS_MAX)
+		return -E2BIG;
+	r->l[r->ln] = (struct lsym){ addr, (uint32_t)r->ln, w };
+	r->ln++;
+	return 0;
+}
+
+int skbt_ksyms_ranges_feed(struct skbt_ksyms_ranges *r, char *text, size_t len)
+{
+	char *p = text, *end, *nl, *nul;
+	uint64_t addr;
+	size_t nlen;
+	char *name;
+
+	if (r->err || r->ended)
+		return r->err;
+	nul = memchr(text, '\0', len);
+	end = nul ? nul : text + len;
+	r->ended = nul != NULL;
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			nl = end;
+		if (parse_sym(p, nl, &addr, &name, &nlen) &&
+		    (r->err = range_sym(r, addr, name, nlen)))
+			return r->err;
+		if (nl == end)
+			break;
+	}
+	return 0;
+}
+
+static int lsym_cmp(const void *a, const void *b)
+{
+	const struct lsym *x = a, *y = b;
+
+	if (x->addr != y->addr)
+		return x->addr < y->addr ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int skbt_ksyms_ranges_end(struct skbt_ksyms_ranges *r)
+{
+	size_t i = 0, j = 0, n = 0, cap = 0;
+	uint64_t prev = 0;
+	bool have = false, prev_w = false;
+
+	if (r->err)
+		return r->err;
+	if (r->ln)
+		qsort(r->l, r->ln, sizeof(*r->l), lsym_cmp);
+	/* both lists in address order, the in-order one first at a tie (listed first) */
+	while (i < r->pn || j < r->ln) {
+		bool from_p = j == r->ln || (i < r->pn && r->pa[i] <= r->l[j].addr);
+		uint64_t a = from_p ? r->pa[i] : r->l[j].addr;
+		bool w = from_p ? r->pw[i] : r->l[j].wanted;
+
+		if (from_p)
+			i++;
+		else
+			j++;
+		if (have && a == prev)	/* an alias: the first listed names the address */
+			continue;
+		if (have && prev_w) {
+			if (n == cap && (r->err = grow((void **)&r->r, &cap, sizeof(*r->r))))
+				return r->err;
+			r->r[n++] = (struct range){ prev, a };
+		}
+		prev = a;
+		prev_w = w;
+		have = true;
+	}
+	/* past the highest symbol only its own address is in it (skbt_ksyms_find()) */
+	if (have && prev_w) {
+		if (prev == UINT64_MAX)
+			return r->err = -ERANGE;
+		if (n == cap && (r->err = grow((void **)&r->r, &cap, sizeof(*r->r))))
+			return r->err;
+		r->r[n++] = (struct range){ prev, prev + 1 };
+	}
+	r->n = n;
+	free(r->pa);
+	free(r->pw);
+	free(r->l);
+	r->pa = NULL;
+	r->pw = NULL;
+	r->l = NULL;
+	return 0;
+}
+
+bool skbt_ksyms_ranges_has(const struct skbt_ksyms_ranges *r, uint64_t addr)
+{
+	size_t lo = 0, hi = r ? r->n : 0;
+
+	/* the ranges are in address order and do not overlap */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (r->r[mid].hi <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return r && lo < r->n && r->r[lo].lo <= addr;
 }

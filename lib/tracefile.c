@@ -153,6 +153,10 @@ struct skbt_tracefile {
 	bool ksyms_running;	/* skbt_tracefile_symbols_ahead()'s thread, not joined yet */
 	pthread_t ksyms_thr;
 	ZSTD_DCtx *ksyms_z;	/* its decompression context */
+	/* the ranges of the functions one predicate wants (lib/ksyms.c), without the names */
+	bool (*want)(const char *name);
+	struct skbt_ksyms_ranges *ranges;
+	bool ranges_tried;	/* found, or the index instead (or being found by ksyms_thr) */
 
 	uint64_t used[SKBT_LIM__COUNT];	/* whole-file budgets spent (common.h) */
 };
@@ -950,25 +954,150 @@ static void *ksyms_main(void *arg)
 }
 
 /*
- * A trace-cmd file's kallsyms section is about 5 MB of zstd to expand and index (a tenth of
- * the analysis of a 2 M-event file): a caller that will look symbols up has a thread do it
- * while the events are read.  Only v7: after the open nothing else charges the budgets it
- * charges or sets what it sets (tf->ksyms), and it expands with its own context; the first
- * lookup waits for it.  Without a thread the first lookup reads them, as without this call.
+ * Expanding the 5 MB text in one piece costs more in fresh pages than in zstd (on a VM, 19
+ * of 31 ms), and the index keeps 3 MB of names: the wanted ranges need neither.  The section
+ * is read and expanded in pieces, and each piece's whole lines go to lib/ksyms.c.
  */
-void skbt_tracefile_symbols_ahead(struct skbt_tracefile *tf)
+#define KS_IN	(64u << 10)
+#define KS_OUT	(256u << 10)	/* longer than any line of a real kallsyms */
+
+struct ks_scan {
+	struct skbt_tracefile *tf;
+	struct skbt_ksyms_ranges *r;
+	uint8_t n[4];		/* the text's length, first in the section */
+	unsigned int nhave;	/* of those 4 bytes; 5 once the length is checked */
+	uint64_t left;		/* bytes of text not fed yet */
+	uint32_t usize;
+};
+
+/* Feed the whole lines of @buf[0, @have); the part of a line left is moved to the front. */
+static int ks_lines(struct ks_scan *s, char *buf, size_t have, size_t *leftp)
 {
-	if (tf->kallsyms_parsed || !tf->kallsyms_off || tf->version != 7 || tf->mem || one_cpu())
-		return;
-	if (tf->zctx && !(tf->ksyms_z = ZSTD_createDCtx()))
-		return;
-	if (skbt_thread_start(&tf->ksyms_thr, NULL, ksyms_main, tf)) {
-		ZSTD_freeDCtx(tf->ksyms_z);
-		tf->ksyms_z = NULL;
-		return;
+	size_t pos = 0, avail, cut;
+	int ret;
+
+	*leftp = 0;
+	while (s->nhave < 4 && pos < have)
+		s->n[s->nhave++] = (uint8_t)buf[pos++];
+	if (s->nhave < 4)
+		return 0;
+	if (s->nhave == 4) {
+		s->left = get32(s->tf, s->n);
+		if (s->left > (uint64_t)s->usize - 4)
+			return -EBADMSG;	/* load_kallsyms() would keep no symbol */
+		s->nhave++;
 	}
-	tf->kallsyms_parsed = true;
-	tf->ksyms_running = true;
+	avail = have - pos < s->left ? have - pos : (size_t)s->left;
+	/* the text's end ends its last line; else up to the last newline */
+	cut = avail;
+	if (avail < s->left) {
+		while (cut && buf[pos + cut - 1] != '\n')
+			cut--;
+		if (!cut && pos + avail == KS_OUT)
+			return -E2BIG;	/* one line fills the buffer: the index's */
+	}
+	if (cut && (ret = skbt_ksyms_ranges_feed(s->r, buf + pos, cut)))
+		return ret;
+	s->left -= cut;
+	*leftp = avail - cut;
+	memmove(buf, buf + pos + cut, *leftp);
+	return 0;
+}
+
+/* The ranges of @r's functions from the compressed kallsyms section, or a negative errno. */
+static int scan_kallsyms(struct skbt_tracefile *tf, ZSTD_DCtx *z, struct skbt_ksyms_ranges *r)
+{
+	struct ks_scan s = { .tf = tf, .r = r };
+	uint64_t off = tf->kallsyms_off, size, zoff, total = 0;
+	uint8_t hdr[16], zhdr[8];
+	uint32_t zsize, zleft;
+	size_t have = 0, zr = 1;
+	char *in = NULL, *out = NULL;
+	int ret = -EBADMSG;
+
+	if (read_exact(tf, off, hdr, sizeof(hdr), "kallsyms", NULL) ||
+	    get16(tf, hdr) != SKBT_TDAT_OPT_KALLSYMS)
+		return -EBADMSG;
+	if (!(get16(tf, hdr + 2) & 1))
+		return -ENOTSUP;	/* not compressed: the index reads it in one piece */
+	size = get64(tf, hdr + 8);
+	if (read_exact(tf, off + 16, zhdr, sizeof(zhdr), "kallsyms", NULL))
+		return -EBADMSG;
+	zsize = get32(tf, zhdr);
+	s.usize = get32(tf, zhdr + 4);
+	if (size < 8 || zsize > size - 8 || s.usize > MAX_SECTION || s.usize < 4)
+		return -EBADMSG;
+	/* a window the size of a kallsyms text at most (8 MB): a bigger one is the index's */
+	if (ZSTD_isError(ZSTD_DCtx_reset(z, ZSTD_reset_session_and_parameters)) ||
+	    ZSTD_isError(ZSTD_DCtx_setParameter(z, ZSTD_d_windowLogMax, 23)))
+		return -EINVAL;
+	in = malloc(KS_IN);
+	out = malloc(KS_OUT);
+	if (!in || !out) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (zoff = off + 24, zleft = zsize; zleft; ) {
+		size_t n = zleft < KS_IN ? zleft : KS_IN;
+		ZSTD_inBuffer ib = { in, n, 0 };
+		ZSTD_outBuffer ob;
+
+		if (read_exact(tf, zoff, in, n, "kallsyms", NULL))
+			goto out;
+		/* a frame that states its size must agree (load_section()) */
+		if (zoff == off + 24) {
+			unsigned long long fcs = ZSTD_getFrameContentSize(in, n);
+
+			if (fcs == ZSTD_CONTENTSIZE_ERROR ||
+			    (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != s.usize))
+				goto out;
+		}
+		do {
+			ob = (ZSTD_outBuffer){ out + have, KS_OUT - have, 0 };
+			zr = ZSTD_decompressStream(z, &ob, &ib);
+			if (ZSTD_isError(zr) || (total += ob.pos) > s.usize)
+				goto out;
+			if ((ret = ks_lines(&s, out, have + ob.pos, &have)))
+				goto out;
+			ret = -EBADMSG;
+		} while (ib.pos < ib.size || ob.pos == ob.size);
+		zoff += n;
+		zleft -= (uint32_t)n;
+	}
+	if (zr || total != s.usize || s.nhave < 5 || s.left)
+		goto out;
+	ret = skbt_ksyms_ranges_end(r);
+out:
+	free(in);
+	free(out);
+	return ret;
+}
+
+/*
+ * The ranges of tf->want, or (damaged, too big, a line longer than KS_OUT) the index, which
+ * then answers (and finds no symbol in a damaged section).  @z is left as a new context
+ * would be.
+ */
+static void find_ranges(struct skbt_tracefile *tf, ZSTD_DCtx *z)
+{
+	struct skbt_ksyms_ranges *r = skbt_ksyms_ranges_new(tf->want);
+
+	if (r && !scan_kallsyms(tf, z, r)) {
+		tf->ranges = r;
+	} else {
+		skbt_ksyms_ranges_free(r);
+		tf->kallsyms_parsed = true;
+		load_kallsyms(tf, z);
+	}
+	ZSTD_DCtx_reset(z, ZSTD_reset_session_and_parameters);
+}
+
+static void *ranges_main(void *arg)
+{
+	struct skbt_tracefile *tf = arg;
+
+	find_ranges(tf, tf->ksyms_z);
+	return NULL;
 }
 
 static void ksyms_join(struct skbt_tracefile *tf)
@@ -981,6 +1110,42 @@ static void ksyms_join(struct skbt_tracefile *tf)
 	tf->ksyms_z = NULL;
 }
 
+/*
+ * A trace-cmd file's kallsyms section is about 5 MB of zstd to expand and index (a tenth of
+ * the analysis of a 2 M-event file): a caller that will look symbols up has a thread do it
+ * while the events are read.  Only v7: after the open nothing else charges the budgets it
+ * charges or sets what it sets (tf->ksyms, tf->ranges, the flags), and it expands with its
+ * own context; the first lookup waits for it.  Without a thread the first lookup reads them,
+ * as without this call.
+ */
+void skbt_tracefile_symbols_ahead(struct skbt_tracefile *tf, bool (*want)(const char *name))
+{
+	void *(*fn)(void *) = want ? ranges_main : ksyms_main;
+
+	if (want) {
+		if (tf->want)
+			return;
+		tf->want = want;
+	}
+	ksyms_join(tf);		/* the ranges' thread, when the names are wanted next */
+	if (tf->kallsyms_parsed || !tf->kallsyms_off || tf->version != 7 || tf->mem || one_cpu())
+		return;
+	if (want && !tf->zctx)
+		return;		/* the whole section at once: the index, on the first lookup */
+	if (tf->zctx && !(tf->ksyms_z = ZSTD_createDCtx()))
+		return;
+	if (skbt_thread_start(&tf->ksyms_thr, NULL, fn, tf)) {
+		ZSTD_freeDCtx(tf->ksyms_z);
+		tf->ksyms_z = NULL;
+		return;
+	}
+	if (want)
+		tf->ranges_tried = true;
+	else
+		tf->kallsyms_parsed = true;
+	tf->ksyms_running = true;
+}
+
 const char *skbt_tracefile_symbol(struct skbt_tracefile *tf, uint64_t addr)
 {
 	ksyms_join(tf);
@@ -990,6 +1155,23 @@ const char *skbt_tracefile_symbol(struct skbt_tracefile *tf, uint64_t addr)
 		load_kallsyms(tf, tf->zctx);
 	}
 	return addr ? skbt_ksyms_find(tf->ksyms, addr) : NULL;
+}
+
+bool skbt_tracefile_symbol_in(struct skbt_tracefile *tf, uint64_t addr,
+			      bool (*want)(const char *name))
+{
+	ksyms_join(tf);
+	if (!tf->want)
+		tf->want = want;
+	/* no thread (a file in memory, one CPU): the ranges here, still cheaper than names */
+	if (want == tf->want && !tf->ranges_tried && !tf->kallsyms_parsed && tf->kallsyms_off &&
+	    tf->version == 7 && tf->zctx) {
+		tf->ranges_tried = true;
+		find_ranges(tf, tf->zctx);
+	}
+	if (tf->ranges && want == tf->want)
+		return addr && skbt_ksyms_ranges_has(tf->ranges, addr);
+	return want(skbt_tracefile_symbol(tf, addr));
 }
 
 /*
@@ -2167,6 +2349,7 @@ void skbt_tracefile_close(struct skbt_tracefile *tf)
 		return;
 	ahead_stop(tf->ahead);	/* its streams are closed: it waits for none */
 	ksyms_join(tf);
+	skbt_ksyms_ranges_free(tf->ranges);
 	if (tf->fd >= 0)
 		close(tf->fd);
 	free(tf->perf_image);

@@ -65,6 +65,7 @@ struct skbt_analysis {
 	struct skbt_analysis_config cfg;
 	const char *source;		/* basename of the file: never its directory */
 	struct skbt_tracefile *tf;
+	bool names_ahead;		/* a kfree_skb came: drop sites are named in the report */
 	struct skbt_context ctx;
 	struct skbt_events *ev;
 	struct skbt_journeys *jb;
@@ -107,6 +108,11 @@ static const char *name_reason(void *ctx, uint32_t reason)
 static const char *name_symbol(void *ctx, uint64_t addr)
 {
 	return skbt_events_symbol(ctx, addr);
+}
+
+static bool name_control(void *ctx, uint64_t addr)
+{
+	return skbt_events_symbol_in(ctx, addr, skbt_control_plane_location);
 }
 
 static const char *name_comm(void *ctx, int pid)
@@ -199,6 +205,11 @@ static const char *name_reason_alias(void *ctx, uint32_t reason)
 static const char *name_symbol_alias(void *ctx, uint64_t addr)
 {
 	return skbt_events_symbol(((struct dev_aliases *)ctx)->ev, addr);
+}
+
+static bool name_control_alias(void *ctx, uint64_t addr)
+{
+	return name_control(((struct dev_aliases *)ctx)->ev, addr);
 }
 
 static const char *name_comm_alias(void *ctx, int pid)
@@ -391,8 +402,7 @@ static bool hint_control_free(uint64_t location, void *arg)
 
 	if (h->locs[k].loc != location) {
 		h->locs[k].loc = location;
-		h->locs[k].control =
-			skbt_control_plane_location(skbt_events_symbol(h->ev, location));
+		h->locs[k].control = name_control(h->ev, location);
 	}
 	return h->locs[k].control;
 }
@@ -568,9 +578,13 @@ static int open_pipeline(struct skbt_analysis *a, struct skbt_err *err,
 		skbt_err_set(err, ret, "--without: %s", msg);
 		return failed(err, kind, SKBT_ANALYSIS_FAIL_USAGE, ret);
 	}
-	/* free events are looked up by location (control-plane frees, drop sites) */
+	/*
+	 * Free events are looked up by location: is it a control-plane function (from the
+	 * first free on), and the name of a drop site (from the first kfree_skb on, to be ready
+	 * for the report: skbt_analysis_run()).  A flood with consume_skb only needs no names.
+	 */
 	if (skbt_events_has(a->ev, SKBT_EV_KFREE_SKB) || skbt_events_has(a->ev, SKBT_EV_CONSUME_SKB))
-		skbt_tracefile_symbols_ahead(a->tf);
+		skbt_tracefile_symbols_ahead(a->tf, skbt_control_plane_location);
 
 	ret = skbt_pcap_read(a->tf, &a->pc, err);
 	if (!ret && a->pc) {
@@ -604,7 +618,7 @@ static int open_pipeline(struct skbt_analysis *a, struct skbt_err *err,
 		a->cfg.filter.select_ctx = a->pc;
 	}
 	if (skbt_stats_init(&a->st, &a->cfg.filter, &(struct skbt_names){
-		.dev = name_dev, .reason = name_reason, .symbol = name_symbol,
+		.dev = name_dev, .reason = name_reason, .symbol = name_symbol, .control = name_control,
 		.comm = name_comm, .ctx = a->ev }, cfg->top))
 		return oom(err, kind, path);
 	a->stats_ready = true;
@@ -619,7 +633,7 @@ static int open_pipeline(struct skbt_analysis *a, struct skbt_err *err,
 	a->fx_ready = true;
 	a->aliases.ev = a->ev;
 	a->out_names = cfg->redact_devs ? (struct skbt_names){ .dev = name_dev_alias,
-		.reason = name_reason_alias, .symbol = name_symbol_alias,
+		.reason = name_reason_alias, .symbol = name_symbol_alias, .control = name_control_alias,
 		.comm = name_comm_alias, .iface = name_iface_alias, .ctx = &a->aliases } :
 		a->st.names;
 
@@ -914,6 +928,10 @@ int skbt_analysis_run(struct skbt_analysis *a, struct skbt_err *err)
 				ti->lost_unknown = true;
 			else
 				ti->lost_events += e.u.lost.count;
+		}
+		if (e.kind == SKBT_EV_KFREE_SKB && !a->names_ahead) {
+			a->names_ahead = true;
+			skbt_tracefile_symbols_ahead(a->tf, NULL);
 		}
 		if (feed(a, &e) || a->err)
 			goto feed_failed;

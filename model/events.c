@@ -1196,6 +1196,12 @@ const char *skbt_events_symbol(const struct skbt_events *ev, uint64_t addr)
 	return addr ? skbt_tracefile_symbol(ev->tf, addr) : NULL;
 }
 
+bool skbt_events_symbol_in(const struct skbt_events *ev, uint64_t addr,
+			   bool (*want)(const char *name))
+{
+	return addr ? skbt_tracefile_symbol_in(ev->tf, addr, want) : want(NULL);
+}
+
 const char *skbt_events_comm(const struct skbt_events *ev, int pid)
 {
 	if (pid == 0)

@@ -401,8 +401,9 @@ bool skbt_control_plane_location(const char *sym)
 
 	if (!sym)
 		return false;
+	/* asked of every function of a kernel (lib/ksyms.c ranges): the first byte first */
 	for (size_t i = 0; i < sizeof(prefix) / sizeof(prefix[0]); i++)
-		if (!strncmp(sym, prefix[i], strlen(prefix[i])))
+		if (sym[0] == prefix[i][0] && !strncmp(sym, prefix[i], strlen(prefix[i])))
 			return true;
 	return false;
 }
@@ -628,11 +629,18 @@ int skbt_stats_add_journey(struct skbt_stats *st, const struct skbt_journey *j)
 
 int skbt_stats_add_orphan_drop(struct skbt_stats *st, const struct skbt_event *ev)
 {
-	const char *sym = ev->u.drop.location && st->names.symbol ?
-		st->names.symbol(st->names.ctx, ev->u.drop.location) : NULL;
+	uint64_t loc = ev->u.drop.location;
+	bool control;
 
+	if (ev->u.drop.protocol || !loc)
+		control = false;
+	else if (st->names.control)
+		control = st->names.control(st->names.ctx, loc);
+	else
+		control = st->names.symbol &&
+			  skbt_control_plane_location(st->names.symbol(st->names.ctx, loc));
 	/* skb->protocol 0 freed by netlink/socket code: a message, not a packet (docs/stages.md) */
-	if (!ev->u.drop.protocol && skbt_control_plane_location(sym)) {
+	if (control) {
 		st->control_plane_frees++;
 		return drop_add_to(&st->cp_frees, &st->ncp_frees, ev->u.drop.reason,
 				   ev->u.drop.location, 0, -1);

@@ -136,6 +136,9 @@ unsigned int skbt_events_dev_id(struct skbt_events *ev, const char *name);
 const char *skbt_events_drop_reason(const struct skbt_events *ev, uint32_t reason);
 /* Function symbol of a kfree_skb location ("__udp4_lib_rcv"), or NULL. */
 const char *skbt_events_symbol(const struct skbt_events *ev, uint64_t addr);
+/* @want(skbt_events_symbol()), without the names where it can (skbt_tracefile_symbol_in()) */
+bool skbt_events_symbol_in(const struct skbt_events *ev, uint64_t addr,
+			   bool (*want)(const char *name));
 /* Task name of @pid from the file's saved cmdlines, "<idle>" for 0, "<...>" if unknown. */
 const char *skbt_events_comm(const struct skbt_events *ev, int pid);
 /* OVS action name of ovs_do_execute_action's action_type ("OUTPUT"), or NULL. */

@@ -8,6 +8,7 @@
 #ifndef SKBTRAIL_KSYMS_H
 #define SKBTRAIL_KSYMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,5 +35,24 @@ size_t skbt_ksyms_count(const struct skbt_ksyms *k);
  * NULL when none; the string lives as long as the index.
  */
 const char *skbt_ksyms_find(const struct skbt_ksyms *k, uint64_t addr);
+
+/*
+ * Without the names: the address ranges of the functions whose names @want accepts, for a
+ * text read in pieces.  skbt_ksyms_ranges_has(r, addr) is then @want(skbt_ksyms_find(k,
+ * addr)) of the index of the same text.
+ *
+ * Feed whole lines (the last piece may end without a newline; a line is not split between
+ * two pieces), writable: a name is NUL-ended for @want and restored.  A NUL ends the text,
+ * as for skbt_ksyms_build().  Then skbt_ksyms_ranges_end().  Both return 0, -E2BIG (more
+ * than 2^20 functions: use the index) or -ENOMEM (-ERANGE for a wanted function at the
+ * highest address); after an error the ranges are not to be used.
+ */
+struct skbt_ksyms_ranges;
+
+struct skbt_ksyms_ranges *skbt_ksyms_ranges_new(bool (*want)(const char *name));
+int skbt_ksyms_ranges_feed(struct skbt_ksyms_ranges *r, char *text, size_t len);
+int skbt_ksyms_ranges_end(struct skbt_ksyms_ranges *r);
+bool skbt_ksyms_ranges_has(const struct skbt_ksyms_ranges *r, uint64_t addr);
+void skbt_ksyms_ranges_free(struct skbt_ksyms_ranges *r);		/* NULL is a no-op */
 
 #endif

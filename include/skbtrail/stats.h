@@ -105,6 +105,8 @@ struct skbt_names {
 	const char *(*dev)(void *ctx, unsigned int dev);
 	const char *(*reason)(void *ctx, uint32_t reason);
 	const char *(*symbol)(void *ctx, uint64_t addr);
+	/* skbt_control_plane_location() of @addr's symbol, without naming it; NULL: by symbol */
+	bool (*control)(void *ctx, uint64_t addr);
 	const char *(*comm)(void *ctx, int pid);
 	/*
 	 * A device known only by its name (a capture interface, the node context) as outputs

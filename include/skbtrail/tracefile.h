@@ -56,11 +56,19 @@ struct tep_handle *skbt_tracefile_tep(struct skbt_tracefile *tf);
 /* Function symbol containing @addr from the file's kallsyms, or NULL. */
 const char *skbt_tracefile_symbol(struct skbt_tracefile *tf, uint64_t addr);
 /*
- * The caller will look symbols up: read them now, in a thread of their own where one can be
- * started (v7 files), while the events are read.  The first skbt_tracefile_symbol() waits
- * for it.  Nothing changes in what lookups return.
+ * Does @addr lie in a function whose name @want accepts: @want(skbt_tracefile_symbol()),
+ * answered without the names when skbt_tracefile_symbols_ahead() found @want's ranges.
  */
-void skbt_tracefile_symbols_ahead(struct skbt_tracefile *tf);
+bool skbt_tracefile_symbol_in(struct skbt_tracefile *tf, uint64_t addr,
+			      bool (*want)(const char *name));
+/*
+ * The caller will look symbols up: read them now, in a thread of their own where one can be
+ * started (v7 files), while the events are read.  With @want, only the ranges of the
+ * functions it accepts, for skbt_tracefile_symbol_in() (once per file: the first @want
+ * stays); with NULL, the names, after any such ranges.  The first lookup waits for it.
+ * Nothing changes in what lookups return.
+ */
+void skbt_tracefile_symbols_ahead(struct skbt_tracefile *tf, bool (*want)(const char *name));
 /*
  * Call @fn for each saved cmdline (pid, comm of @len bytes, not NUL-terminated) in file
  * order; a non-zero return stops the walk and is returned.

@@ -5,6 +5,7 @@
  * Build: make build-fuzz/fuzz_tracefile; seeds: tests/fuzz/seeds/fuzz_tracefile/ (the
  * kallsyms-free copies of the samples made by tests/data/mkslim.py).
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,12 @@ const char *__lsan_default_suppressions(void)
 	return "leak:libtraceevent.so\n";
 }
 
+/* a predicate for the kallsyms ranges read in pieces (lib/tracefile.c scan_kallsyms()) */
+static bool odd(const char *name)
+{
+	return name && (name[0] & 1);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct skbt_tracefile *tf;
@@ -30,7 +37,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (skbt_tracefile_open_mem(data, size, &tf, &err))
 		return 0;
-	/* kallsyms are parsed on the first lookup: make it happen whatever the events are */
+	/*
+	 * kallsyms are parsed on the first lookup: make it happen whatever the events are,
+	 * the ranges first (a file in memory finds them on the first call)
+	 */
+	(void)skbt_tracefile_symbol_in(tf, 0xffffffff81000000ULL, odd);
 	(void)skbt_tracefile_symbol(tf, 0xffffffff81000000ULL);
 	for (b = 0; b < skbt_tracefile_nbuffers(tf); b++) {
 		(void)skbt_tracefile_buffer_clock(tf, b);
@@ -53,6 +64,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (e.kind == SKBT_EV_KFREE_SKB) {
 				(void)skbt_events_drop_reason(ev, e.u.drop.reason);
 				(void)skbt_events_symbol(ev, e.u.drop.location);
+				(void)skbt_events_symbol_in(ev, e.u.drop.location, odd);
 			}
 			if (e.kind == SKBT_EV_OVS_DO_EXECUTE_ACTION)
 				(void)skbt_events_ovs_action(ev, e.u.ovs.action);

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <cmocka.h>
 
 #include "skbtrail/event.h"
+#include "skbtrail/stats.h"
 #include "skbtrail/tracefile.h"
 
 /* Sanitizer builds run ~5x slower: fewer cuts and flips keep each test under 20 s. */
@@ -681,8 +683,8 @@ static void test_symbols_ahead(void **state)
 	(void)state;
 	assert_int_equal(skbt_tracefile_open(path, &ahead, &err), 0);
 	assert_int_equal(skbt_tracefile_open(path, &plain, &err), 0);
-	skbt_tracefile_symbols_ahead(ahead);
-	skbt_tracefile_symbols_ahead(ahead);	/* a second call starts nothing more */
+	skbt_tracefile_symbols_ahead(ahead, NULL);
+	skbt_tracefile_symbols_ahead(ahead, NULL);	/* a second call starts nothing more */
 	assert_int_equal(skbt_events_open(plain, NULL, &ev, &err), 0);
 	while (skbt_events_next(ev, &e, &err) == 1) {
 		const char *a, *b;
@@ -707,8 +709,103 @@ static void test_symbols_ahead(void **state)
 	skbt_tracefile_close(ahead);
 	/* closed without a lookup: the thread is joined */
 	assert_int_equal(skbt_tracefile_open(path, &ahead, &err), 0);
-	skbt_tracefile_symbols_ahead(ahead);
+	skbt_tracefile_symbols_ahead(ahead, NULL);
 	skbt_tracefile_close(ahead);
+}
+
+/* Predicates of test_symbol_in: calls counted (the ranges ask each symbol, lookups one each) */
+static atomic_uint want_calls;
+
+static bool want_odd(const char *name)
+{
+	atomic_fetch_add(&want_calls, 1);
+	return name && (name[0] & 1);
+}
+
+static bool want_control(const char *name)
+{
+	atomic_fetch_add(&want_calls, 1);
+	return skbt_control_plane_location(name);
+}
+
+/*
+ * skbt_tracefile_symbol_in() answers from the wanted functions' ranges, found without the
+ * names (lib/ksyms.c), in a thread or, for a file in memory, on the first call: the same
+ * answers as the predicate of the name, for every location of the drops sample and
+ * addresses around them (function starts and ends are crossed), and for two predicates:
+ * one that wants about half of the kernel's functions, and the analyzer's own (the OVS
+ * sample has control-plane frees: ovs_vport_cmd_get).
+ */
+static void check_symbol_in(const char *file, bool (*want)(const char *), bool thread)
+{
+	struct skbt_tracefile *in, *plain;
+	struct skbt_err err = { 0 };
+	struct skbt_events *ev;
+	struct skbt_event e;
+	unsigned int asked = 0, yes = 0, calls = 0, edges = 0;
+	uint64_t last_loc = 0;
+	size_t len = 0;
+	uint8_t *buf = NULL;
+
+	atomic_store(&want_calls, 0);
+	if (thread) {
+		assert_int_equal(skbt_tracefile_open(path_of(file), &in, &err), 0);
+		skbt_tracefile_symbols_ahead(in, want);
+	} else {
+		buf = slurp(path_of(file), &len);
+		assert_int_equal(skbt_tracefile_open_mem(buf, len, &in, &err), 0);
+	}
+	assert_int_equal(skbt_tracefile_open(path_of(file), &plain, &err), 0);
+	assert_int_equal(skbt_events_open(plain, NULL, &ev, &err), 0);
+	while (skbt_events_next(ev, &e, &err) == 1) {
+		if (e.kind != SKBT_EV_KFREE_SKB && e.kind != SKBT_EV_CONSUME_SKB)
+			continue;
+		for (int64_t d = -8192; d <= 8192; d += 97) {
+			uint64_t a = e.u.drop.location + (uint64_t)d;
+			bool got = skbt_tracefile_symbol_in(in, a, want);
+
+			if (asked == 0)	/* the ranges are found: one call per symbol */
+				calls = atomic_load(&want_calls);
+			assert_int_equal(got, want(skbt_tracefile_symbol(plain, a)));
+			asked++;
+			yes += got;
+		}
+		/* the edges of the location's function, found from the names */
+		const char *name = skbt_tracefile_symbol(plain, e.u.drop.location);
+		uint64_t lo = e.u.drop.location, hi = lo;
+
+		if (!name || edges >= 40 || lo == last_loc)
+			continue;
+		last_loc = lo;
+		edges++;
+		while (lo > e.u.drop.location - 65536 && skbt_tracefile_symbol(plain, lo - 1) == name)
+			lo--;
+		while (hi < e.u.drop.location + 65536 && skbt_tracefile_symbol(plain, hi + 1) == name)
+			hi++;
+		const uint64_t at[] = { lo - 1, lo, lo + 1, hi - 1, hi, hi + 1 };
+		fprintf(stderr, "# %s %llx..%llx %d\n", name, (unsigned long long)lo, (unsigned long long)hi, want(name));
+
+		for (size_t i = 0; i < SKBT_ARRAY_SIZE(at); i++)
+			assert_int_equal(skbt_tracefile_symbol_in(in, at[i], want),
+					 want(skbt_tracefile_symbol(plain, at[i])));
+	}
+	skbt_events_close(ev);
+	assert_true(edges > 0);
+	assert_true(asked > 1000);
+	assert_true(yes > 0);
+	assert_true(calls > 40000);	/* a kernel has more than 40,000 functions */
+	skbt_tracefile_close(plain);
+	skbt_tracefile_close(in);
+	free(buf);
+}
+
+static void test_symbol_in(void **state)
+{
+	(void)state;
+	check_symbol_in("samples/native-h_drops.dat", want_odd, true);
+	check_symbol_in("samples/native-h_drops.dat", want_odd, false);
+	check_symbol_in("samples/ovs-vm-rps.dat", want_control, true);
+	check_symbol_in("samples/ovs-vm-rps.dat", want_control, false);
 }
 
 /* Random bit flips with a fixed seed: the reader may refuse or mis-read, never crash. */
@@ -819,6 +916,7 @@ int main(void)
 		cmocka_unit_test(test_truncation),
 		cmocka_unit_test(test_ahead),
 		cmocka_unit_test(test_symbols_ahead),
+		cmocka_unit_test(test_symbol_in),
 		cmocka_unit_test(test_bitflips),
 		cmocka_unit_test(test_bad_pages),
 	};
