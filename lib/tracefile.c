@@ -151,6 +151,7 @@ struct skbt_tracefile {
 	struct skbt_ksyms *ksyms;
 	bool kallsyms_parsed;	/* read, or being read by ksyms_thr */
 	bool ksyms_running;	/* skbt_tracefile_symbols_ahead()'s thread, not joined yet */
+	bool ksyms_names;	/* it reads the names (after any ranges: those are set) */
 	pthread_t ksyms_thr;
 	ZSTD_DCtx *ksyms_z;	/* its decompression context */
 	/* the ranges of the functions one predicate wants (lib/ksyms.c), without the names */
@@ -1144,6 +1145,7 @@ void skbt_tracefile_symbols_ahead(struct skbt_tracefile *tf, bool (*want)(const 
 	else
 		tf->kallsyms_parsed = true;
 	tf->ksyms_running = true;
+	tf->ksyms_names = !want;
 }
 
 const char *skbt_tracefile_symbol(struct skbt_tracefile *tf, uint64_t addr)
@@ -1160,7 +1162,9 @@ const char *skbt_tracefile_symbol(struct skbt_tracefile *tf, uint64_t addr)
 bool skbt_tracefile_symbol_in(struct skbt_tracefile *tf, uint64_t addr,
 			      bool (*want)(const char *name))
 {
-	ksyms_join(tf);
+	/* a drop's control-plane check needs no names: only a thread finding ranges is waited */
+	if (!tf->ksyms_names)
+		ksyms_join(tf);
 	if (!tf->want)
 		tf->want = want;
 	/* no thread (a file in memory, one CPU): the ranges here, still cheaper than names */

@@ -783,7 +783,6 @@ static void check_symbol_in(const char *file, bool (*want)(const char *), bool t
 		while (hi < e.u.drop.location + 65536 && skbt_tracefile_symbol(plain, hi + 1) == name)
 			hi++;
 		const uint64_t at[] = { lo - 1, lo, lo + 1, hi - 1, hi, hi + 1 };
-		fprintf(stderr, "# %s %llx..%llx %d\n", name, (unsigned long long)lo, (unsigned long long)hi, want(name));
 
 		for (size_t i = 0; i < SKBT_ARRAY_SIZE(at); i++)
 			assert_int_equal(skbt_tracefile_symbol_in(in, at[i], want),
