@@ -44,8 +44,8 @@ const char *skbt_ksyms_find(const struct skbt_ksyms *k, uint64_t addr);
  * Feed whole lines (the last piece may end without a newline; a line is not split between
  * two pieces), writable: a name is NUL-ended for @want and restored.  A NUL ends the text,
  * as for skbt_ksyms_build().  Then skbt_ksyms_ranges_end().  Both return 0, -E2BIG (more
- * than 2^20 functions: use the index) or -ENOMEM (-ERANGE for a wanted function at the
- * highest address); after an error the ranges are not to be used.
+ * than 2^20 functions: use the index), -ENOMEM, or -ERANGE (a wanted function at address
+ * 2^64 - 1, whose range has no end); after an error the ranges are not to be used.
  */
 struct skbt_ksyms_ranges;
 
