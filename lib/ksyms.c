@@ -27,6 +27,7 @@ struct skbt_ksyms {
 	void *block;		/* holds text */
 	char *text;		/* at first the kallsyms text; then the names only */
 	size_t used;		/* bytes of names at text */
+	bool unsorted;		/* a symbol listed below the one before it */
 };
 
 static bool blank(char c)
@@ -54,13 +55,18 @@ static int hexval(char c)
  * Room for every line of the text was made before.  The name moves to the end of the names
  * kept so far, at or before where it is: the text is cut to them after the pass.
  */
-static void add(struct skbt_ksyms *k, uint64_t addr, char *name, size_t nlen)
+static int add(void *arg, uint64_t addr, char *name, size_t nlen)
 {
+	struct skbt_ksyms *k = arg;
+
+	if (k->n && addr < k->syms[k->n - 1].addr)
+		k->unsorted = true;
 	k->syms[k->n] = (struct sym){ addr, (uint32_t)k->used, (uint32_t)k->n };
 	k->n++;
 	memmove(k->text + k->used, name, nlen);
 	k->text[k->used + nlen] = '\0';	/* at or before its blank, CR or newline */
 	k->used += nlen + 1;
+	return 0;
 }
 
 /*
@@ -102,14 +108,25 @@ static bool parse_sym(char *p, const char *end, uint64_t *addrp, char **namep, s
 	return true;
 }
 
-static void parse_line(struct skbt_ksyms *k, char *p, const char *end)
+/* Each text symbol of the lines [p, end) to @fn (the index, the ranges); non-zero stops. */
+static int each_sym(char *p, char *end, int (*fn)(void *arg, uint64_t addr, char *name,
+						    size_t nlen), void *arg)
 {
 	uint64_t addr;
 	size_t nlen;
-	char *name;
+	char *nl, *name;
+	int ret;
 
-	if (parse_sym(p, end, &addr, &name, &nlen))
-		add(k, addr, name, nlen);
+	for (; p < end; p = nl + 1) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			nl = end;
+		if (parse_sym(p, nl, &addr, &name, &nlen) && (ret = fn(arg, addr, name, nlen)))
+			return ret;
+		if (nl == end)
+			break;
+	}
+	return 0;
 }
 
 static int sym_cmp(const void *a, const void *b)
@@ -126,7 +143,6 @@ int skbt_ksyms_build(void *block, char *text, size_t len, struct skbt_ksyms **ou
 	char *p, *end, *nl;
 	struct skbt_ksyms *k;
 	struct sym *syms;
-	bool sorted = true;
 	size_t i, j, lines = 1;
 
 	*out = NULL;
@@ -149,16 +165,7 @@ int skbt_ksyms_build(void *block, char *text, size_t len, struct skbt_ksyms **ou
 		skbt_ksyms_free(k);
 		return -ENOMEM;
 	}
-	for (p = text; p < end; p = nl + 1) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (!nl)
-			nl = end;
-		parse_line(k, p, nl);
-		if (k->n > 1 && k->syms[k->n - 1].addr < k->syms[k->n - 2].addr)
-			sorted = false;
-		if (nl == end)
-			break;
-	}
+	(void)each_sym(text, end, add, k);
 	/*
 	 * Keep the names only: addresses, types, data symbols and modules were 2.3 MB of a
 	 * 5.4 MB text, in memory as long as the file is open, next to the journeys of a big
@@ -174,7 +181,7 @@ int skbt_ksyms_build(void *block, char *text, size_t len, struct skbt_ksyms **ou
 		}
 	}
 	/* /proc/kallsyms is in address order but for the modules, listed after the kernel */
-	if (!sorted)
+	if (k->unsorted)
 		qsort(k->syms, k->n, sizeof(*k->syms), sym_cmp);
 	/* one symbol per address: the first listed (aliases share an address) */
 	for (i = j = 0; i < k->n; i++)
@@ -293,8 +300,9 @@ static int grow(void **p, size_t *cap, size_t size)
 	return 0;
 }
 
-static int range_sym(struct skbt_ksyms_ranges *r, uint64_t addr, char *name, size_t nlen)
+static int range_sym(void *arg, uint64_t addr, char *name, size_t nlen)
 {
+	struct skbt_ksyms_ranges *r = arg;
 	char save = name[nlen];
 	bool w;
 	int ret;
@@ -325,27 +333,13 @@ static int range_sym(struct skbt_ksyms_ranges *r, uint64_t addr, char *name, siz
 
 int skbt_ksyms_ranges_feed(struct skbt_ksyms_ranges *r, char *text, size_t len)
 {
-	char *p = text, *end, *nl, *nul;
-	uint64_t addr;
-	size_t nlen;
-	char *name;
+	char *nul;
 
 	if (r->err || r->ended)
 		return r->err;
 	nul = memchr(text, '\0', len);
-	end = nul ? nul : text + len;
 	r->ended = nul != NULL;
-	for (; p < end; p = nl + 1) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (!nl)
-			nl = end;
-		if (parse_sym(p, nl, &addr, &name, &nlen) &&
-		    (r->err = range_sym(r, addr, name, nlen)))
-			return r->err;
-		if (nl == end)
-			break;
-	}
-	return 0;
+	return r->err = each_sym(text, nul ? nul : text + len, range_sym, r);
 }
 
 static int lsym_cmp(const void *a, const void *b)
