@@ -404,6 +404,65 @@ static int charge(struct skbt_tracefile *tf, enum skbt_limit l, uint64_t n, stru
 
 /* ---------- v7 sections ---------- */
 
+/* A section's header, checked: the payload at @data; compressed: its two sizes as well */
+struct sec_head {
+	uint64_t size, data;
+	bool compressed;
+	uint32_t zsize, usize;
+};
+
+/*
+ * The header of the section at @off (id @id; @have_z: the file declares a compression),
+ * with the sizes a compressed one states checked against the section and MAX_SECTION.
+ */
+static int section_head(struct skbt_tracefile *tf, uint64_t off, uint16_t id, bool have_z,
+			const char *what, struct sec_head *h, struct skbt_err *err)
+{
+	uint8_t hdr[16], zhdr[8];
+	uint16_t sid;
+	int ret;
+
+	ret = read_exact(tf, off, hdr, sizeof(hdr), what, err);
+	if (ret)
+		return ret;
+	sid = get16(tf, hdr);
+	h->compressed = get16(tf, hdr + 2) & 1;
+	h->size = get64(tf, hdr + 8);
+	if (sid != id)
+		return skbt_err_set(err, -EBADMSG,
+				    "expected the %s section at offset %llu, found section id %u",
+				    what, (unsigned long long)off, sid);
+	h->data = off + sizeof(hdr);
+	if (!h->compressed)
+		return 0;
+	if (!have_z)
+		return skbt_err_set(err, -EBADMSG,
+				    "the %s section at offset %llu is compressed but the file declares no compression",
+				    what, (unsigned long long)off);
+	ret = read_exact(tf, h->data, zhdr, sizeof(zhdr), what, err);
+	if (ret)
+		return ret;
+	h->zsize = get32(tf, zhdr);
+	h->usize = get32(tf, zhdr + 4);
+	if (h->zsize > h->size - 8 || h->size < 8)
+		return skbt_err_set(err, -EBADMSG,
+				    "corrupt %s section at offset %llu: compressed size %u exceeds section size %llu",
+				    what, (unsigned long long)h->data, h->zsize,
+				    (unsigned long long)h->size);
+	if (h->usize > MAX_SECTION)
+		return skbt_err_set(err, -EBADMSG, "%s section at offset %llu too large (%u bytes)",
+				    what, (unsigned long long)h->data, h->usize);
+	return 0;
+}
+
+/* A zstd frame that states its size (in its first @n bytes) must state @usize. */
+static bool frame_agrees(const void *frame, size_t n, uint32_t usize)
+{
+	unsigned long long fcs = ZSTD_getFrameContentSize(frame, n);
+
+	return fcs != ZSTD_CONTENTSIZE_ERROR && (fcs == ZSTD_CONTENTSIZE_UNKNOWN || fcs == usize);
+}
+
 /*
  * Load the section at @off, check its id and return its (decompressed, with @z) payload as a
  * malloc'ed, NUL-terminated block.
@@ -411,87 +470,54 @@ static int charge(struct skbt_tracefile *tf, enum skbt_limit l, uint64_t n, stru
 static int load_section(struct skbt_tracefile *tf, ZSTD_DCtx *z, uint64_t off, uint16_t id,
 			const char *what, uint8_t **out, size_t *outlen, struct skbt_err *err)
 {
-	uint8_t hdr[16], zhdr[8];
-	uint64_t size;
-	uint16_t sid, flags;
+	struct sec_head h;
 	char *raw = NULL;
 	uint8_t *buf;
-	uint32_t zsize, usize;
 	size_t r;
 	int ret;
 
-	ret = read_exact(tf, off, hdr, sizeof(hdr), what, err);
+	ret = section_head(tf, off, id, z != NULL, what, &h, err);
 	if (ret)
 		return ret;
-	sid = get16(tf, hdr);
-	flags = get16(tf, hdr + 2);
-	size = get64(tf, hdr + 8);
-	if (sid != id)
-		return skbt_err_set(err, -EBADMSG,
-				    "expected the %s section at offset %llu, found section id %u",
-				    what, (unsigned long long)off, sid);
-	off += sizeof(hdr);
-	if (!(flags & 1)) {
+	off = h.data;
+	if (!h.compressed) {
 		/* a chain of options sections can name one section many times: each load counts */
-		if (size <= MAX_SECTION && (ret = charge(tf, SKBT_LIM_UNPACKED, size, err)))
+		if (h.size <= MAX_SECTION && (ret = charge(tf, SKBT_LIM_UNPACKED, h.size, err)))
 			return ret;
-		ret = read_alloc(tf, off, size, what, &raw, err);
+		ret = read_alloc(tf, off, h.size, what, &raw, err);
 		if (ret)
 			return ret;
 		*out = (uint8_t *)raw;
-		*outlen = size;
+		*outlen = h.size;
 		return 0;
 	}
-	if (!z)
-		return skbt_err_set(err, -EBADMSG,
-				    "the %s section at offset %llu is compressed but the file declares no compression",
-				    what, (unsigned long long)(off - sizeof(hdr)));
-	ret = read_exact(tf, off, zhdr, sizeof(zhdr), what, err);
+	ret = charge(tf, SKBT_LIM_UNPACKED, h.usize, err);
 	if (ret)
 		return ret;
-	zsize = get32(tf, zhdr);
-	usize = get32(tf, zhdr + 4);
-	if (zsize > size - 8 || size < 8)
-		return skbt_err_set(err, -EBADMSG,
-				    "corrupt %s section at offset %llu: compressed size %u exceeds section size %llu",
-				    what, (unsigned long long)off, zsize,
-				    (unsigned long long)size);
-	if (usize > MAX_SECTION)
-		return skbt_err_set(err, -EBADMSG, "%s section at offset %llu too large (%u bytes)",
-				    what, (unsigned long long)off, usize);
-	ret = charge(tf, SKBT_LIM_UNPACKED, usize, err);
-	if (ret)
-		return ret;
-	ret = read_alloc(tf, off + 8, zsize, what, &raw, err);
+	ret = read_alloc(tf, off + 8, h.zsize, what, &raw, err);
 	if (ret)
 		return ret;
 	/* a frame that states its size must agree before we allocate that much */
-	{
-		unsigned long long fcs = ZSTD_getFrameContentSize(raw, zsize);
-
-		if (fcs == ZSTD_CONTENTSIZE_ERROR ||
-		    (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != usize)) {
-			free(raw);
-			return skbt_err_set(err, -EBADMSG,
-					    "corrupt compressed %s section at offset %llu", what,
-					    (unsigned long long)off);
-		}
+	if (!frame_agrees(raw, h.zsize, h.usize)) {
+		free(raw);
+		return skbt_err_set(err, -EBADMSG, "corrupt compressed %s section at offset %llu",
+				    what, (unsigned long long)off);
 	}
-	buf = malloc((size_t)usize + 1);
+	buf = malloc((size_t)h.usize + 1);
 	if (!buf) {
 		free(raw);
 		return skbt_err_set(err, -ENOMEM, "out of memory reading the %s", what);
 	}
-	r = ZSTD_decompressDCtx(z, buf, usize, raw, zsize);
+	r = ZSTD_decompressDCtx(z, buf, h.usize, raw, h.zsize);
 	free(raw);
-	if (ZSTD_isError(r) || r != usize) {
+	if (ZSTD_isError(r) || r != h.usize) {
 		free(buf);
 		return skbt_err_set(err, -EBADMSG, "corrupt compressed %s section at offset %llu",
 				    what, (unsigned long long)off);
 	}
-	buf[usize] = '\0';
+	buf[h.usize] = '\0';
 	*out = buf;
-	*outlen = usize;
+	*outlen = h.usize;
 	return 0;
 }
 
@@ -1009,24 +1035,19 @@ static int ks_lines(struct ks_scan *s, char *buf, size_t have, size_t *leftp)
 static int scan_kallsyms(struct skbt_tracefile *tf, ZSTD_DCtx *z, struct skbt_ksyms_ranges *r)
 {
 	struct ks_scan s = { .tf = tf, .r = r };
-	uint64_t off = tf->kallsyms_off, size, zoff, total = 0;
-	uint8_t hdr[16], zhdr[8];
-	uint32_t zsize, zleft;
+	uint64_t off = tf->kallsyms_off, zoff, total = 0;
+	struct sec_head h;
+	uint32_t zleft;
 	size_t have = 0, zr = 1;
 	char *in = NULL, *out = NULL;
 	int ret = -EBADMSG;
 
-	if (read_exact(tf, off, hdr, sizeof(hdr), "kallsyms", NULL) ||
-	    get16(tf, hdr) != SKBT_TDAT_OPT_KALLSYMS)
+	if (section_head(tf, off, SKBT_TDAT_OPT_KALLSYMS, true, "kallsyms", &h, NULL))
 		return -EBADMSG;
-	if (!(get16(tf, hdr + 2) & 1))
-		return -ENOTSUP;	/* not compressed: the index reads it in one piece */
-	size = get64(tf, hdr + 8);
-	if (read_exact(tf, off + 16, zhdr, sizeof(zhdr), "kallsyms", NULL))
-		return -EBADMSG;
-	zsize = get32(tf, zhdr);
-	s.usize = get32(tf, zhdr + 4);
-	if (size < 8 || zsize > size - 8 || s.usize > MAX_SECTION || s.usize < 4)
+	if (!h.compressed)
+		return -ENOTSUP;	/* the index reads it in one piece */
+	s.usize = h.usize;
+	if (s.usize < 4)
 		return -EBADMSG;
 	/* a window the size of a kallsyms text at most (8 MB): a bigger one is the index's */
 	if (ZSTD_isError(ZSTD_DCtx_reset(z, ZSTD_reset_session_and_parameters)) ||
@@ -1038,7 +1059,7 @@ static int scan_kallsyms(struct skbt_tracefile *tf, ZSTD_DCtx *z, struct skbt_ks
 		ret = -ENOMEM;
 		goto out;
 	}
-	for (zoff = off + 24, zleft = zsize; zleft; ) {
+	for (zoff = h.data + 8, zleft = h.zsize; zleft; ) {
 		size_t n = zleft < KS_IN ? zleft : KS_IN;
 		ZSTD_inBuffer ib = { in, n, 0 };
 		ZSTD_outBuffer ob;
@@ -1046,13 +1067,8 @@ static int scan_kallsyms(struct skbt_tracefile *tf, ZSTD_DCtx *z, struct skbt_ks
 		if (read_exact(tf, zoff, in, n, "kallsyms", NULL))
 			goto out;
 		/* a frame that states its size must agree (load_section()) */
-		if (zoff == off + 24) {
-			unsigned long long fcs = ZSTD_getFrameContentSize(in, n);
-
-			if (fcs == ZSTD_CONTENTSIZE_ERROR ||
-			    (fcs != ZSTD_CONTENTSIZE_UNKNOWN && fcs != s.usize))
-				goto out;
-		}
+		if (zoff == h.data + 8 && !frame_agrees(in, n, s.usize))
+			goto out;
 		do {
 			ob = (ZSTD_outBuffer){ out + have, KS_OUT - have, 0 };
 			zr = ZSTD_decompressStream(z, &ob, &ib);
