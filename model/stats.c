@@ -113,6 +113,11 @@ uint64_t skbt_hist_log2(const struct skbt_hist *h, int k)
 		return h->b[0];
 	a = 1ULL << k;
 	b = k >= 63 ? UINT64_MAX : (1ULL << (k + 1)) - 1;
+	/* nothing lies outside [min, max]: a report asks for all 64 octaves of each histogram */
+	if (a > h->max || b < h->min)
+		return 0;
+	a = a > h->min ? a : h->min;
+	b = b < h->max ? b : h->max;
 	for (unsigned int i = bucket_of(a); i <= bucket_of(b) && i < SKBT_HIST_BUCKETS; i++)
 		n += h->b[i];
 	return n;

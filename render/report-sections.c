@@ -331,9 +331,8 @@ static void text_hist(struct skbt_printer *p, const struct skbt_hist *h)
 			skbt_print_text(p, "      %10s %-10s %8" PRIu64 " |",
 					skbt_fmt_duration(1ULL << k, a, sizeof(a)),
 					skbt_fmt_duration((1ULL << (k + 1)) - 1, b, sizeof(b)), n);
-		for (int i = 0; i < 40; i++)
-			skbt_print_text(p, "%c", i < bar ? '@' : ' ');
-		skbt_print_text(p, "|\n");
+		skbt_print_text(p, "%.*s%*s|\n", bar, "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@",
+				40 - bar, "");
 	}
 }
 
