@@ -980,9 +980,10 @@ static void add_hop(struct skbt_journeys *jb, struct jnode *n, const struct skbt
 	else if (is_entry(ev->kind)) {
 		h->aux = ev->u.entry.hash;	/* skb->hash: the flow key when no headers were captured */
 	}
-	if (r != R_EXEC && r != R_START && r != R_SOCK && !(r == R_XMIT && n->last != NO_HOP &&
-					    role_of(n->hops[n->last].kind) != R_QUEUE &&
-					    role_of(n->hops[n->last].kind) != R_START))
+	/* a transmit step annotates the journey, unless it is the first hop (a GSO segment) */
+	if (r != R_EXEC && (r != R_START || n->last == NO_HOP) && r != R_SOCK &&
+	    !(r == R_XMIT && n->last != NO_HOP && role_of(n->hops[n->last].kind) != R_QUEUE &&
+	      role_of(n->hops[n->last].kind) != R_START))
 		n->last = h - n->hops;
 	/* the node context may know which namespace's device it is now on */
 	if (jb->cfg.dev_link && h->dev != SKBT_DEV_NONE &&
@@ -1006,19 +1007,52 @@ static bool len_compatible(uint32_t a, uint32_t b)
 	return d == 0 || d == 4 || d == 14 || d == 18;
 }
 
-static bool has_open_queue(const struct jnode *n, uint16_t dev)
+/*
+ * Is a transmit on @dev under way: queued, or handed to the driver (a software GSO segment
+ * is first seen at net_dev_start_xmit, made by validate_xmit_skb() after the queueing of
+ * the skb it was cut from), and not completed?
+ */
+static bool has_open_xmit(const struct jnode *n, uint16_t dev)
 {
 	bool open = false;
 
 	for (unsigned int i = 0; i < n->j.nhops; i++) {
 		if (n->hops[i].dev != dev)
 			continue;
-		if (n->hops[i].kind == SKBT_EV_NET_DEV_QUEUE)
+		if (n->hops[i].kind == SKBT_EV_NET_DEV_QUEUE ||
+		    n->hops[i].kind == SKBT_EV_NET_DEV_START_XMIT)
 			open = true;
 		else if (n->hops[i].kind == SKBT_EV_NET_DEV_XMIT)
 			open = false;
 	}
 	return open;
+}
+
+/*
+ * A stacked device's completion: a tunnel (vxlan, geneve, gre) gives the skb it was handed
+ * to the lower device's dev_queue_xmit() with its headers pushed, so the lower device's
+ * net_dev_xmit comes first and the tunnel's own after it, when its ndo_start_xmit returns,
+ * with the shorter length it was given (xmit_one() in net/core/dev.c traces after the
+ * driver).  The lower device's queueing already started a journey of its own (a length no
+ * other hand-off changes by), so this completion belongs to none in flight: it is the
+ * CPU's next event of that skb, right after the lower device's completion, on a device the
+ * journey never used.  Anything else at that address is a new packet.
+ */
+static bool stacked_completion(struct skbt_journeys *jb, const struct jnode *n,
+			       const struct skbt_event *ev)
+{
+	const struct skbt_hop *h;
+
+	if (!n->j.nhops || ev->cpu >= jb->ncpus || jb->cpus[ev->cpu].hot != n)
+		return false;
+	h = &n->hops[n->j.nhops - 1];
+	if (h->kind != SKBT_EV_NET_DEV_XMIT || h->cpu != ev->cpu || ev->len >= h->len ||
+	    (h->ctx & SKBT_CTX_SOFTIRQ) != (ev->ctx & SKBT_CTX_SOFTIRQ))
+		return false;
+	for (unsigned int i = 0; i < n->j.nhops; i++)
+		if (n->hops[i].dev == ev->dev)
+			return false;
+	return true;
 }
 
 /*
@@ -1050,11 +1084,11 @@ static bool continues(struct skbt_journeys *jb, const struct jnode *n,
 	if (r == R_FREE)
 		return true;
 	if (n->last == NO_HOP)
-		return (r == R_START || r == R_XMIT) && has_open_queue(n, ev->dev);
+		return (r == R_START || r == R_XMIT) && has_open_xmit(n, ev->dev);
 	p = &n->hops[n->last];
 	pr = role_of(p->kind);
 	if (r == R_START || r == R_XMIT) {
-		if (has_open_queue(n, ev->dev))
+		if (has_open_xmit(n, ev->dev))
 			return true;
 		/*
 		 * Without net_dev_queue the transmit shows only when it completes, nested in
@@ -1603,6 +1637,9 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 	}
 	if (n && continues(jb, n, ev)) {
 		add_hop(jb, n, ev);
+	} else if (r == R_XMIT && n && stacked_completion(jb, n, ev)) {
+		jb->c.stacked_xmits++;
+		return 0;
 	} else {
 		struct jnode *up = NULL;
 		enum skbt_link_conf conf = SKBT_LINK_NONE;

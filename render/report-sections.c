@@ -200,6 +200,7 @@ void skbt_report_journeys(struct skbt_printer *p, const struct skbt_trace_info *
 			       ti->jc->frees_not_joined);
 		skbt_print_u64(p, SKBT_PRINT_JSON, "copies_not_joined", NULL,
 			       ti->jc->copies_not_joined);
+		skbt_print_u64(p, SKBT_PRINT_JSON, "stacked_xmits", NULL, ti->jc->stacked_xmits);
 	}
 	skbt_print_close_object(p);
 }

@@ -195,6 +195,9 @@ struct skbt_journeys_counters {
 	 * zero-length socket copies (peeks): not joined (docs/stages.md) */
 	uint64_t frees_not_joined;
 	uint64_t copies_not_joined;
+	/* net_dev_xmit of a stacked device (a tunnel) after its lower device's: no packet of
+	 * its own, not joined (docs/stages.md, rule 2) */
+	uint64_t stacked_xmits;
 	uint64_t lost_markers;		/* SKBT_EV_LOST events */
 	uint64_t upcalls;		/* journeys with an upcall hop */
 	uint64_t upcalls_linked;

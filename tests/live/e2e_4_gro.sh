@@ -5,7 +5,9 @@
 # datagrams (not merged: no UDP GRO socket, no rx-udp-gro-forwarding) and 300 KB of TCP.
 # Exact: every napi_gro_receive_entry on B is either a journey received on B or merged by GRO
 # (journeys.gro_merged + path B journeys == napi_gro_receive_entry(B)); path B journeys ==
-# netif_receive_skb(B); B's NAPI work == its napi_gro_receive_entry count.
+# netif_receive_skb(B); B's NAPI work == its napi_gro_receive_entry count; every TCP segment A
+# transmits (software GSO: first seen at net_dev_start_xmit) is one journey with its
+# net_dev_xmit.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib-live.bash"
 
@@ -95,6 +97,17 @@ check "napi $B: batches of more than one packet (max_work $(jq 'map(.max_work) |
 	test "$(jq 'map(.max_work) | max' <<<"$napi_b")" -ge 2
 check_eq "napi $B: polls == trace-cmd napi_poll for $B" "$(grep -c "napi_poll: .* device $B work" "$TMP/report")" \
 	"$(jq 'map(.polls) | add // 0' <<<"$napi_b")"
+
+# A's software GSO: each segment is a new skb first seen at net_dev_start_xmit; its own
+# net_dev_xmit completes that transmit (one journey each, never a start_xmit alone).
+"$ANALYZE" -q --top 0 --journeys "$TMP/j.jl" --dev "$A,$B" "$TMP/t.dat" >/dev/null 2>&1
+starts=$(tc_count net_dev_start_xmit "$A")
+check "segments transmitted on $A ($starts net_dev_start_xmit)" test "$starts" -gt 0
+check_eq "every net_dev_start_xmit($A) is in a journey" "$starts" \
+	"$(jq -s "[.[].hops[] | select(.event == \"net_dev_start_xmit\" and .dev == \"$A\")] | length" "$TMP/j.jl")"
+check_eq "no journey with net_dev_start_xmit($A) but not its net_dev_xmit($A)" 0 \
+	"$(jq -s "[.[] | select(any(.hops[]; .event == \"net_dev_start_xmit\" and .dev == \"$A\") and
+		(any(.hops[]; .event == \"net_dev_xmit\" and .dev == \"$A\") | not))] | length" "$TMP/j.jl")"
 out=$(check_stage_order)
 check_eq "all listed journeys: stages in hop order, hop offsets non-decreasing" 0 "$(head -1 <<<"$out")"
 [ "$(head -1 <<<"$out")" = 0 ] || sed 1d <<<"$out" | sed 's/^/#   /'

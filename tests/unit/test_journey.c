@@ -14,7 +14,7 @@
 
 #include "skbtrail/journey.h"
 
-enum { ETH0 = 1, BRINT, VETHA, VETHB, BR0, LO };
+enum { ETH0 = 1, BRINT, VETHA, VETHB, BR0, LO, VX };
 
 #define SOFT SKBT_CTX_SOFTIRQ
 #define PROC 0
@@ -688,6 +688,93 @@ static void test_tx_nesting_no_loop(void **state)
 	fix_free(f);
 }
 
+/*
+ * Software GSO over veth, recorded with net_dev_start_xmit (--events full): each segment
+ * is a new skb first seen at start_xmit; its own net_dev_xmit completes that transmit (it
+ * was a journey of its own, a single start_xmit hop "reused" by it).
+ */
+static void test_gso_segment_start_xmit(void **state)
+{
+	struct fix *f = fix_new(false);
+
+	(void)state;
+	ev(f, 0, 0, SKBT_EV_NET_DEV_QUEUE, VETHA, 0x10, 2962, PROC);	/* the GSO skb */
+	for (uint64_t k = 0; k < 2; k++) {
+		uint64_t seg = 0x20 + k * 0x10, t = 10 + k * 10;
+
+		ev(f, t, 0, SKBT_EV_NET_DEV_START_XMIT, VETHA, seg, 1514, PROC);
+		ev(f, t + 1, 0, SKBT_EV_NETIF_RX, VETHB, seg, 1500, PROC);
+		ev(f, t + 2, 0, SKBT_EV_NET_DEV_XMIT, VETHA, seg, 1514, PROC);
+	}
+	ev(f, 40, 0, SKBT_EV_NETIF_RECEIVE_SKB, VETHB, 0x20, 1500, SOFT);
+	ev(f, 41, 0, SKBT_EV_NETIF_RECEIVE_SKB, VETHB, 0x30, 1500, SOFT);
+	skbt_journeys_finish(f->jb);
+	assert_int_equal(f->g.n, 3);
+	for (unsigned int i = 0; i < f->g.n; i++) {
+		const struct skbt_journey *j = &f->g.j[i];
+
+		if (j->skb == 0x10) {
+			assert_int_equal(j->nhops, 1);
+			continue;
+		}
+		assert_int_equal(j->nhops, 4);
+		assert_path(j, 1, VETHB);
+		assert_non_null(stage(j, SKBT_STAGE_BACKLOG));
+	}
+	fix_free(f);
+}
+
+/*
+ * A tunnel over veth: vxlan pushes 50 bytes and hands the skb to the veth's
+ * dev_queue_xmit() (its queueing starts a journey of its own), so the veth's net_dev_xmit
+ * comes first and the tunnel's after it.  That completion is no packet: the received
+ * packet keeps its journey and backlog stage, with each event set that has net_dev_xmit.
+ * At the same address after another skb's event on that CPU, or on another CPU, it is.
+ */
+static void test_stacked_completion(void **state)
+{
+	(void)state;
+	for (int queue_events = 1; queue_events >= 0; queue_events--) {
+		struct fix *f = fix_new_cfg((struct skbt_journeys_config){
+			.have_queue_events = queue_events, .have_poll_events = true });
+		unsigned int rx = queue_events ? 1 : 0;
+
+		if (queue_events) {
+			ev(f, 0, 0, SKBT_EV_NET_DEV_QUEUE, VX, 0x40, 100, PROC);
+			ev(f, 1, 0, SKBT_EV_NET_DEV_START_XMIT, VX, 0x40, 100, PROC);
+			ev(f, 2, 0, SKBT_EV_NET_DEV_QUEUE, VETHA, 0x40, 150, PROC);
+			ev(f, 3, 0, SKBT_EV_NET_DEV_START_XMIT, VETHA, 0x40, 150, PROC);
+		}
+		ev(f, 4, 0, SKBT_EV_NETIF_RX, VETHB, 0x40, 136, PROC);
+		ev(f, 5, 0, SKBT_EV_NET_DEV_XMIT, VETHA, 0x40, 150, PROC);
+		ev(f, 6, 0, SKBT_EV_NET_DEV_XMIT, VX, 0x40, 100, PROC);
+		ev(f, 20, 0, SKBT_EV_NETIF_RECEIVE_SKB, VETHB, 0x40, 136, SOFT);
+		skbt_journeys_finish(f->jb);
+		assert_int_equal(skbt_journeys_counters(f->jb)->stacked_xmits, 1);
+		assert_int_equal(f->g.n, 1 + rx);
+		if (rx)	/* tx:VX, ended by the veth's queueing */
+			assert_path(&f->g.j[0], 1, VX);
+		assert_path(&f->g.j[rx], 1, VETHB);
+		assert_non_null(stage(&f->g.j[rx], SKBT_STAGE_BACKLOG));
+		fix_free(f);
+	}
+	/* not right after the lower device's completion on that CPU: a new packet */
+	for (int other_cpu = 0; other_cpu < 2; other_cpu++) {
+		struct fix *f = fix_new_cfg((struct skbt_journeys_config){
+			.have_queue_events = false, .have_poll_events = true });
+
+		ev(f, 4, 0, SKBT_EV_NETIF_RX, VETHB, 0x50, 136, PROC);
+		ev(f, 5, 0, SKBT_EV_NET_DEV_XMIT, VETHA, 0x50, 150, PROC);
+		if (!other_cpu)
+			ev(f, 6, 0, SKBT_EV_NETIF_RX, VETHB, 0x60, 136, PROC);
+		ev(f, 7, other_cpu, SKBT_EV_NET_DEV_XMIT, VX, 0x50, 100, PROC);
+		skbt_journeys_finish(f->jb);
+		assert_int_equal(skbt_journeys_counters(f->jb)->stacked_xmits, 0);
+		assert_int_equal(f->g.n, 3 - other_cpu);
+		fix_free(f);
+	}
+}
+
 /* Loopback: queue(lo) -> netif_rx(lo) on the same CPU is one journey. */
 static void test_loopback(void **state)
 {
@@ -968,6 +1055,8 @@ int main(void)
 		cmocka_unit_test(test_ovs_fast_path),
 		cmocka_unit_test(test_poll_gro_held),
 		cmocka_unit_test(test_veth_bridge),
+		cmocka_unit_test(test_gso_segment_start_xmit),
+		cmocka_unit_test(test_stacked_completion),
 		cmocka_unit_test(test_reuse_never_joins),
 		cmocka_unit_test(test_forward_needs_same_poll),
 		cmocka_unit_test(test_rps_cross_cpu),
