@@ -549,6 +549,39 @@ static void load_counters(struct skbt_findings *fx)
 	}
 }
 
+/*
+ * A VLAN, macvlan or ipvlan device receives inside its lower device's receive: the untag or
+ * the rx_handler sets skb->dev to it and __netif_receive_skb_core() takes another round,
+ * after the netif_receive_skb tracepoint (net/core/dev.c), so its rx_packets move with no
+ * event of its own.  The snapshot's iflink names that lower device: one in the same
+ * namespace that is not its veth peer.  Noted in devs[].lower, for verdict_dev().
+ */
+static void load_lowers(struct skbt_findings *fx)
+{
+	struct skbt_iface *ifs = NULL;
+	unsigned int n = 0;
+
+	if (skbt_context_ifaces(fx->ctx, &ifs, &n))
+		return;		/* out of memory: no explanation, as in a file without links */
+	for (unsigned int i = 0; i < n; i++) {
+		const struct skbt_iface *m = &ifs[i];
+		struct skbt_fx_dev *d, *l;
+
+		if (!m->iflink || m->peer >= 0 || strcmp(m->link_netns, m->scope))
+			continue;
+		for (unsigned int k = 0; k < n; k++) {
+			if (k == i || ifs[k].ifindex != m->iflink || strcmp(ifs[k].scope, m->scope))
+				continue;
+			d = dev_by_name(fx, m->name, false);
+			l = dev_by_name(fx, ifs[k].name, false);
+			if (d && l && d != l && !d->lower)
+				d->lower = (uint16_t)(l - fx->devs);
+			break;
+		}
+	}
+	free(ifs);
+}
+
 static void verdict_dev(struct skbt_findings *fx, struct skbt_fx_dev *d, bool lost,
 			bool gro_recorded)
 {
@@ -582,6 +615,11 @@ static void verdict_dev(struct skbt_findings *fx, struct skbt_fx_dev *d, bool lo
 	} else if (c > seen && d->gro_known && d->gro_on && !gro_recorded) {
 		snprintf(d->explain, sizeof(d->explain), "probably GRO (on for this device): "
 			 "net:napi_gro_receive_entry was not recorded (--events full counts it)");
+	} else if (c > seen && d->lower && c - seen <= fx->devs[d->lower].rx + 2) {
+		snprintf(d->explain, sizeof(d->explain), "received through %s (%" PRIu64 " "
+			 "netif_receive_skb there): a VLAN, macvlan or ipvlan device gets its packets "
+			 "in another round of its lower device's receive, which fires no "
+			 "netif_receive_skb", fx->devs[d->lower].shown, fx->devs[d->lower].rx);
 	} else if (seen > c && (!d->nscopes || d->dev)) {
 		snprintf(d->explain, sizeof(d->explain), "the trace saw %" PRIu64 " more receives "
 			 "than the counters: a device of the same name in a namespace the recorder "
@@ -1014,8 +1052,10 @@ int skbt_findings_done(struct skbt_findings *fx, const struct skbt_trace_info *t
 	for (unsigned int i = 0; i < st->ndrops; i++)
 		if (st->drops[i].dev && st->drops[i].dev < fx->ndevs)
 			fx->devs[st->drops[i].dev].drops += st->drops[i].count;
-	if (fx->has_counters)
+	if (fx->has_counters) {
 		load_counters(fx);
+		load_lowers(fx);
+	}
 	for (unsigned int i = ntrace_devs; i < fx->ndevs; i++)	/* counters only */
 		snprintf(fx->devs[i].shown, sizeof(fx->devs[i].shown), "%s",
 			 redacted && strcmp(fx->devs[i].name, "lo") ? "(not traced)" :

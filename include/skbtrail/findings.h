@@ -69,6 +69,7 @@ struct skbt_fx_dev {
 	unsigned int nscopes;
 	uint64_t d_rx_packets, d_rx_drop, d_rx_fifo, d_tx_packets, d_nic_missed;
 	bool gro_on, gro_known;
+	uint16_t lower;			/* index of the device it is stacked on (VLAN, macvlan), 0 */
 	uint8_t verdict;		/* enum skbt_fx_verdict, rx_packets vs receives */
 	char explain[320];
 };

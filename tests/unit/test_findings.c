@@ -570,6 +570,41 @@ static void test_mismatch_dev(void **state)
 	fix_free(f);
 }
 
+/*
+ * A macvlan on eth0 (the snapshot's iflink names eth0, in the same namespace, not a veth
+ * peer): its rx_packets move with no netif_receive_skb of its own, explained by eth0's.
+ * The same counters without the link stay unexplained.
+ */
+static void test_mismatch_lower(void **state)
+{
+	static const char start[] = "netdev:-:eth0:rx_packets=1000\nnetdev:-:mv0:rx_packets=50\n";
+	static const char stop[] = "netdev:-:eth0:rx_packets=1100\nnetdev:-:mv0:rx_packets=150\n";
+	static const char linked[] = "iface:-:eth0:ifindex=2\niface:-:eth0:traced=1\n"
+		"iface:-:mv0:ifindex=3\niface:-:mv0:traced=1\niface:-:mv0:iflink=2\n"
+		"iface:-:mv0:link_netns=-\n";
+	static const char unlinked[] = "iface:-:eth0:ifindex=2\niface:-:eth0:traced=1\n"
+		"iface:-:mv0:ifindex=3\niface:-:mv0:traced=1\n";
+
+	(void)state;
+	for (int link = 1; link >= 0; link--) {
+		struct fix *f = fix_new(start, stop, link ? linked : unlinked);
+		const struct skbt_fx_dev *mv = NULL;
+
+		receive(f, 0, ETH0, 100, 0, 1000);
+		done(f);
+		for (unsigned int i = 1; i < f->fx.ndevs; i++)
+			if (!strcmp(f->fx.devs[i].name, "mv0"))
+				mv = &f->fx.devs[i];
+		assert_non_null(mv);
+		assert_int_equal(f->fx.devs[ETH0].verdict, SKBT_FXV_MATCH);
+		assert_int_equal(mv->verdict, link ? SKBT_FXV_EXPLAINED : SKBT_FXV_UNEXPLAINED);
+		if (link)
+			assert_non_null(strstr(mv->explain, "received through eth0"));
+		assert_int_equal(!!find(f, "mismatch-mv0"), !link);
+		fix_free(f);
+	}
+}
+
 static void test_mismatch_cpu(void **state)
 {
 	struct fix *f = fix_new("softnet:0:processed=50\n", "softnet:0:processed=52\n", NULL);
@@ -620,6 +655,7 @@ int main(void)
 		cmocka_unit_test(test_nic_drops),
 		cmocka_unit_test(test_drops),
 		cmocka_unit_test(test_mismatch_dev),
+		cmocka_unit_test(test_mismatch_lower),
 		cmocka_unit_test(test_mismatch_cpu),
 		cmocka_unit_test(test_redacted_subject),
 		cmocka_unit_test(test_backlog_pending_table),
