@@ -871,6 +871,60 @@ static void find_budget(struct skbt_findings *fx, unsigned int cpu, const struct
 		evn(f, "net_rx_runs_over_budget", c->softirq_budget_runs);
 }
 
+/*
+ * Tracepoints carry no namespace: a path device shown by its bare name is the recorder's
+ * own namespace's, or one the journey could not place (docs/stages.md, Namespaces).  When
+ * the snapshot has that name in several namespaces, its journeys may be of several devices.
+ * Not said of lo, which every namespace has.
+ */
+static void ambiguous_names(struct skbt_findings *fx, const struct skbt_stats *st)
+{
+	struct skbt_iface *ifs = NULL;
+	unsigned int n = 0;
+	uint64_t *jn;
+
+	if (!fx->ctx || skbt_context_ifaces(fx->ctx, &ifs, &n) || !n ||
+	    !(jn = calloc(fx->ndevs ? fx->ndevs : 1, sizeof(*jn)))) {
+		free(ifs);
+		return;
+	}
+	for (unsigned int p = 0; p < st->npaths; p++) {
+		const struct skbt_path_stats *ps = &st->paths[p];
+
+		for (unsigned int k = 0; k < ps->ndevs; k++) {
+			bool again = false;
+
+			for (unsigned int e = 0; e < k; e++)
+				again |= ps->devs[e] == ps->devs[k];
+			if (!again && ps->devs[k] < fx->ndevs)
+				jn[ps->devs[k]] += ps->journeys;
+		}
+	}
+	for (unsigned int d = 1; d < fx->ndevs; d++) {
+		const struct skbt_fx_dev *fd = &fx->devs[d];
+		unsigned int scopes = 0;
+		struct skbt_finding *f;
+		char id[40];
+
+		if (!jn[d] || !strcmp(fd->name, "lo") || strchr(fd->name, '@'))
+			continue;
+		for (unsigned int k = 0; k < n; k++)	/* each (name, scope) is listed once */
+			scopes += !strcmp(ifs[k].name, fd->name);
+		if (scopes < 2)
+			continue;
+		snprintf(id, sizeof(id), "netns-%s", fd->shown);
+		f = add(fx, SKBT_FX_INFO, id, "%s: %u namespaces have a device of this name; its %s "
+			"journeys are the recorder's namespace's or ones that could not be placed in "
+			"one (tracepoints carry no namespace), and may be of several of them",
+			fd->shown, scopes, NUM(jn[d]));
+		evs(f, "dev", fd->shown);
+		evn(f, "namespaces", scopes);
+		evn(f, "journeys", jn[d]);
+	}
+	free(jn);
+	free(ifs);
+}
+
 static void findings_make(struct skbt_findings *fx, const struct skbt_trace_info *ti,
 			  const struct skbt_stats *st)
 {
@@ -1076,6 +1130,7 @@ int skbt_findings_done(struct skbt_findings *fx, const struct skbt_trace_info *t
 			verdict_cpu(fx, &fx->cpus[c], lost, all_dropped, all_traced);
 make:
 	findings_make(fx, ti, st);
+	ambiguous_names(fx, st);
 	return 0;
 }
 

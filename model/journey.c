@@ -219,6 +219,7 @@ struct jnode {
 	uint16_t last;			/* last hop that moves the journey on (not annotations) */
 	uint16_t link_hop;		/* first hop of the linked skb, or NO_HOP */
 	uint16_t counted_cpu;		/* poll accounting: CPU and poll sequence last counted */
+	uint16_t outer_dev;		/* queued nested in this device's transmit (a tunnel), or 0 */
 	uint32_t counted_seq;
 	int32_t pend;			/* its slot in the pending ring, or -1 */
 	int32_t where;			/* its device's interface in the node context, or -1 */
@@ -281,6 +282,10 @@ struct cpu_state {
 	uint64_t last_skb;	/* address of the last event with one on this CPU */
 	uint64_t last_rx_id;
 	struct jnode *hot;	/* journey of this CPU's last event: the next one is often its */
+	/* a journey queued nested in a tunnel's transmit, freed here (the lower device's
+	 * software GSO consumed it): its address, when, and the tunnel (stacked_completion()) */
+	uint64_t gone_addr, gone_ts;
+	uint16_t gone_outer;
 };
 
 struct skbt_journeys {
@@ -467,6 +472,7 @@ static struct jnode *node_alloc(struct skbt_journeys *jb)
 	n->last = NO_HOP;
 	n->link_hop = NO_HOP;
 	n->counted_cpu = 0xffff;
+	n->outer_dev = 0;
 	n->counted_seq = 0;
 	n->gro_held = false;
 	n->pend = -1;
@@ -1033,25 +1039,67 @@ static bool has_open_xmit(const struct jnode *n, uint16_t dev)
  * to the lower device's dev_queue_xmit() with its headers pushed, so the lower device's
  * net_dev_xmit comes first and the tunnel's own after it, when its ndo_start_xmit returns,
  * with the shorter length it was given (xmit_one() in net/core/dev.c traces after the
- * driver).  The lower device's queueing already started a journey of its own (a length no
- * other hand-off changes by), so this completion belongs to none in flight: it is the
- * CPU's next event of that skb, right after the lower device's completion, on a device the
- * journey never used.  Anything else at that address is a new packet.
+ * driver).  That queueing, at a length no other hand-off changes by, started a journey of
+ * its own and noted the tunnel in it (outer_dev): the tunnel's completion belongs to no
+ * journey in flight.  Without net_dev_queue nothing was noted: then it must be the CPU's
+ * next event of that skb, within 100 us of the lower device's completion, shorter by a
+ * tunnel's headers (20 to 160 bytes), on a device the journey never used.  Anything else at
+ * that address is a new packet (a tun device's next packet at a freed address).
  */
+#define STACKED_GAP_NS 100000
+
+/*
+ * The device whose transmit a queueing at @ev that does not continue @n is nested in: @n's
+ * last hop queued it or handed it to the driver on this CPU and it has not completed.
+ */
+static uint16_t nested_in(const struct jnode *n, const struct skbt_event *ev)
+{
+	const struct skbt_hop *h;
+
+	if (!n->j.nhops)
+		return 0;
+	h = &n->hops[n->j.nhops - 1];
+	if ((h->kind != SKBT_EV_NET_DEV_QUEUE && h->kind != SKBT_EV_NET_DEV_START_XMIT) ||
+	    h->cpu != ev->cpu || h->dev == ev->dev || h->dev == SKBT_DEV_NONE ||
+	    !has_open_xmit(n, h->dev))
+		return 0;
+	return h->dev;
+}
+
 static bool stacked_completion(struct skbt_journeys *jb, const struct jnode *n,
 			       const struct skbt_event *ev)
 {
 	const struct skbt_hop *h;
 
-	if (!n->j.nhops || ev->cpu >= jb->ncpus || jb->cpus[ev->cpu].hot != n)
-		return false;
-	h = &n->hops[n->j.nhops - 1];
-	if (h->kind != SKBT_EV_NET_DEV_XMIT || h->cpu != ev->cpu || ev->len >= h->len ||
-	    (h->ctx & SKBT_CTX_SOFTIRQ) != (ev->ctx & SKBT_CTX_SOFTIRQ))
+	if (!n->j.nhops)
 		return false;
 	for (unsigned int i = 0; i < n->j.nhops; i++)
 		if (n->hops[i].dev == ev->dev)
 			return false;
+	if (n->outer_dev)
+		return n->outer_dev == ev->dev && n->hops[0].cpu == ev->cpu;
+	if (jb->cfg.have_queue_events || ev->cpu >= jb->ncpus || jb->cpus[ev->cpu].hot != n)
+		return false;
+	h = &n->hops[n->j.nhops - 1];
+	return h->kind == SKBT_EV_NET_DEV_XMIT && h->cpu == ev->cpu && ev->len + 20 <= h->len &&
+	       ev->len + 160 >= h->len && ev->ts - h->ts <= STACKED_GAP_NS &&
+	       (h->ctx & SKBT_CTX_SOFTIRQ) == (ev->ctx & SKBT_CTX_SOFTIRQ);
+}
+
+/*
+ * The same after the lower device's software GSO consumed the skb (validate_xmit_skb()):
+ * the tunnel completes once every segment went out, which takes as long as they take.  A
+ * new packet at that address would start with its own net_dev_queue, which is recorded
+ * (only a queueing notes a tunnel): a second is bound enough.
+ */
+static bool stacked_after_gso(struct skbt_journeys *jb, const struct skbt_event *ev)
+{
+	struct cpu_state *c = ev->cpu < jb->ncpus ? &jb->cpus[ev->cpu] : NULL;
+
+	if (!c || !c->gone_addr || c->gone_addr != ev->skb || c->gone_outer != ev->dev ||
+	    ev->ts - c->gone_ts > 1000000000ULL)
+		return false;
+	c->gone_addr = 0;
 	return true;
 }
 
@@ -1071,6 +1119,18 @@ static bool linked(struct skbt_journeys *jb, const struct jnode *n, unsigned int
 	jb->next_where = w;
 	jb->where_set = true;
 	return true;
+}
+
+/* Is the transmit completion @ev nested in the call that made hop @p (same CPU and context)? */
+static bool nested_completion(struct skbt_journeys *jb, const struct jnode *n,
+			      const struct skbt_hop *p, const struct skbt_event *ev)
+{
+	enum role pr = role_of(p->kind);
+
+	return (rx_side(pr) || pr == R_EXEC || pr == R_XMIT || pr == R_START) &&
+	       p->dev != ev->dev && p->cpu == ev->cpu && len_compatible(p->len, ev->len) &&
+	       (p->ctx & SKBT_CTX_SOFTIRQ) == (ev->ctx & SKBT_CTX_SOFTIRQ) &&
+	       linked(jb, n, p->dev, ev->dev, true);
 }
 
 /* Can event @ev (same address) be the next hop of the journey in @n? */
@@ -1097,11 +1157,17 @@ static bool continues(struct skbt_journeys *jb, const struct jnode *n,
 		 */
 		/* (nested: in the same context; an ovs-vswitchd handler's transmit of a packet
 		 * received and delivered before is a re-injection, a new skb at that address) */
-		return !jb->cfg.have_queue_events &&
-		       (rx_side(pr) || pr == R_EXEC || pr == R_XMIT || pr == R_START) &&
-		       p->dev != ev->dev && p->cpu == ev->cpu && len_compatible(p->len, ev->len) &&
-		       (p->ctx & SKBT_CTX_SOFTIRQ) == (ev->ctx & SKBT_CTX_SOFTIRQ) &&
-		       linked(jb, n, p->dev, ev->dev, true);
+		if (jb->cfg.have_queue_events)
+			return false;
+		if (nested_completion(jb, n, p, ev))
+			return true;
+		/*
+		 * A master after the port it sent through (br0 after its veth port, whose
+		 * peer's netif_rx is the chain's last hop): the port's completion is an
+		 * annotation, and the master is linked to the port, not to the peer.
+		 */
+		p = &n->hops[n->j.nhops - 1];
+		return p->kind == SKBT_EV_NET_DEV_XMIT && nested_completion(jb, n, p, ev);
 	}
 	if (r == R_EXEC || r == R_UPCALL)	/* OVS reports the input port */
 		return (pr == R_RECV || pr == R_QUEUE || pr == R_EXEC) && p->dev == ev->dev;
@@ -1621,6 +1687,13 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 			    !(ev->ctx & SKBT_CTX_HARDIRQ) && ev->pid)
 				dev_learn(jb, rh->dev, DF_LOCAL);	/* a task took it */
 		}
+		if (n->outer_dev && ev->cpu < jb->ncpus) {
+			struct cpu_state *c = &jb->cpus[ev->cpu];
+
+			c->gone_addr = ev->skb;
+			c->gone_ts = ev->ts;
+			c->gone_outer = n->outer_dev;
+		}
 		finalize(jb, n, SKBT_JEND_CONSUMED);
 		return 0;
 	}
@@ -1637,12 +1710,13 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 	}
 	if (n && continues(jb, n, ev)) {
 		add_hop(jb, n, ev);
-	} else if (r == R_XMIT && n && stacked_completion(jb, n, ev)) {
+	} else if (r == R_XMIT && (n ? stacked_completion(jb, n, ev) : stacked_after_gso(jb, ev))) {
 		jb->c.stacked_xmits++;
 		return 0;
 	} else {
 		struct jnode *up = NULL;
 		enum skbt_link_conf conf = SKBT_LINK_NONE;
+		uint16_t outer = n && r == R_QUEUE ? nested_in(n, ev) : 0;
 		uint8_t why = 0;
 
 		if (n && n->awaiting_link)
@@ -1671,6 +1745,7 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 				return -ENOMEM;
 			n->j.id = ++jb->next_id;
 			n->j.skb = ev->skb;
+			n->outer_dev = outer;
 			list_add_tail(jb, n);
 			add_hop(jb, n, ev);
 		}

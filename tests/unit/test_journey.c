@@ -758,21 +758,89 @@ static void test_stacked_completion(void **state)
 		assert_non_null(stage(&f->g.j[rx], SKBT_STAGE_BACKLOG));
 		fix_free(f);
 	}
-	/* not right after the lower device's completion on that CPU: a new packet */
-	for (int other_cpu = 0; other_cpu < 2; other_cpu++) {
+	/*
+	 * Without net_dev_queue, not right after the lower device's completion on that CPU
+	 * (another skb's event between, another CPU, 1.1 ms later: a tun reader freed it and
+	 * the address went to the next packet), or shorter by more than a tunnel's headers: a
+	 * new packet.
+	 */
+	for (int k = 0; k < 4; k++) {
 		struct fix *f = fix_new_cfg((struct skbt_journeys_config){
 			.have_queue_events = false, .have_poll_events = true });
 
-		ev(f, 4, 0, SKBT_EV_NETIF_RX, VETHB, 0x50, 136, PROC);
-		ev(f, 5, 0, SKBT_EV_NET_DEV_XMIT, VETHA, 0x50, 150, PROC);
-		if (!other_cpu)
+		ev(f, 4, 0, SKBT_EV_NETIF_RX, VETHB, 0x50, 236, PROC);
+		ev(f, 5, 0, SKBT_EV_NET_DEV_XMIT, VETHA, 0x50, 250, PROC);
+		if (k == 0)
 			ev(f, 6, 0, SKBT_EV_NETIF_RX, VETHB, 0x60, 136, PROC);
-		ev(f, 7, other_cpu, SKBT_EV_NET_DEV_XMIT, VX, 0x50, 100, PROC);
+		ev(f, k == 2 ? 1105 : 7, k == 1, SKBT_EV_NET_DEV_XMIT, VX, 0x50, k == 3 ? 50 : 200,
+		   PROC);
 		skbt_journeys_finish(f->jb);
 		assert_int_equal(skbt_journeys_counters(f->jb)->stacked_xmits, 0);
-		assert_int_equal(f->g.n, 3 - other_cpu);
+		assert_int_equal(f->g.n, k == 0 ? 3 : 2);
 		fix_free(f);
 	}
+}
+
+/*
+ * The tunnel over a lower device that segments in software: the GSO skb queued on the
+ * veth is consumed by validate_xmit_skb(), its segments (other addresses) go out, and the
+ * tunnel's completion comes at the consumed address: no journey of its own either.
+ */
+static void test_stacked_after_gso(void **state)
+{
+	struct fix *f = fix_new(false);
+
+	(void)state;
+	ev(f, 0, 0, SKBT_EV_NET_DEV_QUEUE, VX, 0x80, 2900, PROC);
+	ev(f, 1, 0, SKBT_EV_NET_DEV_START_XMIT, VX, 0x80, 2900, PROC);
+	ev(f, 2, 0, SKBT_EV_NET_DEV_QUEUE, VETHA, 0x80, 2950, PROC);
+	ev(f, 3, 0, SKBT_EV_CONSUME_SKB, SKBT_DEV_NONE, 0x80, 0, PROC);
+	for (uint64_t k = 0; k < 2; k++) {
+		uint64_t seg = 0x90 + k * 0x10, t = 10 + k * 200;	/* slow: past 100 us */
+
+		ev(f, t, 0, SKBT_EV_NET_DEV_START_XMIT, VETHA, seg, 1514, PROC);
+		ev(f, t + 1, 0, SKBT_EV_NETIF_RX, VETHB, seg, 1500, PROC);
+		ev(f, t + 2, 0, SKBT_EV_NET_DEV_XMIT, VETHA, seg, 1514, PROC);
+	}
+	ev(f, 300, 0, SKBT_EV_NET_DEV_XMIT, VX, 0x80, 2900, PROC);
+	skbt_journeys_finish(f->jb);
+	assert_int_equal(skbt_journeys_counters(f->jb)->stacked_xmits, 1);
+	/* tx:VX, the GSO skb on the veth (consumed), two segments */
+	assert_int_equal(f->g.n, 4);
+	for (unsigned int i = 0; i < f->g.n; i++)
+		assert_false(f->g.j[i].nhops == 1 && f->g.j[i].hops[0].kind == SKBT_EV_NET_DEV_XMIT);
+	fix_free(f);
+}
+
+/*
+ * Without net_dev_queue, a bridge's completion after its veth port's, whose peer's netif_rx
+ * is the chain's last hop (the port's completion is an annotation): the context links the
+ * bridge to its port, not to the peer in another namespace.  One journey.
+ */
+static bool t_port_link(unsigned int from, unsigned int to, bool routed, int *where, void *arg)
+{
+	(void)routed;
+	(void)arg;
+	*where = to;
+	return from == to || (from == VETHA && to == VETHB) || (from == VETHB && to == VETHA) ||
+	       (from == VETHA && to == BR0) || (from == BR0 && to == VETHA);
+}
+
+static void test_master_after_port(void **state)
+{
+	struct fix *f = fix_new_cfg((struct skbt_journeys_config){ .have_poll_events = true,
+		.dev_link = t_port_link });
+
+	(void)state;
+	ev(f, 0, 1, SKBT_EV_NETIF_RX, VETHB, 0xa0, 100, PROC);
+	ev(f, 1, 1, SKBT_EV_NET_DEV_XMIT, VETHA, 0xa0, 114, PROC);
+	ev(f, 2, 1, SKBT_EV_NET_DEV_XMIT, BR0, 0xa0, 114, PROC);
+	ev(f, 9, 1, SKBT_EV_NETIF_RECEIVE_SKB, VETHB, 0xa0, 100, SOFT);
+	skbt_journeys_finish(f->jb);
+	assert_int_equal(f->g.n, 1);
+	assert_path(&f->g.j[0], 1, VETHB);
+	assert_non_null(stage(&f->g.j[0], SKBT_STAGE_BACKLOG));
+	fix_free(f);
 }
 
 /* Loopback: queue(lo) -> netif_rx(lo) on the same CPU is one journey. */
@@ -1057,6 +1125,8 @@ int main(void)
 		cmocka_unit_test(test_veth_bridge),
 		cmocka_unit_test(test_gso_segment_start_xmit),
 		cmocka_unit_test(test_stacked_completion),
+		cmocka_unit_test(test_stacked_after_gso),
+		cmocka_unit_test(test_master_after_port),
 		cmocka_unit_test(test_reuse_never_joins),
 		cmocka_unit_test(test_forward_needs_same_poll),
 		cmocka_unit_test(test_rps_cross_cpu),
