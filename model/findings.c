@@ -880,11 +880,15 @@ static void find_budget(struct skbt_findings *fx, unsigned int cpu, const struct
 static void ambiguous_names(struct skbt_findings *fx, const struct skbt_stats *st)
 {
 	struct skbt_iface *ifs = NULL;
-	unsigned int n = 0;
+	unsigned int n = 0, ndev = 0;
 	uint64_t *jn;
 
-	if (!fx->ctx || skbt_context_ifaces(fx->ctx, &ifs, &n) || !n ||
-	    !(jn = calloc(fx->ndevs ? fx->ndevs : 1, sizeof(*jn)))) {
+	for (unsigned int p = 0; p < st->npaths; p++)
+		for (unsigned int k = 0; k < st->paths[p].ndevs; k++)
+			if (st->paths[p].devs[k] >= ndev)
+				ndev = st->paths[p].devs[k] + 1u;
+	if (!ndev || !fx->ctx || !fx->names.dev || !st->names.dev ||
+	    skbt_context_ifaces(fx->ctx, &ifs, &n) || !n || !(jn = calloc(ndev, sizeof(*jn)))) {
 		free(ifs);
 		return;
 	}
@@ -896,28 +900,29 @@ static void ambiguous_names(struct skbt_findings *fx, const struct skbt_stats *s
 
 			for (unsigned int e = 0; e < k; e++)
 				again |= ps->devs[e] == ps->devs[k];
-			if (!again && ps->devs[k] < fx->ndevs)
+			if (!again)
 				jn[ps->devs[k]] += ps->journeys;
 		}
 	}
-	for (unsigned int d = 1; d < fx->ndevs; d++) {
-		const struct skbt_fx_dev *fd = &fx->devs[d];
+	for (unsigned int d = 1; d < ndev; d++) {
+		const char *name = jn[d] ? fx->names.dev(fx->names.ctx, d) : NULL;
+		const char *shown = st->names.dev(st->names.ctx, d);
 		unsigned int scopes = 0;
 		struct skbt_finding *f;
 		char id[40];
 
-		if (!jn[d] || !strcmp(fd->name, "lo") || strchr(fd->name, '@'))
+		if (!name || !shown || !strcmp(name, "lo") || strchr(name, '@'))
 			continue;
 		for (unsigned int k = 0; k < n; k++)	/* each (name, scope) is listed once */
-			scopes += !strcmp(ifs[k].name, fd->name);
+			scopes += !strcmp(ifs[k].name, name);
 		if (scopes < 2)
 			continue;
-		snprintf(id, sizeof(id), "netns-%s", fd->shown);
+		snprintf(id, sizeof(id), "netns-%s", shown);
 		f = add(fx, SKBT_FX_INFO, id, "%s: %u namespaces have a device of this name; its %s "
 			"journeys are the recorder's namespace's or ones that could not be placed in "
 			"one (tracepoints carry no namespace), and may be of several of them",
-			fd->shown, scopes, NUM(jn[d]));
-		evs(f, "dev", fd->shown);
+			shown, scopes, NUM(jn[d]));
+		evs(f, "dev", shown);
 		evn(f, "namespaces", scopes);
 		evn(f, "journeys", jn[d]);
 	}

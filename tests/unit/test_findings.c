@@ -605,6 +605,38 @@ static void test_mismatch_lower(void **state)
 	}
 }
 
+/*
+ * Journeys on eth0, a name three namespaces of the snapshot have: an info finding says they
+ * may mix them.  One namespace with it, or lo in several: none.
+ */
+static void test_ambiguous_name(void **state)
+{
+	static const char three[] = "iface:-:eth0:ifindex=2\niface:a:eth0:ifindex=2\n"
+		"iface:b:eth0:ifindex=3\niface:a:veth0:ifindex=4\niface:a:veth0:iflink=9\n";
+	static const char one[] = "iface:-:eth0:ifindex=2\niface:a:veth0:ifindex=4\n"
+		"iface:b:veth1:ifindex=4\niface:a:veth0:iflink=9\n";
+
+	(void)state;
+	for (int amb = 1; amb >= 0; amb--) {
+		struct fix *f = fix_new(NULL, NULL, amb ? three : one);
+		const struct skbt_finding *x;
+
+		for (unsigned int i = 1; i <= 5; i++)
+			consumed(f, i, ETH0);
+		consumed(f, 6, VETH0);
+		done(f);
+		x = find(f, "netns-eth0");
+		assert_int_equal(!!x, amb);
+		assert_null(find(f, "netns-veth0"));
+		if (x) {
+			assert_int_equal(x->severity, SKBT_FX_INFO);
+			ev_num(x, "namespaces", 3);
+			ev_num(x, "journeys", 5);
+		}
+		fix_free(f);
+	}
+}
+
 static void test_mismatch_cpu(void **state)
 {
 	struct fix *f = fix_new("softnet:0:processed=50\n", "softnet:0:processed=52\n", NULL);
@@ -656,6 +688,7 @@ int main(void)
 		cmocka_unit_test(test_drops),
 		cmocka_unit_test(test_mismatch_dev),
 		cmocka_unit_test(test_mismatch_lower),
+		cmocka_unit_test(test_ambiguous_name),
 		cmocka_unit_test(test_mismatch_cpu),
 		cmocka_unit_test(test_redacted_subject),
 		cmocka_unit_test(test_backlog_pending_table),
