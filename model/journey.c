@@ -1035,20 +1035,6 @@ static bool has_open_xmit(const struct jnode *n, uint16_t dev)
 }
 
 /*
- * A stacked device's completion: a tunnel (vxlan, geneve, gre) gives the skb it was handed
- * to the lower device's dev_queue_xmit() with its headers pushed, so the lower device's
- * net_dev_xmit comes first and the tunnel's own after it, when its ndo_start_xmit returns,
- * with the shorter length it was given (xmit_one() in net/core/dev.c traces after the
- * driver).  That queueing, at a length no other hand-off changes by, started a journey of
- * its own and noted the tunnel in it (outer_dev): the tunnel's completion belongs to no
- * journey in flight.  Without net_dev_queue nothing was noted: then it must be the CPU's
- * next event of that skb, within 100 us of the lower device's completion, shorter by a
- * tunnel's headers (20 to 160 bytes), on a device the journey never used.  Anything else at
- * that address is a new packet (a tun device's next packet at a freed address).
- */
-#define STACKED_GAP_NS 100000
-
-/*
  * The device whose transmit a queueing at @ev that does not continue @n is nested in: @n's
  * last hop queued it or handed it to the driver on this CPU and it has not completed.
  */
@@ -1065,6 +1051,20 @@ static uint16_t nested_in(const struct jnode *n, const struct skbt_event *ev)
 		return 0;
 	return h->dev;
 }
+
+/*
+ * A stacked device's completion: a tunnel (vxlan, geneve, gre) gives the skb it was handed
+ * to the lower device's dev_queue_xmit() with its headers pushed, so the lower device's
+ * net_dev_xmit comes first and the tunnel's own after it, when its ndo_start_xmit returns,
+ * with the shorter length it was given (xmit_one() in net/core/dev.c traces after the
+ * driver).  That queueing, at a length no other hand-off changes by, started a journey of
+ * its own and noted the tunnel in it (outer_dev): the tunnel's completion belongs to no
+ * journey in flight.  Without net_dev_queue nothing was noted: then it must be the CPU's
+ * next event of that skb, within 100 us of the lower device's completion, shorter by a
+ * tunnel's headers (20 to 160 bytes), on a device the journey never used.  Anything else at
+ * that address is a new packet (a tun device's next packet at a freed address).
+ */
+#define STACKED_GAP_NS 100000
 
 static bool stacked_completion(struct skbt_journeys *jb, const struct jnode *n,
 			       const struct skbt_event *ev)
