@@ -34,19 +34,7 @@ setup() {
 check "topology: $A ($NA, tso off) -> $B ($NB, gro on)" setup
 
 # TCP sink in NB: counts the bytes until the sender closes.
-ip netns exec "$NB" python3 -c "
-import socket
-l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(('10.204.0.2', 7104)); l.listen(1); l.settimeout(10)
-c, _ = l.accept(); c.settimeout(10); n = 0
-while True:
-    d = c.recv(65536)
-    if not d: break
-    n += len(d)
-print(n)
-" >"$TMP/tcp.count" &
-TCP_PID=$!
-BG_PIDS+=($TCP_PID)
+check "TCP sink listening" tcp_sink_start "$NB" 10.204.0.2 7104
 
 check "recorder started (--events full)" rec_start --events full
 check "receiver bound" udp_recv_start "$NB" 10.204.0.2 7004 "$N" 2
@@ -57,8 +45,7 @@ ip netns exec "$NA" python3 -c "
 import socket
 s = socket.create_connection(('10.204.0.2', 7104), timeout=10)
 s.sendall(b'y' * $TCP_BYTES); s.close()"
-wait $TCP_PID
-check_eq "TCP sink received every byte" "$TCP_BYTES" "$(cat "$TMP/tcp.count")"
+check_eq "TCP sink received every byte" "$TCP_BYTES" "$(tcp_sink_wait 7104)"
 check "recorder stopped cleanly" rec_stop
 check_eq "recorder lost no event" 0 "$REC_LOST"
 check "analyzer ran (--dev $A,$B)" analyze --dev "$A,$B" --top 100000

@@ -42,31 +42,14 @@ if ! ip -n "$NA" link add "$VA" type vxlan id 42 dstport 4789 local 10.208.0.1 r
 fi
 check "topology: vxlan $VA over $A ($NA, tunnel segmentation off) -> $B -> vxlan $VB ($NB)" setup_vxlan
 
-ip netns exec "$NB" python3 -c "
-import socket
-l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-l.bind(('10.209.0.2', 7108)); l.listen(1); l.settimeout(10)
-c, _ = l.accept(); c.settimeout(10); n = 0
-while True:
-    d = c.recv(65536)
-    if not d: break
-    n += len(d)
-print(n)
-" >"$TMP/tcp.count" &
-TCP_PID=$!
-BG_PIDS+=($TCP_PID)
-for i in $(seq 1 100); do
-	ip netns exec "$NB" ss -Hltn "sport = :7108" 2>/dev/null | grep -q . && break
-	sleep 0.05
-done
+check "TCP sink listening" tcp_sink_start "$NB" 10.209.0.2 7108
 
 check "recorder started (--events full)" rec_start --events full
 ip netns exec "$NA" python3 -c "
 import socket
 s = socket.create_connection(('10.209.0.2', 7108), timeout=10)
 s.sendall(b'y' * $TCP_BYTES); s.close()"
-wait $TCP_PID
-check_eq "TCP sink received every byte" "$TCP_BYTES" "$(cat "$TMP/tcp.count")"
+check_eq "TCP sink received every byte" "$TCP_BYTES" "$(tcp_sink_wait 7108)"
 check "recorder stopped cleanly" rec_stop
 check_eq "recorder lost no event" 0 "$REC_LOST"
 check "analyzer ran" analyze --top 0

@@ -12,6 +12,8 @@
 #   udp_recv_start NS IP PORT N SECS [RCVBUF]   python3 receiver counting datagrams until N or
 #                           SECS of silence; writes its count to $TMP/recv.<PORT>
 #   udp_recv_wait PORT      waits for it, prints the count
+#   tcp_sink_start NS IP PORT   python3 TCP sink counting the bytes of one connection; waits
+#                           until it listens.  tcp_sink_wait PORT: waits for it, prints the count
 #   udp_send NS IP PORT N PAYLOAD [SPORTS [CPU]]  sends N datagrams of PAYLOAD bytes (paced),
 #                           source ports cycling over the comma-separated SPORTS list (0 = any),
 #                           pinned to CPU if given
@@ -262,10 +264,42 @@ print(n)
 	return 1
 }
 
+tcp_sink_start() {		# NS IP PORT: counts the bytes of one connection into $TMP/tcp.<PORT>
+	ip netns exec "$1" python3 -c "
+import socket
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(('$2', $3)); l.listen(1); l.settimeout(10)
+c, _ = l.accept(); c.settimeout(10); n = 0
+while True:
+    d = c.recv(65536)
+    if not d: break
+    n += len(d)
+print(n)
+" >"$TMP/tcp.$3" &
+	TCP_PID=$!
+	BG_PIDS+=($TCP_PID)
+	local i
+	for i in $(seq 1 300); do
+		ip netns exec "$1" ss -Hltn "sport = :$3" 2>/dev/null | grep -q . && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+tcp_sink_wait() { bg_wait "$TCP_PID" "$TMP/tcp.$1"; cat "$TMP/tcp.$1"; }	# PORT: its count
+
+# bg_wait PID FILE: until the background helper PID wrote FILE (it prints once, at its end)
+# or is gone.  Called in $(...) too, whose subshell cannot wait for its parent's children.
+bg_wait() {
+	while [ ! -s "$2" ] && kill -0 "$1" 2>/dev/null; do
+		sleep 0.02
+	done
+	wait "$1" 2>/dev/null
+	return 0
+}
+
 udp_recv_wait() {
-	local p
-	p=${BG_PIDS[-1]}
-	wait "$p" 2>/dev/null
+	bg_wait "${BG_PIDS[-1]}" "$TMP/recv.$1"
 	cat "$TMP/recv.$1"
 }
 
