@@ -556,13 +556,8 @@ static void load_counters(struct skbt_findings *fx)
  * event of its own.  The snapshot's iflink names that lower device: one in the same
  * namespace that is not its veth peer.  Noted in devs[].lower, for verdict_dev().
  */
-static void load_lowers(struct skbt_findings *fx)
+static void load_lowers(struct skbt_findings *fx, const struct skbt_iface *ifs, unsigned int n)
 {
-	struct skbt_iface *ifs = NULL;
-	unsigned int n = 0;
-
-	if (skbt_context_ifaces(fx->ctx, &ifs, &n))
-		return;		/* out of memory: no explanation, as in a file without links */
 	for (unsigned int i = 0; i < n; i++) {
 		const struct skbt_iface *m = &ifs[i];
 		struct skbt_fx_dev *d, *l;
@@ -579,7 +574,6 @@ static void load_lowers(struct skbt_findings *fx)
 			break;
 		}
 	}
-	free(ifs);
 }
 
 static void verdict_dev(struct skbt_findings *fx, struct skbt_fx_dev *d, bool lost,
@@ -877,21 +871,18 @@ static void find_budget(struct skbt_findings *fx, unsigned int cpu, const struct
  * the snapshot has that name in several namespaces, its journeys may be of several devices.
  * Not said of lo, which every namespace has.
  */
-static void ambiguous_names(struct skbt_findings *fx, const struct skbt_stats *st)
+static void ambiguous_names(struct skbt_findings *fx, const struct skbt_stats *st,
+			    const struct skbt_iface *ifs, unsigned int n)
 {
-	struct skbt_iface *ifs = NULL;
-	unsigned int n = 0, ndev = 0;
+	unsigned int ndev = 0;
 	uint64_t *jn;
 
 	for (unsigned int p = 0; p < st->npaths; p++)
 		for (unsigned int k = 0; k < st->paths[p].ndevs; k++)
 			if (st->paths[p].devs[k] >= ndev)
 				ndev = st->paths[p].devs[k] + 1u;
-	if (!ndev || !fx->ctx || !fx->names.dev || !st->names.dev ||
-	    skbt_context_ifaces(fx->ctx, &ifs, &n) || !n || !(jn = calloc(ndev, sizeof(*jn)))) {
-		free(ifs);
+	if (!ndev || !n || !fx->names.dev || !st->names.dev || !(jn = calloc(ndev, sizeof(*jn))))
 		return;
-	}
 	for (unsigned int p = 0; p < st->npaths; p++) {
 		const struct skbt_path_stats *ps = &st->paths[p];
 
@@ -927,7 +918,6 @@ static void ambiguous_names(struct skbt_findings *fx, const struct skbt_stats *s
 		evn(f, "journeys", jn[d]);
 	}
 	free(jn);
-	free(ifs);
 }
 
 static void findings_make(struct skbt_findings *fx, const struct skbt_trace_info *ti,
@@ -1088,7 +1078,8 @@ int skbt_findings_done(struct skbt_findings *fx, const struct skbt_trace_info *t
 	bool lost = skbt_trace_incomplete(ti);
 	bool gro_recorded = ti->recorded[SKBT_EV_NAPI_GRO_RECEIVE_ENTRY];
 	uint64_t all_dropped = 0, all_traced = 0;
-	unsigned int ntrace_devs = fx->ndevs;
+	unsigned int ntrace_devs = fx->ndevs, nifs = 0;
+	struct skbt_iface *ifs = NULL;
 	bool redacted;
 
 	fx->drop_events_recorded = ti->recorded[SKBT_EV_KFREE_SKB] ||
@@ -1111,9 +1102,13 @@ int skbt_findings_done(struct skbt_findings *fx, const struct skbt_trace_info *t
 	for (unsigned int i = 0; i < st->ndrops; i++)
 		if (st->drops[i].dev && st->drops[i].dev < fx->ndevs)
 			fx->devs[st->drops[i].dev].drops += st->drops[i].count;
+	/* the snapshot's interfaces, for the lower devices and the names several namespaces
+	 * have; none when out of memory, as in a file without links */
+	if (fx->ctx && skbt_context_ifaces(fx->ctx, &ifs, &nifs))
+		nifs = 0;
 	if (fx->has_counters) {
 		load_counters(fx);
-		load_lowers(fx);
+		load_lowers(fx, ifs, nifs);
 	}
 	for (unsigned int i = ntrace_devs; i < fx->ndevs; i++)	/* counters only */
 		snprintf(fx->devs[i].shown, sizeof(fx->devs[i].shown), "%s",
@@ -1135,7 +1130,8 @@ int skbt_findings_done(struct skbt_findings *fx, const struct skbt_trace_info *t
 			verdict_cpu(fx, &fx->cpus[c], lost, all_dropped, all_traced);
 make:
 	findings_make(fx, ti, st);
-	ambiguous_names(fx, st);
+	ambiguous_names(fx, st, ifs, nifs);
+	free(ifs);
 	return 0;
 }
 
