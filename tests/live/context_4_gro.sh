@@ -19,24 +19,13 @@ setup() {
 }
 check "topology: $A ($NA, TSO/GSO off) -> $B ($NB, GRO on)" setup
 check "recorder started (--events full --dev $A,$B)" rec_start --events full --dev "$A,$B"
-ip netns exec "$NB" timeout 10 python3 -c "
-import socket
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(('10.206.4.2', 7064)); s.listen(1); c, _ = s.accept(); n = 0
-while True:
-    d = c.recv(1 << 20)
-    if not d: break
-    n += len(d)
-print(n)" >"$TMP/tcp.out" &
-BG_PIDS+=($!)
-for i in $(seq 1 50); do ip netns exec "$NB" ss -Hltn "sport = :7064" | grep -q . && break; sleep 0.05; done
+check "TCP sink listening" tcp_sink_start "$NB" 10.206.4.2 7064
 ip netns exec "$NA" python3 -c "
 import socket
 s = socket.create_connection(('10.206.4.2', 7064)); b = b'x' * 65536
 for i in range(40): s.sendall(b)
 s.close()"
-wait "${BG_PIDS[-1]}" 2>/dev/null
-check_eq "receiver got every byte" $((40 * 65536)) "$(cat "$TMP/tcp.out")"
+check_eq "receiver got every byte" $((40 * 65536)) "$(tcp_sink_wait 7064)"
 check "recorder stopped cleanly" rec_stop
 check_eq "recorder lost no event" 0 "$REC_LOST"
 check "analyzer ran" analyze --top 0

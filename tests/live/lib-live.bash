@@ -12,6 +12,7 @@
 #   udp_recv_start NS IP PORT N SECS [RCVBUF]   python3 receiver counting datagrams until N or
 #                           SECS of silence; writes its count to $TMP/recv.<PORT>
 #   udp_recv_wait PORT      waits for it, prints the count
+#   listening NS u|t PORT   waits until a UDP or TCP socket is bound to PORT in NS
 #   tcp_sink_start NS IP PORT   python3 TCP sink counting the bytes of one connection; waits
 #                           until it listens.  tcp_sink_wait PORT: waits for it, prints the count
 #   udp_send NS IP PORT N PAYLOAD [SPORTS [CPU]]  sends N datagrams of PAYLOAD bytes (paced),
@@ -255,10 +256,15 @@ except socket.timeout:
 print(n)
 " >"$TMP/recv.$3" &
 	BG_PIDS+=($!)
-	# Wait until the socket is bound (python3 may take seconds to start on a loaded machine).
+	listening "$1" u "$3"
+}
+
+# listening NS u|t PORT: until a UDP (u) or TCP (t) socket is bound to PORT in NS (python3
+# may take seconds to start on a loaded machine); 1 after 15 s.
+listening() {
 	local i
 	for i in $(seq 1 300); do
-		ip netns exec "$1" ss -Hlun "sport = :$3" 2>/dev/null | grep -q . && return 0
+		ip netns exec "$1" ss -Hl"$2"n "sport = :$3" 2>/dev/null | grep -q . && return 0
 		sleep 0.05
 	done
 	return 1
@@ -278,12 +284,7 @@ print(n)
 " >"$TMP/tcp.$3" &
 	TCP_PID=$!
 	BG_PIDS+=($TCP_PID)
-	local i
-	for i in $(seq 1 300); do
-		ip netns exec "$1" ss -Hltn "sport = :$3" 2>/dev/null | grep -q . && return 0
-		sleep 0.05
-	done
-	return 1
+	listening "$1" t "$3"
 }
 
 tcp_sink_wait() { bg_wait "$TCP_PID" "$TMP/tcp.$1"; cat "$TMP/tcp.$1"; }	# PORT: its count

@@ -49,12 +49,7 @@ except socket.timeout:
     pass
 " >"$TMP/reads" &
 	BG_PIDS+=($!)
-	local i
-	for i in $(seq 1 300); do
-		ip netns exec "$NB" ss -Hlun "sport = :$PORT" 2>/dev/null | grep -q . && return 0
-		sleep 0.05
-	done
-	return 1
+	listening "$NB" u "$PORT"
 }
 
 send_all() {
