@@ -113,6 +113,11 @@ struct skbt_tracefile {
 	bool kb_long8;		/* sub-buffer header commit field is 8 bytes */
 	char compression[32];
 	ZSTD_DCtx *zctx;	/* shared: every decompression is one-shot */
+	/*
+	 * zctx after the open: a stream that expands its own chunks may be read on another
+	 * thread (model/events.c decodes ahead) than the one a kallsyms fallback runs on.
+	 */
+	pthread_mutex_t zmu;
 	struct ahead *ahead;	/* the decompressing thread, once a stream asked for it */
 	bool ahead_failed;	/* it could not be started: refill() decompresses */
 
@@ -972,6 +977,11 @@ static bool one_cpu(void)
 	return sched_getaffinity(0, sizeof(cpus), &cpus) == 0 && CPU_COUNT(&cpus) < 2;
 }
 
+bool skbt_tracefile_threads_ok(const struct skbt_tracefile *tf)
+{
+	return !tf->mem && !one_cpu();
+}
+
 static void *ksyms_main(void *arg)
 {
 	struct skbt_tracefile *tf = arg;
@@ -1170,7 +1180,9 @@ const char *skbt_tracefile_symbol(struct skbt_tracefile *tf, uint64_t addr)
 	if (!tf->kallsyms_parsed) {
 		tf->kallsyms_parsed = true;
 		/* a failure leaves no symbols: lookups then find none */
+		pthread_mutex_lock(&tf->zmu);
 		load_kallsyms(tf, tf->zctx);
+		pthread_mutex_unlock(&tf->zmu);
 	}
 	return addr ? skbt_ksyms_find(tf->ksyms, addr) : NULL;
 }
@@ -1187,7 +1199,9 @@ bool skbt_tracefile_symbol_in(struct skbt_tracefile *tf, uint64_t addr,
 	if (want == tf->want && !tf->ranges_tried && !tf->kallsyms_parsed && tf->kallsyms_off &&
 	    tf->version == 7 && tf->zctx) {
 		tf->ranges_tried = true;
+		pthread_mutex_lock(&tf->zmu);
 		find_ranges(tf, tf->zctx);
+		pthread_mutex_unlock(&tf->zmu);
 	}
 	if (tf->ranges && want == tf->want)
 		return addr && skbt_ksyms_ranges_has(tf->ranges, addr);
@@ -2282,6 +2296,7 @@ static struct skbt_tracefile *tf_alloc(void)
 	if (tf) {
 		tf->fd = -1;
 		tf->cpustat_cur = -1;	/* CPUSTATs before any "Buffer:" line are the top's */
+		pthread_mutex_init(&tf->zmu, NULL);
 	}
 	return tf;
 }
@@ -2377,6 +2392,7 @@ void skbt_tracefile_close(struct skbt_tracefile *tf)
 		tep_free(tf->tep);
 	free(tf->cmdlines);
 	ZSTD_freeDCtx(tf->zctx);
+	pthread_mutex_destroy(&tf->zmu);
 	for (i = 0; i < tf->nbufs; i++) {
 		free(tf->bufs[i].name);
 		free(tf->bufs[i].clock);
@@ -2951,8 +2967,10 @@ static int refill(struct skbt_cpu_stream *s, struct skbt_err *err)
 			rc = ahead_take(s, &len, &part, &nread, &at);
 		} else {
 			at = s->pos;
+			pthread_mutex_lock(&tf->zmu);
 			rc = chunk_get(tf, tf->zctx, s, &s->zbuf, &s->zcap, &s->blk, &s->blk_cap,
 				       &len, &part, &nread);
+			pthread_mutex_unlock(&tf->zmu);
 		}
 		__atomic_fetch_add(&tf->bytes_read, nread, __ATOMIC_RELAXED);
 		if (rc != CHUNK_OK)

@@ -9,6 +9,8 @@
  * (or a small hash lookup), never a malloc.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,7 +95,6 @@ struct etype {
 	struct fld f[NFIELDS];
 	struct fld dev;		/* __data_loc/__rel_loc string; size 0 = none */
 	bool dev_rel;
-	struct dev_cache last;	/* the last device name this type carried */
 };
 
 struct symtab {
@@ -111,8 +112,12 @@ struct dev_raw {
 	uint8_t how;		/* DEV_RAW_* */
 	uint8_t type;		/* index into types: whose last-name cache */
 	uint16_t loclen;	/* DEV_RAW_SHORT: __data_loc length, 0 to 16 */
-	uint16_t id;		/* DEV_RAW_LONG: the id, interned when read */
-	uint64_t w0, w1;	/* DEV_RAW_SHORT: the first 16 bytes, zero beyond loclen */
+	/*
+	 * DEV_RAW_SHORT: the first 16 bytes, zero beyond loclen.  DEV_RAW_LONG: w0 holds a
+	 * malloc()ed copy of the name (its bytes go with the block; the id is given on delivery,
+	 * which may be on another thread than the read: "Decoding ahead").
+	 */
+	uint64_t w0, w1;
 };
 
 enum { DEV_RAW_NONE, DEV_RAW_SHORT, DEV_RAW_LONG };
@@ -153,6 +158,63 @@ struct dev_slot {
 	uint16_t id;		/* 0 = empty slot */
 };
 
+/*
+ * Decoding ahead.  Walking a CPU's sub-buffers and decoding each record was a fifth of the
+ * analysis thread's time, and that thread is what a user waits for: the thread expanding
+ * zstd chunks (lib/tracefile.c) was idle two thirds of the time.  With a second CPU a
+ * thread of its own reads every CPU's stream and decodes its records into one ring per CPU
+ * (struct dslot: the record's event and its raw device name, or a LOST before it); the merge
+ * takes them from there in the same order, and gives device ids on delivery as without the
+ * thread (dev_resolve()), so the events are the same (test_events "decode ahead").
+ * The rings are single producer, single consumer: head is the thread's, tail the merge's,
+ * published every DEC_PUBLISH records (and before it waits) so that the two do not share
+ * a line per record.  The thread fills a ring that is at most half full and sleeps when none
+ * is; the merge wakes it when it leaves a ring half full, and waits when its winner's ring
+ * is empty.
+ */
+struct dslot {
+	struct skbt_event e;	/* e.dev: the raw name's type, e.reserved: how | loclen << 2 */
+	uint64_t w0, w1;	/* struct dev_raw's */
+};
+_Static_assert(sizeof(struct dslot) == 64, "a slot is one cache line");
+
+#define DEC_RING_BYTES	(4u << 20)	/* all rings together, at most */
+#define DEC_RING_MIN	64u		/* slots a ring, at least ... */
+#define DEC_RING_MAX	4096u		/* ... and at most */
+#define DEC_BATCH	256u		/* records decoded into a ring at a time, at most */
+#define DEC_PUBLISH	32u		/* the merge publishes its tail every this many */
+#define DEC_AHEAD	4u		/* the merge prefetches this many slots ahead */
+
+struct ring {
+	/* set at the start: read by both */
+	_Alignas(64) struct dslot *slot;
+	uint32_t mask;
+	/* written by the decoding thread */
+	_Alignas(64) _Atomic uint32_t head;	/* slots [tail, head) are ready */
+	_Atomic bool ended;	/* head is final: the stream ended (err: how) */
+	int err;
+	uint64_t ts;		/* last timestamp decoded: records never go back */
+	char msg[sizeof(((struct skbt_err *)0)->msg)];
+	/* written by the merge: what it publishes, and what only it reads */
+	_Alignas(64) _Atomic uint32_t tail;
+	_Alignas(64) uint32_t t;	/* next slot to deliver */
+	uint32_t h;		/* head as last read */
+};
+
+struct decoder {
+	pthread_t thr;
+	pthread_mutex_t mu;
+	pthread_cond_t work;	/* the thread waits for a ring with room */
+	pthread_cond_t ready;	/* the merge waits for its winner's ring */
+	_Atomic bool stop;
+	_Atomic bool sleeping;	/* the thread waits on work */
+	_Atomic bool waiting;	/* the merge waits on ready */
+	_Atomic uint64_t backwards;
+	struct ring *rings;	/* one per source */
+	uint32_t cap;		/* slots a ring */
+	uint32_t batch;		/* records a fill, at most */
+};
+
 struct skbt_events {
 	struct skbt_tracefile *tf;
 	struct tep_handle *tep;
@@ -163,11 +225,17 @@ struct skbt_events {
 	uint8_t *slot;		/* 65536 entries */
 	struct etype types[SKBT_EV__COUNT + 1];
 	bool has[SKBT_EV__COUNT];
-	uint64_t count[SKBT_EV__COUNT];
-	uint64_t backwards;
-
 	struct src *srcs;
 	int nsrcs;
+	struct decoder *dec;	/* decoding ahead (the thread runs) */
+
+	/*
+	 * Above: what the decoding thread reads.  Below, on lines of their own: what the merge
+	 * writes as it goes.
+	 */
+	_Alignas(64) uint64_t count[SKBT_EV__COUNT];
+	uint64_t backwards;
+
 	/*
 	 * Per source, apart from its state: its stream and the start of the record after its
 	 * head.  Small arrays, so that the prefetch of the next winner's state needs no load
@@ -184,6 +252,7 @@ struct skbt_events {
 	struct mkey win;
 	uint32_t nleaves;
 	bool decoding;		/* skbt_events_next() has begun: src_advance() decodes */
+	bool threads_ok;	/* a file with a CPU to spare: decode ahead from the first next */
 	int pending_err;	/* error of a stream, reported after the record before it */
 	/* live (skbt_events_open_live): records after @hold wait for skbt_events_push() */
 	bool live;
@@ -196,6 +265,11 @@ struct skbt_events {
 	struct dev_slot *dtab;
 	uint32_t dcap;		/* power of two */
 	struct dev_cache dcache[DEV_CACHE];
+	/*
+	 * The last device name each type carried, by types index: apart from the types, which
+	 * the decoding thread reads, as the merge writes these (a line between two CPUs).
+	 */
+	struct dev_cache last[SKBT_EV__COUNT + 1];
 
 	struct symtab reasons;
 	struct symtab actions;
@@ -302,12 +376,13 @@ static inline uint64_t mask_bytes(unsigned int n)
 }
 
 /* Read the device name of record @d (type @t, slot @type) into @r. */
-static void read_dev(struct skbt_events *ev, struct etype *t, unsigned int type,
+static void read_dev(const struct skbt_events *ev, const struct etype *t, unsigned int type,
 		     const uint8_t *d, int size, struct dev_raw *r)
 {
 	uint32_t loc = (uint32_t)rdf(ev, d, t->dev);
 	uint32_t off = loc & 0xffff, len = loc >> 16;
 	const char *s;
+	char *copy;
 	size_t n;
 
 	r->how = DEV_RAW_NONE;
@@ -337,25 +412,39 @@ static void read_dev(struct skbt_events *ev, struct etype *t, unsigned int type,
 		r->w1 = w1;
 		return;
 	}
-	/* longer than IFNAMSIZ: only odd files; interned now, as the bytes go with the block */
+	/* longer than IFNAMSIZ: only odd files; copied, as the bytes go with the block */
 	n = strnlen(s, len);
 	if (n >= DEV_NAME_MAX)
 		n = DEV_NAME_MAX - 1;
+	copy = strndup(s, n);
+	if (!copy)
+		return;		/* out of memory: no device */
 	r->how = DEV_RAW_LONG;
-	r->id = (uint16_t)dev_intern(ev, s, n);
+	r->w0 = (uintptr_t)copy;
 }
 
-/* The id of a device name read by read_dev(), in delivery order. */
-static unsigned int dev_resolve(struct skbt_events *ev, const struct dev_raw *r)
+/* A long name read but never delivered (a stream closed early). */
+static void dev_raw_free(struct dev_raw *r)
 {
-	struct etype *t = &ev->types[r->type];
+	if (r->how == DEV_RAW_LONG)
+		free((char *)(uintptr_t)r->w0);
+	r->how = DEV_RAW_NONE;
+}
+
+/* The id of a device name read by read_dev(), in delivery order (a long name's copy freed). */
+static unsigned int dev_resolve(struct skbt_events *ev, struct dev_raw *r)
+{
+	struct dev_cache *last;
 	char name[16];
 
+	if (r->how == DEV_RAW_NONE)
+		return SKBT_DEV_NONE;
+	last = &ev->last[r->type];	/* set with how */
 	switch (r->how) {
 	case DEV_RAW_SHORT:
-		if (r->loclen && r->loclen == t->last.loclen && r->w0 == t->last.w0 &&
-		    r->w1 == t->last.w1)
-			return t->last.id;
+		if (r->loclen && r->loclen == last->loclen && r->w0 == last->w0 &&
+		    r->w1 == last->w1)
+			return last->id;
 		if (r->loclen) {
 			uint64_t k = ((r->w0 ^ r->w1 * 0x9e3779b97f4a7c15ULL) + r->loclen) *
 				     0xff51afd7ed558ccdULL;
@@ -369,20 +458,25 @@ static unsigned int dev_resolve(struct skbt_events *ev, const struct dev_raw *r)
 				c->w0 = r->w0;
 				c->w1 = r->w1;
 			}
-			t->last = *c;
+			*last = *c;
 			return c->id;
 		}
-		t->last.id = SKBT_DEV_NONE;	/* an empty name: dev_intern()'s answer */
-		t->last.loclen = 0;
-		t->last.w0 = r->w0;
-		t->last.w1 = r->w1;
-		return t->last.id;
-	case DEV_RAW_LONG:
-		t->last.id = r->id;
-		t->last.loclen = 0;
-		t->last.w0 = 0;
-		t->last.w1 = 0;
-		return r->id;
+		last->id = SKBT_DEV_NONE;	/* an empty name: dev_intern()'s answer */
+		last->loclen = 0;
+		last->w0 = r->w0;
+		last->w1 = r->w1;
+		return last->id;
+	case DEV_RAW_LONG: {
+		char *copy = (char *)(uintptr_t)r->w0;
+
+		last->id = (uint16_t)dev_intern(ev, copy, strlen(copy));
+		last->loclen = 0;
+		last->w0 = 0;
+		last->w1 = 0;
+		free(copy);
+		r->how = DEV_RAW_NONE;
+		return last->id;
+	}
 	default:
 		return SKBT_DEV_NONE;
 	}
@@ -679,8 +773,8 @@ static int build_tree(struct skbt_events *ev)
 	return 0;
 }
 
-static void decode(struct skbt_events *ev, const struct src *src, struct skbt_event *out,
-		   struct dev_raw *dev);
+static void decode(const struct skbt_events *ev, const struct skbt_raw_record *rec, uint64_t ts,
+		   uint32_t cpu, struct skbt_event *out, struct dev_raw *dev);
 
 /* The next record of @src, decoded once decoding has begun: 1 got one, 0 end, <0 error. */
 static int src_advance(struct skbt_events *ev, struct src *src, struct skbt_err *err)
@@ -697,7 +791,7 @@ static int src_advance(struct skbt_events *ev, struct src *src, struct skbt_err 
 	src->lost_pending = src->rec.missed != 0;
 	src->decoded = ev->decoding;
 	if (src->decoded)
-		decode(ev, src, &src->head, &src->dev);
+		decode(ev, &src->rec, src->ts, src->cpu, &src->head, &src->dev);
 	/*
 	 * Ask now for the lines of the record after it, read when this source next comes
 	 * up: with many busy CPUs that is after the other CPUs' records, time enough for the
@@ -740,7 +834,312 @@ static void prefetch_winner(const struct skbt_events *ev)
 	__builtin_prefetch(ev->next_rec[c] + 64);	/* the device name at its end */
 }
 
+/* ---------- decoding ahead (see struct dslot) ---------- */
+
+/*
+ * The thread's side: whether @r has @room slots free.  Awake, it fills every ring with room
+ * for a batch; it sleeps when none is half empty, so a wake-up is worth half a ring.
+ */
+static bool ring_wants(struct ring *r, uint32_t cap, uint32_t room)
+{
+	uint32_t used = atomic_load_explicit(&r->head, memory_order_relaxed) -
+			atomic_load_explicit(&r->tail, memory_order_seq_cst);
+
+	return !atomic_load_explicit(&r->ended, memory_order_relaxed) && cap - used >= room;
+}
+
+/* A LOST before the record that follows it, same timestamp (as skbt_events_next() makes). */
+static void lost_slot(struct dslot *x, uint64_t ts, uint32_t cpu, uint64_t missed)
+{
+	memset(&x->e, 0, sizeof(x->e));
+	x->e.ts = ts;
+	x->e.cpu = cpu;
+	x->e.kind = SKBT_EV_LOST;
+	x->e.u.lost.count = missed;
+}
+
+/* A record into a slot of one line: its raw device name in the event's dev and reserved. */
+static void slot_put(struct dslot *x, const struct skbt_event *e, const struct dev_raw *r)
+{
+	x->e = *e;
+	x->e.dev = r->type;
+	x->e.reserved = (uint8_t)(r->how | r->loclen << 2);
+	x->w0 = r->w0;
+	x->w1 = r->w1;
+}
+
+static void slot_raw(const struct dslot *x, struct dev_raw *r)
+{
+	r->how = x->e.reserved & 3;
+	r->type = (uint8_t)x->e.dev;
+	r->loclen = x->e.reserved >> 2;
+	r->w0 = x->w0;
+	r->w1 = x->w1;
+}
+
+/* The thread's side: read and decode up to DEC_BATCH records of @src into its ring @r. */
+static void ring_fill(struct skbt_events *ev, struct src *src, struct ring *r)
+{
+	struct decoder *d = ev->dec;
+	uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+	uint32_t room = d->cap - (head - atomic_load_explicit(&r->tail, memory_order_acquire));
+	struct skbt_raw_record rec;
+	struct skbt_err err;	/* read only after a failure filled it */
+	struct skbt_event e;
+	struct dev_raw raw;
+	int ret = 1;
+
+	if (room > d->batch)
+		room = d->batch;
+	for (; room >= 2; room--) {	/* room for a LOST and its record */
+		ret = skbt_cpu_stream_next(src->s, &rec, &err);
+		if (ret != 1)
+			break;
+		if (rec.ts < r->ts)
+			atomic_fetch_add_explicit(&d->backwards, 1, memory_order_relaxed);
+		else
+			r->ts = rec.ts;
+		if (rec.missed) {
+			lost_slot(&r->slot[head++ & r->mask], r->ts, src->cpu, rec.missed);
+			room--;
+		}
+		decode(ev, &rec, r->ts, src->cpu, &e, &raw);
+		slot_put(&r->slot[head++ & r->mask], &e, &raw);
+	}
+	if (ret < 0) {
+		r->err = ret;
+		memcpy(r->msg, err.msg, sizeof(r->msg));
+	}
+	atomic_store_explicit(&r->head, head, memory_order_seq_cst);
+	if (ret != 1)
+		atomic_store_explicit(&r->ended, true, memory_order_seq_cst);
+	if (atomic_load_explicit(&d->waiting, memory_order_seq_cst)) {
+		pthread_mutex_lock(&d->mu);
+		pthread_cond_broadcast(&d->ready);
+		pthread_mutex_unlock(&d->mu);
+	}
+}
+
+static void *dec_main(void *arg)
+{
+	struct skbt_events *ev = arg;
+	struct decoder *d = ev->dec;
+
+	while (!atomic_load_explicit(&d->stop, memory_order_relaxed)) {
+		uint32_t w = atomic_load_explicit(&d->waiting, memory_order_relaxed);
+		bool open = false, did = false;
+
+		/* the ring the merge waits for first */
+		if (w && ring_wants(&d->rings[w - 1], d->cap, 2))
+			ring_fill(ev, &ev->srcs[w - 1], &d->rings[w - 1]);
+		for (int i = 0; i < ev->nsrcs; i++) {
+			struct ring *r = &d->rings[i];
+
+			if (atomic_load_explicit(&r->ended, memory_order_relaxed))
+				continue;
+			open = true;
+			if (!ring_wants(r, d->cap, d->batch))
+				continue;
+			ring_fill(ev, &ev->srcs[i], r);
+			did = true;
+		}
+		if (!open)
+			break;
+		if (did)
+			continue;
+		pthread_mutex_lock(&d->mu);
+		atomic_store_explicit(&d->sleeping, true, memory_order_seq_cst);
+		did = atomic_load_explicit(&d->stop, memory_order_relaxed);
+		for (int i = 0; i < ev->nsrcs && !did; i++)
+			did = ring_wants(&d->rings[i], d->cap, d->cap / 2);
+		if (!did)
+			pthread_cond_wait(&d->work, &d->mu);
+		atomic_store_explicit(&d->sleeping, false, memory_order_relaxed);
+		pthread_mutex_unlock(&d->mu);
+	}
+	return NULL;
+}
+
+static void dec_free(struct skbt_events *ev)
+{
+	struct decoder *d = ev->dec;
+
+	if (!d)
+		return;
+	for (int i = 0; d->rings && i < ev->nsrcs; i++) {
+		struct ring *r = &d->rings[i];
+		uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
+
+		for (uint32_t k = r->t; r->slot && k != head; k++) {
+			struct dev_raw raw;
+
+			slot_raw(&r->slot[k & r->mask], &raw);
+			if (r->slot[k & r->mask].e.kind != SKBT_EV_LOST)
+				dev_raw_free(&raw);	/* never delivered */
+		}
+		free(r->slot);
+	}
+	free(d->rings);
+	pthread_cond_destroy(&d->ready);
+	pthread_cond_destroy(&d->work);
+	pthread_mutex_destroy(&d->mu);
+	free(d);
+	ev->dec = NULL;
+}
+
+/*
+ * From the first skbt_events_next() on (skbt_events_without() may come before it): each
+ * source's head, read at the open, goes into its ring, then the thread reads on.  Without a
+ * thread the merge decodes as before.
+ */
+static void dec_start(struct skbt_events *ev)
+{
+	struct decoder *d = calloc(1, sizeof(*d));
+	size_t per = DEC_RING_BYTES / (size_t)ev->nsrcs / sizeof(struct dslot);
+	uint32_t cap = DEC_RING_MIN;
+
+	if (!d)
+		return;
+	while (cap < DEC_RING_MAX && cap * 2 <= per)
+		cap *= 2;
+	d->cap = cap;
+	d->batch = cap / 4 < DEC_BATCH ? cap / 4 : DEC_BATCH;
+	pthread_mutex_init(&d->mu, NULL);
+	pthread_cond_init(&d->work, NULL);
+	pthread_cond_init(&d->ready, NULL);
+	ev->dec = d;
+	d->rings = aligned_alloc(64, sizeof(*d->rings) * ev->nsrcs);
+	if (!d->rings)
+		goto fail;
+	memset(d->rings, 0, sizeof(*d->rings) * ev->nsrcs);
+	for (int i = 0; i < ev->nsrcs; i++) {
+		struct ring *r = &d->rings[i];
+		struct src *src = &ev->srcs[i];
+		uint32_t n = 0;
+		struct skbt_event e;
+		struct dev_raw raw;
+
+		r->mask = cap - 1;
+		r->slot = aligned_alloc(64, sizeof(*r->slot) * cap);
+		if (!r->slot)
+			goto fail;
+		if (!src->has_rec) {
+			atomic_store_explicit(&r->ended, true, memory_order_relaxed);
+			continue;
+		}
+		if (src->lost_pending)
+			lost_slot(&r->slot[n++], src->ts, src->cpu, src->rec.missed);
+		decode(ev, &src->rec, src->ts, src->cpu, &e, &raw);
+		slot_put(&r->slot[n++], &e, &raw);
+		r->ts = src->ts;
+		r->h = n;
+		atomic_store_explicit(&r->head, n, memory_order_relaxed);
+	}
+	if (skbt_thread_start(&d->thr, NULL, dec_main, ev))
+		goto fail;
+	return;
+fail:
+	dec_free(ev);
+}
+
+static void dec_stop(struct skbt_events *ev)
+{
+	struct decoder *d = ev->dec;
+
+	if (!d)
+		return;
+	pthread_mutex_lock(&d->mu);
+	atomic_store_explicit(&d->stop, true, memory_order_relaxed);
+	pthread_cond_signal(&d->work);
+	pthread_mutex_unlock(&d->mu);
+	pthread_join(d->thr, NULL);
+	dec_free(ev);
+}
+
+/* The merge's side: publish what it took of @r, waking the thread if @r is half empty. */
+static void ring_publish(struct decoder *d, struct ring *r)
+{
+	atomic_store_explicit(&r->tail, r->t, memory_order_seq_cst);
+	if (atomic_load_explicit(&d->sleeping, memory_order_seq_cst) &&
+	    atomic_load_explicit(&r->head, memory_order_relaxed) - r->t <= d->cap / 2) {
+		pthread_mutex_lock(&d->mu);
+		pthread_cond_signal(&d->work);
+		pthread_mutex_unlock(&d->mu);
+	}
+}
+
+/* The merge's side: wait until ring @c has a record or its stream ended. */
+static void ring_wait(struct decoder *d, struct ring *r, uint32_t c)
+{
+	ring_publish(d, r);
+	pthread_mutex_lock(&d->mu);
+	atomic_store_explicit(&d->waiting, c + 1, memory_order_seq_cst);
+	if (atomic_load_explicit(&d->sleeping, memory_order_seq_cst))
+		pthread_cond_signal(&d->work);
+	while (atomic_load_explicit(&r->head, memory_order_seq_cst) == r->t &&
+	       !atomic_load_explicit(&r->ended, memory_order_seq_cst))
+		pthread_cond_wait(&d->ready, &d->mu);
+	atomic_store_explicit(&d->waiting, 0, memory_order_relaxed);
+	pthread_mutex_unlock(&d->mu);
+}
+
+/* skbt_events_next() from the rings: the same events in the same order. */
+static int next_ahead(struct skbt_events *ev, struct skbt_event *out)
+{
+	struct decoder *d = ev->dec;
+	uint32_t c = ev->win.cpu;
+	struct ring *r = &d->rings[c];
+	struct dslot *x = &r->slot[r->t & r->mask];
+
+	*out = x->e;
+	out->reserved = 0;
+	out->dev = SKBT_DEV_NONE;
+	if (out->kind != SKBT_EV_LOST) {
+		struct dev_raw raw;
+
+		slot_raw(x, &raw);
+		out->dev = dev_resolve(ev, &raw);
+	}
+	ev->count[out->kind]++;
+	if (++r->t % DEC_PUBLISH == 0)
+		ring_publish(d, r);
+	if (r->t == r->h) {
+		r->h = atomic_load_explicit(&r->head, memory_order_acquire);
+		if (r->t == r->h) {
+			if (!atomic_load_explicit(&r->ended, memory_order_acquire))
+				ring_wait(d, r, c);
+			r->h = atomic_load_explicit(&r->head, memory_order_acquire);
+		}
+		if (r->t == r->h) {	/* ended: the thread's last store */
+			if (r->err < 0 && !ev->pending_err) {
+				ev->pending_err = r->err;
+				memcpy(ev->pending_msg, r->msg, sizeof(ev->pending_msg));
+			}
+			ev->srcs[c].has_rec = false;
+			replay(ev, c, KEY_END);
+			return 1;
+		}
+	}
+	/* the thread wrote them on its CPU: ask for a few lines ahead of the one read now */
+	__builtin_prefetch(&r->slot[(r->t + DEC_AHEAD) & r->mask]);
+	replay(ev, c, (struct mkey){ r->slot[r->t & r->mask].e.ts, c });
+	c = ev->win.cpu;
+	if (c != UINT32_MAX)
+		__builtin_prefetch(&d->rings[c].slot[d->rings[c].t & d->rings[c].mask]);
+	return 1;
+}
+
 /* ---------- open / close ---------- */
+
+/* Its lines apart from other memory: the decoding thread reads its first, the merge writes. */
+static struct skbt_events *ev_alloc(void)
+{
+	struct skbt_events *ev = aligned_alloc(64, sizeof(*ev));
+
+	if (ev)
+		memset(ev, 0, sizeof(*ev));
+	return ev;
+}
 
 static void only_enabled(struct skbt_events *ev, const struct skbt_tracefile *tf);
 
@@ -785,7 +1184,7 @@ int skbt_events_open(struct skbt_tracefile *tf, const char *buffer, struct skbt_
 	int cpu, ncpus, ret;
 
 	*evp = NULL;
-	ev = calloc(1, sizeof(*ev));
+	ev = ev_alloc();
 	if (!ev)
 		return skbt_err_set(err, -ENOMEM, "out of memory");
 	ret = setup(ev, tf, err);
@@ -800,6 +1199,7 @@ int skbt_events_open(struct skbt_tracefile *tf, const char *buffer, struct skbt_
 	} else {
 		ev->buf = choose_buffer(tf, tep, ev->swap);
 	}
+	ev->threads_ok = skbt_tracefile_threads_ok(tf) && !getenv("SKBT_NO_DECODE_THREAD");
 	ncpus = skbt_tracefile_buffer_ncpus(tf, ev->buf);
 	ev->srcs = calloc(ncpus ? ncpus : 1, sizeof(*ev->srcs));
 	ev->strm = calloc(ncpus ? ncpus : 1, sizeof(*ev->strm));
@@ -842,7 +1242,7 @@ int skbt_events_open_live(struct skbt_tracefile *tf, int ncpus, struct skbt_even
 	*evp = NULL;
 	if (ncpus <= 0 || ncpus > 65536)
 		return skbt_err_set(err, -EINVAL, "bad CPU count %d", ncpus);
-	ev = calloc(1, sizeof(*ev));
+	ev = ev_alloc();
 	if (!ev)
 		return skbt_err_set(err, -ENOMEM, "out of memory");
 	ev->live = true;
@@ -915,8 +1315,11 @@ void skbt_events_close(struct skbt_events *ev)
 
 	if (!ev)
 		return;
-	for (i = 0; i < ev->nsrcs; i++)
+	dec_stop(ev);	/* before the streams it reads */
+	for (i = 0; i < ev->nsrcs; i++) {
+		dev_raw_free(&ev->srcs[i].dev);
 		skbt_cpu_stream_close(ev->srcs[i].s);
+	}
 	free(ev->srcs);
 	free(ev->strm);
 	free(ev->next_rec);
@@ -933,17 +1336,18 @@ void skbt_events_close(struct skbt_events *ev)
 
 /* ---------- the per-record path ---------- */
 
-static void decode(struct skbt_events *ev, const struct src *src, struct skbt_event *out,
-		   struct dev_raw *dev)
+/* Read-only on @ev but for a long device name's copy: the decoding thread runs it too. */
+static void decode(const struct skbt_events *ev, const struct skbt_raw_record *rec, uint64_t ts,
+		   uint32_t cpu, struct skbt_event *out, struct dev_raw *dev)
 {
-	const uint8_t *d = src->rec.data;
-	int size = src->rec.size;
-	struct etype *t;
+	const uint8_t *d = rec->data;
+	int size = rec->size;
+	const struct etype *t;
 	uint16_t type;
 
 	memset(out, 0, sizeof(*out));
-	out->ts = src->ts;
-	out->cpu = src->cpu;
+	out->ts = ts;
+	out->cpu = cpu;
 	out->kind = SKBT_EV_OTHER;
 	dev->how = DEV_RAW_NONE;
 	if (size < 8)
@@ -1016,9 +1420,15 @@ int skbt_events_next(struct skbt_events *ev, struct skbt_event *out, struct skbt
 	src = &ev->srcs[ev->win.cpu];
 	if (ev->live && src->ts > ev->hold)
 		return 0;	/* a CPU not read that far may still have earlier records */
-	ev->decoding = true;
+	if (!ev->decoding) {
+		ev->decoding = true;
+		if (ev->threads_ok)
+			dec_start(ev);
+	}
+	if (ev->dec)
+		return next_ahead(ev, out);
 	if (!src->decoded) {
-		decode(ev, src, &src->head, &src->dev);
+		decode(ev, &src->rec, src->ts, src->cpu, &src->head, &src->dev);
 		src->decoded = true;
 	}
 	if (src->lost_pending) {
@@ -1166,6 +1576,9 @@ uint64_t skbt_events_count(const struct skbt_events *ev, enum skbt_kind kind)
 
 uint64_t skbt_events_backwards(const struct skbt_events *ev)
 {
+	if (ev->dec)
+		return ev->backwards + atomic_load_explicit(&ev->dec->backwards,
+							    memory_order_relaxed);
 	return ev->backwards;
 }
 

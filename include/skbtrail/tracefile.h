@@ -42,6 +42,12 @@ int skbt_tracefile_open_mem(const void *data, size_t size, struct skbt_tracefile
 			    struct skbt_err *err);
 /* NULL is a no-op.  Its streams must be closed first (a thread may be reading for them). */
 void skbt_tracefile_close(struct skbt_tracefile *tf);
+/*
+ * Whether reading @tf may use threads: not for a file in memory (the fuzzers), nor on a
+ * process allowed one CPU, where a second thread only adds switches.  A stream may be read on
+ * a thread other than the one that opened it; each stream on one thread at a time.
+ */
+bool skbt_tracefile_threads_ok(const struct skbt_tracefile *tf);
 
 int skbt_tracefile_version(const struct skbt_tracefile *tf);
 unsigned int skbt_tracefile_page_size(const struct skbt_tracefile *tf);

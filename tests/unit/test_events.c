@@ -18,6 +18,8 @@
 #include "skbtrail/event.h"
 #include "skbtrail/tracefile.h"
 
+#include "bytes.h"
+
 const char *__lsan_default_suppressions(void);
 const char *__lsan_default_suppressions(void)
 {
@@ -319,29 +321,19 @@ static void test_full_events(void **state)
  * Lost events and clocks going backwards, made by editing sub-buffer headers of a v6 copy:
  * the missed-events flag on CPU 0's second page, and that page's base time set to 0.
  */
-static void test_lost_and_backwards(void **state)
+/*
+ * native-h_drops-slim-v6.dat with CPU 0 of buffer "pn" edited: its second page says events
+ * were lost (count not stored), its third has base time 0 (its records go back in time).
+ */
+static uint8_t *lost_and_backwards(size_t *len)
 {
-	const char *file = path_of("tests/data/native-h_drops-slim-v6.dat");
+	uint8_t *buf = bytes_of(path_of("tests/data/native-h_drops-slim-v6.dat"), len);
 	struct skbt_tracefile *tf;
-	struct skbt_events *ev;
-	struct skbt_event e;
 	struct skbt_err err = { 0 };
-	uint64_t off, size, commit, zero = 0, n = 0, lost = 0, prev = 0, lost_ts = 0;
-	FILE *fp = fopen(file, "rb");
-	uint8_t *buf;
-	long len;
+	uint64_t off, size, commit, zero = 0;
 	int pn;
 
-	assert_non_null(fp);
-	fseek(fp, 0, SEEK_END);
-	len = ftell(fp);
-	fseek(fp, 0, SEEK_SET);
-	buf = malloc(len);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, len, fp), (size_t)len);
-	fclose(fp);
-
-	assert_int_equal(skbt_tracefile_open_mem(buf, len, &tf, &err), 0);
+	assert_int_equal(skbt_tracefile_open_mem(buf, *len, &tf, &err), 0);
 	pn = skbt_tracefile_buffer_find(tf, "pn");
 	assert_int_equal(skbt_tracefile_cpu_data(tf, pn, 0, &off, &size), 0);
 	assert_true(size >= 3 * 4096);
@@ -351,7 +343,20 @@ static void test_lost_and_backwards(void **state)
 	commit |= 1ULL << 31;		/* RB_MISSED_EVENTS, count not stored */
 	memcpy(buf + off + 4096 + 8, &commit, 8);
 	memcpy(buf + off + 2 * 4096, &zero, 8);	/* third page: base time 0 */
+	return buf;
+}
 
+static void test_lost_and_backwards(void **state)
+{
+	struct skbt_tracefile *tf;
+	struct skbt_events *ev;
+	struct skbt_event e;
+	struct skbt_err err = { 0 };
+	uint64_t n = 0, lost = 0, prev = 0, lost_ts = 0;
+	size_t len;
+	uint8_t *buf = lost_and_backwards(&len);
+
+	(void)state;
 	assert_int_equal(skbt_tracefile_open_mem(buf, len, &tf, &err), 0);
 	assert_int_equal(skbt_events_open(tf, "pn", &ev, &err), 0);
 	while (skbt_events_next(ev, &e, &err) == 1) {
@@ -492,6 +497,127 @@ static void test_kind_names(void **state)
 	}
 }
 
+/*
+ * A file on disk is decoded ahead by a thread (model/events.c "Decoding ahead"), the same
+ * bytes in memory by the merge itself: every event, its device's name, the end (an error on
+ * a cut file) and the counts must be the same.  Files with LOST records and timestamps that
+ * go back, every sample of several CPUs, and each cut at 24 places in its data.
+ */
+struct stream_sum {
+	uint64_t n, hash, lost, backwards;
+	int ret;
+	char msg[sizeof(((struct skbt_err *)0)->msg)];
+};
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+	const uint8_t *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * 1099511628211ULL;
+	return h;
+}
+
+static void sum_events(struct skbt_tracefile *tf, struct stream_sum *s)
+{
+	struct skbt_events *ev;
+	struct skbt_err err = { 0 };
+	struct skbt_event e;
+
+	memset(s, 0, sizeof(*s));
+	s->hash = 1469598103934665603ULL;
+	s->ret = skbt_events_open(tf, NULL, &ev, &err);
+	if (s->ret) {
+		snprintf(s->msg, sizeof(s->msg), "%s", err.msg);
+		return;
+	}
+	while ((s->ret = skbt_events_next(ev, &e, &err)) == 1) {
+		const char *dev = skbt_events_dev_name(ev, e.dev);
+
+		s->hash = fnv(s->hash, &e.ts, sizeof(e.ts));
+		s->hash = fnv(s->hash, &e.skb, sizeof(e.skb));
+		s->hash = fnv(s->hash, &e.cpu, sizeof(e.cpu));
+		s->hash = fnv(s->hash, &e.ctx, sizeof(e.ctx));
+		s->hash = fnv(s->hash, &e.kind, sizeof(e.kind));
+		s->hash = fnv(s->hash, &e.dev, sizeof(e.dev));
+		s->hash = fnv(s->hash, &e.len, sizeof(e.len));
+		s->hash = fnv(s->hash, &e.pid, sizeof(e.pid));
+		s->hash = fnv(s->hash, &e.u, sizeof(e.u));
+		s->hash = fnv(s->hash, dev, strlen(dev));
+		s->n++;
+	}
+	if (s->ret < 0)
+		snprintf(s->msg, sizeof(s->msg), "%s", err.msg);
+	s->lost = skbt_events_count(ev, SKBT_EV_LOST);
+	s->backwards = skbt_events_backwards(ev);
+	assert_int_equal(skbt_events_count(ev, SKBT_EV__COUNT), s->n);
+	skbt_events_close(ev);
+}
+
+static void check_decode_ahead(const uint8_t *buf, size_t len, uint64_t *events,
+			       struct stream_sum *out)
+{
+	struct skbt_tracefile *tf;
+	struct skbt_err err = { 0 };
+	struct stream_sum inl, thr;
+	int rm, rf;
+
+	rm = skbt_tracefile_open_mem(buf, len, &tf, &err);
+	if (rm == 0) {
+		assert_false(skbt_tracefile_threads_ok(tf));
+		sum_events(tf, &inl);
+		skbt_tracefile_close(tf);
+	}
+	rf = bytes_open_file(buf, len, &tf, &err);
+	assert_int_equal(rf, rm);
+	if (rf)
+		return;
+	sum_events(tf, &thr);
+	skbt_tracefile_close(tf);
+	assert_int_equal(thr.ret, inl.ret);
+	assert_string_equal(thr.msg, inl.msg);
+	assert_int_equal(thr.n, inl.n);
+	assert_true(thr.hash == inl.hash);
+	assert_int_equal(thr.lost, inl.lost);
+	assert_int_equal(thr.backwards, inl.backwards);
+	*events += thr.n;
+	if (out)
+		*out = thr;
+}
+
+static void test_decode_ahead(void **state)
+{
+	static const char *const files[] = {
+		"samples/ovs-vm-tc-core4-upcall.dat",	/* trace-cmd v7, zstd, 4 CPUs */
+		"samples/ovs-vm-rps.dat",
+		"samples/native-e_tcp.dat",
+		"samples/native-h_drops.dat",
+		"samples/perf-bridge-mono.data",
+		"tests/data/native-h_drops-slim-v6.dat",	/* v6, not compressed */
+		"tests/data/ovs-upcall-slim-raw.dat",
+	};
+	struct stream_sum sum;
+	uint64_t events = 0;
+	size_t len;
+	uint8_t *buf;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		buf = bytes_of(path_of(files[i]), &len);
+		check_decode_ahead(buf, len, &events, NULL);
+		for (size_t k = 1; k < 24; k++)
+			check_decode_ahead(buf, len / 24 * k + k * 37 % 4096, &events, NULL);
+		free(buf);
+	}
+	/* a LOST record and timestamps going back */
+	buf = lost_and_backwards(&len);
+	check_decode_ahead(buf, len, &events, &sum);
+	free(buf);
+	assert_int_equal(sum.lost, 1);
+	assert_true(sum.backwards > 0);
+	assert_true(events > 10000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -504,6 +630,7 @@ int main(void)
 		cmocka_unit_test(test_lost_and_backwards),
 		cmocka_unit_test(test_kind_names),
 		cmocka_unit_test(test_live),
+		cmocka_unit_test(test_decode_ahead),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -26,6 +26,8 @@
 #include "skbtrail/stats.h"
 #include "skbtrail/tracefile.h"
 
+#include "bytes.h"
+
 /* Sanitizer builds run ~5x slower: fewer cuts and flips keep each test under 20 s. */
 #if defined(__SANITIZE_ADDRESS__)
 #define SLOW_BUILD 1
@@ -66,24 +68,6 @@ static char *path_of(const char *rel)
 
 	snprintf(p, sizeof(buf[0]), "%s/%s", root(), rel);
 	return p;
-}
-
-static uint8_t *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	uint8_t *buf;
-	long n;
-
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc(n ? n : 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, n, f), (size_t)n);
-	fclose(f);
-	*len = n;
-	return buf;
 }
 
 /*
@@ -317,7 +301,7 @@ static void test_errors(void **state)
 	assert_int_equal(open_bytes("GIF89a and some more bytes", 26, &err), -EINVAL);
 	assert_string_equal(err.msg, "not a trace.dat file (bad magic)");
 
-	buf = slurp(path_of("tests/data/ovs-fastpath-slim.dat"), &len);
+	buf = bytes_of(path_of("tests/data/ovs-fastpath-slim.dat"), &len);
 	buf[10] = '8';
 	assert_int_equal(open_bytes(buf, len, &err), -EPROTONOSUPPORT);
 	assert_non_null(strstr(err.msg, "unsupported trace.dat version"));
@@ -355,7 +339,7 @@ static void test_skbt_option(void **state)
 	uint32_t u32;
 	uint64_t u64;
 
-	buf = slurp(path_of("tests/data/ovs-fastpath-slim.dat"), &len);
+	buf = bytes_of(path_of("tests/data/ovs-fastpath-slim.dat"), &len);
 	/* find the last options section's DONE option */
 	memcpy(&off, buf + 18 + 5 + 6, 8);	/* after "zstd\0" "1.5.4\0" */
 	while (off) {
@@ -517,7 +501,7 @@ static void test_truncation(void **state)
 
 	for (i = 0; i < SKBT_ARRAY_SIZE(files); i++) {
 		size_t len;
-		uint8_t *buf = slurp(path_of(files[i]), &len);
+		uint8_t *buf = bytes_of(path_of(files[i]), &len);
 		uint64_t full = full_count(buf, len);
 
 		/* v7 keeps its options sections at the end; v6 ends with CPU data pages */
@@ -612,23 +596,17 @@ static void digest_of(struct skbt_tracefile *tf, struct digest *d)
  */
 static void check_ahead(const uint8_t *buf, size_t len)
 {
-	char tmp[] = "/tmp/skbt-ahead-XXXXXX";
 	struct skbt_tracefile *tf;
 	struct skbt_err err = { 0 };
 	struct digest inl = { 0 }, thr = { 0 };
-	int fd, rm, rf;
+	int rm, rf;
 
 	rm = skbt_tracefile_open_mem(buf, len, &tf, &err);
 	if (rm == 0) {
 		digest_of(tf, &inl);
 		skbt_tracefile_close(tf);
 	}
-	fd = mkstemp(tmp);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, buf, len), (ssize_t)len);
-	close(fd);
-	rf = skbt_tracefile_open(tmp, &tf, &err);
-	unlink(tmp);
+	rf = bytes_open_file(buf, len, &tf, &err);
 	assert_int_equal(rf, rm);
 	if (rf)
 		return;
@@ -652,7 +630,7 @@ static void test_ahead(void **state)
 	(void)state;
 	for (size_t i = 0; i < SKBT_ARRAY_SIZE(files); i++) {
 		size_t len;
-		uint8_t *buf = slurp(path_of(files[i]), &len);
+		uint8_t *buf = bytes_of(path_of(files[i]), &len);
 
 		assert_int_equal(memcmp(buf + 10, "7", 1), 0);
 		check_ahead(buf, len);
@@ -752,7 +730,7 @@ static void check_symbol_in(const char *file, bool (*want)(const char *), bool t
 		assert_int_equal(skbt_tracefile_open(path_of(file), &in, &err), 0);
 		skbt_tracefile_symbols_ahead(in, want);
 	} else {
-		buf = slurp(path_of(file), &len);
+		buf = bytes_of(path_of(file), &len);
 		assert_int_equal(skbt_tracefile_open_mem(buf, len, &in, &err), 0);
 	}
 	assert_int_equal(skbt_tracefile_open(path_of(file), &plain, &err), 0);
@@ -821,7 +799,7 @@ static void test_bitflips(void **state)
 
 	for (i = 0; i < SKBT_ARRAY_SIZE(files); i++) {
 		size_t len;
-		uint8_t *orig = slurp(path_of(files[i]), &len);
+		uint8_t *orig = bytes_of(path_of(files[i]), &len);
 		uint8_t *buf = malloc(len);
 
 		assert_non_null(buf);
@@ -853,7 +831,7 @@ static void test_bitflips(void **state)
 static void test_bad_pages(void **state)
 {
 	size_t len;
-	uint8_t *orig = slurp(path_of("tests/data/ovs-fastpath-slim-v6.dat"), &len);
+	uint8_t *orig = bytes_of(path_of("tests/data/ovs-fastpath-slim-v6.dat"), &len);
 	uint8_t *buf = malloc(len);
 	struct skbt_tracefile *tf;
 	struct skbt_err err = { 0 };
