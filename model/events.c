@@ -1199,7 +1199,7 @@ int skbt_events_open(struct skbt_tracefile *tf, const char *buffer, struct skbt_
 	} else {
 		ev->buf = choose_buffer(tf, tep, ev->swap);
 	}
-	ev->threads_ok = skbt_tracefile_threads_ok(tf) && !getenv("SKBT_NO_DECODE_THREAD");
+	ev->threads_ok = skbt_tracefile_threads_ok(tf);
 	ncpus = skbt_tracefile_buffer_ncpus(tf, ev->buf);
 	ev->srcs = calloc(ncpus ? ncpus : 1, sizeof(*ev->srcs));
 	ev->strm = calloc(ncpus ? ncpus : 1, sizeof(*ev->strm));
