@@ -120,6 +120,7 @@ struct skbt_tracefile {
 	pthread_mutex_t zmu;
 	struct ahead *ahead;	/* the decompressing thread, once a stream asked for it */
 	bool ahead_failed;	/* it could not be started: refill() decompresses */
+	bool in_place;		/* skbt_tracefile_expand_in_place(): no thread for new streams */
 
 	struct tep_handle *tep;
 
@@ -980,6 +981,11 @@ static bool one_cpu(void)
 bool skbt_tracefile_threads_ok(const struct skbt_tracefile *tf)
 {
 	return !tf->mem && !one_cpu();
+}
+
+void skbt_tracefile_expand_in_place(struct skbt_tracefile *tf)
+{
+	tf->in_place = true;
 }
 
 static void *ksyms_main(void *arg)
@@ -2836,7 +2842,7 @@ static void ahead_attach(struct skbt_tracefile *tf, struct skbt_cpu_stream *s)
 	struct zslot *slots;
 	struct ahead *a;
 
-	if (tf->mem || tf->ahead_failed || s->done || !s->chunks_left)
+	if (tf->mem || tf->ahead_failed || tf->in_place || s->done || !s->chunks_left)
 		return;
 	if (!tf->ahead && !(tf->ahead = ahead_start(tf))) {
 		tf->ahead_failed = true;

@@ -1060,8 +1060,10 @@ static void dec_stop(struct skbt_events *ev)
 static void ring_publish(struct decoder *d, struct ring *r)
 {
 	atomic_store_explicit(&r->tail, r->t, memory_order_seq_cst);
-	if (atomic_load_explicit(&d->sleeping, memory_order_seq_cst) &&
-	    atomic_load_explicit(&r->head, memory_order_relaxed) - r->t <= d->cap / 2) {
+	/* one wake-up a sleep: the thread may take a while to run, and the merge goes on */
+	if (atomic_load_explicit(&r->head, memory_order_relaxed) - r->t <= d->cap / 2 &&
+	    atomic_load_explicit(&d->sleeping, memory_order_seq_cst) &&
+	    atomic_exchange_explicit(&d->sleeping, false, memory_order_seq_cst)) {
 		pthread_mutex_lock(&d->mu);
 		pthread_cond_signal(&d->work);
 		pthread_mutex_unlock(&d->mu);
@@ -1074,7 +1076,7 @@ static void ring_wait(struct decoder *d, struct ring *r, uint32_t c)
 	ring_publish(d, r);
 	pthread_mutex_lock(&d->mu);
 	atomic_store_explicit(&d->waiting, c + 1, memory_order_seq_cst);
-	if (atomic_load_explicit(&d->sleeping, memory_order_seq_cst))
+	if (atomic_exchange_explicit(&d->sleeping, false, memory_order_seq_cst))
 		pthread_cond_signal(&d->work);
 	while (atomic_load_explicit(&r->head, memory_order_seq_cst) == r->t &&
 	       !atomic_load_explicit(&r->ended, memory_order_seq_cst))
@@ -1200,6 +1202,8 @@ int skbt_events_open(struct skbt_tracefile *tf, const char *buffer, struct skbt_
 		ev->buf = choose_buffer(tf, tep, ev->swap);
 	}
 	ev->threads_ok = skbt_tracefile_threads_ok(tf);
+	if (ev->threads_ok)
+		skbt_tracefile_expand_in_place(tf);	/* the decoding thread expands them */
 	ncpus = skbt_tracefile_buffer_ncpus(tf, ev->buf);
 	ev->srcs = calloc(ncpus ? ncpus : 1, sizeof(*ev->srcs));
 	ev->strm = calloc(ncpus ? ncpus : 1, sizeof(*ev->strm));

@@ -48,6 +48,12 @@ void skbt_tracefile_close(struct skbt_tracefile *tf);
  * a thread other than the one that opened it; each stream on one thread at a time.
  */
 bool skbt_tracefile_threads_ok(const struct skbt_tracefile *tf);
+/*
+ * Streams opened from now on expand their compressed chunks where they are read, with no
+ * thread of the file's: for a caller that reads them on a thread of its own, where a second
+ * thread would only compete with it for the CPU it leaves the caller's other work.
+ */
+void skbt_tracefile_expand_in_place(struct skbt_tracefile *tf);
 
 int skbt_tracefile_version(const struct skbt_tracefile *tf);
 unsigned int skbt_tracefile_page_size(const struct skbt_tracefile *tf);
