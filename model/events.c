@@ -180,7 +180,7 @@ _Static_assert(sizeof(struct dslot) == 64, "a slot is one cache line");
 
 #define DEC_RING_BYTES	(4u << 20)	/* all rings together, at most */
 #define DEC_RING_MIN	64u		/* slots a ring, at least ... */
-#define DEC_RING_MAX	4096u		/* ... and at most */
+#define DEC_RING_MAX	16384u		/* ... and at most */
 #define DEC_BATCH	256u		/* records decoded into a ring at a time, at most */
 #define DEC_PUBLISH	32u		/* the merge publishes its tail every this many */
 #define DEC_AHEAD	4u		/* the merge prefetches this many slots ahead */
@@ -848,6 +848,18 @@ static bool ring_wants(struct ring *r, uint32_t cap, uint32_t room)
 	return !atomic_load_explicit(&r->ended, memory_order_relaxed) && cap - used >= room;
 }
 
+/*
+ * Wake the side waiting on @cv, which checks its condition holding @mu: once we had @mu it
+ * waits (or saw the change).  Signalled after the unlock, so that it does not wake only to
+ * wait for the mutex (a futex call more on each side).
+ */
+static void wake(pthread_mutex_t *mu, pthread_cond_t *cv)
+{
+	pthread_mutex_lock(mu);
+	pthread_mutex_unlock(mu);
+	pthread_cond_broadcast(cv);
+}
+
 /* A LOST before the record that follows it, same timestamp (as skbt_events_next() makes). */
 static void lost_slot(struct dslot *x, uint64_t ts, uint32_t cpu, uint64_t missed)
 {
@@ -913,11 +925,8 @@ static void ring_fill(struct skbt_events *ev, struct src *src, struct ring *r)
 	atomic_store_explicit(&r->head, head, memory_order_seq_cst);
 	if (ret != 1)
 		atomic_store_explicit(&r->ended, true, memory_order_seq_cst);
-	if (atomic_load_explicit(&d->waiting, memory_order_seq_cst)) {
-		pthread_mutex_lock(&d->mu);
-		pthread_cond_broadcast(&d->ready);
-		pthread_mutex_unlock(&d->mu);
-	}
+	if (atomic_load_explicit(&d->waiting, memory_order_seq_cst))
+		wake(&d->mu, &d->ready);
 }
 
 static void *dec_main(void *arg)
@@ -1063,11 +1072,8 @@ static void ring_publish(struct decoder *d, struct ring *r)
 	/* one wake-up a sleep: the thread may take a while to run, and the merge goes on */
 	if (atomic_load_explicit(&r->head, memory_order_relaxed) - r->t <= d->cap / 2 &&
 	    atomic_load_explicit(&d->sleeping, memory_order_seq_cst) &&
-	    atomic_exchange_explicit(&d->sleeping, false, memory_order_seq_cst)) {
-		pthread_mutex_lock(&d->mu);
-		pthread_cond_signal(&d->work);
-		pthread_mutex_unlock(&d->mu);
-	}
+	    atomic_exchange_explicit(&d->sleeping, false, memory_order_seq_cst))
+		wake(&d->mu, &d->work);
 }
 
 /* The merge's side: wait until ring @c has a record or its stream ended. */
