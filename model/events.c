@@ -160,17 +160,17 @@ struct dev_slot {
 
 /*
  * Decoding ahead.  Walking a CPU's sub-buffers and decoding each record was a fifth of the
- * analysis thread's time, and that thread is what a user waits for: the thread expanding
- * zstd chunks (lib/tracefile.c) was idle two thirds of the time.  With a second CPU a
- * thread of its own reads every CPU's stream and decodes its records into one ring per CPU
- * (struct dslot: the record's event and its raw device name, or a LOST before it); the merge
- * takes them from there in the same order, and gives device ids on delivery as without the
- * thread (dev_resolve()), so the events are the same (test_events "decode ahead").
- * The rings are single producer, single consumer: head is the thread's, tail the merge's,
- * published every DEC_PUBLISH records (and before it waits) so that the two do not share
- * a line per record.  The thread fills a ring that is at most half full and sleeps when none
- * is; the merge wakes it when it leaves a ring half full, and waits when its winner's ring
- * is empty.
+ * analysis thread's time, and that thread is what a user waits for, while the thread that
+ * expanded zstd chunks (lib/tracefile.c) was idle two thirds of the time.  With a second CPU
+ * a thread of its own reads every CPU's stream, expanding its chunks itself, and decodes its
+ * records into one ring per CPU (struct dslot: the record's event and its raw device name, or
+ * a LOST before it); the merge takes them from there in the same order and gives device ids
+ * on delivery as without the thread (dev_resolve()), so the events are the same
+ * (test_decode_ahead).  The rings are single producer, single consumer: head is the thread's,
+ * tail the merge's, published every DEC_PUBLISH records (and before it waits) so that the two
+ * do not share a line per record.  Awake, the thread fills every ring with room for a batch;
+ * it sleeps when none is half empty, the merge wakes it once it leaves one so, and the merge
+ * waits only when its winner's ring is empty.  docs/file-format.md, docs/performance.md.
  */
 struct dslot {
 	struct skbt_event e;	/* e.dev: the raw name's type, e.reserved: how | loclen << 2 */
@@ -208,7 +208,7 @@ struct decoder {
 	pthread_cond_t ready;	/* the merge waits for its winner's ring */
 	_Atomic bool stop;
 	_Atomic bool sleeping;	/* the thread waits on work */
-	_Atomic bool waiting;	/* the merge waits on ready */
+	_Atomic uint32_t waiting;	/* the merge waits on ready for ring waiting - 1; 0: not */
 	_Atomic uint64_t backwards;
 	struct ring *rings;	/* one per source */
 	uint32_t cap;		/* slots a ring */
@@ -1004,7 +1004,7 @@ static void dec_free(struct skbt_events *ev)
 static void dec_start(struct skbt_events *ev)
 {
 	struct decoder *d = calloc(1, sizeof(*d));
-	size_t per = DEC_RING_BYTES / (size_t)ev->nsrcs / sizeof(struct dslot);
+	size_t per = DEC_RING_BYTES / (size_t)(ev->nsrcs ? ev->nsrcs : 1) / sizeof(struct dslot);
 	uint32_t cap = DEC_RING_MIN;
 
 	if (!d)
@@ -1360,6 +1360,7 @@ static void decode(const struct skbt_events *ev, const struct skbt_raw_record *r
 	out->cpu = cpu;
 	out->kind = SKBT_EV_OTHER;
 	dev->how = DEV_RAW_NONE;
+	dev->type = 0;
 	if (size < 8)
 		return;
 	memcpy(&type, d, 2);
