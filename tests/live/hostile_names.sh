@@ -29,7 +29,7 @@ check "topology with hostile names: $(printf %q "$A") ($NA) -> $(printf %q "$B")
 rec_start_ns() {
 	ip netns exec "$NB" "$RECORD" -o "$TMP/t.dat" --events full --pcap 2>"$TMP/rec.err" &
 	REC_PID=$!
-	wait_tracing $REC_PID
+	wait_recording $REC_PID "$TMP/rec.err"
 }
 check "recorder started in $NB (--events full --pcap)" rec_start_ns
 check "receiver bound" udp_recv_start "$NB" $IPB $PORT "$N" 2

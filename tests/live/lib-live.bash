@@ -104,12 +104,15 @@ neigh_static() {		# NS DEV IP PEER_NS PEER_DEV
 	ip -n "$1" neigh replace "$3" lladdr "$(mac_of "$4" "$5")" dev "$2" nud permanent
 }
 
-wait_tracing() {
-	local pid=$1 i
-	for i in $(seq 1 100); do
-		[ "$(cat "$(skbt_instance "$pid")"/tracing_on 2>/dev/null)" = 1 ] &&
-			return 0
-		kill -0 "$pid" 2>/dev/null || return 1
+# wait_recording PID ERRFILE: the recorder's "recording to FILE; Ctrl-C to stop" line, which
+# record/main.c prints once tracing is on.  Its instance's tracing_on alone is not enough: a new
+# instance starts with tracing_on 1 until the recorder turns it off to set it up, and a test that
+# saw that sent its traffic before the recording began (seen on a loaded CI run).
+wait_recording() {
+	local i
+	for i in $(seq 1 200); do
+		grep -q ': recording to .*; Ctrl-C to stop' "$2" 2>/dev/null && return 0
+		kill -0 "$1" 2>/dev/null || return 1
 		sleep 0.1
 	done
 	return 1
@@ -118,7 +121,7 @@ wait_tracing() {
 rec_start() {
 	"$RECORD" -o "$TMP/t.dat" "$@" 2>"$TMP/rec.err" &
 	REC_PID=$!
-	wait_tracing $REC_PID
+	wait_recording $REC_PID "$TMP/rec.err"
 }
 
 rec_stop() {

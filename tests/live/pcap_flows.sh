@@ -29,7 +29,7 @@ rec_start_ns() {
 	ip netns exec "$NB" "$RECORD" -o "$TMP/t.dat" --events full --pcap --dev "$A,$B" "$@" \
 		2>"$TMP/rec.err" &
 	REC_PID=$!
-	wait_tracing $REC_PID
+	wait_recording $REC_PID "$TMP/rec.err"
 }
 check "recorder started in $NB (--pcap --dev $A,$B)" rec_start_ns
 check "receiver $P1 bound" udp_recv_start "$NB" $IPB $P1 "$N1" 2

@@ -109,7 +109,7 @@ rec_start_hidden() {
 	ip netns exec "$NB" "${HIDE_CMD[@]}" "$STATIC" -o "$TMP/t.dat" --pcap --dev "$A,$B" \
 		2>"$TMP/rec.err" &
 	REC_PID=$!
-	wait_tracing $REC_PID
+	wait_recording $REC_PID "$TMP/rec.err"
 }
 check "hidden: static recorder started tracing in $NB (--pcap --dev $A,$B)" rec_start_hidden
 check "... said 'recording to $TMP/t.dat'" grep -q "recording to $TMP/t.dat" "$TMP/rec.err"
