@@ -318,10 +318,6 @@ static void test_full_events(void **state)
 }
 
 /*
- * Lost events and clocks going backwards, made by editing sub-buffer headers of a v6 copy:
- * the missed-events flag on CPU 0's second page, and that page's base time set to 0.
- */
-/*
  * native-h_drops-slim-v6.dat with CPU 0 of buffer "pn" edited: its second page says events
  * were lost (count not stored), its third has base time 0 (its records go back in time).
  */
@@ -346,6 +342,7 @@ static uint8_t *lost_and_backwards(size_t *len)
 	return buf;
 }
 
+/* Lost events and clocks going backwards, made by editing sub-buffer headers of a v6 copy. */
 static void test_lost_and_backwards(void **state)
 {
 	struct skbt_tracefile *tf;
@@ -501,7 +498,7 @@ static void test_kind_names(void **state)
  * A file on disk is decoded ahead by a thread (model/events.c "Decoding ahead"), the same
  * bytes in memory by the merge itself: every event, its device's name, the end (an error on
  * a cut file) and the counts must be the same.  Files with LOST records and timestamps that
- * go back, every sample of several CPUs, and each cut at 24 places in its data.
+ * go back, every sample of several CPUs, and each cut at 23 places in its data.
  */
 struct stream_sum {
 	uint64_t n, hash, lost, backwards;
