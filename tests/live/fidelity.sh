@@ -389,15 +389,14 @@ results() {
 # ---------------------------------------------------------------------------------------
 # Recorders: every set at once.
 
-# wait_on INSTANCE PID LOG: tracing on in that instance and, for skbtrail-record, it says
-# "recording to" (SIGINT before that stops it without a file); or the recorder died.
+# wait_on INSTANCE PID LOG: for trace-cmd, tracing on in its instance; for skbtrail-record,
+# its "recording to" line (wait_recording: SIGINT before that stops it without a file); or the
+# recorder died.
 wait_on() {
 	local i
+	[[ $1 == skbtf-* ]] || { wait_recording "$2" "$3"; return; }
 	for i in $(seq 1 200); do
-		local d=$TRACEFS/instances/$1
-		[[ $1 == skbtf-* ]] || d=$(skbt_instance "$2")	# skbtrail-<ns>-<pid>-<start>
-		[ "$(cat "$d/tracing_on" 2>/dev/null)" = 1 ] &&
-			{ [[ $1 == skbtf-* ]] || grep -qF 'recording to' "$3"; } && return 0
+		[ "$(cat "$TRACEFS/instances/$1/tracing_on" 2>/dev/null)" = 1 ] && return 0
 		kill -0 "$2" 2>/dev/null || return 1
 		sleep 0.05
 	done

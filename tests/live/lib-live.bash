@@ -5,7 +5,8 @@
 #                           prefix for namespaces and devices), TMP, and the cleanup trap
 #   ns_add NS...            network namespaces, removed at exit (even on failure)
 #   veth_pair NSA DEVA NSB DEVB
-#   rec_start [ARGS...]     skbtrail-record -o $TMP/t.dat ARGS in the background, waits for tracing
+#   rec_start [ARGS...]     skbtrail-record -o $TMP/t.dat ARGS in the background, waits for its
+#                           "recording to" line (wait_recording PID ERRFILE)
 #   rec_stop                SIGINT, waits; REC_RC = exit status, REC_LOST = lost events it printed
 #   analyze [ARGS...]       skbtrail-analyze --json $TMP/r.json ARGS $TMP/t.dat (status in AN_RC)
 #   jr EXPR [FILE]          jq -r EXPR on the report (default $TMP/r.json)
