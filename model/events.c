@@ -1198,6 +1198,14 @@ int skbt_events_open(struct skbt_tracefile *tf, const char *buffer, struct skbt_
 	ret = setup(ev, tf, err);
 	if (ret)
 		goto fail;
+	/*
+	 * The decoding thread expands the chunks of the streams it reads; the choice of buffer
+	 * below reads the first records of one CPU, where a thread expanding four chunks ahead
+	 * would be started for nothing.
+	 */
+	ev->threads_ok = skbt_tracefile_threads_ok(tf);
+	if (ev->threads_ok)
+		skbt_tracefile_expand_in_place(tf);
 	if (buffer) {
 		ev->buf = skbt_tracefile_buffer_find(tf, buffer);
 		if (ev->buf < 0) {
@@ -1207,9 +1215,6 @@ int skbt_events_open(struct skbt_tracefile *tf, const char *buffer, struct skbt_
 	} else {
 		ev->buf = choose_buffer(tf, tep, ev->swap);
 	}
-	ev->threads_ok = skbt_tracefile_threads_ok(tf);
-	if (ev->threads_ok)
-		skbt_tracefile_expand_in_place(tf);	/* the decoding thread expands them */
 	ncpus = skbt_tracefile_buffer_ncpus(tf, ev->buf);
 	ev->srcs = calloc(ncpus ? ncpus : 1, sizeof(*ev->srcs));
 	ev->strm = calloc(ncpus ? ncpus : 1, sizeof(*ev->strm));
