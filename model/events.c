@@ -179,11 +179,17 @@ struct dslot {
 _Static_assert(sizeof(struct dslot) == 64, "a slot is one cache line");
 
 #define DEC_RING_BYTES	(4u << 20)	/* all rings together, at most */
-#define DEC_RING_MIN	64u		/* slots a ring, at least ... */
+#define DEC_RING_MIN	256u		/* slots a ring, at least ... */
 #define DEC_RING_MAX	16384u		/* ... and at most */
 #define DEC_BATCH	256u		/* records decoded into a ring at a time, at most */
 #define DEC_PUBLISH	32u		/* the merge publishes its tail every this many */
 #define DEC_AHEAD	4u		/* the merge prefetches this many slots ahead */
+/*
+ * CPUs in the buffer, at most, to decode ahead: the rings get short beyond (DEC_RING_BYTES
+ * over DEC_RING_MIN slots), and the merge waits for them; a 1024-CPU file took 2.1 s with
+ * 64-slot rings against 1.4 s without the thread, a 4096-CPU file 39 s against 5.5 s.
+ */
+#define DEC_MAX_SRCS	(DEC_RING_BYTES / DEC_RING_MIN / sizeof(struct dslot))
 
 struct ring {
 	/* set at the start: read by both */
@@ -1003,11 +1009,11 @@ static void dec_free(struct skbt_events *ev)
  */
 static void dec_start(struct skbt_events *ev)
 {
-	struct decoder *d = calloc(1, sizeof(*d));
+	struct decoder *d;
 	size_t per = DEC_RING_BYTES / (size_t)(ev->nsrcs ? ev->nsrcs : 1) / sizeof(struct dslot);
 	uint32_t cap = DEC_RING_MIN;
 
-	if (!d)
+	if ((size_t)ev->nsrcs > DEC_MAX_SRCS || !(d = calloc(1, sizeof(*d))))
 		return;
 	while (cap < DEC_RING_MAX && cap * 2 <= per)
 		cap *= 2;
