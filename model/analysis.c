@@ -57,7 +57,8 @@ struct ovs_hints {
 	struct link_memo {
 		uint32_t from1, to;	/* from + 1; 0: empty */
 		int32_t where_in, where;
-		bool routed, linked;
+		int how;
+		bool linked;
 	} links[LINK_CACHE];
 };
 
@@ -290,21 +291,23 @@ static bool iface_unknown(const struct skbt_iface *x)
 	return x->iflink && x->peer < 0;
 }
 
-static bool ifaces_linked(const struct ovs_hints *h, int a, int b, bool routed)
+static bool ifaces_linked(const struct ovs_hints *h, int a, int b, int how)
 {
 	const struct skbt_iface *x = &h->ifaces[a], *y = &h->ifaces[b];
 
-	if (a == b || iface_unknown(x) || iface_unknown(y) || x->peer == b || y->peer == a)
+	if (a == b || iface_unknown(x) || iface_unknown(y))
+		return true;
+	if (how != SKBT_PASS_FORWARD && (x->peer == b || y->peer == a))
 		return true;
 	if (ovs_port(h, x->name) && ovs_port(h, y->name))
 		return true;
 	if (strcmp(x->scope, y->scope))
 		return false;
-	return routed || !strcmp(x->master, y->name) || !strcmp(y->master, x->name) ||
-	       (x->master[0] && !strcmp(x->master, y->master));
+	return how != SKBT_PASS_WIRE || !strcmp(x->master, y->name) ||
+	       !strcmp(y->master, x->name) || (x->master[0] && !strcmp(x->master, y->master));
 }
 
-static bool dev_link(struct ovs_hints *h, unsigned int from, unsigned int to, bool routed,
+static bool dev_link(struct ovs_hints *h, unsigned int from, unsigned int to, int how,
 		     int *where)
 {
 	uint32_t af, an, bf, bn;
@@ -329,7 +332,7 @@ static bool dev_link(struct ovs_hints *h, unsigned int from, unsigned int to, bo
 	}
 	for (uint32_t b = bf; b < bf + bn; b++)
 		for (uint32_t a = af; a < af + an; a++)
-			if (ifaces_linked(h, a, b, routed)) {
+			if (ifaces_linked(h, a, b, how)) {
 				if (found != (int)b)
 					nfound++;
 				found = b;
@@ -339,20 +342,21 @@ static bool dev_link(struct ovs_hints *h, unsigned int from, unsigned int to, bo
 	return nfound > 0;
 }
 
-static bool hint_dev_link(unsigned int from, unsigned int to, bool routed, int *where, void *arg)
+static bool hint_dev_link(unsigned int from, unsigned int to, int how, int *where, void *arg)
 {
 	struct ovs_hints *h = arg;
 	struct link_memo *m;
 
 	if (from == SKBT_DEV_NONE)	/* the journey's first device: two loads */
-		return dev_link(h, from, to, routed, where);
-	m = &h->links[(from * 31u + to * 7u + (unsigned int)*where * 3u + routed) % LINK_CACHE];
-	if (m->from1 != from + 1 || m->to != to || m->where_in != *where || m->routed != routed) {
+		return dev_link(h, from, to, how, where);
+	m = &h->links[(from * 31u + to * 7u + (unsigned int)*where * 3u + (unsigned int)how) %
+		      LINK_CACHE];
+	if (m->from1 != from + 1 || m->to != to || m->where_in != *where || m->how != how) {
 		m->from1 = from + 1;
 		m->to = to;
 		m->where_in = *where;
-		m->routed = routed;
-		m->linked = dev_link(h, from, to, routed, where);
+		m->how = how;
+		m->linked = dev_link(h, from, to, how, where);
 		m->where = *where;
 	}
 	*where = m->where;

@@ -727,7 +727,8 @@ static int32_t dev_where(struct skbt_journeys *jb, unsigned int dev)
 		int32_t *w = realloc(jb->devw, n * sizeof(*w));
 
 		if (!w) {
-			jb->cfg.dev_link(SKBT_DEV_NONE, dev, false, &where, jb->cfg.hint_arg);
+			jb->cfg.dev_link(SKBT_DEV_NONE, dev, SKBT_PASS_WIRE, &where,
+					 jb->cfg.hint_arg);
 			return where;
 		}
 		memset(w + jb->ndevw, 0, (n - jb->ndevw) * sizeof(*w));
@@ -735,7 +736,7 @@ static int32_t dev_where(struct skbt_journeys *jb, unsigned int dev)
 		jb->ndevw = n;
 	}
 	if (!jb->devw[dev]) {
-		jb->cfg.dev_link(SKBT_DEV_NONE, dev, false, &where, jb->cfg.hint_arg);
+		jb->cfg.dev_link(SKBT_DEV_NONE, dev, SKBT_PASS_WIRE, &where, jb->cfg.hint_arg);
 		jb->devw[dev] = where + 2;
 	}
 	return jb->devw[dev] - 2;
@@ -1108,17 +1109,33 @@ static bool stacked_after_gso(struct skbt_journeys *jb, const struct skbt_event 
  * receive to a transmit)?  Remembers where it lands for add_hop().
  */
 static bool linked(struct skbt_journeys *jb, const struct jnode *n, unsigned int from,
-		   unsigned int to, bool routed)
+		   unsigned int to, enum skbt_pass how)
 {
 	int w = n->where;
 
 	if (!jb->cfg.dev_link)
 		return true;
-	if (!jb->cfg.dev_link(from, to, routed, &w, jb->cfg.hint_arg))
+	if (!jb->cfg.dev_link(from, to, how, &w, jb->cfg.hint_arg))
 		return false;
 	jb->next_where = w;
 	jb->where_set = true;
 	return true;
+}
+
+/*
+ * Was the journey in @n transmitted on @dev before?  A packet received on one device is
+ * not forwarded out of a device it already left by: when the next transmit there has its
+ * address, the receiver freed it without an event (__kfree_skb() of a TCP ACK, a segment
+ * coalesced by tcp_try_coalesce()) and the stack's next skb took it in the same softirq -
+ * the reply to the packet, on the veth it came from.  (A routing loop back through the
+ * same device reads as a new journey at each turn.)
+ */
+static bool left_by(const struct jnode *n, uint16_t dev)
+{
+	for (unsigned int i = 0; i < n->j.nhops; i++)
+		if (n->hops[i].dev == dev && tx_side(role_of(n->hops[i].kind)))
+			return true;
+	return false;
 }
 
 /* Is the transmit completion @ev nested in the call that made hop @p (same CPU and context)? */
@@ -1127,10 +1144,14 @@ static bool nested_completion(struct skbt_journeys *jb, const struct jnode *n,
 {
 	enum role pr = role_of(p->kind);
 
+	/* after netif_receive_skb a forward; after netif_rx the sending veth's completion */
+	if (pr == R_RECV && left_by(n, ev->dev))
+		return false;
 	return (rx_side(pr) || pr == R_EXEC || pr == R_XMIT || pr == R_START) &&
 	       p->dev != ev->dev && p->cpu == ev->cpu && len_compatible(p->len, ev->len) &&
 	       (p->ctx & SKBT_CTX_SOFTIRQ) == (ev->ctx & SKBT_CTX_SOFTIRQ) &&
-	       linked(jb, n, p->dev, ev->dev, true);
+	       linked(jb, n, p->dev, ev->dev,
+		      pr == R_RECV ? SKBT_PASS_FORWARD : SKBT_PASS_STACKED);
 }
 
 /* Can event @ev (same address) be the next hop of the journey in @n? */
@@ -1206,10 +1227,13 @@ static bool continues(struct skbt_journeys *jb, const struct jnode *n,
 		if (!jb->cfg.have_poll_events &&
 		    (ev->cpu >= jb->ncpus || jb->cpus[ev->cpu].last_skb != ev->skb))
 			return false;
-		if ((p->ctx & SKBT_CTX_SOFTIRQ) && jb->cfg.have_poll_events)
-			return n->counted_cpu == ev->cpu && ev->cpu < jb->ncpus &&
-			       n->counted_seq == jb->cpus[ev->cpu].poll_seq;
-		return true;
+		if ((p->ctx & SKBT_CTX_SOFTIRQ) && jb->cfg.have_poll_events &&
+		    (n->counted_cpu != ev->cpu || ev->cpu >= jb->ncpus ||
+		     n->counted_seq != jb->cpus[ev->cpu].poll_seq))
+			return false;
+		if (tx_side(r) && left_by(n, ev->dev))
+			return false;
+		return linked(jb, n, p->dev, ev->dev, SKBT_PASS_FORWARD);
 	}
 	if (tx_side(pr) && r == R_QUEUE) {
 		/*
@@ -1224,7 +1248,8 @@ static bool continues(struct skbt_journeys *jb, const struct jnode *n,
 		return p->cpu == ev->cpu && len_compatible(p->len, ev->len);
 	}
 	if (tx_side(pr))	/* veth and other software links hand the skb to the peer */
-		return len_compatible(p->len, ev->len) && linked(jb, n, p->dev, ev->dev, false);
+		return len_compatible(p->len, ev->len) &&
+		       linked(jb, n, p->dev, ev->dev, SKBT_PASS_WIRE);
 	return false;
 }
 

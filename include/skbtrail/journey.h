@@ -148,6 +148,18 @@ enum skbt_ovs_role {
 	SKBT_OVS_INTERNAL,	/* an internal port: OVS hands packets to it with netif_rx */
 };
 
+/* How a packet passes from one device to another, for dev_link() below. */
+enum skbt_pass {
+	SKBT_PASS_WIRE,		/* a transmit to a receive: veth peers, bridge and port, one master */
+	SKBT_PASS_STACKED,	/* a completion nested in a hand-off: those, or one namespace */
+	/*
+	 * Received, then handed to another device inside the receive (bridge, routing, tc
+	 * redirect): one namespace only, as those look devices up in the skb's namespace
+	 * (OVS ports aside); veth peers in two namespaces are not a forward.
+	 */
+	SKBT_PASS_FORWARD,
+};
+
 struct skbt_journeys_config {
 	uint64_t idle_ns;	/* end journeys with no event for this long (0: 2 s) */
 	uint64_t link_window_ns;/* how long an upcall waits for its re-injected skb (0: 500 ms) */
@@ -164,14 +176,14 @@ struct skbt_journeys_config {
 	/* Optional: role of interned device @dev in the node context (cached per device). */
 	enum skbt_ovs_role (*dev_ovs)(unsigned int dev, void *arg);
 	/*
-	 * Optional: may a packet pass from device @from to device @to?  The node context says
-	 * so when they are one device, veth peers, a bridge and its port, ports of one master
-	 * or of the OVS datapaths, or (@routed) any two of one namespace; and when it does not
-	 * know one of them.  *where: in, the context's interface @from is known to be (-1: not
-	 * known); out, the one @to is (-1: not known).  @from SKBT_DEV_NONE: only locate @to
-	 * (cached per device).  Unset (no such facts in the file): any pair may.
+	 * Optional: may a packet pass from device @from to device @to (@how: enum
+	 * skbt_pass)?  The node context says so when they are one device or ports of the OVS
+	 * datapaths, and when it does not know one of them; and as enum skbt_pass says.  *where: in, the
+	 * context's interface @from is known to be (-1: not known); out, the one @to is (-1:
+	 * not known).  @from SKBT_DEV_NONE: only locate @to (cached per device).  Unset (no
+	 * such facts in the file): any pair may.
 	 */
-	bool (*dev_link)(unsigned int from, unsigned int to, bool routed, int *where, void *arg);
+	bool (*dev_link)(unsigned int from, unsigned int to, int how, int *where, void *arg);
 	/*
 	 * Optional: the device id to name path device @dev by when the journey showed it is
 	 * interface @where of the node context (NAME@NAMESPACE when other namespaces have a

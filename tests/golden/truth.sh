@@ -58,4 +58,34 @@ done
 truth_check samples/ovs-vm-tc-frees-allupcall.dat --without 'skb:*'
 # The four core events read as netif_rx and netif_receive_skb alone: the thread still tells.
 truth_check samples/ovs-vm-tc-core4-upcall.dat --without net:net_dev_queue,napi:napi_poll
+
+# tcp_check [analyzer options]: samples/native-tcp-reply.dat (TCP over a veth pair) against
+# the kernel's rx_packets of both veths: one journey per segment and per ACK, each on its own
+# device, none forwarded (the reply at a freed ACK's address is a new journey).
+tcp_check() {
+	local dat=samples/native-tcp-reply.dat label
+	label="native-tcp-reply${*:+ $*}"
+	"$ANALYZE" --json - --top 0 "$@" "$dat" 2>/dev/null | python3 -c "
+import json, sys
+t = json.load(open('${dat%.dat}.truth.json'))
+r = json.load(sys.stdin)
+rx = t['rx_packets_delta']
+ours = {p['name']: p for p in r['paths'] if any(d in p['name'] for d in rx)}
+def out(ok, what):
+    print(('ok' if ok else 'not ok') + ' - $label: ' + what)
+got = {n: p['journeys'] for n, p in ours.items()}
+out(got == rx, 'journeys per path %s == rx_packets %s' % (got, rx))
+fw = {n: s['count'] for n, p in ours.items() for s in p['stages'] if s['name'] == 'forward'}
+out(not fw, 'no forward stage %s' % fw)
+" >"$tmp" 2>&1
+	while IFS= read -r line; do
+		case "$line" in
+		"ok - "*) ok "${line#ok - }";;
+		*) not_ok "${line#not ok - }";;
+		esac
+	done <"$tmp"
+}
+tcp_check
+tcp_check --without net:net_dev_queue
+tcp_check --without napi:napi_poll
 echo "1..$_tap_n"

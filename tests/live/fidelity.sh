@@ -15,6 +15,9 @@
 #             outer packets on path B, the inner transmits on tx:VA (sets with net_dev_queue)
 #   macvlan   veth A -> veth B with macvlan M on it (IP on M)              path B (M's receive
 #             is another round of B's: no event); M's counters explained, no mismatch finding
+#   tcp       veth A -> veth B, one TCP connection of 4 MB                 path B = B's
+#             rx_packets, path A = A's (the ACKs); no forward stage (a reply at a freed
+#             ACK's address is not one)
 # Sets, recording the same traffic AT THE SAME TIME (each recorder has its own tracefs
 # instance; all use the mono clock):
 #   rec-default  skbtrail-record (core events)
@@ -46,7 +49,7 @@
 
 N=${SKBT_TEST_DGRAMS:-200}
 FLOOD_SECS=${SKBT_FLOOD_SECS:-1}
-SCENARIOS=${SKBT_FIDELITY_SCENARIOS:-bridge veth rps gro tap tap-napi drops flood tunnel macvlan}
+SCENARIOS=${SKBT_FIDELITY_SCENARIOS:-bridge veth rps gro tap tap-napi drops flood tunnel macvlan tcp}
 SETS=(rec-default rec-full rec-dev rec-lean tc-four tc-xmit tc-rx tc-free)
 CORE="net:netif_receive_skb net:netif_rx napi:napi_poll net:net_dev_queue"
 # --events full as the recorder defines it (skbtrail/events.def): no copy of the list here
@@ -190,6 +193,8 @@ TOPO = {
     # inner packets on VB (gro: the vxlan device's gro_cells NAPI); B's outer ones have xmit, backlog
     'tunnel':   (['gro'], ['stack', 'xmit', 'backlog']),
     'macvlan':  (['xmit', 'backlog'], ['stack']),
+    # segments one way, ACKs the other: neither is forwarded (no forward stage)
+    'tcp':      (['xmit', 'backlog'], ['stack']),
 }
 # The event a stage needs in every journey (docs/stages.md); rps and stack: never required.
 NEEDS = {'xmit': 'net:net_dev_queue', 'backlog': 'net:netif_rx',
@@ -506,7 +511,7 @@ run_scenario() {
 	# Each scenario names its devices with its own prefix: no event of another scenario's
 	# (maybe still dismantled) devices lands on this one's paths.
 	declare -A code=([bridge]=b [veth]=v [rps]=r [gro]=g [tap]=t [tap-napi]=n [drops]=d [flood]=f
-			 [tunnel]=u [macvlan]=m)
+			 [tunnel]=u [macvlan]=m [tcp]=c)
 	SC_PREFIX=$P${code[$SC]:-z}
 	mkdir -p "$dir"
 	"sc_${SC//-/_}_setup"
@@ -654,6 +659,33 @@ sc_macvlan_traffic() {
 	recv_stop 7028
 	read -r SC_RECEIVED _ <"$TMP/recv.7028"
 	SC_SENT=$N SC_EXPECT=$SC_RECEIVED
+}
+
+# TCP both ways on one veth pair: the receiver's ACKs come back on A while the next segments
+# leave by A.  The kernel frees an ACK it handled without an event (__kfree_skb()) and B's
+# TCP coalesces segments, so the next skb on either side often takes a freed skb's address in
+# the same softirq: a receive followed by a transmit of that address on the other veth is the
+# reply, never a forward.  The kernel's counters are the truth: rx_packets of B and of A.
+sc_tcp_setup() {
+	NA=${SC_PREFIX}x NB=${SC_PREFIX}y A=${SC_PREFIX}a B=${SC_PREFIX}b
+	SC_DEVS=$A,$B SC_PATH=$B
+	SC_NOTES="veth $A ($NA, 10.229.0.1) -> veth $B ($NB, 10.229.0.2); one TCP connection to port 7029, 4 MB (offloads as the kernel sets them)"
+	two_ns_veth "$NA" "$NB" "$A" "$B" 10.229.0 && tcp_sink_start "$NB" 10.229.0.2 7029
+}
+sc_tcp_traffic() {
+	local b0 a0 b1 a1
+	b0=$(dev_stat "$NB" "$B" rx_packets) a0=$(dev_stat "$NA" "$A" rx_packets)
+	ip netns exec "$NA" python3 -c "
+import socket
+s = socket.create_connection(('10.229.0.2', 7029), timeout=10)
+s.sendall(b't' * 4000000)
+s.close()"
+	SC_RECEIVED=$(tcp_sink_wait 7029)
+	sleep 0.2	# the last ACK of the close
+	b1=$(dev_stat "$NB" "$B" rx_packets) a1=$(dev_stat "$NA" "$A" rx_packets)
+	check_eq "tcp: the sink read every byte sent" 4000000 "$SC_RECEIVED"
+	SC_SENT=4000000 SC_EXPECT=$((b1 - b0))
+	SC_OTHER="{\"$A\": $((a1 - a0))}"
 }
 
 tap_setup() {	# NAPI NET
