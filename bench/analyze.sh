@@ -24,6 +24,8 @@ cleanup() {
 trap cleanup EXIT
 
 [ -x /usr/bin/time ] || { echo "bench/analyze.sh: SKIP (no /usr/bin/time: apt-get install time)"; exit 0; }
+[ -n "${BENCH_TRACE:-}" ] || command -v iperf3 >/dev/null ||
+	{ echo "bench/analyze.sh: SKIP (no iperf3 for the flood: make deps-bench)"; exit 0; }
 make -s -C "$ROOT" "$B/bench-walk" >/dev/null || exit 1
 
 events_of() {	# events_of FILE -> total events per the analyzer
@@ -44,9 +46,12 @@ record_flood() {	# record_flood SECONDS FILE
 	"$RECORD" -o "$2" --format v6 --events full -b 65536 >"$TMP/record.log" 2>&1 &
 	local rec=$!
 	sleep 1
-	ip netns exec ${P}c iperf3 -c 10.79.0.1 -u -b 0 -l 64 -t "$1" >/dev/null 2>&1
+	local sent=0
+	ip netns exec ${P}c iperf3 -c 10.79.0.1 -u -b 0 -l 64 -t "$1" >"$TMP/iperf.log" 2>&1 || sent=1
 	kill -INT $rec; wait $rec
 	ip netns del ${P}c; ip netns del ${P}s
+	# without the flood the file holds the node's idle chatter: a benchmark of nothing
+	[ $sent = 0 ] || { echo "bench/analyze.sh: iperf3 failed: $(tail -n 1 "$TMP/iperf.log")" >&2; return 1; }
 }
 
 TRACE=${BENCH_TRACE:-}

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """bench/scale.py: assemble bigger trace.dat files from a recorded one, for bench/scale.sh.
 
-    scale.py IN OUT --copies K [--cpus N] [--seconds S]
+    scale.py IN OUT --copies K [--cpus N] [--seconds S [--busiest]]
 
 IN must be a version 6, uncompressed file (skbtrail-record --format v6; docs/file-format.md).
 OUT keeps IN's header (formats, kallsyms, options) and gets new CPU data:
@@ -23,6 +23,9 @@ OUT keeps IN's header (formats, kallsyms, options) and gets new CPU data:
                With either option the file holds K (or N / n) times IN's journeys and events.
                N must be a multiple of IN's CPU count; it replaces --copies.
   --seconds S  use only the first S seconds of IN (pages whose timestamp is before it).
+  --busiest    with --seconds: the S seconds of IN that hold the most pages instead of the
+               first S (a recording starts before its traffic: bench/analyze.sh's flood
+               begins a second in, so its first 0.9 s held 123 events).
 
 Prints OUT, its CPUs, its size and the number of copies of the slice it holds.
 Only page header timestamps (and with --cpus skb addresses) are changed: a file with absolute
@@ -175,6 +178,19 @@ def page_ts(f, off):
     return struct.unpack("<Q", f.read(8))[0]
 
 
+def busiest(f, cpu, ps, win):
+    """The start of the win ns that hold the most pages of all CPUs (a recording begins with
+    the node idle before the traffic the benchmark is about: its first seconds are not it)."""
+    ts = sorted(page_ts(f, o + i * ps) for o, s in cpu for i in range(s // ps))
+    best, at, j = 0, ts[0], 0
+    for i, t in enumerate(ts):
+        while ts[j] < t - win:
+            j += 1
+        if i - j + 1 > best:
+            best, at = i - j + 1, ts[j]
+    return at
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("inp")
@@ -182,25 +198,37 @@ def main():
     ap.add_argument("--copies", type=int, default=1)
     ap.add_argument("--cpus", type=int, default=0)
     ap.add_argument("--seconds", type=float, default=0)
+    ap.add_argument("--busiest", action="store_true")
     a = ap.parse_args()
     with open(a.inp, "rb") as f:
         pre, ps, opts, cpu, tail, hpage, skb_fields = parse(f)
         n = len(cpu)
         # pages kept per CPU, and the time span of what is kept
         lo = min(page_ts(f, o) for o, s in cpu if s)
-        cut = lo + int(a.seconds * 1e9) if a.seconds > 0 else None
+        cut = None
+        if a.seconds > 0:
+            win = int(a.seconds * 1e9)
+            if a.busiest:
+                lo = busiest(f, cpu, ps, win)
+            cut = lo + win
+
+        def first_at(o, npages, t):	# first page at or after t (page times only grow)
+            l, h = 0, npages
+            while l < h:
+                m = (l + h) // 2
+                if page_ts(f, o + m * ps) < t:
+                    l = m + 1
+                else:
+                    h = m
+            return l
+
         keep, hi = [], lo
         for o, s in cpu:
             npages = s // ps
             if cut is not None:
-                l, h = 0, npages	# first page at or after the cut (page times only grow)
-                while l < h:
-                    m = (l + h) // 2
-                    if page_ts(f, o + m * ps) < cut:
-                        l = m + 1
-                    else:
-                        h = m
-                npages = l
+                skip = first_at(o, npages, lo)
+                npages = first_at(o, npages, cut) - skip
+                o += skip * ps
             if npages:
                 hi = max(hi, page_ts(f, o + (npages - 1) * ps))
             keep.append((o, npages))
