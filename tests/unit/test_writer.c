@@ -240,6 +240,58 @@ static void test_read_back(void **state)
 	skbt_tracefile_close(tf);
 }
 
+/*
+ * The saved cmdlines by pid (skbt_tracefile_comm()): the first line of a pid names it, as
+ * libtraceevent's registration did; lines strtol() would not read as "PID COMM" are skipped;
+ * a pid not listed is "<...>"; a name is cut at 255 bytes.
+ */
+static void test_comms(void **state)
+{
+	struct fixture *f = *state;
+	struct skbt_tracefile *tf = NULL;
+	struct skbt_err err = { 0 };
+	struct skbt_writer *w = make_writer(SKBT_WF_V6, 1);
+	unsigned char page[PAGE];
+	char text[1024], longname[300], want[256];
+	int in, out, n;
+
+	memset(longname, 'x', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = 0;
+	memcpy(want, longname, 255);
+	want[255] = 0;
+	n = snprintf(text, sizeof(text),
+		     "4321 tester\n7 first\n7 second\n  +9 spaced\n-0 zero\n-5 neg\n"
+		     "x12 bad\n12\n99999999999 huge\n300 %s\n1 last", longname);
+	assert_true(n > 0 && (size_t)n < sizeof(text));
+	assert_int_equal(skbt_writer_set_blob(w, SKBT_WB_CMDLINES, text, (size_t)n), 0);
+	make_page(page, 1);
+	in = open(f->spool, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	assert_true(in >= 0);
+	assert_int_equal(write(in, page, PAGE), PAGE);
+	out = open(f->out, O_RDWR | O_CREAT | O_TRUNC, 0644);
+	assert_true(out >= 0);
+	{
+		struct skbt_writer_stats st;
+
+		assert_int_equal(skbt_writer_write(w, out, 1, &in, false, &st, &err), 0);
+	}
+	close(in);
+	close(out);
+	skbt_writer_free(w);
+
+	assert_int_equal(skbt_tracefile_open(f->out, &tf, &err), 0);
+	assert_string_equal(skbt_tracefile_comm(tf, 4321), "tester");
+	assert_string_equal(skbt_tracefile_comm(tf, 7), "first");
+	assert_string_equal(skbt_tracefile_comm(tf, 9), "spaced");
+	assert_string_equal(skbt_tracefile_comm(tf, 0), "zero");
+	assert_string_equal(skbt_tracefile_comm(tf, -5), "<...>");
+	assert_string_equal(skbt_tracefile_comm(tf, 12), "<...>");
+	assert_string_equal(skbt_tracefile_comm(tf, 300), want);
+	assert_string_equal(skbt_tracefile_comm(tf, 1), "last");
+	assert_string_equal(skbt_tracefile_comm(tf, 2), "<...>");
+	skbt_tracefile_close(tf);
+}
+
 static void test_trace_cmd_report(void **state)
 {
 	struct fixture *f = *state;
@@ -506,6 +558,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_header_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_trace_cmd_report, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_comms, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v7_header_bytes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v7_read_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_v7_trace_cmd_report, setup, teardown),
