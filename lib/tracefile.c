@@ -1267,7 +1267,7 @@ static int cmdline_pid(const char *line, const char *nl, const char **comm)
 	bool neg = false;
 	long pid = 0;
 
-	/* as strtol(line, &end, 10) would take it (a third of a small file's open) */
+	/* as strtol(line, &end, 10) would take it, in a tenth of its instructions */
 	while (p < nl && isspace((unsigned char)*p))
 		p++;
 	if (p < nl && (*p == '+' || *p == '-'))

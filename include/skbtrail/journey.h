@@ -178,10 +178,10 @@ struct skbt_journeys_config {
 	/*
 	 * Optional: may a packet pass from device @from to device @to (@how: enum
 	 * skbt_pass)?  The node context says so when they are one device or ports of the OVS
-	 * datapaths, and when it does not know one of them; and as enum skbt_pass says.  *where: in, the
-	 * context's interface @from is known to be (-1: not known); out, the one @to is (-1:
-	 * not known).  @from SKBT_DEV_NONE: only locate @to (cached per device).  Unset (no
-	 * such facts in the file): any pair may.
+	 * datapaths, when it does not know one of them, and as enum skbt_pass says.  *where:
+	 * in, the context's interface @from is known to be (-1: not known); out, the one @to
+	 * is (-1: not known).  @from SKBT_DEV_NONE: only locate @to (cached per device).
+	 * Unset (no such facts in the file): any pair may.
 	 */
 	bool (*dev_link)(unsigned int from, unsigned int to, int how, int *where, void *arg);
 	/*
