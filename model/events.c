@@ -700,7 +700,7 @@ static bool buffer_has_type(struct skbt_tracefile *tf, int buf, int id, bool swa
 
 static int choose_buffer(struct skbt_tracefile *tf, struct tep_handle *tep, bool swap)
 {
-	struct tep_event *e = tep_find_event_by_name(tep, "net", "netif_receive_skb");
+	struct tep_event *e = skbt_tracefile_event(tf, "net", "netif_receive_skb");
 	int i, n = skbt_tracefile_nbuffers(tf), first = -1;
 
 	for (i = 0; i < n; i++) {
@@ -1171,19 +1171,17 @@ static int setup(struct skbt_events *ev, struct skbt_tracefile *tf, struct skbt_
 		return skbt_err_set(err, -ENOMEM, "out of memory");
 	ev->types[0].kind = SKBT_EV_OTHER;
 	for (k = 0; k < SKBT_EV_LOST; k++) {
-		struct tep_event *e = tep_find_event_by_name(tep, kinds[k].sys, kinds[k].name);
+		struct tep_event *e = skbt_tracefile_event(tf, kinds[k].sys, kinds[k].name);
 
 		if (e)
 			setup_type(ev, k, e);
 	}
 	ev->has[SKBT_EV_LOST] = true;
-	ev->has[SKBT_EV_OTHER] = tep_get_events_count(tep) > 0;
+	ev->has[SKBT_EV_OTHER] = skbt_tracefile_has_formats(tf);
 	only_enabled(ev, tf);
-	ret = load_symtab(tep_find_event_by_name(tep, "skb", "kfree_skb"), "reason",
-			  &ev->reasons);
+	ret = load_symtab(skbt_tracefile_event(tf, "skb", "kfree_skb"), "reason", &ev->reasons);
 	if (!ret)
-		ret = load_symtab(tep_find_event_by_name(tep, "openvswitch",
-							 "ovs_do_execute_action"),
+		ret = load_symtab(skbt_tracefile_event(tf, "openvswitch", "ovs_do_execute_action"),
 				  "action_type", &ev->actions);
 	if (ret)
 		return skbt_err_set(err, ret, "out of memory");

@@ -65,6 +65,16 @@ const char *skbt_tracefile_compression(const struct skbt_tracefile *tf);
  * those are indexed by lib/ksyms.c on the first skbt_tracefile_symbol() call).
  */
 struct tep_handle *skbt_tracefile_tep(struct skbt_tracefile *tf);
+/*
+ * The event @sys:@name, its format parsed now if it was not (formats are kept unparsed at
+ * open); NULL when the file has none or it does not parse.
+ */
+struct tep_event *skbt_tracefile_event(struct skbt_tracefile *tf, const char *sys,
+				       const char *name);
+/* Parse every format now (the fuzzers: each format's parser runs on their bytes). */
+void skbt_tracefile_parse_formats(struct skbt_tracefile *tf);
+/* Whether the file has any event format at all. */
+bool skbt_tracefile_has_formats(const struct skbt_tracefile *tf);
 /* Function symbol containing @addr from the file's kallsyms, or NULL. */
 const char *skbt_tracefile_symbol(struct skbt_tracefile *tf, uint64_t addr);
 /*

@@ -57,6 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			skbt_cpu_stream_close(s);
 		}
 	}
+	/* formats are parsed when their event is asked for: every one of them, here */
+	skbt_tracefile_parse_formats(tf);
 	if (skbt_events_open(tf, NULL, &ev, &err) == 0) {
 		while (skbt_events_next(ev, &e, &err) == 1) {
 			(void)skbt_events_dev_name(ev, e.dev);
