@@ -9,6 +9,16 @@ set -u
 . "$(dirname "$0")/../lib.sh"
 cd "$SKBT_ROOT" || exit 1
 
+# relay: the checker's "ok - ..." and "not ok - ..." lines in $tmp as this test's TAP lines
+relay() {
+	while IFS= read -r line; do
+		case "$line" in
+		"ok - "*) ok "${line#ok - }";;
+		*) not_ok "${line#not ok - }";;
+		esac
+	done <"$tmp"
+}
+
 # truth_check SAMPLE [analyzer options]
 truth_check() {
 	local dat=$1 truth=${1%.dat}.truth.json label
@@ -39,12 +49,7 @@ ev = r['upcalls']['evidence']
 out(ev['handler_thread'] == up and ev['ovs_events'] == 0,
     'every link rests on the handler thread, none on openvswitch events %s' % ev)
 " >"$tmp" 2>&1
-	while IFS= read -r line; do
-		case "$line" in
-		"ok - "*) ok "${line#ok - }";;
-		*) not_ok "${line#not ok - }";;
-		esac
-	done <"$tmp"
+	relay
 }
 tmp=$(mktemp /tmp/skbt-truth.XXXXXX)
 trap 'rm -f "$tmp"' EXIT
@@ -78,12 +83,7 @@ out(got == rx, 'journeys per path %s == rx_packets %s' % (got, rx))
 fw = {n: s['count'] for n, p in ours.items() for s in p['stages'] if s['name'] == 'forward'}
 out(not fw, 'no forward stage %s' % fw)
 " >"$tmp" 2>&1
-	while IFS= read -r line; do
-		case "$line" in
-		"ok - "*) ok "${line#ok - }";;
-		*) not_ok "${line#not ok - }";;
-		esac
-	done <"$tmp"
+	relay
 }
 tcp_check
 tcp_check --without net:net_dev_queue
