@@ -155,6 +155,7 @@ struct skbt_tracefile {
 	uint32_t *comm_hash;	/* index + 1 into comms, 0 empty */
 	uint32_t comm_mask;
 	unsigned int ncomms;
+	unsigned int ncmdlines;	/* well-formed lines, counted when charged at open */
 	bool comms_given;
 
 	/*
@@ -1381,6 +1382,7 @@ static int charge_cmdline(int pid, const char *comm, size_t len, void *arg)
 	(void)pid;
 	(void)comm;
 	(void)len;
+	w->tf->ncmdlines++;	/* comms_index() sizes its tables by it */
 	return charge(w->tf, SKBT_LIM_CMDLINES, 1, w->err);
 }
 
@@ -1392,6 +1394,7 @@ static int do_cmdlines(struct skbt_tracefile *tf, char *s, struct skbt_err *err)
 
 	free(tf->cmdlines);
 	tf->cmdlines = s;	/* parse_sized_text()'s copy, ours now */
+	tf->ncmdlines = 0;
 	comms_free(tf);
 	return skbt_tracefile_foreach_comm(tf, charge_cmdline, &w);
 }
@@ -1452,23 +1455,13 @@ static void comms_free(struct skbt_tracefile *tf)
 	tf->comms_given = false;
 }
 
-static int count_comm(int pid, const char *comm, size_t len, void *arg)
-{
-	(void)pid;
-	(void)comm;
-	(void)len;
-	++*(unsigned int *)arg;
-	return 0;
-}
-
 static void comms_index(struct skbt_tracefile *tf)
 {
 	struct comms_walk w = { tf, 0 };
-	unsigned int n = 0;
+	unsigned int n = tf->ncmdlines;
 	uint32_t size = 16;
 
 	tf->comms_given = true;
-	(void)skbt_tracefile_foreach_comm(tf, count_comm, &n);
 	if (!n)
 		return;
 	while (size < 2 * n)	/* n <= MAX_CMDLINES */
