@@ -120,7 +120,8 @@ struct dev_raw {
 	uint64_t w0, w1;
 };
 
-enum { DEV_RAW_NONE, DEV_RAW_SHORT, DEV_RAW_LONG };
+/* DEV_RAW_LOCAL: in a ring's slot only, a short name with the decoding thread's id for it */
+enum { DEV_RAW_NONE, DEV_RAW_SHORT, DEV_RAW_LONG, DEV_RAW_LOCAL };
 
 struct src {
 	struct skbt_cpu_stream *s;
@@ -156,6 +157,21 @@ struct mkey {
 struct dev_slot {
 	uint32_t hash;
 	uint16_t id;		/* 0 = empty slot */
+};
+
+/*
+ * Device names and their ids 1..ndevs.  The merge's table gives the ids events carry, in
+ * the order names first appear in the merged stream; the decoding thread keeps one of its own
+ * (struct decoder), whose ids the merge maps to its own on delivery.
+ */
+struct devnames {
+	char **devs;
+	int ndevs;
+	struct dev_slot *dtab;
+	uint32_t dcap;		/* power of two */
+	struct dev_cache dcache[DEV_CACHE];
+	/* the last device name each type carried, by types index */
+	struct dev_cache last[SKBT_EV__COUNT + 1];
 };
 
 /*
@@ -219,6 +235,13 @@ struct decoder {
 	struct ring *rings;	/* one per source */
 	uint32_t cap;		/* slots a ring */
 	uint32_t batch;		/* records a fill, at most */
+	/*
+	 * The thread's own ids of short names (a cache hit for most records, which cost the
+	 * merge a tenth of its time to resolve), and the merge's map of them to its ids, made
+	 * on each one's first delivery: the ids events carry stay in delivery order.
+	 */
+	struct devnames names;
+	uint16_t *map;		/* MAX_DEVS + 1 entries, 0: not yet delivered */
 };
 
 struct skbt_events {
@@ -265,17 +288,11 @@ struct skbt_events {
 	uint64_t hold;
 	char pending_msg[sizeof(((struct skbt_err *)0)->msg)];
 
-	/* device names: ids 1..ndevs */
-	char **devs;
-	int ndevs;
-	struct dev_slot *dtab;
-	uint32_t dcap;		/* power of two */
-	struct dev_cache dcache[DEV_CACHE];
 	/*
-	 * The last device name each type carried, by types index: apart from the types, which
-	 * the decoding thread reads, as the merge writes these (a line between two CPUs).
+	 * Device names: apart from the types, which the decoding thread reads, as the merge
+	 * writes their caches (a line between two CPUs).
 	 */
-	struct dev_cache last[SKBT_EV__COUNT + 1];
+	_Alignas(64) struct devnames names;
 
 	struct symtab reasons;
 	struct symtab actions;
@@ -318,30 +335,30 @@ static uint32_t hash_name(const char *s, size_t n)
 	return h;
 }
 
-static int dev_grow(struct skbt_events *ev)
+static int dev_grow(struct devnames *nm)
 {
-	uint32_t ncap = ev->dcap ? ev->dcap * 2 : 64, i;
+	uint32_t ncap = nm->dcap ? nm->dcap * 2 : 64, i;
 	struct dev_slot *nt = calloc(ncap, sizeof(*nt));
 
 	if (!nt)
 		return -ENOMEM;
-	for (i = 0; i < ev->dcap; i++) {
+	for (i = 0; i < nm->dcap; i++) {
 		uint32_t j;
 
-		if (!ev->dtab[i].id)
+		if (!nm->dtab[i].id)
 			continue;
-		for (j = ev->dtab[i].hash & (ncap - 1); nt[j].id; j = (j + 1) & (ncap - 1))
+		for (j = nm->dtab[i].hash & (ncap - 1); nt[j].id; j = (j + 1) & (ncap - 1))
 			;
-		nt[j] = ev->dtab[i];
+		nt[j] = nm->dtab[i];
 	}
-	free(ev->dtab);
-	ev->dtab = nt;
-	ev->dcap = ncap;
+	free(nm->dtab);
+	nm->dtab = nt;
+	nm->dcap = ncap;
 	return 0;
 }
 
 /* Id of device name @s (@n bytes, no NUL), interned on first sight. */
-static unsigned int dev_intern(struct skbt_events *ev, const char *s, size_t n)
+static unsigned int dev_intern(struct devnames *nm, const char *s, size_t n)
 {
 	uint32_t h, j;
 	char *copy, **nd;
@@ -349,31 +366,31 @@ static unsigned int dev_intern(struct skbt_events *ev, const char *s, size_t n)
 	if (n == 0 || (n == 11 && !memcmp(s, "(no_device)", 11)))
 		return SKBT_DEV_NONE;
 	h = hash_name(s, n);
-	if (ev->dcap) {
-		for (j = h & (ev->dcap - 1); ev->dtab[j].id; j = (j + 1) & (ev->dcap - 1)) {
-			const char *name = ev->devs[ev->dtab[j].id];
+	if (nm->dcap) {
+		for (j = h & (nm->dcap - 1); nm->dtab[j].id; j = (j + 1) & (nm->dcap - 1)) {
+			const char *name = nm->devs[nm->dtab[j].id];
 
-			if (ev->dtab[j].hash == h && !strncmp(name, s, n) && !name[n])
-				return ev->dtab[j].id;
+			if (nm->dtab[j].hash == h && !strncmp(name, s, n) && !name[n])
+				return nm->dtab[j].id;
 		}
 	}
-	if (ev->ndevs >= MAX_DEVS)
+	if (nm->ndevs >= MAX_DEVS)
 		return SKBT_DEV_NONE;	/* a corrupt file with 64k names; keep going */
-	if ((uint32_t)(ev->ndevs + 1) * 2 > ev->dcap && dev_grow(ev))
+	if ((uint32_t)(nm->ndevs + 1) * 2 > nm->dcap && dev_grow(nm))
 		return SKBT_DEV_NONE;
-	nd = realloc(ev->devs, (ev->ndevs + 2) * sizeof(*nd));
+	nd = realloc(nm->devs, (nm->ndevs + 2) * sizeof(*nd));
 	if (!nd)
 		return SKBT_DEV_NONE;
-	ev->devs = nd;
+	nm->devs = nd;
 	copy = strndup(s, n);
 	if (!copy)
 		return SKBT_DEV_NONE;
-	ev->devs[++ev->ndevs] = copy;
-	for (j = h & (ev->dcap - 1); ev->dtab[j].id; j = (j + 1) & (ev->dcap - 1))
+	nm->devs[++nm->ndevs] = copy;
+	for (j = h & (nm->dcap - 1); nm->dtab[j].id; j = (j + 1) & (nm->dcap - 1))
 		;
-	ev->dtab[j].hash = h;
-	ev->dtab[j].id = ev->ndevs;
-	return ev->ndevs;
+	nm->dtab[j].hash = h;
+	nm->dtab[j].id = nm->ndevs;
+	return nm->ndevs;
 }
 
 static inline uint64_t mask_bytes(unsigned int n)
@@ -429,6 +446,14 @@ static void read_dev(const struct skbt_events *ev, const struct etype *t, unsign
 	r->w0 = (uintptr_t)copy;
 }
 
+static void names_free(struct devnames *nm)
+{
+	for (int i = 1; i <= nm->ndevs; i++)
+		free(nm->devs[i]);
+	free(nm->devs);
+	free(nm->dtab);
+}
+
 /* A long name read but never delivered (a stream closed early). */
 static void dev_raw_free(struct dev_raw *r)
 {
@@ -438,14 +463,14 @@ static void dev_raw_free(struct dev_raw *r)
 }
 
 /* The id of a device name read by read_dev(), in delivery order (a long name's copy freed). */
-static unsigned int dev_resolve(struct skbt_events *ev, struct dev_raw *r)
+static unsigned int dev_resolve(struct devnames *nm, struct dev_raw *r)
 {
 	struct dev_cache *last;
 	char name[16];
 
 	if (r->how == DEV_RAW_NONE)
 		return SKBT_DEV_NONE;
-	last = &ev->last[r->type];	/* set with how */
+	last = &nm->last[r->type];	/* set with how */
 	switch (r->how) {
 	case DEV_RAW_SHORT:
 		if (r->loclen && r->loclen == last->loclen && r->w0 == last->w0 &&
@@ -454,12 +479,12 @@ static unsigned int dev_resolve(struct skbt_events *ev, struct dev_raw *r)
 		if (r->loclen) {
 			uint64_t k = ((r->w0 ^ r->w1 * 0x9e3779b97f4a7c15ULL) + r->loclen) *
 				     0xff51afd7ed558ccdULL;
-			struct dev_cache *c = &ev->dcache[k >> 40 & (DEV_CACHE - 1)];
+			struct dev_cache *c = &nm->dcache[k >> 40 & (DEV_CACHE - 1)];
 
 			if (c->loclen != r->loclen || c->w0 != r->w0 || c->w1 != r->w1) {
 				memcpy(name, &r->w0, 8);
 				memcpy(name + 8, &r->w1, 8);
-				c->id = (uint16_t)dev_intern(ev, name, strnlen(name, r->loclen));
+				c->id = (uint16_t)dev_intern(nm, name, strnlen(name, r->loclen));
 				c->loclen = r->loclen;
 				c->w0 = r->w0;
 				c->w1 = r->w1;
@@ -475,7 +500,7 @@ static unsigned int dev_resolve(struct skbt_events *ev, struct dev_raw *r)
 	case DEV_RAW_LONG: {
 		char *copy = (char *)(uintptr_t)r->w0;
 
-		last->id = (uint16_t)dev_intern(ev, copy, strlen(copy));
+		last->id = (uint16_t)dev_intern(nm, copy, strlen(copy));
 		last->loclen = 0;
 		last->w0 = 0;
 		last->w1 = 0;
@@ -876,12 +901,17 @@ static void lost_slot(struct dslot *x, uint64_t ts, uint32_t cpu, uint64_t misse
 	x->e.u.lost.count = missed;
 }
 
-/* A record into a slot of one line: its raw device name in the event's dev and reserved. */
-static void slot_put(struct dslot *x, const struct skbt_event *e, const struct dev_raw *r)
+/*
+ * A record into a slot of one line: its raw device name in the event's dev and reserved,
+ * or for a short name the thread's id for it in dev (DEV_RAW_LOCAL), the name kept for the
+ * merge's first delivery of that id.
+ */
+static void slot_put(struct dslot *x, const struct skbt_event *e, const struct dev_raw *r,
+		     unsigned int local)
 {
 	x->e = *e;
-	x->e.dev = r->type;
-	x->e.reserved = (uint8_t)(r->how | r->loclen << 2);
+	x->e.dev = local ? (uint16_t)local : r->type;
+	x->e.reserved = (uint8_t)((local ? DEV_RAW_LOCAL : r->how) | r->loclen << 2);
 	x->w0 = r->w0;
 	x->w1 = r->w1;
 }
@@ -922,7 +952,9 @@ static void ring_fill(struct skbt_events *ev, struct src *src, struct ring *r)
 			room--;
 		}
 		decode(ev, &rec, r->ts, src->cpu, &e, &raw);
-		slot_put(&r->slot[head++ & r->mask], &e, &raw);
+		/* SKBT_DEV_NONE (an empty name, a full table): the merge resolves it */
+		slot_put(&r->slot[head++ & r->mask], &e, &raw,
+			 raw.how == DEV_RAW_SHORT ? dev_resolve(&d->names, &raw) : 0);
 	}
 	if (ret < 0) {
 		r->err = ret;
@@ -995,6 +1027,8 @@ static void dec_free(struct skbt_events *ev)
 		free(r->slot);
 	}
 	free(d->rings);
+	names_free(&d->names);
+	free(d->map);
 	pthread_cond_destroy(&d->ready);
 	pthread_cond_destroy(&d->work);
 	pthread_mutex_destroy(&d->mu);
@@ -1019,12 +1053,13 @@ static void dec_start(struct skbt_events *ev)
 		cap *= 2;
 	d->cap = cap;
 	d->batch = cap / 4 < DEC_BATCH ? cap / 4 : DEC_BATCH;
+	d->map = calloc(MAX_DEVS + 1, sizeof(*d->map));
 	pthread_mutex_init(&d->mu, NULL);
 	pthread_cond_init(&d->work, NULL);
 	pthread_cond_init(&d->ready, NULL);
 	ev->dec = d;
 	d->rings = aligned_alloc(64, sizeof(*d->rings) * ev->nsrcs);
-	if (!d->rings)
+	if (!d->rings || !d->map)
 		goto fail;
 	memset(d->rings, 0, sizeof(*d->rings) * ev->nsrcs);
 	for (int i = 0; i < ev->nsrcs; i++) {
@@ -1045,7 +1080,7 @@ static void dec_start(struct skbt_events *ev)
 		if (src->lost_pending)
 			lost_slot(&r->slot[n++], src->ts, src->cpu, src->rec.missed);
 		decode(ev, &src->rec, src->ts, src->cpu, &e, &raw);
-		slot_put(&r->slot[n++], &e, &raw);
+		slot_put(&r->slot[n++], &e, &raw, 0);
 		r->ts = src->ts;
 		r->h = n;
 		atomic_store_explicit(&r->head, n, memory_order_relaxed);
@@ -1097,6 +1132,20 @@ static void ring_wait(struct decoder *d, struct ring *r, uint32_t c)
 	pthread_mutex_unlock(&d->mu);
 }
 
+/* The merge's id of the thread's id in slot @x (see struct decoder). */
+static unsigned int map_local(struct skbt_events *ev, const struct dslot *x)
+{
+	uint16_t *m = &ev->dec->map[x->e.dev];
+	char name[16];
+
+	if (!*m) {
+		memcpy(name, &x->w0, 8);
+		memcpy(name + 8, &x->w1, 8);
+		*m = (uint16_t)dev_intern(&ev->names, name, strnlen(name, x->e.reserved >> 2));
+	}
+	return *m;
+}
+
 /* skbt_events_next() from the rings: the same events in the same order. */
 static int next_ahead(struct skbt_events *ev, struct skbt_event *out)
 {
@@ -1112,7 +1161,10 @@ static int next_ahead(struct skbt_events *ev, struct skbt_event *out)
 		struct dev_raw raw;
 
 		slot_raw(x, &raw);
-		out->dev = dev_resolve(ev, &raw);
+		if (raw.how == DEV_RAW_LOCAL)
+			out->dev = map_local(ev, x);
+		else
+			out->dev = dev_resolve(&ev->names, &raw);
 	}
 	ev->count[out->kind]++;
 	if (++r->t % DEC_PUBLISH == 0)
@@ -1344,10 +1396,7 @@ void skbt_events_close(struct skbt_events *ev)
 	free(ev->next_rec);
 	free(ev->loser);
 	free(ev->slot);
-	for (i = 1; i <= ev->ndevs; i++)
-		free(ev->devs[i]);
-	free(ev->devs);
-	free(ev->dtab);
+	names_free(&ev->names);
 	free_symtab(&ev->reasons);
 	free_symtab(&ev->actions);
 	free(ev);
@@ -1463,7 +1512,7 @@ int skbt_events_next(struct skbt_events *ev, struct skbt_event *out, struct skbt
 		return 1;
 	}
 	*out = src->head;
-	out->dev = dev_resolve(ev, &src->dev);
+	out->dev = dev_resolve(&ev->names, &src->dev);
 	ev->count[out->kind]++;
 	{
 		struct skbt_err e2;	/* not zeroed: read only after a failure filled it */
@@ -1604,19 +1653,19 @@ uint64_t skbt_events_backwards(const struct skbt_events *ev)
 
 const char *skbt_events_dev_name(const struct skbt_events *ev, unsigned int dev)
 {
-	if (dev == SKBT_DEV_NONE || dev > (unsigned int)ev->ndevs)
+	if (dev == SKBT_DEV_NONE || dev > (unsigned int)ev->names.ndevs)
 		return "(no_device)";
-	return ev->devs[dev];
+	return ev->names.devs[dev];
 }
 
 unsigned int skbt_events_ndevs(const struct skbt_events *ev)
 {
-	return ev->ndevs;
+	return ev->names.ndevs;
 }
 
 unsigned int skbt_events_dev_id(struct skbt_events *ev, const char *name)
 {
-	return dev_intern(ev, name, strlen(name));
+	return dev_intern(&ev->names, name, strlen(name));
 }
 
 const char *skbt_events_drop_reason(const struct skbt_events *ev, uint32_t reason)
