@@ -73,8 +73,21 @@ print(int(s['packets'] / s['seconds']))" 2>/dev/null || echo 0
 # Sum a per-CPU stats key over a trace.dat file's CPUSTAT options.
 stat_sum() { trace-cmd report --stat "$1" 2>/dev/null | awk -v k="$2" 'index($0, k) == 1 { s += $NF } END { print s + 0 }'; }
 
-# (unquoted: $1 may be a glob)
-wait_on() { local f=$1 i; for i in $(seq 1 100); do [ "$(cat $f 2>/dev/null)" = 1 ] && return 0; sleep 0.1; done; return 1; }
+# wait_rec LOG TEXT: skbtrail-record's line with TEXT in LOG ("recording to", or in flight mode
+# "flight recorder: keeping"), printed once tracing is on (its instance's tracing_on alone is
+# not enough: a new instance starts with tracing on).
+wait_rec() { local i; for i in $(seq 1 100); do grep -qF "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
+# wait_tc INSTANCE: trace-cmd's instance tracing with netif_receive_skb enabled (trace-cmd turns
+# the new instance's tracing off, enables the events, then turns it on).
+wait_tc() {
+	local i
+	for i in $(seq 1 100); do
+		[ "$(cat "$1/events/net/netif_receive_skb/enable" 2>/dev/null)" = 1 ] &&
+			[ "$(cat "$1/tracing_on" 2>/dev/null)" = 1 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 
 read -r -a RARGS <<<"${BENCH_RECORD_ARGS:-}"
 # record_case NAME ARGS...: one flood under skbtrail-record ARGS (default buffer); its packet
@@ -85,7 +98,7 @@ record_case() {
 	shift
 	"$RECORD" -o "$TMP/skbt.dat" -b "$KB" "$@" "${RARGS[@]}" 2>"$TMP/skbt.err" &
 	BG=$!
-	wait_on "/sys/kernel/tracing/instances/skbtrail-*-$BG-*/tracing_on"
+	wait_rec "$TMP/skbt.err" "recording to"
 	sleep 0.2	# the node context is taken as tracing starts: not the reader's cost
 	cpu0=$(awk '{ print $14 + $15 }' "/proc/$BG/stat" 2>/dev/null || echo 0)
 	pps=$(flood)
@@ -142,7 +155,7 @@ for run in $(seq 1 "$RUNS"); do
 	mkdir "$TMP/flight"
 	"$RECORD" --flight "${SECS}s" -o "$TMP/flight" 2>"$TMP/flight.err" &
 	BG=$!
-	wait_on "/sys/kernel/tracing/instances/skbtrail-*-$BG-*/tracing_on"
+	wait_rec "$TMP/flight.err" "flight recorder: keeping"
 	pps=$(flood)
 	kill -INT $BG; wait $BG; BG=
 	printf '%-16s %12s %9s%% %12s %10s %10s\n' flight "$pps" \
@@ -154,7 +167,7 @@ for run in $(seq 1 "$RUNS"); do
 	(cd "$TMP" && exec trace-cmd record -d --no-filter -q -B "skbtbench$$" -b "$KB" -C mono \
 		"${targs[@]}" -o "$TMP/tc.dat" >"$TMP/tc.out" 2>&1) &
 	BG=$!
-	wait_on "/sys/kernel/tracing/instances/skbtbench$$/tracing_on"
+	wait_tc "/sys/kernel/tracing/instances/skbtbench$$"
 	pps=$(flood)
 	kill -INT $BG; wait $BG; BG=
 	ev=$(stat_sum "$TMP/tc.dat" "read events:")

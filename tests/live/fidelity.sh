@@ -394,14 +394,16 @@ results() {
 # ---------------------------------------------------------------------------------------
 # Recorders: every set at once.
 
-# wait_on INSTANCE PID LOG: for trace-cmd, tracing on in its instance; for skbtrail-record,
-# its "recording to" line (wait_recording: SIGINT before that stops it without a file); or the
-# recorder died.
+# wait_on INSTANCE PID LOG: for trace-cmd, tracing on in its instance with netif_receive_skb
+# (every set's) enabled: a new instance starts with tracing on, and trace-cmd turns it off,
+# enables the events, then turns it on; for skbtrail-record, its "recording to" line
+# (wait_recording: SIGINT before that stops it without a file); or the recorder died.
 wait_on() {
 	local i
 	[[ $1 == skbtf-* ]] || { wait_recording "$2" "$3"; return; }
 	for i in $(seq 1 200); do
-		[ "$(cat "$TRACEFS/instances/$1/tracing_on" 2>/dev/null)" = 1 ] && return 0
+		[ "$(cat "$TRACEFS/instances/$1/events/net/netif_receive_skb/enable" 2>/dev/null)" = 1 ] &&
+			[ "$(cat "$TRACEFS/instances/$1/tracing_on" 2>/dev/null)" = 1 ] && return 0
 		kill -0 "$2" 2>/dev/null || return 1
 		sleep 0.05
 	done
