@@ -751,9 +751,11 @@ static inline bool key_less(struct mkey x, struct mkey y)
  * compare a level (log2 of the CPUs), the smaller key going on.  Which one wins a match is
  * as good as random when many CPUs are busy, so the swaps are masks, not branches: written
  * as ?: (and the compare with ||), gcc -O2 made them branches, mispredicted about one level
- * in two (a fifth of all samples at 256 CPUs sat on them).
+ * in two (a fifth of all samples at 256 CPUs sat on them).  Inlined: it runs once an event,
+ * and with two CPUs the call was a third of its instructions.
  */
-static void replay(struct skbt_events *ev, uint32_t leaf, struct mkey k)
+static inline __attribute__((always_inline))
+void replay(struct skbt_events *ev, uint32_t leaf, struct mkey k)
 {
 	struct mkey *l = ev->loser;
 	uint32_t i;
