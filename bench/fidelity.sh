@@ -190,15 +190,13 @@ for set in $SETS; do
 	cat "$f" >/dev/null	# page cache warm for both
 	# the median of RUNS runs (a loaded host disturbs some: the median is what a user gets),
 	# and the best (what the program can do)
-	runs=
-	for r in $(seq "$RUNS"); do
-		runs="$runs $(cpu_wall "$ANALYZE" --top 10 "$f" | tr ' ' ,)"
-	done
 	# trace-cmd's time by the same rule: the median of its runs (one run drew the ratio on
-	# whichever side of the host's noise it fell)
-	tcs=
-	for r in $(seq "$TC_RUNS"); do
-		tcs="$tcs $(cpu_wall trace-cmd report "$f" | tr ' ' ,)"
+	# whichever side of the host's noise it fell); the two take turns, so that both meet the
+	# same stretches of it
+	runs= tcs=
+	for r in $(seq $(( RUNS > TC_RUNS ? RUNS : TC_RUNS ))); do
+		[ "$r" -le "$RUNS" ] && runs="$runs $(cpu_wall "$ANALYZE" --top 10 "$f" | tr ' ' ,)"
+		[ "$r" -le "$TC_RUNS" ] && tcs="$tcs $(cpu_wall trace-cmd report "$f" | tr ' ' ,)"
 	done
 	read -r tc_c tc_w < <($PY -c "
 import statistics, sys
