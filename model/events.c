@@ -462,11 +462,20 @@ static void dev_raw_free(struct dev_raw *r)
 	r->how = DEV_RAW_NONE;
 }
 
+/* Id of the short name in @r's first 16 bytes (DEV_RAW_SHORT, DEV_RAW_LOCAL), interned. */
+static unsigned int dev_intern_short(struct devnames *nm, const struct dev_raw *r)
+{
+	char name[16];
+
+	memcpy(name, &r->w0, 8);
+	memcpy(name + 8, &r->w1, 8);
+	return dev_intern(nm, name, strnlen(name, r->loclen));
+}
+
 /* The id of a device name read by read_dev(), in delivery order (a long name's copy freed). */
 static unsigned int dev_resolve(struct devnames *nm, struct dev_raw *r)
 {
 	struct dev_cache *last;
-	char name[16];
 
 	if (r->how == DEV_RAW_NONE)
 		return SKBT_DEV_NONE;
@@ -482,9 +491,7 @@ static unsigned int dev_resolve(struct devnames *nm, struct dev_raw *r)
 			struct dev_cache *c = &nm->dcache[k >> 40 & (DEV_CACHE - 1)];
 
 			if (c->loclen != r->loclen || c->w0 != r->w0 || c->w1 != r->w1) {
-				memcpy(name, &r->w0, 8);
-				memcpy(name + 8, &r->w1, 8);
-				c->id = (uint16_t)dev_intern(nm, name, strnlen(name, r->loclen));
+				c->id = (uint16_t)dev_intern_short(nm, r);
 				c->loclen = r->loclen;
 				c->w0 = r->w0;
 				c->w1 = r->w1;
@@ -1134,17 +1141,13 @@ static void ring_wait(struct decoder *d, struct ring *r, uint32_t c)
 	pthread_mutex_unlock(&d->mu);
 }
 
-/* The merge's id of the thread's id in slot @x (see struct decoder). */
-static unsigned int map_local(struct skbt_events *ev, const struct dslot *x)
+/* The merge's id of the thread's id @local, whose name @r holds (see struct decoder). */
+static unsigned int map_local(struct skbt_events *ev, unsigned int local, const struct dev_raw *r)
 {
-	uint16_t *m = &ev->dec->map[x->e.dev];
-	char name[16];
+	uint16_t *m = &ev->dec->map[local];
 
-	if (!*m) {
-		memcpy(name, &x->w0, 8);
-		memcpy(name + 8, &x->w1, 8);
-		*m = (uint16_t)dev_intern(&ev->names, name, strnlen(name, x->e.reserved >> 2));
-	}
+	if (!*m)
+		*m = (uint16_t)dev_intern_short(&ev->names, r);
 	return *m;
 }
 
@@ -1164,7 +1167,7 @@ static int next_ahead(struct skbt_events *ev, struct skbt_event *out)
 
 		slot_raw(x, &raw);
 		if (raw.how == DEV_RAW_LOCAL)
-			out->dev = map_local(ev, x);
+			out->dev = map_local(ev, x->e.dev, &raw);
 		else
 			out->dev = dev_resolve(&ev->names, &raw);
 	}
