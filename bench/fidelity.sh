@@ -19,6 +19,7 @@
 set -u
 B=${B:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/lib.sh"
 ANALYZE=$ROOT/$B/skbtrail-analyze
 RECORD=$ROOT/$B/skbtrail-record
 MIN_EVENTS=${BENCH_MIN_EVENTS:-1000000}
@@ -141,19 +142,11 @@ record() {
 	mkdir -p "$TMP/cwd"
 	(cd "$TMP/cwd" && exec "${args[@]}") >"$TMP/rec.log" 2>&1 &
 	REC=$!
-	local i inst=/sys/kernel/tracing/instances/$P-$set
-	for i in $(seq 1 300); do
-		# trace-cmd: tracing on with its events enabled (a new instance starts with tracing
-		# on; trace-cmd turns it off, enables the events, turns it on); skbtrail-record: its
-		# "recording to" line, printed once tracing is on
-		if [[ $set == tc-* ]]; then
-			[ "$(cat "$inst/events/net/netif_receive_skb/enable" 2>/dev/null)" = 1 ] &&
-				[ "$(cat "$inst/tracing_on" 2>/dev/null)" = 1 ] && break
-		else
-			grep -qF 'recording to' "$TMP/rec.log" && break
-		fi
-		sleep 0.05
-	done
+	if [[ $set == tc-* ]]; then
+		wait_tc "/sys/kernel/tracing/instances/$P-$set"
+	else
+		wait_rec "$TMP/rec.log" "recording to"
+	fi
 	flood "$secs"
 	kill -INT $REC
 	wait $REC

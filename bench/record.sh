@@ -21,6 +21,7 @@
 set -u
 B=${B:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+. "$ROOT/bench/lib.sh"
 RECORD=$ROOT/$B/skbtrail-record
 SECS=${BENCH_SECONDS:-5}
 RUNS=${BENCH_RUNS:-3}
@@ -73,21 +74,6 @@ print(int(s['packets'] / s['seconds']))" 2>/dev/null || echo 0
 # Sum a per-CPU stats key over a trace.dat file's CPUSTAT options.
 stat_sum() { trace-cmd report --stat "$1" 2>/dev/null | awk -v k="$2" 'index($0, k) == 1 { s += $NF } END { print s + 0 }'; }
 
-# wait_rec LOG TEXT: skbtrail-record's line with TEXT in LOG ("recording to", or in flight mode
-# "flight recorder: keeping"), printed once tracing is on (its instance's tracing_on alone is
-# not enough: a new instance starts with tracing on).
-wait_rec() { local i; for i in $(seq 1 100); do grep -qF "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done; return 1; }
-# wait_tc INSTANCE: trace-cmd's instance tracing with netif_receive_skb enabled (trace-cmd turns
-# the new instance's tracing off, enables the events, then turns it on).
-wait_tc() {
-	local i
-	for i in $(seq 1 100); do
-		[ "$(cat "$1/events/net/netif_receive_skb/enable" 2>/dev/null)" = 1 ] &&
-			[ "$(cat "$1/tracing_on" 2>/dev/null)" = 1 ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 read -r -a RARGS <<<"${BENCH_RECORD_ARGS:-}"
 # record_case NAME ARGS...: one flood under skbtrail-record ARGS (default buffer); its packet
