@@ -438,6 +438,7 @@ static void fail(struct skbt_analysis *a, int ret, const char *sink)
 static void on_journey(const struct skbt_journey *j, void *arg)
 {
 	struct skbt_analysis *a = arg;
+	uint64_t selected = a->st.journeys_selected;
 	struct skbt_journey withflow;
 
 	if (a->pc) {	/* the captured packet's 5-tuple, before any selection looks at it */
@@ -449,8 +450,9 @@ static void on_journey(const struct skbt_journey *j, void *arg)
 		j = &withflow;
 	}
 
+	/* the statistics count what their filter selects: the sinks get the same journeys */
 	fail(a, skbt_stats_add_journey(&a->st, j), NULL);
-	if (!skbt_stats_selects(&a->st, j))
+	if (a->st.journeys_selected == selected)
 		return;
 	for (unsigned int i = 0; i < a->nsinks; i++)
 		if (a->sinks[i].on_journey)

@@ -232,6 +232,7 @@ struct jnode {
 	bool awaiting_link;		/* off the list, waiting only for its re-injected packet */
 	bool freed_soft : 1;		/* freed in the softirq of its receive (an upcall's end) */
 	bool gro_held : 1;		/* counted at napi_gro_receive_entry, not received yet */
+	bool seen_entry : 1;		/* a hop is an *_entry event (is_entry()): finalize() looks */
 	uint8_t wait_end;		/* enum skbt_jend if no packet comes back */
 	struct skbt_hop *hops;		/* inl, or an xhops array past INLINE_HOPS hops */
 	struct skbt_hop inl[INLINE_HOPS];
@@ -299,6 +300,8 @@ struct skbt_journeys {
 	struct skbt_journeys_counters c;
 	struct tslot { uint64_t addr; struct jnode *n; } *tab;	/* addr 0: empty */
 	size_t tcap, tcount;
+	struct jnode held;	/* in the slot of an address between two journeys ... */
+	size_t held_slot;	/* ... this one, unless moved since */
 	struct jnode *lhead, *ltail;
 	struct jnode *free;
 	union xhops *xfree;		/* unused hop arrays */
@@ -343,14 +346,21 @@ static struct jnode *lookup(struct skbt_journeys *jb, uint64_t addr)
 	}
 }
 
-static void table_del(struct skbt_journeys *jb, struct jnode *n)
+/* The slot that holds @n under @addr. */
+static size_t slot_of(struct skbt_journeys *jb, uint64_t addr, const struct jnode *n)
 {
-	size_t mask = jb->tcap - 1, i, k;
+	size_t mask = jb->tcap - 1, i;
 
-	if (!n->addr)
-		return;
-	for (i = hash_addr(n->addr, jb->tcap); jb->tab[i].n != n; i = (i + 1) & mask)
+	for (i = hash_addr(addr, jb->tcap); jb->tab[i].n != n; i = (i + 1) & mask)
 		;
+	return i;
+}
+
+/* Empty slot @i. */
+static void slot_del(struct skbt_journeys *jb, size_t i)
+{
+	size_t mask = jb->tcap - 1, k;
+
 	/* move back the entries after it that would no longer be found past the hole */
 	for (k = (i + 1) & mask; jb->tab[k].addr; k = (k + 1) & mask) {
 		size_t h = hash_addr(jb->tab[k].addr, jb->tcap);
@@ -363,7 +373,42 @@ static void table_del(struct skbt_journeys *jb, struct jnode *n)
 	jb->tab[i].addr = 0;
 	jb->tab[i].n = NULL;
 	jb->tcount--;
+}
+
+static void table_del(struct skbt_journeys *jb, struct jnode *n)
+{
+	if (!n->addr)
+		return;
+	slot_del(jb, slot_of(jb, n->addr, n));
 	n->addr = 0;
+}
+
+/*
+ * A new skb at the address of journey @n, which ends: its slot is kept for the one that
+ * follows (table_take()), holding jb->held meanwhile.  Most journeys of a flood end so, and
+ * a removal and an insertion were a twentieth of the analysis.
+ */
+static void table_hold(struct skbt_journeys *jb, struct jnode *n)
+{
+	jb->held_slot = slot_of(jb, n->addr, n);
+	jb->tab[jb->held_slot].n = &jb->held;
+	n->addr = 0;
+}
+
+/* The slot table_hold() kept for @addr, now @n's; or (@n NULL) emptied. */
+static void table_take(struct skbt_journeys *jb, struct jnode *n, uint64_t addr)
+{
+	size_t i = jb->held_slot;
+
+	if (jb->tab[i].n != &jb->held)	/* moved back by a removal since (an upcall's) */
+		i = slot_of(jb, addr, &jb->held);
+
+	if (!n) {
+		slot_del(jb, i);
+		return;
+	}
+	jb->tab[i].n = n;
+	n->addr = addr;
 }
 
 static void table_put(struct tslot *tab, size_t cap, uint64_t addr, struct jnode *n)
@@ -480,6 +525,7 @@ static struct jnode *node_alloc(struct skbt_journeys *jb)
 	n->outer_dev = 0;
 	n->counted_seq = 0;
 	n->gro_held = false;
+	n->seen_entry = false;
 	n->pend = -1;
 	n->where = -1;
 	n->live = false;
@@ -539,16 +585,22 @@ static void emit(struct skbt_journey *j, enum skbt_stage st, unsigned int from, 
 	j->hops[to].in_chain = 1;
 }
 
-static void compute_stages(struct skbt_journey *j, unsigned int link_hop)
+#define ROLE_BIT(r) (1u << (r))
+
+/* The stages, path and flags of @j from its hops; returns the ROLE_BIT()s of its hops. */
+static uint32_t compute_stages(struct skbt_journey *j, unsigned int link_hop)
 {
 	int anchor = -1, entry = -1;
 	bool seen_rx = false, socket = false;
+	enum role ar = R_NONE;	/* the anchor's */
+	uint32_t roles = 0;
 
 	j->nstages = 0;
 	for (unsigned int i = 0; i < j->nhops; i++) {
 		struct skbt_hop *h = &j->hops[i];
 		enum role r = role_of(h->kind);
-		enum role ar = anchor >= 0 ? role_of(j->hops[anchor].kind) : R_NONE;
+
+		roles |= ROLE_BIT(r);
 		bool same_dev = anchor >= 0 && j->hops[anchor].dev == h->dev;
 
 		if (i == link_hop) {
@@ -556,6 +608,7 @@ static void compute_stages(struct skbt_journey *j, unsigned int link_hop)
 			if (anchor >= 0)
 				emit(j, SKBT_STAGE_UPCALL, anchor, i);
 			anchor = i;
+			ar = r;
 			entry = -1;
 			continue;
 		}
@@ -641,6 +694,8 @@ static void compute_stages(struct skbt_journey *j, unsigned int link_hop)
 		default:
 			break;
 		}
+		if (anchor == (int)i)
+			ar = r;
 	}
 
 	/* Path: devices received on, then transmitted to; tx before any receive = origin. */
@@ -703,6 +758,7 @@ static void compute_stages(struct skbt_journey *j, unsigned int link_hop)
 		if (j->hops[i].cpu != j->hops[0].cpu && role_of(j->hops[i].kind) != R_FREE &&
 		    role_of(j->hops[i].kind) != R_SOCK)
 			j->flags |= SKBT_JF_CPU_CHANGE;
+	return roles;
 }
 
 /* ---- facts about devices and tasks, asked once each ---- */
@@ -895,6 +951,7 @@ static bool is_entry(unsigned int kind)
 static void finalize(struct skbt_journeys *jb, struct jnode *n, enum skbt_jend end)
 {
 	struct skbt_journey *j = &jb->out;
+	uint32_t roles;
 
 	table_del(jb, n);
 	list_del(jb, n);
@@ -902,32 +959,25 @@ static void finalize(struct skbt_journeys *jb, struct jnode *n, enum skbt_jend e
 		pending_unlink(jb, n->pend);
 	n->awaiting_link = false;
 	n->j.end = end;
-	if (end == SKBT_JEND_REUSED || end == SKBT_JEND_IDLE || end == SKBT_JEND_EOF ||
-	    end == SKBT_JEND_CONSUMED) {
+	memcpy(j, &n->j, offsetof(struct skbt_journey, hops));
+	memcpy(j->hops, n->hops, n->j.nhops * sizeof(j->hops[0]));
+	roles = compute_stages(j, n->link_hop);
+	if ((end == SKBT_JEND_REUSED || end == SKBT_JEND_IDLE || end == SKBT_JEND_EOF ||
+	     end == SKBT_JEND_CONSUMED) &&
+	    (roles & ROLE_BIT(R_GRO)) && !(roles & (ROLE_BIT(R_RECV) | ROLE_BIT(R_RX)))) {
 		/* A journey that reached GRO but no receive was merged into another skb (its
 		 * address is then free for reuse at once, with no event: observed.md "GRO").
 		 * A segment chained on the head's frag_list has one more event: consume_skb
 		 * from skb_release_data() when the head is freed; it is merged all the same
 		 * (napi_gro_receive_entry -> consume_skb is no "gro" stage of its own). */
-		bool gro = false, received = false;
-
-		for (unsigned int i = 0; i < n->j.nhops; i++) {
-			enum role r = role_of(n->hops[i].kind);
-
-			gro |= r == R_GRO;
-			received |= r == R_RECV || r == R_RX;
-		}
-		if (gro && !received)
-			n->j.end = SKBT_JEND_GRO_MERGED;
+		n->j.end = SKBT_JEND_GRO_MERGED;
+		j->end = SKBT_JEND_GRO_MERGED;
 	}
-	memcpy(j, &n->j, offsetof(struct skbt_journey, hops));
-	memcpy(j->hops, n->hops, n->j.nhops * sizeof(j->hops[0]));
-	compute_stages(j, n->link_hop);
 	learn_fast_path(jb, j);
 	if (jb->cfg.dev_named)
 		name_devs(jb, j);
 	j->hash = 0;
-	for (unsigned int i = 0; i < j->nhops && !j->hash; i++)
+	for (unsigned int i = 0; n->seen_entry && i < j->nhops && !j->hash; i++)
 		if (is_entry(j->hops[i].kind))
 			j->hash = j->hops[i].aux;
 	if (j->flow.kind == SKBT_FLOW_NONE && j->hash) {
@@ -945,11 +995,10 @@ static void finalize(struct skbt_journeys *jb, struct jnode *n, enum skbt_jend e
 	node_release(jb, n);
 }
 
-static void add_hop(struct skbt_journeys *jb, struct jnode *n, const struct skbt_event *ev)
+/* The slot of @n's next hop past its first INLINE_HOPS: out of line, most journeys are short. */
+static struct skbt_hop *hop_slot(struct skbt_journeys *jb, struct jnode *n)
 {
 	struct skbt_journey *j = &n->j;
-	struct skbt_hop *h;
-	enum role r = role_of(ev->kind);
 	unsigned int cap = n->hops == n->inl ? INLINE_HOPS : SKBT_MAX_HOPS;
 
 	if (j->nhops == INLINE_HOPS && cap == INLINE_HOPS) {
@@ -968,10 +1017,22 @@ static void add_hop(struct skbt_journeys *jb, struct jnode *n, const struct skbt
 	if (j->nhops >= cap) {
 		j->flags |= SKBT_JF_HOPS_TRUNCATED;
 		/* keep the last slot for the newest hop so the journey's end stays right */
-		h = &n->hops[cap - 1];
-	} else {
-		h = &n->hops[j->nhops++];
+		return &n->hops[cap - 1];
 	}
+	return &n->hops[j->nhops++];
+}
+
+static void add_hop(struct skbt_journeys *jb, struct jnode *n, const struct skbt_event *ev)
+{
+	struct skbt_journey *j = &n->j;
+	struct skbt_hop *h;
+	enum role r = role_of(ev->kind);
+
+	/* fewer than INLINE_HOPS: room in either array (a journey on xhops may have lost a copy) */
+	if (j->nhops < INLINE_HOPS)
+		h = &n->hops[j->nhops++];
+	else
+		h = hop_slot(jb, n);
 	h->ts = ev->ts;
 	h->skb = ev->skb;
 	h->cpu = ev->cpu;
@@ -991,6 +1052,7 @@ static void add_hop(struct skbt_journeys *jb, struct jnode *n, const struct skbt
 		h->aux = ev->u.ovs.action;
 	else if (is_entry(ev->kind)) {
 		h->aux = ev->u.entry.hash;	/* skb->hash: the flow key when no headers were captured */
+		n->seen_entry = true;
 	}
 	/* a transmit step annotates the journey, unless it is the first hop (a GSO segment) */
 	if (r != R_EXEC && (r != R_START || n->last == NO_HOP) && r != R_SOCK &&
@@ -1748,11 +1810,15 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 		enum skbt_link_conf conf = SKBT_LINK_NONE;
 		uint16_t outer = n && r == R_QUEUE ? nested_in(n, ev) : 0;
 		uint8_t why = 0;
+		bool held = false;
 
-		if (n && n->awaiting_link)
+		if (n && n->awaiting_link) {
 			table_del(jb, n);	/* keeps waiting, but the address is someone else's */
-		else if (n && !set_aside(jb, n, SKBT_JEND_REUSED))
+		} else if (n && !set_aside(jb, n, SKBT_JEND_REUSED)) {
+			table_hold(jb, n);
+			held = true;
 			finalize(jb, n, SKBT_JEND_REUSED);
+		}
 		up = find_upcall(jb, ev, &conf, &why);
 		if (up) {
 			table_del(jb, up);	/* its own address is no longer its packet */
@@ -1771,8 +1837,11 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 			n->last = n->link_hop;	/* the journey goes on from the returned packet */
 		} else {
 			n = node_alloc(jb);
-			if (!n)
+			if (!n) {
+				if (held)
+					table_take(jb, NULL, ev->skb);
 				return -ENOMEM;
+			}
 			n->j.id = ++jb->next_id;
 			n->j.skb = ev->skb;
 			n->outer_dev = outer;
@@ -1781,7 +1850,9 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 		}
 		if (in_lost_window(jb, ev))
 			n->j.flags |= SKBT_JF_INCOMPLETE;
-		if (table_add(jb, n, ev->skb))
+		if (held)
+			table_take(jb, n, ev->skb);
+		else if (table_add(jb, n, ev->skb))
 			return -ENOMEM;
 	}
 

@@ -12,15 +12,6 @@
 
 /* ---- histogram ---- */
 
-static unsigned int bucket_of(uint64_t v)
-{
-	unsigned int e;
-
-	if (v < SKBT_HIST_SUB)
-		return v;
-	e = 63 - __builtin_clzll(v);	/* >= 7 */
-	return SKBT_HIST_SUB + (e - 7) * SKBT_HIST_SUB + ((v >> (e - 7)) & (SKBT_HIST_SUB - 1));
-}
 
 /* Lowest value of bucket @i and its width. */
 static void bucket_range(unsigned int i, uint64_t *lo, uint64_t *width)
@@ -38,7 +29,7 @@ static void bucket_range(unsigned int i, uint64_t *lo, uint64_t *width)
 	*lo = (1ULL << e) + (uint64_t)m * *width;
 }
 
-int skbt_hist_add(struct skbt_hist *h, uint64_t v)
+int skbt_hist_add_slow(struct skbt_hist *h, uint64_t v)
 {
 	if (!h->b) {
 		h->b = calloc(SKBT_HIST_BUCKETS, sizeof(*h->b));
@@ -59,7 +50,7 @@ int skbt_hist_add(struct skbt_hist *h, uint64_t v)
 		h->isum = 0;
 		h->big = true;
 	}
-	h->b[bucket_of(v)]++;
+	h->b[skbt_hist_bucket(v)]++;
 	return 0;
 }
 
@@ -118,7 +109,7 @@ uint64_t skbt_hist_log2(const struct skbt_hist *h, int k)
 		return 0;
 	a = a > h->min ? a : h->min;
 	b = b < h->max ? b : h->max;
-	for (unsigned int i = bucket_of(a); i <= bucket_of(b) && i < SKBT_HIST_BUCKETS; i++)
+	for (unsigned int i = skbt_hist_bucket(a); i <= skbt_hist_bucket(b) && i < SKBT_HIST_BUCKETS; i++)
 		n += h->b[i];
 	return n;
 }
@@ -352,13 +343,28 @@ struct skbt_napi_stats *skbt_stats_napi_get(struct skbt_stats *st, unsigned int 
 	return n;
 }
 
+static bool path_is(const struct skbt_path_stats *p, const struct skbt_journey *j, bool tx)
+{
+	if (p->ndevs != j->ndevs || p->tx_only != tx)
+		return false;
+	for (unsigned int i = 0; i < j->ndevs; i++)
+		if (p->devs[i] != j->devs[i])
+			return false;
+	return true;
+}
+
 static struct skbt_path_stats *path_get(struct skbt_stats *st, const struct skbt_journey *j)
 {
 	bool tx = j->flags & SKBT_JF_TX_ONLY;
-	struct skbt_path_stats *p = skbt_stats_path_find(st, j->devs, j->ndevs, tx);
+	struct skbt_path_stats *p;
 
-	if (p)
+	if (st->last_path < st->npaths && path_is(&st->paths[st->last_path], j, tx))
+		return &st->paths[st->last_path];
+	p = skbt_stats_path_find(st, j->devs, j->ndevs, tx);
+	if (p) {
+		st->last_path = p - st->paths;
 		return p;
+	}
 	if (skbt_limit_charge(SKBT_LIM_PATHS, st->fsize, &st->used_paths, 1, &st->limit))
 		return NULL;
 	return skbt_stats_path_new(st, j->devs, j->ndevs, tx);
@@ -470,10 +476,11 @@ static void heap_down(struct skbt_stats *st, unsigned int i)
 
 static void top_add(struct skbt_stats *st, const struct skbt_journey *j)
 {
-	uint64_t k = top_key(st, j);
+	uint64_t k;
 
 	if (!st->top_max || !j->nhops)
 		return;
+	k = top_key(st, j);
 	if (st->ntop < st->top_max) {
 		unsigned int i = st->ntop++;
 
@@ -489,12 +496,15 @@ static void top_add(struct skbt_stats *st, const struct skbt_journey *j)
 			st->top[i] = tmp;
 			i = p;
 		}
+		if (st->ntop == st->top_max)
+			st->top_floor = top_key(st, &st->top[0]);
 		return;
 	}
-	if (k <= top_key(st, &st->top[0]))
+	if (k <= st->top_floor)
 		return;
 	st->top[0] = *j;
 	heap_down(st, 0);
+	st->top_floor = top_key(st, &st->top[0]);
 }
 
 /* How far @j is from the trigger: 0 when its hops span it. */

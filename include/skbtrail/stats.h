@@ -34,7 +34,39 @@ struct skbt_hist {
 	uint64_t *b;		/* SKBT_HIST_BUCKETS counters, allocated at the first value */
 };
 
-int skbt_hist_add(struct skbt_hist *h, uint64_t v);
+/* The bucket of value @v. */
+static inline unsigned int skbt_hist_bucket(uint64_t v)
+{
+	unsigned int e;
+
+	if (v < SKBT_HIST_SUB)
+		return v;
+	e = 63 - __builtin_clzll(v);	/* >= 7 */
+	return SKBT_HIST_SUB + (e - 7) * SKBT_HIST_SUB + ((v >> (e - 7)) & (SKBT_HIST_SUB - 1));
+}
+
+/* skbt_hist_add() for the first value or a sum past 64 bits: 0 or -ENOMEM. */
+int skbt_hist_add_slow(struct skbt_hist *h, uint64_t v);
+
+/*
+ * Add @v: 0 or -ENOMEM.  Inline: the reports' histograms take several values a journey, and
+ * the call was a fifth of each add.
+ */
+static inline int skbt_hist_add(struct skbt_hist *h, uint64_t v)
+{
+	uint64_t sum;
+
+	if (!h->b || h->big || __builtin_add_overflow(h->isum, v, &sum))
+		return skbt_hist_add_slow(h, v);
+	h->isum = sum;
+	if (v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+	h->count++;
+	h->b[skbt_hist_bucket(v)]++;
+	return 0;
+}
 /* The sum of the values. */
 long double skbt_hist_sum(const struct skbt_hist *h);
 /* Value at quantile @q (0..1), nearest rank, within the bound above; 0 if empty. */
@@ -128,6 +160,7 @@ struct skbt_stats {
 	struct skbt_names names;
 	unsigned int npaths;
 	struct skbt_path_stats *paths;
+	unsigned int last_path;		/* the path the last journey had (most have the same) */
 	unsigned int nnapi;
 	struct skbt_napi_stats *napi;
 	unsigned int ndrops;
@@ -146,6 +179,7 @@ struct skbt_stats {
 	/* slowest selected journeys, slowest first after skbt_stats_done() */
 	unsigned int top_max, ntop;
 	struct skbt_journey *top;
+	uint64_t top_floor;	/* top[0]'s key once the heap is full: a faster one stays out */
 	/*
 	 * A flight file's trigger (skbt_stats_near): the selected journeys nearest its time
 	 * (0 apart when it falls within one), in order of their first hop after done.
