@@ -596,12 +596,26 @@ static uint32_t compute_stages(struct skbt_journey *j, unsigned int link_hop)
 	uint32_t roles = 0;
 
 	j->nstages = 0;
+	j->ndevs = 0;
+	j->origin_dev = 0;
 	for (unsigned int i = 0; i < j->nhops; i++) {
 		struct skbt_hop *h = &j->hops[i];
 		enum role r = role_of(h->kind);
+		bool same_dev = anchor >= 0 && j->hops[anchor].dev == h->dev;
 
 		roles |= ROLE_BIT(r);
-		bool same_dev = anchor >= 0 && j->hops[anchor].dev == h->dev;
+		/* the free and the copy often run in the receiving task, elsewhere: no CPU change */
+		if (h->cpu != j->hops[0].cpu && r != R_FREE && r != R_SOCK)
+			j->flags |= SKBT_JF_CPU_CHANGE;
+		/* Path: devices received on, then transmitted to; tx before any receive = origin. */
+		if (rx_side(r) || (r == R_QUEUE && seen_rx)) {
+			seen_rx = true;
+			if ((!j->ndevs || j->devs[j->ndevs - 1] != h->dev) &&
+			    j->ndevs < SKBT_MAX_PATH_DEVS)
+				j->devs[j->ndevs++] = h->dev;
+		} else if (r == R_QUEUE && !j->origin_dev) {
+			j->origin_dev = h->dev;
+		}
 
 		if (i == link_hop) {
 			/* first hop of the skb ovs-vswitchd sent back after the upcall */
@@ -698,29 +712,6 @@ static uint32_t compute_stages(struct skbt_journey *j, unsigned int link_hop)
 			ar = r;
 	}
 
-	/* Path: devices received on, then transmitted to; tx before any receive = origin. */
-	j->ndevs = 0;
-	j->origin_dev = 0;
-	for (unsigned int i = 0; i < j->nhops; i++) {
-		struct skbt_hop *h = &j->hops[i];
-		enum role r = role_of(h->kind);
-
-		if (rx_side(r)) {
-			seen_rx = true;
-		} else if (r == R_QUEUE) {
-			if (!seen_rx) {
-				if (!j->origin_dev)
-					j->origin_dev = h->dev;
-				continue;
-			}
-		} else {
-			continue;
-		}
-		if (j->ndevs && j->devs[j->ndevs - 1] == h->dev)
-			continue;
-		if (j->ndevs < SKBT_MAX_PATH_DEVS)
-			j->devs[j->ndevs++] = h->dev;
-	}
 	if (!seen_rx) {
 		/* a transmit-only journey: its path is the devices it was queued on */
 		j->flags |= SKBT_JF_TX_ONLY;
@@ -753,11 +744,6 @@ static uint32_t compute_stages(struct skbt_journey *j, unsigned int link_hop)
 			j->ndevs++;
 		}
 	}
-	/* the free and the copy often run in the receiving task, elsewhere: no CPU change */
-	for (unsigned int i = 1; i < j->nhops; i++)
-		if (j->hops[i].cpu != j->hops[0].cpu && role_of(j->hops[i].kind) != R_FREE &&
-		    role_of(j->hops[i].kind) != R_SOCK)
-			j->flags |= SKBT_JF_CPU_CHANGE;
 	return roles;
 }
 
