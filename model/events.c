@@ -1141,14 +1141,45 @@ static void ring_wait(struct decoder *d, struct ring *r, uint32_t c)
 	pthread_mutex_unlock(&d->mu);
 }
 
-/* The merge's id of the thread's id @local, whose name @r holds (see struct decoder). */
-static unsigned int map_local(struct skbt_events *ev, unsigned int local, const struct dev_raw *r)
+/*
+ * The merge's id of the device of slot @x, given its first delivery (see struct decoder), or
+ * of a name the thread left to the merge.  Out of line: most records hit the map.
+ */
+static __attribute__((noinline)) unsigned int slot_dev(struct skbt_events *ev,
+						       const struct dslot *x)
 {
-	uint16_t *m = &ev->dec->map[local];
+	struct dev_raw raw;
 
-	if (!*m)
-		*m = (uint16_t)dev_intern_short(&ev->names, r);
-	return *m;
+	slot_raw(x, &raw);
+	if (raw.how == DEV_RAW_LOCAL)
+		return ev->dec->map[x->e.dev] = (uint16_t)dev_intern_short(&ev->names, &raw);
+	return dev_resolve(&ev->names, &raw);
+}
+
+/*
+ * The merge took the last record the thread had published in ring @c: wait for more, or
+ * (0) its stream ended.  Out of line, as the rest of next_ahead() is the usual case.
+ */
+static __attribute__((noinline)) int ring_more(struct skbt_events *ev, struct ring *r, uint32_t c)
+{
+	struct decoder *d = ev->dec;
+
+	r->h = atomic_load_explicit(&r->head, memory_order_acquire);
+	if (r->t == r->h) {
+		if (!atomic_load_explicit(&r->ended, memory_order_acquire))
+			ring_wait(d, r, c);
+		r->h = atomic_load_explicit(&r->head, memory_order_acquire);
+	}
+	if (r->t != r->h)
+		return 1;
+	/* ended: the thread's last store */
+	if (r->err < 0 && !ev->pending_err) {
+		ev->pending_err = r->err;
+		memcpy(ev->pending_msg, r->msg, sizeof(ev->pending_msg));
+	}
+	ev->srcs[c].has_rec = false;
+	replay(ev, c, KEY_END);
+	return 0;
 }
 
 /* skbt_events_next() from the rings: the same events in the same order. */
@@ -1163,34 +1194,17 @@ static int next_ahead(struct skbt_events *ev, struct skbt_event *out)
 	out->reserved = 0;
 	out->dev = SKBT_DEV_NONE;
 	if (out->kind != SKBT_EV_LOST) {
-		struct dev_raw raw;
+		uint16_t id = 0;
 
-		slot_raw(x, &raw);
-		if (raw.how == DEV_RAW_LOCAL)
-			out->dev = map_local(ev, x->e.dev, &raw);
-		else
-			out->dev = dev_resolve(&ev->names, &raw);
+		if ((x->e.reserved & 3) == DEV_RAW_LOCAL)
+			id = d->map[x->e.dev];
+		out->dev = id ? id : slot_dev(ev, x);
 	}
 	ev->count[out->kind]++;
 	if (++r->t % DEC_PUBLISH == 0)
 		ring_publish(d, r);
-	if (r->t == r->h) {
-		r->h = atomic_load_explicit(&r->head, memory_order_acquire);
-		if (r->t == r->h) {
-			if (!atomic_load_explicit(&r->ended, memory_order_acquire))
-				ring_wait(d, r, c);
-			r->h = atomic_load_explicit(&r->head, memory_order_acquire);
-		}
-		if (r->t == r->h) {	/* ended: the thread's last store */
-			if (r->err < 0 && !ev->pending_err) {
-				ev->pending_err = r->err;
-				memcpy(ev->pending_msg, r->msg, sizeof(ev->pending_msg));
-			}
-			ev->srcs[c].has_rec = false;
-			replay(ev, c, KEY_END);
-			return 1;
-		}
-	}
+	if (r->t == r->h && !ring_more(ev, r, c))
+		return 1;
 	/* the thread wrote them on its CPU: ask for a few lines ahead of the one read now */
 	__builtin_prefetch(&r->slot[(r->t + DEC_AHEAD) & r->mask]);
 	replay(ev, c, (struct mkey){ r->slot[r->t & r->mask].e.ts, c });
