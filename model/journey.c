@@ -857,7 +857,8 @@ static bool ovs_thread(struct skbt_journeys *jb, int pid)
 	return jb->pidc[k].ovs;
 }
 
-static void pending_unlink(struct skbt_journeys *jb, int32_t slot)
+/* out of line: only OVS nodes have journeys pending (add_hop() asks at every hop) */
+static __attribute__((noinline)) void pending_unlink(struct skbt_journeys *jb, int32_t slot)
 {
 	struct pending *p = &jb->pend[slot];
 	unsigned int b = p->len % PBUCKETS;
@@ -982,7 +983,7 @@ static void finalize(struct skbt_journeys *jb, struct jnode *n, enum skbt_jend e
 }
 
 /* The slot of @n's next hop past its first INLINE_HOPS: out of line, most journeys are short. */
-static struct skbt_hop *hop_slot(struct skbt_journeys *jb, struct jnode *n)
+static __attribute__((noinline)) unsigned int hop_slot(struct skbt_journeys *jb, struct jnode *n)
 {
 	struct skbt_journey *j = &n->j;
 	unsigned int cap = n->hops == n->inl ? INLINE_HOPS : SKBT_MAX_HOPS;
@@ -1003,9 +1004,9 @@ static struct skbt_hop *hop_slot(struct skbt_journeys *jb, struct jnode *n)
 	if (j->nhops >= cap) {
 		j->flags |= SKBT_JF_HOPS_TRUNCATED;
 		/* keep the last slot for the newest hop so the journey's end stays right */
-		return &n->hops[cap - 1];
+		return cap - 1;
 	}
-	return &n->hops[j->nhops++];
+	return j->nhops++;
 }
 
 static void add_hop(struct skbt_journeys *jb, struct jnode *n, const struct skbt_event *ev)
@@ -1013,12 +1014,14 @@ static void add_hop(struct skbt_journeys *jb, struct jnode *n, const struct skbt
 	struct skbt_journey *j = &n->j;
 	struct skbt_hop *h;
 	enum role r = role_of(ev->kind);
+	unsigned int i;
 
 	/* fewer than INLINE_HOPS: room in either array (a journey on xhops may have lost a copy) */
 	if (j->nhops < INLINE_HOPS)
-		h = &n->hops[j->nhops++];
+		i = j->nhops++;
 	else
-		h = hop_slot(jb, n);
+		i = hop_slot(jb, n);
+	h = &n->hops[i];
 	h->ts = ev->ts;
 	h->skb = ev->skb;
 	h->cpu = ev->cpu;
@@ -1044,7 +1047,7 @@ static void add_hop(struct skbt_journeys *jb, struct jnode *n, const struct skbt
 	if (r != R_EXEC && (r != R_START || n->last == NO_HOP) && r != R_SOCK &&
 	    !(r == R_XMIT && n->last != NO_HOP && role_of(n->hops[n->last].kind) != R_QUEUE &&
 	      role_of(n->hops[n->last].kind) != R_START))
-		n->last = h - n->hops;
+		n->last = i;
 	/* the node context may know which namespace's device it is now on */
 	if (jb->cfg.dev_link && h->dev != SKBT_DEV_NONE &&
 	    (j->nhops == 1 || n->hops[j->nhops - 2].dev != h->dev)) {
@@ -1594,16 +1597,15 @@ static bool in_lost_window(struct skbt_journeys *jb, const struct skbt_event *ev
 	return c && c->lost_polls && ev->ts <= c->lost_until;
 }
 
-static void count_receive(struct skbt_journeys *jb, struct jnode *n, const struct skbt_event *ev)
+/* @c: the state of the event's CPU (NULL: out of memory) */
+static void count_receive(struct cpu_state *c, struct jnode *n, const struct skbt_event *ev)
 {
-	struct cpu_state *c;
 	enum role r = role_of(ev->kind);
 
 	if (r != R_GRO && r != R_RECV)
 		return;
 	if (!(ev->ctx & SKBT_CTX_SOFTIRQ))	/* tap without NAPI: no poll around it */
 		return;
-	c = cpu_get(jb, ev->cpu);
 	if (!c)
 		return;
 	/*
@@ -1666,6 +1668,7 @@ void skbt_journeys_advance(struct skbt_journeys *jb, uint64_t now)
 
 int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 {
+	struct cpu_state *c;
 	struct jnode *n;
 	enum role r;
 
@@ -1680,8 +1683,7 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 	case SKBT_EV_NETIF_RX_EXIT:
 		/* netif_rx() returned NET_RX_DROP: enqueue_to_backlog() found the queue full */
 		if (ev->u.ret.rc != 0 && ev->cpu < jb->ncpus) {
-			struct cpu_state *c = &jb->cpus[ev->cpu];
-
+			c = &jb->cpus[ev->cpu];
 			if (c->last_rx && c->last_rx->j.id == c->last_rx_id && c->last_rx->live) {
 				jb->out.drop_reason = UINT32_MAX;
 				finalize(jb, c->last_rx, SKBT_JEND_DROPPED);
@@ -1696,9 +1698,11 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 	if (r == R_NONE || !ev->skb)
 		return 0;
 
+	/* the CPU's state, asked once (nothing below grows the array for another CPU) */
+	c = cpu_get(jb, ev->cpu);
 	/* a node is in the table under its address alone: the same answer as lookup() */
-	if (ev->cpu < jb->ncpus && jb->cpus[ev->cpu].hot && jb->cpus[ev->cpu].hot->addr == ev->skb)
-		n = jb->cpus[ev->cpu].hot;
+	if (c && c->hot && c->hot->addr == ev->skb)
+		n = c->hot;
 	else
 		n = lookup(jb, ev->skb);
 	if (n && n->awaiting_link && r == R_FREE) {
@@ -1765,9 +1769,7 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 			    !(ev->ctx & SKBT_CTX_HARDIRQ) && ev->pid)
 				dev_learn(jb, rh->dev, DF_LOCAL);	/* a task took it */
 		}
-		if (n->outer_dev && ev->cpu < jb->ncpus) {
-			struct cpu_state *c = &jb->cpus[ev->cpu];
-
+		if (n->outer_dev && c) {
 			c->gone_addr = ev->skb;
 			c->gone_ts = ev->ts;
 			c->gone_outer = n->outer_dev;
@@ -1857,23 +1859,15 @@ int skbt_journeys_feed(struct skbt_journeys *jb, const struct skbt_event *ev)
 					   n->j.nhops == 1)))
 			pending_push(jb, n, &n->hops[n->j.nhops - 1], true);
 	}
-	if (r == R_RX) {
-		struct cpu_state *c = cpu_get(jb, ev->cpu);
-
-		if (c) {
-			c->last_rx = n;
-			c->last_rx_id = n->j.id;
-		}
+	if (r == R_RX && c) {
+		c->last_rx = n;
+		c->last_rx_id = n->j.id;
 	}
-	count_receive(jb, n, ev);
-	{
-		struct cpu_state *c = cpu_get(jb, ev->cpu);
-
-		if (c) {
-			c->hot = n;
-			if (!jb->cfg.have_poll_events)
-				c->last_skb = ev->skb;
-		}
+	count_receive(c, n, ev);
+	if (c) {
+		c->hot = n;
+		if (!jb->cfg.have_poll_events)
+			c->last_skb = ev->skb;
 	}
 	return 0;
 }
