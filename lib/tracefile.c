@@ -3313,8 +3313,9 @@ void skbt_cpu_stream_prefetch(const struct skbt_cpu_stream *s)
 	__builtin_prefetch(&s->done);	/* the same line unless the allocation straddles one */
 }
 
-int skbt_cpu_stream_next(struct skbt_cpu_stream *s, struct skbt_raw_record *rec,
-			 struct skbt_err *err)
+static __attribute__((noinline)) int stream_next_slow(struct skbt_cpu_stream *s,
+						       struct skbt_raw_record *rec,
+						       struct skbt_err *err)
 {
 	int ret;
 
@@ -3347,6 +3348,33 @@ int skbt_cpu_stream_next(struct skbt_cpu_stream *s, struct skbt_raw_record *rec,
 		load_page(s, s->blk + s->blk_pos);
 		s->blk_pos += s->ps;
 	}
+}
+
+/*
+ * Most records are page_next()'s first case, a data record of up to 112 bytes with its
+ * length in the header: that one here, where the caller can inline it (a call that saved
+ * the registers the rest needs was a quarter of the reading), every other one as before.
+ */
+int skbt_cpu_stream_next(struct skbt_cpu_stream *s, struct skbt_raw_record *rec,
+			 struct skbt_err *err)
+{
+	uint32_t cur = s->rd_pos, w, tl, len;
+
+	if (cur >= s->rd_size || s->rd_size - cur < 4)
+		return stream_next_slow(s, rec, err);
+	w = get32(s->tf, s->rd + cur);
+	tl = s->tf->big_endian ? w >> 27 : w & 31;
+	len = 4 * tl;
+	if (tl < 1 || tl > 28 || len > s->rd_size - cur - 4)
+		return stream_next_slow(s, rec, err);
+	s->rd_ts += s->tf->big_endian ? w & ((1u << RB_TS_BITS) - 1) : w >> 5;
+	s->rd_pos = cur + 4 + len;
+	rec->data = s->rd + cur + 4;
+	rec->size = (int)len;
+	rec->ts = s->rd_ts;
+	rec->missed = s->missed;
+	s->missed = 0;
+	return 1;
 }
 
 int skbt_cpu_stream_push(struct skbt_cpu_stream *s, const void *pages, size_t len)

@@ -911,14 +911,12 @@ static void lost_slot(struct dslot *x, uint64_t ts, uint32_t cpu, uint64_t misse
 }
 
 /*
- * A record into a slot of one line: its raw device name in the event's dev and reserved,
- * or for a short name the thread's id for it in dev (DEV_RAW_LOCAL), the name kept for the
- * merge's first delivery of that id.
+ * The device of a record decoded into a slot of one line: its raw device name in the event's
+ * dev and reserved, or for a short name the thread's id for it in dev (DEV_RAW_LOCAL), the
+ * name kept for the merge's first delivery of that id.
  */
-static void slot_put(struct dslot *x, const struct skbt_event *e, const struct dev_raw *r,
-		     unsigned int local)
+static void slot_dev_put(struct dslot *x, const struct dev_raw *r, unsigned int local)
 {
-	x->e = *e;
 	x->e.dev = local ? (uint16_t)local : r->type;
 	x->e.reserved = (uint8_t)((local ? DEV_RAW_LOCAL : r->how) | r->loclen << 2);
 	x->w0 = r->w0;
@@ -942,7 +940,7 @@ static void ring_fill(struct skbt_events *ev, struct src *src, struct ring *r)
 	uint32_t room = d->cap - (head - atomic_load_explicit(&r->tail, memory_order_acquire));
 	struct skbt_raw_record rec;
 	struct skbt_err err;	/* read only after a failure filled it */
-	struct skbt_event e;
+	struct dslot *x;
 	struct dev_raw raw;
 	int ret = 1;
 
@@ -960,10 +958,11 @@ static void ring_fill(struct skbt_events *ev, struct src *src, struct ring *r)
 			lost_slot(&r->slot[head++ & r->mask], r->ts, src->cpu, rec.missed);
 			room--;
 		}
-		decode(ev, &rec, r->ts, src->cpu, &e, &raw);
+		/* decoded in place: the slot is the thread's until head moves past it */
+		x = &r->slot[head++ & r->mask];
+		decode(ev, &rec, r->ts, src->cpu, &x->e, &raw);
 		/* SKBT_DEV_NONE (an empty name, a full table): the merge resolves it */
-		slot_put(&r->slot[head++ & r->mask], &e, &raw,
-			 raw.how == DEV_RAW_SHORT ? dev_resolve(&d->names, &raw) : 0);
+		slot_dev_put(x, &raw, raw.how == DEV_RAW_SHORT ? dev_resolve(&d->names, &raw) : 0);
 	}
 	if (ret < 0) {
 		r->err = ret;
@@ -1075,7 +1074,6 @@ static void dec_start(struct skbt_events *ev)
 		struct ring *r = &d->rings[i];
 		struct src *src = &ev->srcs[i];
 		uint32_t n = 0;
-		struct skbt_event e;
 		struct dev_raw raw;
 
 		r->mask = cap - 1;
@@ -1088,8 +1086,8 @@ static void dec_start(struct skbt_events *ev)
 		}
 		if (src->lost_pending)
 			lost_slot(&r->slot[n++], src->ts, src->cpu, src->rec.missed);
-		decode(ev, &src->rec, src->ts, src->cpu, &e, &raw);
-		slot_put(&r->slot[n++], &e, &raw, 0);
+		decode(ev, &src->rec, src->ts, src->cpu, &r->slot[n].e, &raw);
+		slot_dev_put(&r->slot[n++], &raw, 0);
 		r->ts = src->ts;
 		r->h = n;
 		atomic_store_explicit(&r->head, n, memory_order_relaxed);
