@@ -170,8 +170,10 @@ struct devnames {
 	struct dev_slot *dtab;
 	uint32_t dcap;		/* power of two */
 	struct dev_cache dcache[DEV_CACHE];
-	/* the last device name each type carried, by types index */
+	/* the last device name each type carried, by types index, and the one before it (a
+	 * bridge's nested receive alternates with its port's) */
 	struct dev_cache last[SKBT_EV__COUNT + 1];
+	struct dev_cache prev[SKBT_EV__COUNT + 1];
 };
 
 /*
@@ -306,6 +308,19 @@ static inline uint64_t rdf(const struct skbt_events *ev, const uint8_t *d, struc
 	uint32_t v4;
 	uint16_t v2;
 
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/*
+	 * A file of this host's byte order: 8 bytes read and masked to the field's size, no
+	 * branch on it (sizes alternate from field to field).  The read may pass the end of
+	 * the record but not of its block, which has slack (tracefile.c PAGE_SLACK).
+	 */
+	static const uint64_t mask[9] = { 0, 0xff, 0xffff, 0, 0xffffffff, 0, 0, 0, UINT64_MAX };
+
+	if (!ev->swap) {
+		memcpy(&v8, d + f.off, 8);
+		return v8 & mask[f.size];
+	}
+#endif
 	switch (f.size) {
 	case 8:
 		memcpy(&v8, d + f.off, 8);
@@ -486,16 +501,22 @@ static unsigned int dev_resolve(struct devnames *nm, struct dev_raw *r)
 		    r->w1 == last->w1)
 			return last->id;
 		if (r->loclen) {
-			uint64_t k = ((r->w0 ^ r->w1 * 0x9e3779b97f4a7c15ULL) + r->loclen) *
-				     0xff51afd7ed558ccdULL;
-			struct dev_cache *c = &nm->dcache[k >> 40 & (DEV_CACHE - 1)];
+			struct dev_cache *p = &nm->prev[r->type];
+			uint64_t k;
+			struct dev_cache *c;
 
+			if (r->loclen == p->loclen && r->w0 == p->w0 && r->w1 == p->w1)
+				return p->id;
+			k = ((r->w0 ^ r->w1 * 0x9e3779b97f4a7c15ULL) + r->loclen) *
+			    0xff51afd7ed558ccdULL;
+			c = &nm->dcache[k >> 40 & (DEV_CACHE - 1)];
 			if (c->loclen != r->loclen || c->w0 != r->w0 || c->w1 != r->w1) {
 				c->id = (uint16_t)dev_intern_short(nm, r);
 				c->loclen = r->loclen;
 				c->w0 = r->w0;
 				c->w1 = r->w1;
 			}
+			*p = *last;
 			*last = *c;
 			return c->id;
 		}
