@@ -1213,11 +1213,12 @@ static int next_ahead(struct skbt_events *ev, struct skbt_event *out)
 	out->reserved = 0;
 	out->dev = SKBT_DEV_NONE;
 	if (out->kind != SKBT_EV_LOST) {
-		uint16_t id = 0;
+		unsigned int how = x->e.reserved & 3;
 
-		if ((x->e.reserved & 3) == DEV_RAW_LOCAL)
-			id = d->map[x->e.dev];
-		out->dev = id ? id : slot_dev(ev, x);
+		if (how == DEV_RAW_LOCAL)
+			out->dev = d->map[x->e.dev];
+		if (how != DEV_RAW_NONE && !out->dev)	/* no device (a free): none */
+			out->dev = slot_dev(ev, x);
 	}
 	ev->count[out->kind]++;
 	if (++r->t % DEC_PUBLISH == 0)
