@@ -408,9 +408,15 @@ static unsigned int dev_intern(struct devnames *nm, const char *s, size_t n)
 	return nm->ndevs;
 }
 
+/* The first @n bytes of a word read from memory (n <= 8; the host is little-endian). */
 static inline uint64_t mask_bytes(unsigned int n)
 {
-	return n >= 8 ? ~0ULL : (1ULL << (8 * n)) - 1;
+	static const uint64_t m[9] = {
+		0, 0xff, 0xffff, 0xffffff, 0xffffffff, 0xffffffffffULL, 0xffffffffffffULL,
+		0xffffffffffffffULL, UINT64_MAX,
+	};
+
+	return m[n];
 }
 
 /* Read the device name of record @d (type @t, slot @type) into @r. */
@@ -441,8 +447,8 @@ static void read_dev(const struct skbt_events *ev, const struct etype *t, unsign
 			 */
 			memcpy(&w0, s, 8);
 			memcpy(&w1, s + 8, 8);
-			w0 &= mask_bytes(len);
-			w1 &= len > 8 ? mask_bytes(len - 8) : 0;
+			w0 &= mask_bytes(len < 8 ? len : 8);
+			w1 &= mask_bytes(len > 8 ? len - 8 : 0);
 		}
 		r->how = DEV_RAW_SHORT;
 		r->loclen = (uint16_t)len;
