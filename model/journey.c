@@ -232,7 +232,7 @@ struct jnode {
 	bool awaiting_link;		/* off the list, waiting only for its re-injected packet */
 	bool freed_soft : 1;		/* freed in the softirq of its receive (an upcall's end) */
 	bool gro_held : 1;		/* counted at napi_gro_receive_entry, not received yet */
-	bool seen_entry : 1;		/* a hop is an *_entry event (is_entry()): finalize() looks */
+	bool seen_entry : 1;		/* a hop is an *_entry event: finalize() looks */
 	uint8_t wait_end;		/* enum skbt_jend if no packet comes back */
 	struct skbt_hop *hops;		/* inl, or an xhops array past INLINE_HOPS hops */
 	struct skbt_hop inl[INLINE_HOPS];
@@ -386,7 +386,7 @@ static void table_del(struct skbt_journeys *jb, struct jnode *n)
 /*
  * A new skb at the address of journey @n, which ends: its slot is kept for the one that
  * follows (table_take()), holding jb->held meanwhile.  Most journeys of a flood end so, and
- * a removal and an insertion were a twentieth of the analysis.
+ * a removal (with its backward shift) and an insertion were 3 % of the analysis thread.
  */
 static void table_hold(struct skbt_journeys *jb, struct jnode *n)
 {
@@ -604,10 +604,10 @@ static uint32_t compute_stages(struct skbt_journey *j, unsigned int link_hop)
 		bool same_dev = anchor >= 0 && j->hops[anchor].dev == h->dev;
 
 		roles |= ROLE_BIT(r);
-		/* the free and the copy often run in the receiving task, elsewhere: no CPU change */
+		/* the free and the copy often run in the receiving task: no CPU change */
 		if (h->cpu != j->hops[0].cpu && r != R_FREE && r != R_SOCK)
 			j->flags |= SKBT_JF_CPU_CHANGE;
-		/* Path: devices received on, then transmitted to; tx before any receive = origin. */
+		/* path: devices received on, then transmitted to; tx before any receive: origin */
 		if (rx_side(r) || (r == R_QUEUE && seen_rx)) {
 			seen_rx = true;
 			if ((!j->ndevs || j->devs[j->ndevs - 1] != h->dev) &&

@@ -109,7 +109,8 @@ uint64_t skbt_hist_log2(const struct skbt_hist *h, int k)
 		return 0;
 	a = a > h->min ? a : h->min;
 	b = b < h->max ? b : h->max;
-	for (unsigned int i = skbt_hist_bucket(a); i <= skbt_hist_bucket(b) && i < SKBT_HIST_BUCKETS; i++)
+	for (unsigned int i = skbt_hist_bucket(a);
+	     i <= skbt_hist_bucket(b) && i < SKBT_HIST_BUCKETS; i++)
 		n += h->b[i];
 	return n;
 }

@@ -160,7 +160,7 @@ struct skbt_stats {
 	struct skbt_names names;
 	unsigned int npaths;
 	struct skbt_path_stats *paths;
-	unsigned int last_path;		/* the path the last journey had (most have the same) */
+	unsigned int last_path;		/* the last journey's path (most have the same) */
 	unsigned int nnapi;
 	struct skbt_napi_stats *napi;
 	unsigned int ndrops;
