@@ -38,11 +38,6 @@ int skbt_hist_add_slow(struct skbt_hist *h, uint64_t v)
 		h->min = v;
 		h->max = v;
 	}
-	if (v < h->min)
-		h->min = v;
-	if (v > h->max)
-		h->max = v;
-	h->count++;
 	if (h->big) {
 		h->sum += v;
 	} else if (__builtin_add_overflow(h->isum, v, &h->isum)) {
@@ -50,7 +45,7 @@ int skbt_hist_add_slow(struct skbt_hist *h, uint64_t v)
 		h->isum = 0;
 		h->big = true;
 	}
-	h->b[skbt_hist_bucket(v)]++;
+	skbt_hist_note(h, v);
 	return 0;
 }
 

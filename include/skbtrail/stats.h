@@ -48,6 +48,17 @@ static inline unsigned int skbt_hist_bucket(uint64_t v)
 /* skbt_hist_add() for the first value or a sum past 64 bits: 0 or -ENOMEM. */
 int skbt_hist_add_slow(struct skbt_hist *h, uint64_t v);
 
+/* What every value adds but to the sum: min, max, count and its bucket. */
+static inline void skbt_hist_note(struct skbt_hist *h, uint64_t v)
+{
+	if (v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+	h->count++;
+	h->b[skbt_hist_bucket(v)]++;
+}
+
 /*
  * Add @v: 0 or -ENOMEM.  Inline: the reports' histograms take several values a journey, and
  * the call was a fifth of each add.
@@ -59,12 +70,7 @@ static inline int skbt_hist_add(struct skbt_hist *h, uint64_t v)
 	if (!h->b || h->big || __builtin_add_overflow(h->isum, v, &sum))
 		return skbt_hist_add_slow(h, v);
 	h->isum = sum;
-	if (v < h->min)
-		h->min = v;
-	if (v > h->max)
-		h->max = v;
-	h->count++;
-	h->b[skbt_hist_bucket(v)]++;
+	skbt_hist_note(h, v);
 	return 0;
 }
 /* The sum of the values. */
