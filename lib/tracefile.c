@@ -3227,6 +3227,32 @@ static void load_page(struct skbt_cpu_stream *s, const uint8_t *page)
  * time stamp.  A record that does not fit the commit ends the page and marks the file
  * truncated: the records before it are delivered.
  */
+/* The type_len and time delta of record header @w (the file's byte order). */
+static inline void rb_header(const struct skbt_tracefile *tf, uint32_t w, uint32_t *tl,
+			     uint32_t *delta)
+{
+	if (tf->big_endian) {
+		*tl = w >> 27;
+		*delta = w & ((1u << RB_TS_BITS) - 1);
+	} else {
+		*tl = w & 31;
+		*delta = w >> 5;
+	}
+}
+
+/* Hand over the record found at @cur .. @end of the sub-buffer, at time @ts. */
+static inline void rb_found(struct skbt_cpu_stream *s, struct skbt_raw_record *rec,
+			    uint32_t cur, uint32_t hdr, uint32_t end, uint64_t ts)
+{
+	rec->data = s->rd + cur + hdr;
+	rec->size = (int)(end - cur - hdr);
+	s->rd_pos = end;
+	s->rd_ts = ts;
+	rec->ts = ts;
+	rec->missed = s->missed;
+	s->missed = 0;
+}
+
 static int page_next(struct skbt_cpu_stream *s, struct skbt_raw_record *rec)
 {
 	struct skbt_tracefile *tf = s->tf;
@@ -3235,27 +3261,17 @@ static int page_next(struct skbt_cpu_stream *s, struct skbt_raw_record *rec)
 	uint64_t ts = s->rd_ts;
 
 	while (cur < size) {
-		uint32_t w, tl, delta, left = size - cur, len;
+		uint32_t tl, delta, left = size - cur, len;
 
 		if (left < 4)
 			goto bad;
-		w = get32(tf, d + cur);
-		if (tf->big_endian) {
-			tl = w >> 27;
-			delta = w & ((1u << RB_TS_BITS) - 1);
-		} else {
-			tl = w & 31;
-			delta = w >> 5;
-		}
+		rb_header(tf, get32(tf, d + cur), &tl, &delta);
 		if (tl >= 1 && tl <= 28) {
 			len = 4 * tl;
 			if (len > left - 4)
 				goto bad;
-			ts += delta;
-			rec->data = d + cur + 4;
-			rec->size = (int)len;
-			cur += 4 + len;
-			goto found;
+			rb_found(s, rec, cur, 4, cur + 4 + len, ts + delta);
+			return 1;
 		}
 		if (left < 8) {
 			if (tl == RB_TYPE_PADDING)
@@ -3270,11 +3286,8 @@ static int page_next(struct skbt_cpu_stream *s, struct skbt_raw_record *rec)
 			len = (len - 4 + 3) & ~3u;
 			if (len > left - 8)
 				goto bad;
-			ts += delta;
-			rec->data = d + cur + 8;
-			rec->size = (int)len;
-			cur += 8 + len;
-			goto found;
+			rb_found(s, rec, cur, 8, cur + 8 + len, ts + delta);
+			return 1;
 		case RB_TYPE_PADDING:
 			ts += delta;
 			/* padding that runs off the commit ends the page, as in kbuffer */
@@ -3298,13 +3311,6 @@ end:
 bad:
 	tf->truncated = true;
 	goto end;
-found:
-	s->rd_pos = cur;
-	s->rd_ts = ts;
-	rec->ts = ts;
-	rec->missed = s->missed;
-	s->missed = 0;
-	return 1;
 }
 
 void skbt_cpu_stream_prefetch(const struct skbt_cpu_stream *s)
@@ -3358,22 +3364,14 @@ static __attribute__((noinline)) int stream_next_slow(struct skbt_cpu_stream *s,
 int skbt_cpu_stream_next(struct skbt_cpu_stream *s, struct skbt_raw_record *rec,
 			 struct skbt_err *err)
 {
-	uint32_t cur = s->rd_pos, w, tl, len;
+	uint32_t cur = s->rd_pos, tl, delta;
 
 	if (cur >= s->rd_size || s->rd_size - cur < 4)
 		return stream_next_slow(s, rec, err);
-	w = get32(s->tf, s->rd + cur);
-	tl = s->tf->big_endian ? w >> 27 : w & 31;
-	len = 4 * tl;
-	if (tl < 1 || tl > 28 || len > s->rd_size - cur - 4)
+	rb_header(s->tf, get32(s->tf, s->rd + cur), &tl, &delta);
+	if (tl < 1 || tl > 28 || 4 * tl > s->rd_size - cur - 4)
 		return stream_next_slow(s, rec, err);
-	s->rd_ts += s->tf->big_endian ? w & ((1u << RB_TS_BITS) - 1) : w >> 5;
-	s->rd_pos = cur + 4 + len;
-	rec->data = s->rd + cur + 4;
-	rec->size = (int)len;
-	rec->ts = s->rd_ts;
-	rec->missed = s->missed;
-	s->missed = 0;
+	rb_found(s, rec, cur, 4, cur + 4 + 4 * tl, s->rd_ts + delta);
 	return 1;
 }
 

@@ -302,6 +302,17 @@ struct skbt_events {
 
 /* ---------- field access ---------- */
 
+/* The first @n bytes of a word read from memory (n <= 8; the host is little-endian). */
+static inline uint64_t mask_bytes(unsigned int n)
+{
+	static const uint64_t m[9] = {
+		0, 0xff, 0xffff, 0xffffff, 0xffffffff, 0xffffffffffULL, 0xffffffffffffULL,
+		0xffffffffffffffULL, UINT64_MAX,
+	};
+
+	return m[n];
+}
+
 static inline uint64_t rdf(const struct skbt_events *ev, const uint8_t *d, struct fld f)
 {
 	uint64_t v8;
@@ -312,13 +323,12 @@ static inline uint64_t rdf(const struct skbt_events *ev, const uint8_t *d, struc
 	/*
 	 * A file of this host's byte order: 8 bytes read and masked to the field's size, no
 	 * branch on it (sizes alternate from field to field).  The read may pass the end of
-	 * the record but not of its block, which has slack (tracefile.c PAGE_SLACK).
+	 * the record but not of its block, which has slack (tracefile.c PAGE_SLACK).  Sizes
+	 * are 0, 1, 2, 4 or 8 (field_of()).
 	 */
-	static const uint64_t mask[9] = { 0, 0xff, 0xffff, 0, 0xffffffff, 0, 0, 0, UINT64_MAX };
-
 	if (!ev->swap) {
 		memcpy(&v8, d + f.off, 8);
-		return v8 & mask[f.size];
+		return v8 & mask_bytes(f.size);
 	}
 #endif
 	switch (f.size) {
@@ -406,17 +416,6 @@ static unsigned int dev_intern(struct devnames *nm, const char *s, size_t n)
 	nm->dtab[j].hash = h;
 	nm->dtab[j].id = nm->ndevs;
 	return nm->ndevs;
-}
-
-/* The first @n bytes of a word read from memory (n <= 8; the host is little-endian). */
-static inline uint64_t mask_bytes(unsigned int n)
-{
-	static const uint64_t m[9] = {
-		0, 0xff, 0xffff, 0xffffff, 0xffffffff, 0xffffffffffULL, 0xffffffffffffULL,
-		0xffffffffffffffULL, UINT64_MAX,
-	};
-
-	return m[n];
 }
 
 /* Read the device name of record @d (type @t, slot @type) into @r. */
@@ -1518,7 +1517,7 @@ static void decode(const struct skbt_events *ev, const struct skbt_raw_record *r
 	}
 }
 
-/* skbt_events_next() but for a file's next record from the rings */
+/* skbt_events_next() but for the usual case: the first call, no thread, live, the end */
 static __attribute__((noinline))
 int next_slow(struct skbt_events *ev, struct skbt_event *out, struct skbt_err *err)
 {
