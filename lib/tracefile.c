@@ -3219,14 +3219,6 @@ static void load_page(struct skbt_cpu_stream *s, const uint8_t *page)
 	s->rd_ts = get64(tf, page);
 }
 
-/*
- * The next data record of the current sub-buffer: 1 and *rec filled, 0 at its end.  The
- * layout is the kernel's (ring_buffer.c): a 32-bit header of type_len (5 bits) and
- * time_delta (27 bits), then the data; type_len 0 stores the length in the next word;
- * 29 padding (its delta still counts, as kbuffer counts it), 30 time extend, 31 absolute
- * time stamp.  A record that does not fit the commit ends the page and marks the file
- * truncated: the records before it are delivered.
- */
 /* The type_len and time delta of record header @w (the file's byte order). */
 static inline void rb_header(const struct skbt_tracefile *tf, uint32_t w, uint32_t *tl,
 			     uint32_t *delta)
@@ -3253,6 +3245,14 @@ static inline void rb_found(struct skbt_cpu_stream *s, struct skbt_raw_record *r
 	s->missed = 0;
 }
 
+/*
+ * The next data record of the current sub-buffer: 1 and *rec filled, 0 at its end.  The
+ * layout is the kernel's (ring_buffer.c): a 32-bit header of type_len (5 bits) and
+ * time_delta (27 bits), then the data; type_len 0 stores the length in the next word;
+ * 29 padding (its delta still counts, as kbuffer counts it), 30 time extend, 31 absolute
+ * time stamp.  A record that does not fit the commit ends the page and marks the file
+ * truncated: the records before it are delivered.
+ */
 static int page_next(struct skbt_cpu_stream *s, struct skbt_raw_record *rec)
 {
 	struct skbt_tracefile *tf = s->tf;

@@ -493,6 +493,12 @@ static unsigned int dev_intern_short(struct devnames *nm, const struct dev_raw *
 }
 
 /* The id of a device name read by read_dev(), in delivery order (a long name's copy freed). */
+/* Whether cache entry @c holds the short name of @r. */
+static inline bool dev_cache_is(const struct dev_cache *c, const struct dev_raw *r)
+{
+	return c->loclen == r->loclen && c->w0 == r->w0 && c->w1 == r->w1;
+}
+
 static unsigned int dev_resolve(struct devnames *nm, struct dev_raw *r)
 {
 	struct dev_cache *last;
@@ -502,20 +508,19 @@ static unsigned int dev_resolve(struct devnames *nm, struct dev_raw *r)
 	last = &nm->last[r->type];	/* set with how */
 	switch (r->how) {
 	case DEV_RAW_SHORT:
-		if (r->loclen && r->loclen == last->loclen && r->w0 == last->w0 &&
-		    r->w1 == last->w1)
+		if (r->loclen && dev_cache_is(last, r))
 			return last->id;
 		if (r->loclen) {
 			struct dev_cache *p = &nm->prev[r->type];
 			uint64_t k;
 			struct dev_cache *c;
 
-			if (r->loclen == p->loclen && r->w0 == p->w0 && r->w1 == p->w1)
+			if (dev_cache_is(p, r))
 				return p->id;
 			k = ((r->w0 ^ r->w1 * 0x9e3779b97f4a7c15ULL) + r->loclen) *
 			    0xff51afd7ed558ccdULL;
 			c = &nm->dcache[k >> 40 & (DEV_CACHE - 1)];
-			if (c->loclen != r->loclen || c->w0 != r->w0 || c->w1 != r->w1) {
+			if (!dev_cache_is(c, r)) {
 				c->id = (uint16_t)dev_intern_short(nm, r);
 				c->loclen = r->loclen;
 				c->w0 = r->w0;

@@ -12,7 +12,6 @@
 
 /* ---- histogram ---- */
 
-
 /* Lowest value of bucket @i and its width. */
 static void bucket_range(unsigned int i, uint64_t *lo, uint64_t *width)
 {
@@ -237,16 +236,24 @@ bool skbt_stats_selects(const struct skbt_stats *st, const struct skbt_journey *
  * The rows of a struct skbt_stats, found by their key or added (zeroed but for the key): one
  * copy for the journeys, polls and drops here and for the merge of several files (merge.c).
  */
+/* Whether @p is the path of devices @devs (@ndevs of them), transmit-only or not. */
+static bool path_is(const struct skbt_path_stats *p, const uint16_t *devs, unsigned int ndevs,
+		    bool tx_only)
+{
+	if (p->ndevs != ndevs || p->tx_only != tx_only)
+		return false;
+	for (unsigned int i = 0; i < ndevs; i++)
+		if (p->devs[i] != devs[i])
+			return false;
+	return true;
+}
+
 struct skbt_path_stats *skbt_stats_path_find(struct skbt_stats *st, const uint16_t *devs,
 					     unsigned int ndevs, bool tx_only)
 {
-	for (unsigned int i = 0; i < st->npaths; i++) {
-		struct skbt_path_stats *p = &st->paths[i];
-
-		if (p->ndevs == ndevs && p->tx_only == tx_only &&
-		    !memcmp(p->devs, devs, ndevs * sizeof(devs[0])))
-			return p;
-	}
+	for (unsigned int i = 0; i < st->npaths; i++)
+		if (path_is(&st->paths[i], devs, ndevs, tx_only))
+			return &st->paths[i];
 	return NULL;
 }
 
@@ -339,22 +346,12 @@ struct skbt_napi_stats *skbt_stats_napi_get(struct skbt_stats *st, unsigned int 
 	return n;
 }
 
-static bool path_is(const struct skbt_path_stats *p, const struct skbt_journey *j, bool tx)
-{
-	if (p->ndevs != j->ndevs || p->tx_only != tx)
-		return false;
-	for (unsigned int i = 0; i < j->ndevs; i++)
-		if (p->devs[i] != j->devs[i])
-			return false;
-	return true;
-}
-
 static struct skbt_path_stats *path_get(struct skbt_stats *st, const struct skbt_journey *j)
 {
 	bool tx = j->flags & SKBT_JF_TX_ONLY;
 	struct skbt_path_stats *p;
 
-	if (st->last_path < st->npaths && path_is(&st->paths[st->last_path], j, tx))
+	if (st->last_path < st->npaths && path_is(&st->paths[st->last_path], j->devs, j->ndevs, tx))
 		return &st->paths[st->last_path];
 	p = skbt_stats_path_find(st, j->devs, j->ndevs, tx);
 	if (p) {
